@@ -1,0 +1,1175 @@
+/*
+ * config: the defaults, the YAML file and the environment, folded into one a24_config_t.
+ *
+ * Owns the key table (the one list of scalar keys: their types, defaults, environment
+ * variables and meanings), the value parsers (durations, sizes, counts, booleans,
+ * percentages) and the shape of the YAML file, including the two lists the table cannot
+ * hold: the escalation ladder and the alert webhooks. Each program calls
+ * a24_config_load once at start and afterwards only reads the result.
+ *
+ * Must never: keep a pointer into libyaml's document after the load, accept a key or
+ * section it does not know, let a bad value fall back to its default, leave anything
+ * allocated behind a failed load, or write more than one line of error text.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <yaml.h>
+
+#ifndef A24_DEFAULT_WEB_DIR
+#define A24_DEFAULT_WEB_DIR "/usr/share/answer24/web"
+#endif
+#ifndef A24_DEFAULT_DATA_DIR
+#define A24_DEFAULT_DATA_DIR "/usr/share/answer24/data"
+#endif
+
+/* A configuration file is a page of text; anything this large is a mistake. */
+#define MAX_FILE_BYTES (1024 * 1024)
+
+/* How much of an offending value an error message repeats. */
+#define MAX_QUOTED 60
+
+/* ------------------------------------------------------------------------------
+ * Value parsers
+ * ------------------------------------------------------------------------------ */
+
+/*
+ * Reads the decimal digits at *p into *out and moves *p past them. Fails when there is
+ * no digit at all or the number exceeds max; signs and spaces are never digits, so
+ * "-1", "+1" and " 1" all fail here.
+ */
+static int read_decimal(const char **p, uint64_t max, uint64_t *out)
+{
+    const char *s = *p;
+    uint64_t n = 0;
+
+    if (*s < '0' || *s > '9')
+        return -1;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        unsigned d = (unsigned)(*s - '0');
+        if (n > (max - d) / 10)
+            return -1;
+        n = n * 10 + d;
+    }
+    *p = s;
+    *out = n;
+    return 0;
+}
+
+/*
+ * Parses a duration: digits, then exactly one unit and nothing after it. The unit list
+ * is the contract's; "1h30m" is rejected rather than guessed at.
+ */
+int a24_duration_parse(const char *text, a24_ms_t *out)
+{
+    static const struct {
+        const char *unit;
+        uint64_t ms;
+    } units[] = {
+        {"ms", 1}, {"s", 1000}, {"m", 60 * 1000}, {"h", 3600 * 1000}, {"d", 86400 * 1000},
+    };
+    const char *p = text;
+    uint64_t n;
+
+    if (text == NULL || read_decimal(&p, INT64_MAX, &n) != 0)
+        return -1;
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+        if (strcmp(p, units[i].unit) != 0)
+            continue;
+        if (n > INT64_MAX / units[i].ms)
+            return -1;
+        *out = (a24_ms_t)(n * units[i].ms);
+        return 0;
+    }
+    return -1;
+}
+
+/*
+ * Parses a size in bytes: plain digits, or digits followed by KiB, MiB or GiB. Decimal
+ * units (KB, MB) are refused on purpose: they would mean 1000 to some and 1024 to others.
+ */
+static int parse_size(const char *text, size_t *out)
+{
+    static const struct {
+        const char *unit;
+        uint64_t bytes;
+    } units[] = {
+        {"", 1},
+        {"KiB", 1024},
+        {"MiB", 1024 * 1024},
+        {"GiB", 1024 * 1024 * 1024},
+    };
+    const char *p = text;
+    uint64_t n;
+
+    if (read_decimal(&p, SIZE_MAX, &n) != 0)
+        return -1;
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+        if (strcmp(p, units[i].unit) != 0)
+            continue;
+        if (n > SIZE_MAX / units[i].bytes)
+            return -1;
+        *out = (size_t)(n * units[i].bytes);
+        return 0;
+    }
+    return -1;
+}
+
+/* Parses a non-negative decimal int with nothing before or after the digits. */
+static int parse_int(const char *text, int *out)
+{
+    const char *p = text;
+    uint64_t n;
+
+    if (read_decimal(&p, INT_MAX, &n) != 0 || *p != '\0')
+        return -1;
+    *out = (int)n;
+    return 0;
+}
+
+/* Parses the YAML 1.1 spellings of a boolean that people actually write. */
+static int parse_bool(const char *text, int *out)
+{
+    static const char *const yes[] = {"true", "yes", "on", "1"};
+    static const char *const no[] = {"false", "no", "off", "0"};
+
+    for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+        if (strcasecmp(text, yes[i]) == 0) {
+            *out = 1;
+            return 0;
+        }
+        if (strcasecmp(text, no[i]) == 0) {
+            *out = 0;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/*
+ * Parses a percentage of the answer window into permille: "50%" -> 500, "12.5%" -> 125.
+ * At most one decimal place, and at most 1000% (a step ten windows late is still a step,
+ * anything beyond is a typo).
+ */
+static int parse_percent(const char *text, int *permille)
+{
+    const char *p = text;
+    uint64_t whole;
+    unsigned tenth = 0;
+
+    if (read_decimal(&p, 1000, &whole) != 0)
+        return -1;
+    if (*p == '.') {
+        p++;
+        if (*p < '0' || *p > '9')
+            return -1;
+        tenth = (unsigned)(*p++ - '0');
+    }
+    if (strcmp(p, "%") != 0 || whole * 10 + tenth > 10000)
+        return -1;
+    *permille = (int)(whole * 10 + tenth);
+    return 0;
+}
+
+/*
+ * Checks http.listen: "host:port" or "[v6-address]:port", a non-empty host, a port from
+ * 1 to 65535 and no spaces. Returns NULL when fine, else what was expected.
+ */
+static const char *check_listen(const char *text)
+{
+    static const char expected[] = "host:port with a port from 1 to 65535";
+    const char *port;
+    uint64_t n;
+
+    if (strpbrk(text, " \t") != NULL)
+        return expected;
+    if (text[0] == '[') {
+        const char *close = strchr(text, ']');
+        if (close == NULL || close == text + 1 || close[1] != ':')
+            return expected;
+        port = close + 2;
+    } else {
+        const char *colon = strrchr(text, ':');
+        if (colon == NULL || colon == text || memchr(text, ':', (size_t)(colon - text)) != NULL)
+            return expected;
+        port = colon + 1;
+    }
+    if (read_decimal(&port, 65535, &n) != 0 || *port != '\0' || n == 0)
+        return expected;
+    return NULL;
+}
+
+/* Checks log.level against the four levels the logger knows. */
+static const char *check_level(const char *text)
+{
+    static const char *const levels[] = {"debug", "info", "warn", "error"};
+
+    for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+        if (strcmp(text, levels[i]) == 0)
+            return NULL;
+    return "one of debug, info, warn, error";
+}
+
+/* ------------------------------------------------------------------------------
+ * The key table
+ * ------------------------------------------------------------------------------ */
+
+enum kind { KIND_STRING, KIND_DURATION, KIND_INT, KIND_SIZE, KIND_BOOL };
+
+enum {
+    NONEMPTY = 1u << 0, /* a string that must not be "" */
+    POSITIVE = 1u << 1, /* a number that must not be 0 */
+};
+
+struct setting {
+    const char *section;
+    const char *key;
+    enum kind kind;
+    size_t offset; /* of the field in a24_config_t */
+    unsigned flags;
+    const char *(*check)(const char *text); /* strings only: NULL or what was expected */
+    const char *def;                        /* parsed like any other value */
+    const char *help;                       /* one line */
+};
+
+/* The section and key names are the field names, so the two can never drift apart. */
+#define KEY(sec, name, kind_, flags_, check_, def_, help_)                                         \
+    {                                                                                              \
+        .section = #sec, .key = #name, .kind = kind_, .offset = offsetof(a24_config_t, sec.name),  \
+        .flags = flags_, .check = check_, .def = def_, .help = help_,                              \
+    }
+
+static const struct setting settings[] = {
+    KEY(http, listen, KIND_STRING, NONEMPTY, check_listen, "127.0.0.1:8024",
+        "address the web front end listens on (host:port)"),
+    KEY(http, static_dir, KIND_STRING, NONEMPTY, NULL, A24_DEFAULT_WEB_DIR,
+        "directory of the pages and their assets"),
+    KEY(http, max_body, KIND_SIZE, POSITIVE, NULL, "16384",
+        "largest request body accepted (bytes, or KiB/MiB)"),
+    KEY(http, request_timeout, KIND_DURATION, POSITIVE, NULL, "5s",
+        "Redis must answer a request within this"),
+    KEY(http, idle_timeout, KIND_DURATION, POSITIVE, NULL, "10s",
+        "keep-alive and request head read timeout"),
+    KEY(http, trust_proxy, KIND_BOOL, 0, NULL, "false",
+        "take the client address from X-Forwarded-For"),
+    KEY(redis, url, KIND_STRING, NONEMPTY, NULL, "redis://127.0.0.1:6379/0",
+        "the Redis primary (redis://host:port/db)"),
+    KEY(redis, reconnect_min, KIND_DURATION, POSITIVE, NULL, "100ms",
+        "first wait before reconnecting to Redis"),
+    KEY(redis, reconnect_max, KIND_DURATION, POSITIVE, NULL, "5s",
+        "longest wait between reconnection attempts"),
+    KEY(deadlines, answer, KIND_DURATION, POSITIVE, NULL, "24h",
+        "answer window of an ordinary question"),
+    KEY(deadlines, green_channel, KIND_DURATION, POSITIVE, NULL, "12h",
+        "answer window for front-line workers (self-declared)"),
+    KEY(deadlines, crisis, KIND_DURATION, POSITIVE, NULL, "1h",
+        "answer window of a question screened as crisis"),
+    KEY(deadlines, offer_timeout, KIND_DURATION, POSITIVE, NULL, "15m",
+        "an offer not claimed in time goes to the next expert"),
+    KEY(deadlines, claim_lease, KIND_DURATION, POSITIVE, NULL, "4h",
+        "a claim not answered in time returns to the pool"),
+    KEY(alerts, webhook_secret, KIND_STRING, 0, NULL, "",
+        "HMAC key signing webhook bodies; empty: unsigned"),
+    KEY(alerts, ack_timeout, KIND_DURATION, POSITIVE, NULL, "1h",
+        "an acknowledged but unresolved alert fires again after this"),
+    KEY(secrets, key_file, KIND_STRING, NONEMPTY, NULL, "/var/lib/answer24/secret.key",
+        "32-byte master key, created 0600 on first start"),
+    KEY(limits, submissions_per_hour, KIND_INT, 0, NULL, "20",
+        "questions one client may submit per hour"),
+    KEY(limits, code_checks_per_hour, KIND_INT, 0, NULL, "120",
+        "access code checks one client may make per hour"),
+    KEY(screening, data_dir, KIND_STRING, NONEMPTY, NULL, A24_DEFAULT_DATA_DIR,
+        "word lists, crisis lines and examples"),
+    KEY(privacy, retention, KIND_DURATION, POSITIVE, NULL, "90d",
+        "closed tickets are purged after this"),
+    KEY(log, level, KIND_STRING, NONEMPTY, check_level, "info", "debug, info, warn or error"),
+};
+
+#define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
+
+/* The escalation ladder of the contract: the default whenever the file has none. */
+static const a24_escalation_step_t default_ladder[] = {
+    {500, A24_NOTIFY_EXPERTS, 0},
+    {800, A24_NOTIFY_ONCALL, 30 * 60 * 1000},
+    {1000, A24_NOTIFY_SUPERVISOR, 15 * 60 * 1000},
+};
+
+/* The names of the A24_NOTIFY_* bits, in the order messages list them. */
+static const struct {
+    const char *name;
+    unsigned bit;
+} recipients[] = {
+    {"experts", A24_NOTIFY_EXPERTS},
+    {"oncall", A24_NOTIFY_ONCALL},
+    {"supervisor", A24_NOTIFY_SUPERVISOR},
+};
+
+/* Finds a key of the table; returns its index or -1. */
+static int find_setting(const char *section, const char *key)
+{
+    for (size_t i = 0; i < NSETTINGS; i++)
+        if (strcmp(settings[i].section, section) == 0 && strcmp(settings[i].key, key) == 0)
+            return (int)i;
+    return -1;
+}
+
+/*
+ * Finds a section: the index of its first key in the table, which also serves as the
+ * section's identity, or -1 when no key lives in a section of that name.
+ */
+static int find_section(const char *section)
+{
+    for (size_t i = 0; i < NSETTINGS; i++)
+        if (strcmp(settings[i].section, section) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Writes ANSWER24_<SECTION>_<KEY> for a key of the table into buf. */
+static void env_name(const struct setting *s, char *buf, size_t len)
+{
+    snprintf(buf, len, "ANSWER24_%s_%s", s->section, s->key);
+    for (char *p = buf; *p != '\0'; p++)
+        if (*p >= 'a' && *p <= 'z')
+            *p = (char)(*p - 'a' + 'A');
+}
+
+/*
+ * Writes text as a double-quoted, escaped, possibly shortened string, so that any value
+ * can be repeated in an error message without breaking it across lines.
+ */
+static void quote(char *out, size_t len, const char *text)
+{
+    size_t o = 0, shown = 0;
+
+    out[o++] = '"';
+    for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++, shown++) {
+        char esc[8];
+        if (shown == MAX_QUOTED)
+            snprintf(esc, sizeof(esc), "...");
+        else if (*p == '"' || *p == '\\')
+            snprintf(esc, sizeof(esc), "\\%c", *p);
+        else if (*p < 0x20 || *p == 0x7f)
+            snprintf(esc, sizeof(esc), "\\x%02x", *p);
+        else
+            snprintf(esc, sizeof(esc), "%c", *p);
+        size_t n = strlen(esc);
+        if (o + n + 2 > len || shown > MAX_QUOTED)
+            break;
+        memcpy(out + o, esc, n);
+        o += n;
+    }
+    out[o++] = '"';
+    out[o] = '\0';
+}
+
+/*
+ * Parses text as the value of key s and stores it in cfg, replacing (and freeing) what
+ * was there. Returns 0, or -1 with the reason in why ("expected a duration like 90s, got
+ * \"soon\""); on failure the field keeps its old value.
+ */
+static int set_value(a24_config_t *cfg, const struct setting *s, const char *text, char *why,
+                     size_t whylen)
+{
+    char *field = (char *)cfg + s->offset;
+    const char *expected = NULL;
+    char got[MAX_QUOTED * 4 + 8];
+
+    quote(got, sizeof(got), text);
+    switch (s->kind) {
+    case KIND_STRING: {
+        if ((s->flags & NONEMPTY) && text[0] == '\0') {
+            snprintf(why, whylen, "must not be empty");
+            return -1;
+        }
+        if (s->check != NULL && (expected = s->check(text)) != NULL)
+            break;
+        char *copy = strdup(text);
+        if (copy == NULL) {
+            snprintf(why, whylen, "out of memory");
+            return -1;
+        }
+        free(*(char **)field);
+        *(char **)field = copy;
+        return 0;
+    }
+    case KIND_DURATION: {
+        a24_ms_t ms;
+        if (a24_duration_parse(text, &ms) != 0) {
+            expected = "a duration like 90s";
+            break;
+        }
+        if ((s->flags & POSITIVE) && ms == 0)
+            break;
+        *(a24_ms_t *)field = ms;
+        return 0;
+    }
+    case KIND_INT: {
+        int n;
+        if (parse_int(text, &n) != 0) {
+            expected = "a whole number like 20";
+            break;
+        }
+        if ((s->flags & POSITIVE) && n == 0)
+            break;
+        *(int *)field = n;
+        return 0;
+    }
+    case KIND_SIZE: {
+        size_t n;
+        if (parse_size(text, &n) != 0) {
+            expected = "a size like 16384 or 16KiB";
+            break;
+        }
+        if ((s->flags & POSITIVE) && n == 0)
+            break;
+        *(size_t *)field = n;
+        return 0;
+    }
+    case KIND_BOOL: {
+        int b;
+        if (parse_bool(text, &b) != 0) {
+            expected = "true or false";
+            break;
+        }
+        *(int *)field = b;
+        return 0;
+    }
+    }
+    if (expected != NULL)
+        snprintf(why, whylen, "expected %s, got %s", expected, got);
+    else
+        snprintf(why, whylen, "must be more than zero, got %s", got);
+    return -1;
+}
+
+/* ------------------------------------------------------------------------------
+ * Loading
+ * ------------------------------------------------------------------------------ */
+
+/* Where each key's value came from, for messages about it. */
+enum { FROM_DEFAULT = 0, FROM_ENV = -1 }; /* > 0: a line of the file */
+
+/* Everything one a24_config_load call works with. */
+struct load {
+    a24_config_t *cfg;
+    const char *path;
+    yaml_document_t *doc;
+    char *err;
+    size_t errlen;
+    int line[NSETTINGS];         /* FROM_*, or the file line that set the key */
+    int section_line[NSETTINGS]; /* by find_section index: where the section began */
+    int escalation_line;
+    int webhooks_line;
+};
+
+/*
+ * Writes one line of error into the caller's buffer: "path:line: message" when line is
+ * a line of the file, the message alone otherwise. Control characters that slipped in
+ * (from a file name, say) become spaces. Always returns -1, for `return fail(...)`.
+ */
+static int fail(struct load *ld, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(struct load *ld, int line, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+
+    if (ld->err == NULL || ld->errlen == 0)
+        return -1;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (line > 0)
+        snprintf(ld->err, ld->errlen, "%s:%d: %s", ld->path, line, msg);
+    else
+        snprintf(ld->err, ld->errlen, "%s", msg);
+    for (unsigned char *p = (unsigned char *)ld->err; *p != '\0'; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            *p = ' ';
+    return -1;
+}
+
+/* The 1-based line a node starts on. */
+static int line_of(const yaml_node_t *node)
+{
+    return (int)node->start_mark.line + 1;
+}
+
+/* True for YAML's null: an empty plain scalar, ~ or null. A quoted "" is not null. */
+static bool is_null(const yaml_node_t *node)
+{
+    static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
+
+    if (node->type != YAML_SCALAR_NODE || node->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+        return false;
+    for (size_t i = 0; i < sizeof(nulls) / sizeof(nulls[0]); i++)
+        if (strcmp((const char *)node->data.scalar.value, nulls[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Names the shape of a node for "expected X, got Y" messages. */
+static const char *shape(const yaml_node_t *node)
+{
+    if (is_null(node))
+        return "nothing";
+    switch (node->type) {
+    case YAML_MAPPING_NODE:
+        return "a mapping";
+    case YAML_SEQUENCE_NODE:
+        return "a list";
+    default:
+        return "a single value";
+    }
+}
+
+/*
+ * Returns the text of a scalar node (NULL's "" for a null), or NULL with an error
+ * written when the node is not a scalar or hides a NUL byte. `what` names it in the
+ * message.
+ */
+static const char *scalar_text(struct load *ld, const yaml_node_t *node, const char *what)
+{
+    if (node->type != YAML_SCALAR_NODE) {
+        fail(ld, line_of(node), "%s: expected a single value, got %s", what, shape(node));
+        return NULL;
+    }
+    if (is_null(node))
+        return "";
+    if (strlen((const char *)node->data.scalar.value) != node->data.scalar.length) {
+        fail(ld, line_of(node), "%s: contains a NUL byte", what);
+        return NULL;
+    }
+    return (const char *)node->data.scalar.value;
+}
+
+/* Returns the name a mapping key node holds, or NULL with an error if it is no name. */
+static const char *key_text(struct load *ld, const yaml_node_t *node, const char *within)
+{
+    if (node->type != YAML_SCALAR_NODE) {
+        fail(ld, line_of(node), "%s: expected a key name, got %s", within, shape(node));
+        return NULL;
+    }
+    return (const char *)node->data.scalar.value;
+}
+
+/* The node behind an index of the document. */
+static yaml_node_t *node_at(struct load *ld, int index)
+{
+    return yaml_document_get_node(ld->doc, index);
+}
+
+/*
+ * Adds the recipient a scalar node names (experts, oncall or supervisor) to *bits.
+ * `what` names the value in messages.
+ */
+static int add_recipient(struct load *ld, yaml_node_t *node, const char *what, unsigned *bits)
+{
+    const char *name = scalar_text(ld, node, what);
+    char got[MAX_QUOTED * 4 + 8];
+
+    if (name == NULL)
+        return -1;
+    for (size_t r = 0; r < sizeof(recipients) / sizeof(recipients[0]); r++) {
+        if (strcmp(name, recipients[r].name) == 0) {
+            *bits |= recipients[r].bit;
+            return 0;
+        }
+    }
+    quote(got, sizeof(got), name);
+    return fail(ld, line_of(node), "%s: expected experts, oncall or supervisor, got %s", what, got);
+}
+
+/* Reads a set of recipients: one name or a non-empty list of names. */
+static int load_notify(struct load *ld, yaml_node_t *node, const char *what, unsigned *out)
+{
+    unsigned bits = 0;
+
+    if (node->type != YAML_SEQUENCE_NODE) {
+        if (add_recipient(ld, node, what, &bits) != 0)
+            return -1;
+    } else {
+        yaml_node_item_t *item = node->data.sequence.items.start;
+        if (item == node->data.sequence.items.top)
+            return fail(ld, line_of(node),
+                        "%s: expected at least one of experts, oncall, supervisor, got an empty "
+                        "list",
+                        what);
+        for (; item < node->data.sequence.items.top; item++)
+            if (add_recipient(ld, node_at(ld, *item), what, &bits) != 0)
+                return -1;
+    }
+    *out = bits;
+    return 0;
+}
+
+/*
+ * Reads one step of the escalation ladder: a mapping with at and notify, and optionally
+ * repeat. Index i names it in messages.
+ */
+static int load_step(struct load *ld, yaml_node_t *node, size_t i, a24_escalation_step_t *step)
+{
+    char what[64], got[MAX_QUOTED * 4 + 8];
+    int at_line = 0, notify_line = 0, repeat_line = 0;
+
+    snprintf(what, sizeof(what), "escalation[%zu]", i);
+    if (node->type != YAML_MAPPING_NODE)
+        return fail(ld, line_of(node), "%s: expected a mapping with at and notify, got %s", what,
+                    shape(node));
+    for (yaml_node_pair_t *pair = node->data.mapping.pairs.start;
+         pair < node->data.mapping.pairs.top; pair++) {
+        yaml_node_t *k = node_at(ld, pair->key), *v = node_at(ld, pair->value);
+        const char *key = key_text(ld, k, what), *text;
+        int *seen;
+        char path[96];
+
+        if (key == NULL)
+            return -1;
+        if (strcmp(key, "at") == 0)
+            seen = &at_line;
+        else if (strcmp(key, "notify") == 0)
+            seen = &notify_line;
+        else if (strcmp(key, "repeat") == 0)
+            seen = &repeat_line;
+        else
+            return fail(ld, line_of(k), "%s.%.64s: unknown key (known: at, notify, repeat)", what,
+                        key);
+        snprintf(path, sizeof(path), "%s.%s", what, key);
+        if (*seen != 0)
+            return fail(ld, line_of(k), "%s: given twice (first on line %d)", path, *seen);
+        *seen = line_of(k);
+        if (seen == &notify_line) {
+            if (load_notify(ld, v, path, &step->notify) != 0)
+                return -1;
+            continue;
+        }
+        if ((text = scalar_text(ld, v, path)) == NULL)
+            return -1;
+        quote(got, sizeof(got), text);
+        if (seen == &at_line && parse_percent(text, &step->at_permille) != 0)
+            return fail(ld, line_of(v),
+                        "%s: expected a percentage from 0%% to 1000%% like 80%%, got %s", path,
+                        got);
+        if (seen == &repeat_line && a24_duration_parse(text, &step->repeat) != 0)
+            return fail(ld, line_of(v), "%s: expected a duration like 30m, got %s", path, got);
+    }
+    if (at_line == 0)
+        return fail(ld, line_of(node), "%s: missing at (like at: 80%%)", what);
+    if (notify_line == 0)
+        return fail(ld, line_of(node), "%s: missing notify (experts, oncall or supervisor)", what);
+    return 0;
+}
+
+/*
+ * Reads the top-level escalation list and replaces the default ladder with it. Steps
+ * must come in order of `at`, so the ladder reads top to bottom the way it fires.
+ */
+static int load_escalation(struct load *ld, const yaml_node_t *key, yaml_node_t *node)
+{
+    a24_escalation_step_t *steps = NULL;
+    size_t count;
+
+    if (ld->escalation_line != 0)
+        return fail(ld, line_of(key), "escalation: given twice (first on line %d)",
+                    ld->escalation_line);
+    ld->escalation_line = line_of(key);
+    if (node->type != YAML_SEQUENCE_NODE)
+        return fail(ld, line_of(node), "escalation: expected a list of steps (- at: 50%%), got %s",
+                    shape(node));
+    count = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
+    if (count > 0 && (steps = calloc(count, sizeof(*steps))) == NULL)
+        return fail(ld, 0, "%s: out of memory", ld->path);
+    for (size_t i = 0; i < count; i++) {
+        yaml_node_t *item = node_at(ld, node->data.sequence.items.start[i]);
+        if (load_step(ld, item, i, &steps[i]) != 0)
+            goto error;
+        if (i > 0 && steps[i].at_permille < steps[i - 1].at_permille) {
+            fail(ld, line_of(item), "escalation[%zu].at: steps must be in order of at", i);
+            goto error;
+        }
+    }
+    free(ld->cfg->escalation);
+    ld->cfg->escalation = steps;
+    ld->cfg->escalation_len = count;
+    return 0;
+
+error:
+    free(steps);
+    return -1;
+}
+
+/* Frees a list of webhooks and the URLs it owns. */
+static void free_webhooks(a24_webhook_t *hooks, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free(hooks[i].url);
+    free(hooks);
+}
+
+/*
+ * Reads one webhook: a mapping with an http:// or https:// url and the recipients whose
+ * alerts it receives.
+ */
+static int load_webhook(struct load *ld, yaml_node_t *node, size_t i, a24_webhook_t *hook)
+{
+    char what[64], got[MAX_QUOTED * 4 + 8];
+    int url_line = 0, notify_line = 0;
+
+    snprintf(what, sizeof(what), "alerts.webhooks[%zu]", i);
+    if (node->type != YAML_MAPPING_NODE)
+        return fail(ld, line_of(node), "%s: expected a mapping with url and notify, got %s", what,
+                    shape(node));
+    for (yaml_node_pair_t *pair = node->data.mapping.pairs.start;
+         pair < node->data.mapping.pairs.top; pair++) {
+        yaml_node_t *k = node_at(ld, pair->key), *v = node_at(ld, pair->value);
+        const char *key = key_text(ld, k, what), *text;
+        int *seen;
+        char path[96];
+
+        if (key == NULL)
+            return -1;
+        if (strcmp(key, "url") == 0)
+            seen = &url_line;
+        else if (strcmp(key, "notify") == 0)
+            seen = &notify_line;
+        else
+            return fail(ld, line_of(k), "%s.%.64s: unknown key (known: url, notify)", what, key);
+        snprintf(path, sizeof(path), "%s.%s", what, key);
+        if (*seen != 0)
+            return fail(ld, line_of(k), "%s: given twice (first on line %d)", path, *seen);
+        *seen = line_of(k);
+        if (seen == &notify_line) {
+            if (load_notify(ld, v, path, &hook->notify) != 0)
+                return -1;
+            continue;
+        }
+        if ((text = scalar_text(ld, v, path)) == NULL)
+            return -1;
+        quote(got, sizeof(got), text);
+        if ((strncmp(text, "http://", 7) != 0 || text[7] == '\0') &&
+            (strncmp(text, "https://", 8) != 0 || text[8] == '\0'))
+            return fail(ld, line_of(v),
+                        "%s: expected a URL starting with http:// or https://, got %s", path, got);
+        if (strpbrk(text, " \t") != NULL)
+            return fail(ld, line_of(v), "%s: a URL has no spaces, got %s", path, got);
+        free(hook->url);
+        if ((hook->url = strdup(text)) == NULL)
+            return fail(ld, 0, "%s: out of memory", ld->path);
+    }
+    if (url_line == 0)
+        return fail(ld, line_of(node), "%s: missing url", what);
+    if (notify_line == 0)
+        return fail(ld, line_of(node), "%s: missing notify (oncall, supervisor, experts)", what);
+    return 0;
+}
+
+/* Reads alerts.webhooks, a list (or null for none), replacing the list there was. */
+static int load_webhooks(struct load *ld, const yaml_node_t *key, yaml_node_t *node)
+{
+    a24_webhook_t *hooks = NULL;
+    size_t count = 0;
+
+    if (ld->webhooks_line != 0)
+        return fail(ld, line_of(key), "alerts.webhooks: given twice (first on line %d)",
+                    ld->webhooks_line);
+    ld->webhooks_line = line_of(key);
+    if (!is_null(node)) {
+        if (node->type != YAML_SEQUENCE_NODE)
+            return fail(ld, line_of(node),
+                        "alerts.webhooks: expected a list of {url, notify}, got %s", shape(node));
+        count = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
+    }
+    if (count > 0 && (hooks = calloc(count, sizeof(*hooks))) == NULL)
+        return fail(ld, 0, "%s: out of memory", ld->path);
+    for (size_t i = 0; i < count; i++)
+        if (load_webhook(ld, node_at(ld, node->data.sequence.items.start[i]), i, &hooks[i]) != 0)
+            goto error;
+    free_webhooks(ld->cfg->alerts.webhooks, ld->cfg->alerts.webhooks_len);
+    ld->cfg->alerts.webhooks = hooks;
+    ld->cfg->alerts.webhooks_len = count;
+    return 0;
+
+error:
+    free_webhooks(hooks, count);
+    return -1;
+}
+
+/* Lists the known sections into buf, for the message about an unknown one. */
+static void list_sections(char *buf, size_t len)
+{
+    size_t o = 0;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        if (find_section(settings[i].section) != (int)i)
+            continue;
+        int n = snprintf(buf + o, len - o, "%s, ", settings[i].section);
+        if (n < 0 || (size_t)n >= len - o)
+            return;
+        o += (size_t)n;
+    }
+    snprintf(buf + o, len - o, "escalation");
+}
+
+/* Reads one section, a mapping of the table's keys (null: nothing set). */
+static int load_section(struct load *ld, const char *name, const yaml_node_t *key,
+                        yaml_node_t *node)
+{
+    int section = find_section(name);
+    char known[256];
+
+    if (section < 0) {
+        list_sections(known, sizeof(known));
+        return fail(ld, line_of(key), "%.64s: unknown section (known: %s)", name, known);
+    }
+    if (ld->section_line[section] != 0)
+        return fail(ld, line_of(key), "%s: given twice (first on line %d)", name,
+                    ld->section_line[section]);
+    ld->section_line[section] = line_of(key);
+    if (is_null(node))
+        return 0;
+    if (node->type != YAML_MAPPING_NODE)
+        return fail(ld, line_of(node), "%s: expected a mapping of keys, got %s", name, shape(node));
+    for (yaml_node_pair_t *pair = node->data.mapping.pairs.start;
+         pair < node->data.mapping.pairs.top; pair++) {
+        yaml_node_t *k = node_at(ld, pair->key), *v = node_at(ld, pair->value);
+        const char *keyname = key_text(ld, k, name), *text;
+        char path[96], why[320];
+        int i;
+
+        if (keyname == NULL)
+            return -1;
+        if (strcmp(name, "alerts") == 0 && strcmp(keyname, "webhooks") == 0) {
+            if (load_webhooks(ld, k, v) != 0)
+                return -1;
+            continue;
+        }
+        if ((i = find_setting(name, keyname)) < 0)
+            return fail(ld, line_of(k), "%s.%.64s: unknown key", name, keyname);
+        snprintf(path, sizeof(path), "%s.%s", name, keyname);
+        if (ld->line[i] > 0)
+            return fail(ld, line_of(k), "%s: given twice (first on line %d)", path, ld->line[i]);
+        if ((text = scalar_text(ld, v, path)) == NULL)
+            return -1;
+        if (set_value(ld->cfg, &settings[i], text, why, sizeof(why)) != 0)
+            return fail(ld, line_of(v), "%s: %s", path, why);
+        ld->line[i] = line_of(k);
+    }
+    return 0;
+}
+
+/* Reads a whole document: null (an empty file) or a mapping of sections. */
+static int load_document(struct load *ld, yaml_node_t *root)
+{
+    if (root == NULL || is_null(root))
+        return 0;
+    if (root->type != YAML_MAPPING_NODE)
+        return fail(ld, line_of(root),
+                    "expected a mapping of sections (http:, redis:, ...), got %s", shape(root));
+    for (yaml_node_pair_t *pair = root->data.mapping.pairs.start;
+         pair < root->data.mapping.pairs.top; pair++) {
+        yaml_node_t *k = node_at(ld, pair->key), *v = node_at(ld, pair->value);
+        const char *name = key_text(ld, k, "top level");
+        int rc;
+
+        if (name == NULL)
+            return -1;
+        if (strcmp(name, "escalation") == 0)
+            rc = load_escalation(ld, k, v);
+        else
+            rc = load_section(ld, name, k, v);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Reports a libyaml failure with the line it happened on. */
+static int yaml_fail(struct load *ld, const yaml_parser_t *parser, const char *text, size_t len)
+{
+    const char *problem = parser->problem ? parser->problem : "cannot parse";
+    int line = (int)parser->problem_mark.line + 1;
+
+    if (parser->error == YAML_MEMORY_ERROR)
+        return fail(ld, 0, "%s: out of memory", ld->path);
+    if (parser->error == YAML_READER_ERROR) {
+        /* The reader (bad UTF-8, say) knows only a byte offset; count the lines to it. */
+        line = 1;
+        for (size_t i = 0; i < parser->problem_offset && i < len; i++)
+            line += text[i] == '\n';
+    }
+    if (parser->context != NULL)
+        return fail(ld, line, "invalid YAML: %s (%s)", problem, parser->context);
+    return fail(ld, line, "invalid YAML: %s", problem);
+}
+
+/*
+ * Reads the whole file at ld->path into a new NUL-terminated buffer (the caller frees
+ * it). A missing, unreadable or oversized file is an error.
+ */
+static int read_file(struct load *ld, char **out, size_t *outlen)
+{
+    FILE *f = fopen(ld->path, "rb");
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    int rc = -1;
+
+    if (f == NULL)
+        return fail(ld, 0, "%s: cannot open: %s", ld->path, strerror(errno));
+    for (;;) {
+        if (len + 1 >= cap) {
+            char *bigger;
+            cap = cap ? cap * 2 : 4096;
+            if ((bigger = realloc(buf, cap)) == NULL) {
+                fail(ld, 0, "%s: out of memory", ld->path);
+                goto cleanup;
+            }
+            buf = bigger;
+        }
+        size_t n = fread(buf + len, 1, cap - len - 1, f);
+        len += n;
+        if (len > MAX_FILE_BYTES) {
+            fail(ld, 0, "%s: larger than %d bytes; is it the right file?", ld->path,
+                 MAX_FILE_BYTES);
+            goto cleanup;
+        }
+        if (n == 0)
+            break;
+    }
+    if (ferror(f)) {
+        fail(ld, 0, "%s: cannot read: %s", ld->path, strerror(errno));
+        goto cleanup;
+    }
+    buf[len] = '\0';
+    *out = buf;
+    *outlen = len;
+    buf = NULL;
+    rc = 0;
+
+cleanup:
+    free(buf);
+    fclose(f);
+    return rc;
+}
+
+/*
+ * Parses the file at ld->path and lays it over ld->cfg. Exactly one YAML document is
+ * allowed; an empty file or an explicitly empty document changes nothing.
+ */
+static int load_file(struct load *ld)
+{
+    yaml_parser_t parser;
+    yaml_document_t doc, extra;
+    bool have_parser = false, have_doc = false;
+    char *text = NULL;
+    size_t len = 0;
+    int rc = -1;
+
+    if (read_file(ld, &text, &len) != 0)
+        return -1;
+    if (!yaml_parser_initialize(&parser)) {
+        fail(ld, 0, "%s: out of memory", ld->path);
+        goto cleanup;
+    }
+    have_parser = true;
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    if (!yaml_parser_load(&parser, &doc)) {
+        yaml_fail(ld, &parser, text, len);
+        goto cleanup;
+    }
+    have_doc = true;
+    ld->doc = &doc;
+    if (load_document(ld, yaml_document_get_root_node(&doc)) != 0)
+        goto cleanup;
+    if (!yaml_parser_load(&parser, &extra)) {
+        yaml_fail(ld, &parser, text, len);
+        goto cleanup;
+    }
+    if (yaml_document_get_root_node(&extra) != NULL) {
+        fail(ld, (int)extra.start_mark.line + 1, "only one YAML document is allowed");
+        yaml_document_delete(&extra);
+        goto cleanup;
+    }
+    yaml_document_delete(&extra);
+    rc = 0;
+
+cleanup:
+    ld->doc = NULL;
+    if (have_doc)
+        yaml_document_delete(&doc);
+    if (have_parser)
+        yaml_parser_delete(&parser);
+    free(text);
+    return rc;
+}
+
+/* Writes where key i got its value ("config.yaml:7: ", "ANSWER24_X_Y: " or "") to buf. */
+static void origin(const struct load *ld, size_t i, char *buf, size_t len)
+{
+    if (ld->line[i] > 0) {
+        snprintf(buf, len, "%s:%d: ", ld->path, ld->line[i]);
+    } else if (ld->line[i] == FROM_ENV) {
+        env_name(&settings[i], buf, len);
+        strncat(buf, ": ", len - strlen(buf) - 1);
+    } else {
+        buf[0] = '\0';
+    }
+}
+
+/* Lays the ANSWER24_* variables over the configuration: every scalar key has one. */
+static int load_env(struct load *ld)
+{
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        char name[96], why[320];
+        const char *value;
+
+        env_name(&settings[i], name, sizeof(name));
+        if ((value = getenv(name)) == NULL)
+            continue;
+        if (set_value(ld->cfg, &settings[i], value, why, sizeof(why)) != 0)
+            return fail(ld, 0, "%s: %s.%s: %s", name, settings[i].section, settings[i].key, why);
+        ld->line[i] = FROM_ENV;
+    }
+    return 0;
+}
+
+/* Checks what no single key can check alone, once every source has been read. */
+static int check_together(struct load *ld)
+{
+    const a24_config_t *cfg = ld->cfg;
+    char where[128];
+
+    if (cfg->redis.reconnect_min > cfg->redis.reconnect_max) {
+        origin(ld, (size_t)find_setting("redis", "reconnect_min"), where, sizeof(where));
+        return fail(ld, 0, "%sredis.reconnect_min: must not exceed redis.reconnect_max", where);
+    }
+    return 0;
+}
+
+/* Fills cfg with the table's defaults and the contract's escalation ladder. */
+static int load_defaults(struct load *ld)
+{
+    size_t n = sizeof(default_ladder) / sizeof(default_ladder[0]);
+
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        char why[320];
+        if (set_value(ld->cfg, &settings[i], settings[i].def, why, sizeof(why)) != 0)
+            return fail(ld, 0, "default of %s.%s: %s", settings[i].section, settings[i].key, why);
+    }
+    if ((ld->cfg->escalation = malloc(sizeof(default_ladder))) == NULL)
+        return fail(ld, 0, "configuration: out of memory");
+    memcpy(ld->cfg->escalation, default_ladder, sizeof(default_ladder));
+    ld->cfg->escalation_len = n;
+    return 0;
+}
+
+/*
+ * Loads the configuration: defaults, then the file, then the environment, then the
+ * checks that span keys. On failure everything is released and cfg is zeroed, so the
+ * caller has nothing to dispose.
+ */
+int a24_config_load(a24_config_t *cfg, const char *path, char *err, size_t errlen)
+{
+    struct load ld = {.cfg = cfg, .path = path, .err = err, .errlen = errlen};
+
+    memset(cfg, 0, sizeof(*cfg));
+    if (err != NULL && errlen > 0)
+        err[0] = '\0';
+    if (load_defaults(&ld) != 0 || (path != NULL && load_file(&ld) != 0) || load_env(&ld) != 0 ||
+        check_together(&ld) != 0) {
+        a24_config_dispose(cfg);
+        return -1;
+    }
+    return 0;
+}
+
+/* Frees every string and list of cfg and zeroes it; safe on a zeroed cfg. */
+void a24_config_dispose(a24_config_t *cfg)
+{
+    for (size_t i = 0; i < NSETTINGS; i++)
+        if (settings[i].kind == KIND_STRING)
+            free(*(char **)((char *)cfg + settings[i].offset));
+    free(cfg->escalation);
+    free_webhooks(cfg->alerts.webhooks, cfg->alerts.webhooks_len);
+    memset(cfg, 0, sizeof(*cfg));
+}
+
+/* ------------------------------------------------------------------------------
+ * Reference
+ * ------------------------------------------------------------------------------ */
+
+/* Writes a duration in its largest whole unit ("30m", "1500ms"). */
+static void format_duration(a24_ms_t ms, char *buf, size_t len)
+{
+    static const struct {
+        const char *unit;
+        a24_ms_t ms;
+    } units[] = {
+        {"d", 86400 * 1000},
+        {"h", 3600 * 1000},
+        {"m", 60 * 1000},
+        {"s", 1000},
+    };
+
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+        if (ms != 0 && ms % units[i].ms == 0) {
+            snprintf(buf, len, "%lld%s", (long long)(ms / units[i].ms), units[i].unit);
+            return;
+        }
+    }
+    snprintf(buf, len, "%lldms", (long long)ms);
+}
+
+/* Writes the default escalation ladder on one line. */
+static void print_ladder(FILE *out)
+{
+    for (size_t i = 0; i < sizeof(default_ladder) / sizeof(default_ladder[0]); i++) {
+        const a24_escalation_step_t *s = &default_ladder[i];
+        fprintf(out, "%s%d", i ? "; " : "", s->at_permille / 10);
+        if (s->at_permille % 10)
+            fprintf(out, ".%d", s->at_permille % 10);
+        fprintf(out, "%%");
+        for (size_t r = 0; r < sizeof(recipients) / sizeof(recipients[0]); r++)
+            if (s->notify & recipients[r].bit)
+                fprintf(out, " %s", recipients[r].name);
+        if (s->repeat != 0) {
+            char d[32];
+            format_duration(s->repeat, d, sizeof(d));
+            fprintf(out, " repeat %s", d);
+        }
+    }
+}
+
+/*
+ * Writes the reference of every key, straight from the table, then the two lists that
+ * only the file can set.
+ */
+void a24_config_print_reference(FILE *out)
+{
+    fprintf(out,
+            "Configuration keys: YAML file, then environment (durations like 90s, 15m, 4h):\n");
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        const struct setting *s = &settings[i];
+        char key[64], env[96];
+
+        snprintf(key, sizeof(key), "%s.%s", s->section, s->key);
+        env_name(s, env, sizeof(env));
+        fprintf(out, "  %-28s %s\n", key, env);
+        fprintf(out, "      %s; default: %s\n", s->help, s->def[0] ? s->def : "(empty)");
+    }
+    fprintf(out, "  %-28s %s\n", "escalation", "(file only)");
+    fprintf(out, "      steps like - {at: 80%%, notify: oncall, repeat: 30m}; default: ");
+    print_ladder(out);
+    fprintf(out, "\n");
+    fprintf(out, "  %-28s %s\n", "alerts.webhooks", "(file only)");
+    fprintf(out, "      - {url: https://..., notify: [oncall, supervisor]}; default: none\n");
+}

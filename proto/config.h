@@ -1,0 +1,106 @@
+/*
+ * config: the one configuration every answer24 program reads.
+ *
+ * A YAML file (libyaml) laid over the production defaults, then every scalar key
+ * overridden by an environment variable ANSWER24_<SECTION>_<KEY> (upper case,
+ * "http.listen" -> ANSWER24_HTTP_LISTEN). The key table in config.c is the single
+ * list of keys: parsing, overrides, defaults and `--help` all read it.
+ *
+ * Must stay true: a loaded configuration is immutable and shared read-only; a bad
+ * value is reported as one line naming the key and what was expected; unknown keys
+ * are errors (a typo must never silently fall back to a default).
+ */
+#ifndef A24_CONFIG_H
+#define A24_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/** Milliseconds; every duration in answer24 is one of these. */
+typedef int64_t a24_ms_t;
+
+/** Who an escalation step or a webhook is for (a bit set). */
+enum {
+    A24_NOTIFY_EXPERTS = 1u << 0,
+    A24_NOTIFY_ONCALL = 1u << 1,
+    A24_NOTIFY_SUPERVISOR = 1u << 2,
+};
+
+/** One rung of the escalation ladder, measured in a ticket's answer window. */
+typedef struct {
+    int at_permille; /* "50%" -> 500, "12.5%" -> 125; may exceed 1000 */
+    unsigned notify; /* A24_NOTIFY_* bits */
+    a24_ms_t repeat; /* repeat until acknowledged; 0 = once */
+} a24_escalation_step_t;
+
+typedef struct {
+    char *url;
+    unsigned notify; /* A24_NOTIFY_* bits */
+} a24_webhook_t;
+
+typedef struct {
+    struct {
+        char *listen;             /* host:port */
+        char *static_dir;         /* the pages */
+        size_t max_body;          /* bytes, default 16384 */
+        a24_ms_t request_timeout; /* an answer from Redis must come within this */
+        a24_ms_t idle_timeout;    /* keep-alive / request head read timeout */
+        int trust_proxy;          /* 1: client address from X-Forwarded-For */
+    } http;
+    struct {
+        char *url; /* redis://host:port/db */
+        a24_ms_t reconnect_min;
+        a24_ms_t reconnect_max;
+    } redis;
+    struct {
+        a24_ms_t answer, green_channel, crisis, offer_timeout, claim_lease;
+    } deadlines;
+    a24_escalation_step_t *escalation; /* in order of at_permille: the loader refuses others */
+    size_t escalation_len;
+    struct {
+        a24_webhook_t *webhooks;
+        size_t webhooks_len;
+        char *webhook_secret; /* HMAC key for the signature header; empty = unsigned */
+        a24_ms_t ack_timeout; /* acknowledged but unresolved: fire again after this */
+    } alerts;
+    struct {
+        char *key_file; /* 32-byte master key, created 0600 on first start */
+    } secrets;
+    struct {
+        int submissions_per_hour; /* per client */
+        int code_checks_per_hour; /* per client */
+    } limits;
+    struct {
+        char *data_dir; /* word lists, crisis lines, examples */
+    } screening;
+    struct {
+        a24_ms_t retention; /* closed tickets are purged after this */
+    } privacy;
+    struct {
+        char *level; /* debug | info | warn | error */
+    } log;
+} a24_config_t;
+
+/**
+ * Fills `cfg` with the defaults, lays the YAML file at `path` over them (NULL: no
+ * file) and then the environment. Returns 0, or -1 with one line in `err`
+ * (e.g. "config.yaml:12: deadlines.answer: expected a duration like 90s, got \"soon\"";
+ * a bad environment value names its variable instead of a file line).
+ * On failure `cfg` holds nothing that needs disposing.
+ */
+int a24_config_load(a24_config_t *cfg, const char *path, char *err, size_t errlen);
+
+/** Releases what a24_config_load allocated. */
+void a24_config_dispose(a24_config_t *cfg);
+
+/**
+ * Parses a duration: a non-negative integer followed by ms, s, m, h or d
+ * ("1500ms", "90s", "15m", "4h", "2d"). Returns 0, or -1 if malformed or overflowing.
+ */
+int a24_duration_parse(const char *text, a24_ms_t *out);
+
+/** Writes the key reference (key, environment variable, default, meaning) to `out`. */
+void a24_config_print_reference(FILE *out);
+
+#endif

@@ -1,0 +1,16 @@
+# Turns every proto/scripts/*.lua into a C string in one generated file, so the
+# programs carry their scripts and nobody edits Lua inside C strings.
+file(GLOB scripts ${DIR}/*.lua)
+list(SORT scripts)
+set(body "/* Generated from the .lua files of proto/scripts at build time: do not edit. */\n#include \"script.h\"\n\n")
+set(table "")
+foreach(path ${scripts})
+    get_filename_component(name ${path} NAME_WE)
+    file(READ ${path} hex HEX)
+    string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," hex "${hex}")
+    string(APPEND body "static const char lua_${name}[] = {${hex} 0x00};\n")
+    string(APPEND table "    {\"${name}\", lua_${name}, sizeof(lua_${name}) - 1},\n")
+endforeach()
+string(APPEND body "\nconst a24_script_source_t a24_script_sources[] = {\n${table}    {0, 0, 0},\n};\n")
+file(WRITE ${OUT}.tmp "${body}")
+file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)

@@ -1,0 +1,86 @@
+-- submit: accept a citizen's question in one atomic step.
+--
+-- Writes the ticket hash, its audit line, its intake stream entry and its first
+-- deadline entry together, or nothing at all, and only then does the front end
+-- answer 201. With an Idempotency-Key the first outcome is kept, and a retry of the
+-- same body gets the same ticket back instead of a second one.
+--
+-- KEYS: 1 ticket  2 audit  3 intake  4 schedule  5 idempotency  6 rate  7 stats
+-- ARGV: 1 ticket id  2 category  3 language  4 crisis (0/1)  5 risk reason
+--       6 green (0/1)  7 window ms  8 first ladder step in permille (-1: none)
+--       9 code hash  10 sealed question  11 sealed self-check or ""
+--       12 "1" to use the idempotency key  13 body digest  14 sealed access code
+--       15 idempotency ttl ms  16 rate limit (0: none)  17 rate window ms
+-- Returns {"created", created, due} | {"replay", ticket, sealed code, created, due,
+--          crisis} | {"conflict"} | {"limited", retry after ms}
+
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+
+if ARGV[12] == '1' then
+    local prev = redis.call('HMGET', KEYS[5], 'ticket', 'digest', 'code', 'created', 'due', 'crisis')
+    if prev[1] then
+        if prev[2] ~= ARGV[13] then
+            return {'conflict'}
+        end
+        return {'replay', prev[1], prev[3], prev[4], prev[5], prev[6]}
+    end
+end
+
+local limit = tonumber(ARGV[16])
+if limit > 0 then
+    local used = tonumber(redis.call('GET', KEYS[6]) or '0')
+    if used >= limit then
+        local ttl = redis.call('PTTL', KEYS[6])
+        if ttl < 0 then ttl = tonumber(ARGV[17]) end
+        return {'limited', ttl}
+    end
+end
+
+if redis.call('EXISTS', KEYS[1]) == 1 then
+    return redis.error_reply('ERR ticket id collision')
+end
+
+local id = ARGV[1]
+local window = tonumber(ARGV[7])
+local due = now + window
+local step_at = due
+if ARGV[4] == '1' then
+    step_at = now -- a crisis alerts on-call at once
+elseif tonumber(ARGV[8]) >= 0 then
+    step_at = now + math.floor(window * tonumber(ARGV[8]) / 1000)
+end
+
+redis.call('HSET', KEYS[1],
+    'state', 'queued', 'category', ARGV[2], 'language', ARGV[3], 'crisis', ARGV[4],
+    'risk', ARGV[5], 'green', ARGV[6], 'created', now, 'due', due, 'window', window,
+    'step', 0, 'step_at', step_at, 'code', ARGV[9], 'q', ARGV[10], 'attempt', 0,
+    'followups', 0)
+if ARGV[11] ~= '' then
+    redis.call('HSET', KEYS[1], 'sc', ARGV[11])
+end
+if ARGV[4] == '1' then
+    redis.call('HSET', KEYS[1], 'crisis_alert', 'pending')
+end
+redis.call('RPUSH', KEYS[2], now .. ' citizen submit - queued')
+redis.call('XADD', KEYS[3], '*', 'ticket', id, 'category', ARGV[2], 'language', ARGV[3],
+    'crisis', ARGV[4], 'green', ARGV[6])
+redis.call('ZADD', KEYS[4], step_at, id)
+
+redis.call('HINCRBY', KEYS[7], 'submitted', 1)
+redis.call('HINCRBY', KEYS[7], 'open', 1)
+if ARGV[4] == '1' then
+    redis.call('HINCRBY', KEYS[7], 'crises', 1)
+end
+
+if ARGV[12] == '1' then
+    redis.call('HSET', KEYS[5], 'ticket', id, 'digest', ARGV[13], 'code', ARGV[14],
+        'created', now, 'due', due, 'crisis', ARGV[4])
+    redis.call('PEXPIRE', KEYS[5], ARGV[15])
+end
+if limit > 0 then
+    if redis.call('INCR', KEYS[6]) == 1 then
+        redis.call('PEXPIRE', KEYS[6], ARGV[17])
+    end
+end
+return {'created', now, due}

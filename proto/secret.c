@@ -1,0 +1,258 @@
+/*
+ * secret: the key file, subkeys, ids, codes, sealing and tags.
+ *
+ * Must never: use a subkey for two purposes, leave key bytes in freed memory, or
+ * accept a key file other users can read.
+ */
+#include "secret.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char crockford[] = "0123456789abcdefghjkmnpqrstvwxyz";
+
+/* The subkey ids of crypto_kdf; changing one invalidates everything it protects. */
+enum { SUBKEY_SEAL = 1, SUBKEY_CODE, SUBKEY_CLIENT, SUBKEY_IDEM, SUBKEY_TOKEN };
+static const char kdf_context[crypto_kdf_CONTEXTBYTES] = {'a', '2', '4', 'k', 'e', 'y', 's', '1'};
+
+/* Creates the parent directories of `path` (mode 0700) where they are missing. */
+static void make_parents(const char *path)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    for (char *p = dir + 1; *p != '\0'; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(dir, 0700);
+            *p = '/';
+        }
+    }
+}
+
+/* Writes a fresh master key to `path`, failing if the file appeared meanwhile. */
+static int create_key_file(const char *path, unsigned char key[32], char *err, size_t errlen)
+{
+    make_parents(path);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        snprintf(err, errlen, "secrets.key_file: cannot create %s: %s", path, strerror(errno));
+        return -1;
+    }
+    crypto_kdf_keygen(key);
+    ssize_t n = write(fd, key, 32);
+    int ok = n == 32 && fsync(fd) == 0;
+    close(fd);
+    if (!ok) {
+        unlink(path);
+        snprintf(err, errlen, "secrets.key_file: cannot write %s", path);
+        return -1;
+    }
+    return 0;
+}
+
+/* Reads the 32-byte master key, refusing files of another size or open to others. */
+static int read_key_file(const char *path, unsigned char key[32], char *err, size_t errlen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "secrets.key_file: cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    int rc = -1;
+    if (fstat(fd, &st) != 0 || st.st_size != 32) {
+        snprintf(err, errlen, "secrets.key_file: %s must hold exactly 32 bytes", path);
+        goto out;
+    }
+    if ((st.st_mode & 077) != 0) {
+        snprintf(err, errlen, "secrets.key_file: %s is readable by others (chmod 600 it)", path);
+        goto out;
+    }
+    if (read(fd, key, 32) != 32) {
+        snprintf(err, errlen, "secrets.key_file: cannot read %s", path);
+        goto out;
+    }
+    rc = 0;
+out:
+    close(fd);
+    return rc;
+}
+
+int a24_secrets_load(a24_secrets_t *s, const char *key_file, char *err, size_t errlen)
+{
+    if (sodium_init() < 0) {
+        snprintf(err, errlen, "libsodium could not be initialised");
+        return -1;
+    }
+    unsigned char master[crypto_kdf_KEYBYTES];
+    int rc;
+    if (access(key_file, F_OK) != 0 && errno == ENOENT)
+        rc = create_key_file(key_file, master, err, errlen);
+    else
+        rc = read_key_file(key_file, master, err, errlen);
+    if (rc == 0) {
+        crypto_kdf_derive_from_key(s->seal, 32, SUBKEY_SEAL, kdf_context, master);
+        crypto_kdf_derive_from_key(s->code, 32, SUBKEY_CODE, kdf_context, master);
+        crypto_kdf_derive_from_key(s->client, 32, SUBKEY_CLIENT, kdf_context, master);
+        crypto_kdf_derive_from_key(s->idem, 32, SUBKEY_IDEM, kdf_context, master);
+        crypto_kdf_derive_from_key(s->token, 32, SUBKEY_TOKEN, kdf_context, master);
+    }
+    sodium_memzero(master, sizeof master);
+    return rc;
+}
+
+void a24_secrets_dispose(a24_secrets_t *s)
+{
+    sodium_memzero(s, sizeof *s);
+}
+
+/* Fills `out` with `n` uniformly random Crockford characters. */
+static void random_crockford(char *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = crockford[randombytes_uniform(32)];
+}
+
+void a24_secret_ticket_id(char out[A24_TICKET_ID_LEN + 1])
+{
+    random_crockford(out, A24_TICKET_ID_LEN);
+    out[A24_TICKET_ID_LEN] = '\0';
+}
+
+bool a24_secret_ticket_id_valid(const char *id, size_t len)
+{
+    if (len != A24_TICKET_ID_LEN)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (id[i] == '\0' || strchr(crockford, id[i]) == NULL)
+            return false;
+    return true;
+}
+
+void a24_secret_access_code(char out[A24_CODE_TEXT_LEN + 1])
+{
+    char raw[A24_CODE_CHARS];
+    random_crockford(raw, sizeof raw);
+    size_t o = 0;
+    for (size_t i = 0; i < A24_CODE_CHARS; i++) {
+        if (i > 0 && i % 4 == 0)
+            out[o++] = '-';
+        out[o++] = (char)(raw[i] >= 'a' ? raw[i] - 'a' + 'A' : raw[i]);
+    }
+    out[o] = '\0';
+    sodium_memzero(raw, sizeof raw);
+}
+
+int a24_secret_code_canonical(const char *in, size_t len, char out[A24_CODE_CHARS + 1])
+{
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = in[i];
+        if (c == ' ' || c == '-' || c == '\t')
+            continue;
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (c == 'i' || c == 'l')
+            c = '1';
+        else if (c == 'o')
+            c = '0';
+        if (c == '\0' || strchr(crockford, c) == NULL || o == A24_CODE_CHARS)
+            return -1;
+        out[o++] = c;
+    }
+    out[o] = '\0';
+    return o == A24_CODE_CHARS ? 0 : -1;
+}
+
+int a24_secret_code_hash(const a24_secrets_t *s, const char *code, size_t len,
+                         unsigned char out[A24_HASH_LEN])
+{
+    char canon[A24_CODE_CHARS + 1];
+    if (a24_secret_code_canonical(code, len, canon) != 0)
+        return -1;
+    crypto_generichash(out, A24_HASH_LEN, (const unsigned char *)canon, A24_CODE_CHARS, s->code,
+                       sizeof s->code);
+    sodium_memzero(canon, sizeof canon);
+    return 0;
+}
+
+bool a24_secret_code_verify(const a24_secrets_t *s, const char *code, size_t len,
+                            const void *stored, size_t stored_len)
+{
+    unsigned char h[A24_HASH_LEN];
+    if (stored == NULL || stored_len != A24_HASH_LEN || a24_secret_code_hash(s, code, len, h) != 0)
+        return false;
+    return sodium_memcmp(h, stored, A24_HASH_LEN) == 0;
+}
+
+void a24_secret_seal(const a24_secrets_t *s, const char *ticket, const void *plain, size_t len,
+                     unsigned char *out)
+{
+    unsigned char *nonce = out;
+    randombytes_buf(nonce, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(
+        out + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, NULL, plain, len,
+        (const unsigned char *)ticket, strlen(ticket), NULL, nonce, s->seal);
+}
+
+long a24_secret_open(const a24_secrets_t *s, const char *ticket, const void *sealed, size_t len,
+                     unsigned char *out)
+{
+    if (len < A24_SEAL_OVERHEAD)
+        return -1;
+    const unsigned char *nonce = sealed;
+    unsigned long long n;
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+            out, &n, NULL, nonce + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
+            len - crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, (const unsigned char *)ticket,
+            strlen(ticket), nonce, s->seal) != 0)
+        return -1;
+    return (long)n;
+}
+
+/* Keyed BLAKE2b of `data` under `key`, written as A24_TAG_LEN hex characters. */
+static void keyed_tag(const unsigned char *key, const void *data, size_t len,
+                      char out[A24_TAG_LEN + 1])
+{
+    unsigned char h[A24_TAG_LEN / 2];
+    crypto_generichash(h, sizeof h, data, len, key, 32);
+    sodium_bin2hex(out, A24_TAG_LEN + 1, h, sizeof h);
+}
+
+void a24_secret_client_tag(const a24_secrets_t *s, const struct sockaddr *addr, int64_t day,
+                           char out[A24_TAG_LEN + 1])
+{
+    /* The day's key: the client subkey hashed with the day number. */
+    unsigned char daykey[32];
+    crypto_generichash(daykey, sizeof daykey, (const unsigned char *)&day, sizeof day, s->client,
+                       sizeof s->client);
+    unsigned char buf[16] = {0};
+    size_t n = 0;
+    if (addr != NULL && addr->sa_family == AF_INET) {
+        memcpy(buf, &((const struct sockaddr_in *)addr)->sin_addr, 4);
+        n = 4;
+    } else if (addr != NULL && addr->sa_family == AF_INET6) {
+        /* A person holds a whole /64; tagging the full address would let one evade. */
+        memcpy(buf, &((const struct sockaddr_in6 *)addr)->sin6_addr, 8);
+        n = 8;
+    }
+    keyed_tag(daykey, buf, n, out);
+    sodium_memzero(daykey, sizeof daykey);
+}
+
+void a24_secret_idem_tag(const a24_secrets_t *s, const char *key, size_t len,
+                         char out[A24_TAG_LEN + 1])
+{
+    keyed_tag(s->idem, key, len, out);
+}
+
+void a24_secret_digest(const void *data, size_t len, unsigned char out[A24_HASH_LEN])
+{
+    crypto_generichash(out, A24_HASH_LEN, data, len, NULL, 0);
+}

@@ -1,0 +1,411 @@
+/*
+ * store: connection, reconnection and scripted calls on one hiredis async context.
+ *
+ * Must never: free the context from inside one of its own callbacks (hiredis frees
+ * it after the connect/disconnect callbacks return), or report ready before the
+ * connection is up.
+ */
+#include "store.h"
+
+#include <hiredis/adapters/libuv.h>
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "script.h"
+
+#define MAX_READY_HOOKS 4
+
+struct a24_store {
+    uv_loop_t *loop;
+    redisAsyncContext *ac;
+    bool ready;
+    bool closing;
+    uv_timer_t retry;
+    a24_ms_t backoff, backoff_min, backoff_max;
+    char host[256];
+    int port;
+    char unix_path[256];
+    char password[256];
+    int db;
+    struct {
+        void (*cb)(void *);
+        void *arg;
+    } hooks[MAX_READY_HOOKS];
+    int nhooks;
+    size_t nscripts;
+    char (*shas)[41];
+};
+
+/* One command in flight: who to tell, and for scripts what to resend on NOSCRIPT. */
+typedef struct {
+    a24_store_t *store;
+    a24_store_cb cb;
+    void *privdata;
+    int script;   /* index in a24_script_sources, or -1 */
+    int argc;     /* the EVALSHA vector, argv[0] = "EVALSHA", argv[1] = sha */
+    const char **argv;
+    size_t *lens;
+} call_t;
+
+static void connect_now(a24_store_t *s);
+
+/* ---------------------------------------------------------------- URL parsing */
+
+/* Reads redis://[:password@]host[:port][/db] or unix:///path into `s`. */
+static int parse_url(a24_store_t *s, const char *url, char *err, size_t errlen)
+{
+    s->port = 6379;
+    if (strncmp(url, "unix://", 7) == 0) {
+        if (snprintf(s->unix_path, sizeof s->unix_path, "%s", url + 7) >= (int)sizeof s->unix_path ||
+            s->unix_path[0] != '/')
+            goto bad;
+        return 0;
+    }
+    if (strncmp(url, "redis://", 8) != 0)
+        goto bad;
+    const char *p = url + 8;
+    const char *at = strchr(p, '@');
+    if (at != NULL) {
+        const char *colon = memchr(p, ':', (size_t)(at - p));
+        const char *pw = colon != NULL ? colon + 1 : p;
+        if ((size_t)(at - pw) >= sizeof s->password)
+            goto bad;
+        memcpy(s->password, pw, (size_t)(at - pw));
+        p = at + 1;
+    }
+    size_t hostlen = strcspn(p, ":/");
+    if (hostlen == 0 || hostlen >= sizeof s->host)
+        goto bad;
+    memcpy(s->host, p, hostlen);
+    p += hostlen;
+    if (*p == ':') {
+        char *end;
+        long port = strtol(p + 1, &end, 10);
+        if (end == p + 1 || port < 1 || port > 65535)
+            goto bad;
+        s->port = (int)port;
+        p = end;
+    }
+    if (*p == '/' && p[1] != '\0') {
+        char *end;
+        long db = strtol(p + 1, &end, 10);
+        if (end == p + 1 || *end != '\0' || db < 0 || db > 1000)
+            goto bad;
+        s->db = (int)db;
+    } else if (*p != '\0' && strcmp(p, "/") != 0) {
+        goto bad;
+    }
+    return 0;
+bad:
+    snprintf(err, errlen, "redis.url: expected redis://host:port/db or unix:///path, got \"%s\"",
+             url);
+    return -1;
+}
+
+/* ---------------------------------------------------------------- connection */
+
+/* Arms the reconnect timer with the current backoff, then doubles it. */
+static void schedule_retry(a24_store_t *s)
+{
+    if (s->closing)
+        return;
+    uv_timer_start(&s->retry, (uv_timer_cb)connect_now, (uint64_t)s->backoff, 0);
+    s->backoff = s->backoff * 2 > s->backoff_max ? s->backoff_max : s->backoff * 2;
+}
+
+/* hiredis: the connection attempt ended. On failure hiredis frees the context after us. */
+static void on_connect(const redisAsyncContext *ac, int status)
+{
+    a24_store_t *s = ac->data;
+    if (status != REDIS_OK) {
+        a24_log_warn("redis_connect_failed", "{s:s}", "error", ac->errstr);
+        s->ac = NULL;
+        schedule_retry(s);
+        return;
+    }
+    s->ready = true;
+    s->backoff = s->backoff_min;
+    a24_log_info("redis_connected", NULL);
+    for (int i = 0; i < s->nhooks; i++)
+        s->hooks[i].cb(s->hooks[i].arg);
+}
+
+/* hiredis: the connection is gone; pending callbacks have already run with NULL. */
+static void on_disconnect(const redisAsyncContext *ac, int status)
+{
+    a24_store_t *s = ac->data;
+    s->ac = NULL;
+    s->ready = false;
+    if (s->closing)
+        return;
+    a24_log_warn("redis_disconnected", "{s:s}", "error", status == REDIS_OK ? "closed" : ac->errstr);
+    schedule_retry(s);
+}
+
+/* A reply to AUTH or SELECT: only a failure is worth a word. */
+static void on_setup_reply(redisAsyncContext *ac, void *r, void *privdata)
+{
+    (void)ac;
+    redisReply *reply = r;
+    if (reply != NULL && reply->type == REDIS_REPLY_ERROR)
+        a24_log_error("redis_setup_failed", "{s:s, s:s}", "step", (const char *)privdata, "error",
+                      reply->str);
+}
+
+/* Starts one connection attempt (also the retry timer's callback). */
+static void connect_now(a24_store_t *s)
+{
+    redisAsyncContext *ac = s->unix_path[0] != '\0' ? redisAsyncConnectUnix(s->unix_path)
+                                                    : redisAsyncConnect(s->host, s->port);
+    if (ac == NULL || ac->err) {
+        a24_log_warn("redis_connect_failed", "{s:s}", "error", ac != NULL ? ac->errstr : "no memory");
+        if (ac != NULL)
+            redisAsyncFree(ac);
+        schedule_retry(s);
+        return;
+    }
+    ac->data = s;
+    redisLibuvAttach(ac, s->loop);
+    redisAsyncSetConnectCallback(ac, on_connect);
+    redisAsyncSetDisconnectCallback(ac, on_disconnect);
+    /* Queued now, sent first once connected: every later command runs after these. */
+    if (s->password[0] != '\0')
+        redisAsyncCommand(ac, on_setup_reply, "auth", "AUTH %s", s->password);
+    if (s->db != 0)
+        redisAsyncCommand(ac, on_setup_reply, "select", "SELECT %d", s->db);
+    s->ac = ac;
+}
+
+/* Computes each embedded script's SHA1, as Redis will name it. */
+static int hash_scripts(a24_store_t *s)
+{
+    while (a24_script_sources[s->nscripts].name != NULL)
+        s->nscripts++;
+    s->shas = calloc(s->nscripts + 1, sizeof *s->shas);
+    if (s->shas == NULL)
+        return -1;
+    for (size_t i = 0; i < s->nscripts; i++) {
+        unsigned char md[20];
+        unsigned int mdlen = 0;
+        if (!EVP_Digest(a24_script_sources[i].body, a24_script_sources[i].len, md, &mdlen,
+                        EVP_sha1(), NULL))
+            return -1;
+        for (int j = 0; j < 20; j++)
+            snprintf(s->shas[i] + 2 * j, 3, "%02x", md[j]);
+    }
+    return 0;
+}
+
+a24_store_t *a24_store_create(uv_loop_t *loop, const char *url, a24_ms_t reconnect_min,
+                              a24_ms_t reconnect_max, char *err, size_t errlen)
+{
+    a24_store_t *s = calloc(1, sizeof *s);
+    if (s == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (parse_url(s, url, err, errlen) != 0 || hash_scripts(s) != 0) {
+        free(s->shas);
+        free(s);
+        return NULL;
+    }
+    s->loop = loop;
+    s->backoff_min = s->backoff = reconnect_min > 0 ? reconnect_min : 100;
+    s->backoff_max = reconnect_max > s->backoff_min ? reconnect_max : s->backoff_min;
+    uv_timer_init(loop, &s->retry);
+    connect_now(s);
+    return s;
+}
+
+/* The retry timer has closed: nothing of the store is in use any more. */
+static void on_retry_closed(uv_handle_t *h)
+{
+    a24_store_t *s = h->data;
+    free(s->shas);
+    free(s);
+}
+
+void a24_store_destroy(a24_store_t *s)
+{
+    if (s == NULL)
+        return;
+    s->closing = true;
+    s->ready = false;
+    if (s->ac != NULL) {
+        redisAsyncContext *ac = s->ac;
+        s->ac = NULL;
+        redisAsyncFree(ac);
+    }
+    s->retry.data = s;
+    uv_close((uv_handle_t *)&s->retry, on_retry_closed);
+}
+
+bool a24_store_ready(const a24_store_t *s)
+{
+    return s->ready && s->ac != NULL;
+}
+
+void a24_store_on_ready(a24_store_t *s, void (*cb)(void *arg), void *arg)
+{
+    if (s->nhooks < MAX_READY_HOOKS) {
+        s->hooks[s->nhooks].cb = cb;
+        s->hooks[s->nhooks].arg = arg;
+        s->nhooks++;
+    }
+}
+
+/* ---------------------------------------------------------------- commands */
+
+/* Frees a call and its copied arguments. */
+static void call_free(call_t *c)
+{
+    free(c);
+}
+
+/* hiredis: a reply (or NULL) for one of our calls. */
+static void on_reply(redisAsyncContext *ac, void *r, void *privdata)
+{
+    call_t *c = privdata;
+    redisReply *reply = r;
+    if (c->script >= 0 && reply != NULL && reply->type == REDIS_REPLY_ERROR &&
+        strncmp(reply->str, "NOSCRIPT", 8) == 0 && !c->store->closing) {
+        /* Redis lost the script (restart, failover, flush): send the body once. */
+        const char *verb = c->argv[0], *sha = c->argv[1];
+        size_t verblen = c->lens[0], shalen = c->lens[1];
+        c->argv[0] = "EVAL";
+        c->lens[0] = 4;
+        c->argv[1] = a24_script_sources[c->script].body;
+        c->lens[1] = a24_script_sources[c->script].len;
+        c->script = -1;
+        if (redisAsyncCommandArgv(ac, on_reply, c, c->argc, c->argv, c->lens) == REDIS_OK)
+            return;
+        c->argv[0] = verb, c->lens[0] = verblen, c->argv[1] = sha, c->lens[1] = shalen;
+        reply = NULL;
+    }
+    c->cb(c->store, reply, c->privdata);
+    call_free(c);
+}
+
+int a24_store_command(a24_store_t *s, a24_store_cb cb, void *privdata, const char *fmt, ...)
+{
+    if (!a24_store_ready(s))
+        return -1;
+    call_t *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        return -1;
+    *c = (call_t){.store = s, .cb = cb, .privdata = privdata, .script = -1};
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = redisvAsyncCommand(s->ac, on_reply, c, fmt, ap);
+    va_end(ap);
+    if (rc != REDIS_OK) {
+        free(c);
+        return -1;
+    }
+    return 0;
+}
+
+int a24_store_argv(a24_store_t *s, a24_store_cb cb, void *privdata, int argc, const char **argv,
+                   const size_t *lens)
+{
+    if (!a24_store_ready(s))
+        return -1;
+    call_t *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        return -1;
+    *c = (call_t){.store = s, .cb = cb, .privdata = privdata, .script = -1};
+    if (redisAsyncCommandArgv(s->ac, on_reply, c, argc, argv, lens) != REDIS_OK) {
+        free(c);
+        return -1;
+    }
+    return 0;
+}
+
+int a24_store_script(a24_store_t *s, const char *name, a24_store_cb cb, void *privdata, int nkeys,
+                     int argc, const char **argv, const size_t *lens)
+{
+    if (!a24_store_ready(s))
+        return -1;
+    int idx = -1;
+    for (size_t i = 0; i < s->nscripts; i++)
+        if (strcmp(a24_script_sources[i].name, name) == 0)
+            idx = (int)i;
+    if (idx < 0) {
+        a24_log_error("script_unknown", "{s:s}", "script", name);
+        return -1;
+    }
+    /* One block: the call, the vectors, and a copy of every argument's bytes. */
+    int total = argc + 3;
+    size_t bytes = sizeof(call_t) + total * (sizeof(char *) + sizeof(size_t)) + 16;
+    for (int i = 0; i < argc; i++)
+        bytes += lens[i];
+    call_t *c = malloc(bytes);
+    if (c == NULL)
+        return -1;
+    *c = (call_t){.store = s, .cb = cb, .privdata = privdata, .script = idx, .argc = total};
+    c->argv = (const char **)(c + 1);
+    c->lens = (size_t *)(c->argv + total);
+    char *data = (char *)(c->lens + total);
+    char *nkeys_text = data;
+    data += snprintf(nkeys_text, 16, "%d", nkeys) + 1;
+    c->argv[0] = "EVALSHA", c->lens[0] = 7;
+    c->argv[1] = s->shas[idx], c->lens[1] = 40;
+    c->argv[2] = nkeys_text, c->lens[2] = strlen(nkeys_text);
+    for (int i = 0; i < argc; i++) {
+        memcpy(data, argv[i], lens[i]);
+        c->argv[3 + i] = data;
+        c->lens[3 + i] = lens[i];
+        data += lens[i];
+    }
+    if (redisAsyncCommandArgv(s->ac, on_reply, c, c->argc, c->argv, c->lens) != REDIS_OK) {
+        free(c);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- replies */
+
+int a24_reply_integer(const redisReply *r, long long *out)
+{
+    if (r == NULL || r->type != REDIS_REPLY_INTEGER)
+        return -1;
+    *out = r->integer;
+    return 0;
+}
+
+const char *a24_reply_str(const redisReply *r, size_t i, size_t *len)
+{
+    *len = 0;
+    if (r == NULL || r->type != REDIS_REPLY_ARRAY || i >= r->elements)
+        return NULL;
+    const redisReply *e = r->element[i];
+    if (e->type != REDIS_REPLY_STRING && e->type != REDIS_REPLY_STATUS)
+        return NULL;
+    *len = e->len;
+    return e->str;
+}
+
+long long a24_reply_int(const redisReply *r, size_t i, long long dflt)
+{
+    if (r == NULL || r->type != REDIS_REPLY_ARRAY || i >= r->elements)
+        return dflt;
+    const redisReply *e = r->element[i];
+    if (e->type == REDIS_REPLY_INTEGER)
+        return e->integer;
+    if (e->type == REDIS_REPLY_STRING && e->len > 0) {
+        char *end;
+        long long v = strtoll(e->str, &end, 10);
+        return end == e->str + e->len ? v : dflt;
+    }
+    return dflt;
+}
+
+bool a24_reply_failed(const redisReply *r)
+{
+    return r == NULL || r->type == REDIS_REPLY_ERROR;
+}

@@ -1,0 +1,76 @@
+/*
+ * store: the one asynchronous Redis connection of a process, kept alive.
+ *
+ * hiredis' async API on the libuv loop. The store connects, selects the database,
+ * and when the connection drops it reconnects on its own with a backoff between
+ * reconnect_min and reconnect_max, so no program needs restarting when Redis
+ * returns. While it is down, every submit fails at once (the caller answers 503)
+ * rather than queueing work that nobody will confirm.
+ *
+ * Scripts: a24_store_script runs a named script from proto/scripts with EVALSHA and,
+ * on NOSCRIPT, sends the same call again as EVAL; the callback sees only the final
+ * reply.
+ *
+ * Callbacks follow hiredis: each runs exactly once, with a NULL reply when the
+ * connection died or the store was destroyed. A call that returns -1 will never call
+ * back, and ownership of `privdata` stays with the caller.
+ */
+#ifndef A24_STORE_H
+#define A24_STORE_H
+
+#include <hiredis/async.h>
+#include <stdbool.h>
+#include <uv.h>
+
+#include "config.h"
+
+typedef struct a24_store a24_store_t;
+
+/** A reply callback: `reply` is a redisReply *, or NULL if the command was lost. */
+typedef void (*a24_store_cb)(a24_store_t *store, redisReply *reply, void *privdata);
+
+/**
+ * Creates a store for `url` (redis://[:password@]host[:port][/db] or
+ * unix:///path/to/socket) and starts connecting. NULL with one line in `err` if the URL
+ * is malformed.
+ */
+a24_store_t *a24_store_create(uv_loop_t *loop, const char *url, a24_ms_t reconnect_min,
+                              a24_ms_t reconnect_max, char *err, size_t errlen);
+
+/**
+ * Disconnects (pending callbacks run with NULL), stops reconnecting and frees the
+ * store once its handles have closed on the loop.
+ */
+void a24_store_destroy(a24_store_t *s);
+
+/** True while connected (and the database selected). */
+bool a24_store_ready(const a24_store_t *s);
+
+/** Calls `cb(arg)` every time the connection becomes ready (for a worker to resume). */
+void a24_store_on_ready(a24_store_t *s, void (*cb)(void *arg), void *arg);
+
+/** Sends a command (hiredis format string). 0, or -1 if not connected. */
+int a24_store_command(a24_store_t *s, a24_store_cb cb, void *privdata, const char *fmt, ...);
+
+/** Sends a command from an argument vector (binary safe). 0, or -1 if not connected. */
+int a24_store_argv(a24_store_t *s, a24_store_cb cb, void *privdata, int argc, const char **argv,
+                   const size_t *lens);
+
+/**
+ * Runs the script `name` with `nkeys` keys followed by arguments, all in argv/lens
+ * (copied; the caller's buffers may go as soon as this returns). 0, or -1 if not
+ * connected or `name` is unknown.
+ */
+int a24_store_script(a24_store_t *s, const char *name, a24_store_cb cb, void *privdata, int nkeys,
+                     int argc, const char **argv, const size_t *lens);
+
+/** Small helpers for reading replies; all return 0 on success. */
+int a24_reply_integer(const redisReply *r, long long *out);
+/** The string of element `i` of an array reply, or NULL (and *len 0). */
+const char *a24_reply_str(const redisReply *r, size_t i, size_t *len);
+/** The integer of element `i` of an array reply (strings of digits accepted); `dflt` if absent. */
+long long a24_reply_int(const redisReply *r, size_t i, long long dflt);
+/** True if `r` is an error reply or NULL. */
+bool a24_reply_failed(const redisReply *r);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * app: what the front end's handlers share within one process (one loop, one
+ * thread): the immutable configuration, keys, screening data, the Redis store and
+ * the process-local counters behind /metrics.
+ */
+#ifndef A24_APP_H
+#define A24_APP_H
+
+#include <h2o.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "crisis.h"
+#include "screening.h"
+#include "secret.h"
+#include "store.h"
+
+typedef struct {
+    uint64_t requests;
+    uint64_t submitted, submit_replays, crises;
+    uint64_t code_failures;
+    uint64_t redis_unavailable;
+} a24_web_counters_t;
+
+typedef struct a24_app {
+    const a24_config_t *cfg;
+    a24_secrets_t secrets;
+    a24_screening_t *screening;
+    a24_crisis_t *crisis;
+    a24_store_t *store;
+    uv_loop_t *loop;
+    h2o_globalconf_t h2o;
+    h2o_context_t ctx;
+    a24_web_counters_t counters;
+    a24_ms_t started;
+    size_t inflight; /* operations waiting on Redis */
+} a24_app_t;
+
+#endif

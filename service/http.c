@@ -1,0 +1,382 @@
+/*
+ * http: routing, responses and the life of an operation that waits on Redis.
+ *
+ * Must never: send twice on one request, touch a request after its pool's dispose
+ * ran, or free an operation while a Redis callback may still reach it.
+ */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "log.h"
+
+#define CSP                                                                                        \
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "              \
+    "connect-src 'self'; font-src 'self'; object-src 'none'; frame-ancestors 'none'; "             \
+    "base-uri 'none'; form-action 'self'"
+
+typedef struct {
+    h2o_handler_t super;
+    a24_app_t *app;
+} api_handler_t;
+
+/* ---------------------------------------------------------------- responses */
+
+/* The reason phrase of the statuses answer24 uses. */
+static const char *reason_of(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 429: return "Too Many Requests";
+    case 503: return "Service Unavailable";
+    default: return status < 400 ? "OK" : "Error";
+    }
+}
+
+/* Adds a header whose name h2o has no token for. */
+static void add_header(h2o_req_t *req, const char *name, const char *value)
+{
+    h2o_add_header_by_str(&req->pool, &req->res.headers, name, strlen(name), 1, NULL, value,
+                          strlen(value));
+}
+
+void a24_http_security_headers(h2o_req_t *req)
+{
+    add_header(req, "content-security-policy", CSP);
+    add_header(req, "x-content-type-options", "nosniff");
+    add_header(req, "referrer-policy", "no-referrer");
+    add_header(req, "x-frame-options", "DENY");
+    add_header(req, "cross-origin-opener-policy", "same-origin");
+    add_header(req, "cross-origin-resource-policy", "same-origin");
+    add_header(req, "permissions-policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()");
+}
+
+/* Sets status and the API's common headers. */
+static void start_api_response(h2o_req_t *req, int status)
+{
+    req->res.status = status;
+    req->res.reason = reason_of(status);
+    a24_http_security_headers(req);
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
+                   H2O_STRLIT("no-store"));
+}
+
+void a24_http_json(h2o_req_t *req, int status, json_t *body)
+{
+    char *text = body != NULL ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(body);
+    if (text == NULL) {
+        status = 500;
+        text = strdup("{\"error\":{\"code\":\"internal\",\"message\":\"Something went wrong.\"}}");
+        if (text == NULL)
+            abort();
+    }
+    start_api_response(req, status);
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+                   H2O_STRLIT("application/json; charset=utf-8"));
+    size_t len = strlen(text);
+    req->res.content_length = len;
+    h2o_send_inline(req, text, len);
+    free(text);
+}
+
+void a24_http_empty(h2o_req_t *req, int status)
+{
+    start_api_response(req, status);
+    req->res.content_length = 0;
+    h2o_send_inline(req, "", 0);
+}
+
+void a24_http_send_error(h2o_req_t *req, const a24_error_t *err)
+{
+    a24_http_json(req, err->status, a24_codec_error_json(err));
+}
+
+void a24_http_error(h2o_req_t *req, int status, const char *code, const char *message,
+                    const char *field)
+{
+    a24_error_t err;
+    a24_error_set(&err, status, code, message, field);
+    a24_http_send_error(req, &err);
+}
+
+/* Adds Retry-After in whole seconds, at least one. */
+static void add_retry_after(h2o_req_t *req, long long ms)
+{
+    char buf[32];
+    long long secs = ms <= 0 ? 1 : (ms + 999) / 1000;
+    int n = snprintf(buf, sizeof buf, "%lld", secs);
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL,
+                   h2o_strdup(&req->pool, buf, (size_t)n).base, (size_t)n);
+}
+
+void a24_http_rate_limited(h2o_req_t *req, long long retry_after_ms)
+{
+    add_retry_after(req, retry_after_ms);
+    a24_http_error(req, 429, "rate_limited",
+                   "Too many requests from this connection; please try again later.", NULL);
+}
+
+void a24_http_unavailable(h2o_req_t *req)
+{
+    add_retry_after(req, 5000);
+    a24_http_error(req, 503, "unavailable",
+                   "answer24 cannot store anything right now; nothing was saved. Please try "
+                   "again in a moment.",
+                   NULL);
+}
+
+/* ---------------------------------------------------------------- request helpers */
+
+h2o_iovec_t a24_http_header(h2o_req_t *req, const char *name)
+{
+    ssize_t i = h2o_find_header_by_str(&req->headers, name, strlen(name), -1);
+    if (i < 0)
+        return h2o_iovec_init(NULL, 0);
+    return req->headers.entries[i].value;
+}
+
+h2o_iovec_t a24_http_bearer(h2o_req_t *req)
+{
+    ssize_t i = h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, -1);
+    if (i < 0)
+        return h2o_iovec_init(NULL, 0);
+    h2o_iovec_t v = req->headers.entries[i].value;
+    if (v.len < 7 || !h2o_lcstris(v.base, 7, H2O_STRLIT("bearer ")))
+        return h2o_iovec_init(NULL, 0);
+    v.base += 7, v.len -= 7;
+    while (v.len > 0 && v.base[0] == ' ')
+        v.base++, v.len--;
+    while (v.len > 0 && v.base[v.len - 1] == ' ')
+        v.len--;
+    return v;
+}
+
+void a24_http_client_tag(a24_app_t *app, h2o_req_t *req, char out[A24_TAG_LEN + 1])
+{
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss);
+    if (app->cfg->http.trust_proxy) {
+        /* Behind a proxy we run ourselves: the first X-Forwarded-For entry is the client. */
+        ssize_t i = h2o_find_header(&req->headers, H2O_TOKEN_X_FORWARDED_FOR, -1);
+        if (i >= 0) {
+            char buf[64];
+            h2o_iovec_t v = req->headers.entries[i].value;
+            const char *comma = memchr(v.base, ',', v.len);
+            size_t n = comma != NULL ? (size_t)(comma - v.base) : v.len;
+            while (n > 0 && v.base[n - 1] == ' ')
+                n--;
+            if (n < sizeof buf) {
+                memcpy(buf, v.base, n);
+                buf[n] = '\0';
+                struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
+                struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+                memset(&ss, 0, sizeof ss);
+                if (inet_pton(AF_INET, buf, &in4->sin_addr) == 1)
+                    in4->sin_family = AF_INET;
+                else if (inet_pton(AF_INET6, buf, &in6->sin6_addr) == 1)
+                    in6->sin6_family = AF_INET6;
+            }
+        }
+    }
+    a24_secret_client_tag(&app->secrets, (struct sockaddr *)&ss, a24_clock_day(a24_clock_now()),
+                          out);
+}
+
+/* ---------------------------------------------------------------- routing */
+
+/* Matches `path` against `pattern`, capturing '*' segments. */
+static bool match_pattern(const char *pattern, h2o_iovec_t path, a24_route_match_t *m)
+{
+    const char *p = pattern;
+    size_t i = 0;
+    m->nparams = 0;
+    while (*p != '\0') {
+        if (*p == '*') {
+            size_t start = i;
+            while (i < path.len && path.base[i] != '/')
+                i++;
+            if (i == start || m->nparams == A24_ROUTE_MAX_PARAMS)
+                return false;
+            m->param[m->nparams++] = h2o_iovec_init(path.base + start, i - start);
+            p++;
+        } else {
+            if (i >= path.len || path.base[i] != *p)
+                return false;
+            i++, p++;
+        }
+    }
+    return i == path.len;
+}
+
+/* True if the request's Content-Type is application/json (parameters allowed). */
+static bool is_json(h2o_req_t *req)
+{
+    ssize_t i = h2o_find_header(&req->headers, H2O_TOKEN_CONTENT_TYPE, -1);
+    if (i < 0)
+        return false;
+    h2o_iovec_t v = req->headers.entries[i].value;
+    size_t n = 0;
+    while (n < v.len && v.base[n] != ';' && v.base[n] != ' ')
+        n++;
+    return h2o_lcstris(v.base, n, H2O_STRLIT("application/json"));
+}
+
+static const a24_route_t *const route_tables[] = {a24_question_routes, a24_ops_routes, NULL};
+
+/* h2o: every request under /api. */
+static int on_api_req(h2o_handler_t *self, h2o_req_t *req)
+{
+    a24_app_t *app = ((api_handler_t *)self)->app;
+    app->counters.requests++;
+    h2o_iovec_t path = req->path_normalized;
+    char allow[64] = "";
+    bool path_known = false;
+    for (const a24_route_t *const *t = route_tables; *t != NULL; t++) {
+        for (const a24_route_t *r = *t; r->method != NULL; r++) {
+            a24_route_match_t m;
+            if (!match_pattern(r->pattern, path, &m))
+                continue;
+            path_known = true;
+            bool head_ok = strcmp(r->method, "GET") == 0 &&
+                           h2o_memis(req->method.base, req->method.len, H2O_STRLIT("HEAD"));
+            if (!h2o_memis(req->method.base, req->method.len, r->method, strlen(r->method)) &&
+                !head_ok) {
+                if (strlen(allow) + strlen(r->method) + 3 < sizeof allow)
+                    strcat(strcat(allow, allow[0] != '\0' ? ", " : ""), r->method);
+                continue;
+            }
+            if (r->flags & A24_ROUTE_JSON_BODY) {
+                if (req->entity.len > app->cfg->http.max_body) {
+                    a24_http_error(req, 413, "body_too_large",
+                                   "The request body is larger than this service accepts.", NULL);
+                    return 0;
+                }
+                if (req->entity.len > 0 && !is_json(req)) {
+                    a24_http_error(req, 415, "unsupported_media_type",
+                                   "Send the body as application/json.", NULL);
+                    return 0;
+                }
+            }
+            r->fn(app, req, &m);
+            return 0;
+        }
+    }
+    if (path_known) {
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL,
+                       h2o_strdup(&req->pool, allow, SIZE_MAX).base, strlen(allow));
+        a24_http_error(req, 405, "method_not_allowed", "This address does not take that method.",
+                       NULL);
+    } else {
+        a24_http_error(req, 404, "not_found", "There is nothing at this address.", NULL);
+    }
+    return 0;
+}
+
+void a24_http_register_api(h2o_hostconf_t *host, const char *path, a24_app_t *app)
+{
+    h2o_pathconf_t *pc = h2o_config_register_path(host, path, 0);
+    api_handler_t *h = (api_handler_t *)h2o_create_handler(pc, sizeof *h);
+    h->super.on_req = on_api_req;
+    h->app = app;
+}
+
+/* ---------------------------------------------------------------- operations */
+
+/* The request's pool is being cleared: the client left or the response is done. */
+static void on_req_dispose(void *p)
+{
+    a24_op_t **slot = p;
+    if (*slot != NULL) {
+        (*slot)->req = NULL;
+        (*slot)->slot = NULL;
+    }
+}
+
+/* Redis did not answer within http.request_timeout. */
+static void on_op_timeout(uv_timer_t *t)
+{
+    a24_op_t *op = t->data;
+    h2o_req_t *req = a24_op_take(op);
+    if (req != NULL) {
+        a24_log_warn("redis_timeout", NULL);
+        op->app->counters.redis_unavailable++;
+        a24_http_unavailable(req);
+    }
+}
+
+void *a24_op_start(a24_app_t *app, h2o_req_t *req, size_t size)
+{
+    a24_op_t *op = calloc(1, size);
+    if (op == NULL) {
+        a24_http_unavailable(req);
+        return NULL;
+    }
+    op->app = app;
+    op->req = req;
+    op->slot = h2o_mem_alloc_shared(&req->pool, sizeof *op->slot, on_req_dispose);
+    *op->slot = op;
+    uv_timer_init(app->loop, &op->timer);
+    op->timer.data = op;
+    uv_timer_start(&op->timer, on_op_timeout, (uint64_t)app->cfg->http.request_timeout, 0);
+    app->inflight++;
+    return op;
+}
+
+h2o_req_t *a24_op_take(a24_op_t *op)
+{
+    h2o_req_t *req = op->req;
+    if (req == NULL)
+        return NULL;
+    /* Detach first: sending may dispose the request synchronously. */
+    *op->slot = NULL;
+    op->slot = NULL;
+    op->req = NULL;
+    uv_timer_stop(&op->timer);
+    return req;
+}
+
+/* The timer has closed: the operation can go. */
+static void on_op_closed(uv_handle_t *h)
+{
+    a24_op_t *op = h->data;
+    free(op);
+}
+
+void a24_op_finish(a24_op_t *op)
+{
+    if (op->req != NULL) {
+        /* A handler that forgets to answer must not leave the client hanging. */
+        h2o_req_t *req = a24_op_take(op);
+        a24_http_error(req, 500, "internal", "Something went wrong; nothing was changed.", NULL);
+    }
+    if (op->dispose != NULL)
+        op->dispose(op);
+    op->app->inflight--;
+    uv_close((uv_handle_t *)&op->timer, on_op_closed);
+}
+
+void a24_op_fail_unavailable(a24_op_t *op)
+{
+    h2o_req_t *req = a24_op_take(op);
+    if (req != NULL) {
+        op->app->counters.redis_unavailable++;
+        a24_http_unavailable(req);
+    }
+    a24_op_finish(op);
+}

@@ -1,0 +1,114 @@
+/*
+ * http: what every API handler of the front end uses.
+ *
+ * - Routing: each area (http_questions.c, http_ops.c, ...) exports a table of routes
+ *   "METHOD /pattern" (a star stands for one segment); the dispatcher matches path and method, answers 404 or 405
+ *   (with Allow) in the contract's error shape, and checks JSON bodies (415, 413)
+ *   before a handler runs.
+ * - Responses: JSON with a content length (keep-alive), the security headers, and
+ *   `Cache-Control: no-store` on every API answer.
+ * - Operations: a request waiting on Redis is an a24_op_t on the heap with a
+ *   back-reference from the request's pool. When the client leaves (HTTP/2 reset) the
+ *   pool's dispose clears op->req, so a late reply is dropped instead of touching
+ *   freed memory; a timer answers 503 if Redis does not reply in time.
+ *
+ * Must stay true: a request gets exactly one response; nothing touches a request after
+ * it is answered or gone; every error body is {"error": {"code", "message", "field"?}}.
+ */
+#ifndef A24_HTTP_H
+#define A24_HTTP_H
+
+#include <h2o.h>
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "app.h"
+#include "codec.h"
+
+/** Captured path segments (the '*' of a pattern), in order. */
+#define A24_ROUTE_MAX_PARAMS 4
+typedef struct {
+    h2o_iovec_t param[A24_ROUTE_MAX_PARAMS];
+    size_t nparams;
+} a24_route_match_t;
+
+typedef void (*a24_route_fn)(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m);
+
+enum { A24_ROUTE_JSON_BODY = 1 };
+
+typedef struct {
+    const char *method;  /* "GET", "POST", ... */
+    const char *pattern; /* "/api/v1/questions/ * /followups" without spaces */
+    a24_route_fn fn;
+    unsigned flags;      /* A24_ROUTE_* */
+} a24_route_t;
+
+/** Route tables of the areas, each ended by an entry with a NULL method. */
+extern const a24_route_t a24_question_routes[];
+extern const a24_route_t a24_ops_routes[];
+
+/** Registers the API dispatcher on `path` ("/api") of `host`. */
+void a24_http_register_api(h2o_hostconf_t *host, const char *path, a24_app_t *app);
+
+/** Adds the headers every response carries (CSP, nosniff, no-referrer, ...). */
+void a24_http_security_headers(h2o_req_t *req);
+
+/** Answers with `body` (stolen) as JSON. */
+void a24_http_json(h2o_req_t *req, int status, json_t *body);
+
+/** Answers with an empty body (204 and the like). */
+void a24_http_empty(h2o_req_t *req, int status);
+
+/** Answers with the contract's error shape. */
+void a24_http_error(h2o_req_t *req, int status, const char *code, const char *message,
+                    const char *field);
+
+/** Answers `err`. */
+void a24_http_send_error(h2o_req_t *req, const a24_error_t *err);
+
+/** Answers 429 with Retry-After (rounded up to whole seconds). */
+void a24_http_rate_limited(h2o_req_t *req, long long retry_after_ms);
+
+/** Answers 503 "unavailable" with Retry-After. */
+void a24_http_unavailable(h2o_req_t *req);
+
+/** The value of header `name` (lower case), or an empty iovec. */
+h2o_iovec_t a24_http_header(h2o_req_t *req, const char *name);
+
+/** The Bearer credential of the Authorization header, or an empty iovec. */
+h2o_iovec_t a24_http_bearer(h2o_req_t *req);
+
+/** The daily client tag of the request's address (see secret.h). */
+void a24_http_client_tag(a24_app_t *app, h2o_req_t *req, char out[A24_TAG_LEN + 1]);
+
+/* ---------------------------------------------------------------- operations */
+
+typedef struct a24_op a24_op_t;
+struct a24_op {
+    a24_app_t *app;
+    h2o_req_t *req;   /* NULL once answered, timed out, or the client left */
+    a24_op_t **slot;  /* in the request's pool */
+    uv_timer_t timer; /* answers 503 if Redis is too slow */
+    void (*dispose)(a24_op_t *op); /* frees what the concrete operation holds */
+};
+
+/**
+ * Starts an operation of `size` bytes (a struct whose first member is a24_op_t),
+ * zero-filled, tied to `req`. Returns NULL (after answering 503) if out of memory.
+ */
+void *a24_op_start(a24_app_t *app, h2o_req_t *req, size_t size);
+
+/**
+ * Takes the request back to answer it: returns it and detaches the operation, or
+ * returns NULL if it was already answered or the client left. Call once, right
+ * before responding.
+ */
+h2o_req_t *a24_op_take(a24_op_t *op);
+
+/** Ends an operation: no callback will use it again. Frees it after its timer closes. */
+void a24_op_finish(a24_op_t *op);
+
+/** If the request is still waiting, answers 503 "unavailable"; then finishes the op. */
+void a24_op_fail_unavailable(a24_op_t *op);
+
+#endif

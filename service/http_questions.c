@@ -1,0 +1,696 @@
+/*
+ * http_questions: the citizen's API: ask, read back, follow up, withdraw.
+ *
+ * A question is validated and screened here, sealed, and written by one script
+ * (submit.lua) together with its intake entry and first deadline; 201 goes out only
+ * from that script's reply. Reads and changes with an access code first load the
+ * ticket behind the code-check rate limit, verify the code in constant time, and
+ * only then act; a wrong ticket and a wrong code are the same 404.
+ *
+ * Must never: log or echo a text or a code; answer 201 before Redis confirmed; let a
+ * failed code check go uncounted.
+ */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "http.h"
+#include "keys.h"
+#include "log.h"
+#include "qr.h"
+#include "ticket.h"
+
+#define MAX_FOLLOWUPS 20
+#define IDEMPOTENCY_TTL_MS (24 * 3600 * 1000LL)
+#define RATE_WINDOW_MS (3600 * 1000LL)
+#define IDEM_KEY_MAX 128
+
+/* ---------------------------------------------------------------- shared pieces */
+
+/* The answer window of a question: crisis, then the green channel, then ordinary. */
+static a24_ms_t window_of(const a24_config_t *cfg, bool crisis, bool green)
+{
+    a24_ms_t w = cfg->deadlines.answer;
+    if (green && cfg->deadlines.green_channel < w)
+        w = cfg->deadlines.green_channel;
+    if (crisis && cfg->deadlines.crisis < w)
+        w = cfg->deadlines.crisis;
+    return w;
+}
+
+/* The first ladder step in permille, or -1 when the ladder is empty. */
+static int first_step(const a24_config_t *cfg)
+{
+    return cfg->escalation_len > 0 ? cfg->escalation[0].at_permille : -1;
+}
+
+/* A new JSON string of an RFC 3339 time. */
+static json_t *json_time(a24_ms_t ms)
+{
+    char buf[A24_RFC3339_LEN];
+    a24_clock_format(ms, buf);
+    return json_string(buf);
+}
+
+/* The crisis lines for `language`, as a new reference. */
+static json_t *resources_for(a24_app_t *app, const char *language)
+{
+    return json_deep_copy(a24_crisis_lines(app->crisis, language));
+}
+
+/* Opens a sealed text of `ticket` into a new JSON string, or JSON null if it won't open. */
+static json_t *open_text(a24_app_t *app, const char *ad, const char *sealed, size_t len)
+{
+    if (sealed == NULL || len < A24_SEAL_OVERHEAD)
+        return json_null();
+    unsigned char *plain = malloc(len);
+    if (plain == NULL)
+        return json_null();
+    long n = a24_secret_open(&app->secrets, ad, sealed, len, plain);
+    json_t *s = n >= 0 ? json_stringn((const char *)plain, (size_t)n) : json_null();
+    sodium_memzero(plain, len);
+    free(plain);
+    if (n < 0)
+        a24_log_error("unseal_failed", "{s:s}", "ticket", ad);
+    return s != NULL ? s : json_null();
+}
+
+/* ---------------------------------------------------------------- submit */
+
+typedef struct {
+    a24_op_t op;
+    char ticket[A24_TICKET_ID_LEN + 1];
+    char code[A24_CODE_TEXT_LEN + 1];
+    char language[4];
+    bool crisis;
+    char *origin; /* scheme://authority, for the QR code of the return link */
+} submit_op_t;
+
+/* Wipes the code the operation held. */
+static void submit_dispose(a24_op_t *op)
+{
+    submit_op_t *s = (submit_op_t *)op;
+    sodium_memzero(s->code, sizeof s->code);
+    free(s->origin);
+}
+
+/* Builds the 201 body for a stored (or replayed) question. */
+static json_t *submit_body(submit_op_t *s, a24_ms_t created, a24_ms_t due)
+{
+    a24_app_t *app = s->op.app;
+    char path[64 + A24_CODE_TEXT_LEN];
+    snprintf(path, sizeof path, "/t/%s#%s", s->ticket, s->code);
+    json_t *body = json_pack("{s:s, s:s, s:s, s:o, s:o, s:b, s:o, s:s}", "ticket", s->ticket,
+                             "access_code", s->code, "status", "queued", "created_at",
+                             json_time(created), "due_at", json_time(due), "crisis", s->crisis,
+                             "resources", resources_for(app, s->language), "return_path", path);
+    char *url = NULL;
+    if (s->origin != NULL && asprintf(&url, "%s%s", s->origin, path) > 0) {
+        char *qr = a24_qr_data_url(url);
+        if (body != NULL && qr != NULL)
+            json_object_set_new(body, "qr", json_string(qr));
+        free(qr);
+        sodium_memzero(url, strlen(url));
+        free(url);
+    }
+    sodium_memzero(path, sizeof path);
+    return body;
+}
+
+/* submit.lua replied. */
+static void on_submit_reply(a24_store_t *store, redisReply *r, void *privdata)
+{
+    (void)store;
+    submit_op_t *s = privdata;
+    a24_app_t *app = s->op.app;
+    size_t len;
+    const char *verdict = a24_reply_str(r, 0, &len);
+    if (verdict == NULL) {
+        if (r != NULL && r->type == REDIS_REPLY_ERROR)
+            a24_log_error("submit_failed", "{s:s}", "error", r->str);
+        a24_op_fail_unavailable(&s->op);
+        return;
+    }
+    h2o_req_t *req = a24_op_take(&s->op);
+    if (strcmp(verdict, "created") == 0) {
+        app->counters.submitted++;
+        app->counters.crises += s->crisis;
+        a24_log_info("question_submitted", "{s:s, s:b, s:s}", "ticket", s->ticket, "crisis",
+                     s->crisis, "language", s->language);
+        if (req != NULL)
+            a24_http_json(req, 201,
+                          submit_body(s, a24_reply_int(r, 1, 0), a24_reply_int(r, 2, 0)));
+    } else if (strcmp(verdict, "replay") == 0 && req != NULL) {
+        /* The same request again: the first outcome, with the code it was given. */
+        const char *id = a24_reply_str(r, 1, &len);
+        size_t sealed_len;
+        const char *sealed = a24_reply_str(r, 2, &sealed_len);
+        char ad[8 + A24_TICKET_ID_LEN];
+        snprintf(ad, sizeof ad, "code:%.*s", (int)len, id != NULL ? id : "");
+        long n = -1;
+        if (id != NULL && len == A24_TICKET_ID_LEN && sealed_len == A24_CODE_TEXT_LEN + A24_SEAL_OVERHEAD)
+            n = a24_secret_open(&app->secrets, ad, sealed, sealed_len, (unsigned char *)s->code);
+        if (n != A24_CODE_TEXT_LEN) {
+            a24_http_error(req, 409, "idempotency_conflict",
+                           "This Idempotency-Key was used for another request.", NULL);
+        } else {
+            s->code[n] = '\0';
+            memcpy(s->ticket, id, A24_TICKET_ID_LEN);
+            s->crisis = a24_reply_int(r, 5, 0) == 1;
+            app->counters.submit_replays++;
+            a24_http_json(req, 201, submit_body(s, a24_reply_int(r, 3, 0), a24_reply_int(r, 4, 0)));
+        }
+    } else if (strcmp(verdict, "conflict") == 0 && req != NULL) {
+        a24_http_error(req, 409, "idempotency_conflict",
+                       "This Idempotency-Key was already used with a different body.", NULL);
+    } else if (strcmp(verdict, "limited") == 0 && req != NULL) {
+        a24_http_rate_limited(req, a24_reply_int(r, 1, RATE_WINDOW_MS));
+    } else if (req != NULL) {
+        a24_http_error(req, 500, "internal", "Something went wrong; nothing was saved.", NULL);
+    }
+    a24_op_finish(&s->op);
+}
+
+/* Reads and checks the optional Idempotency-Key: 1..128 visible ASCII characters. */
+static int idempotency_key(h2o_req_t *req, h2o_iovec_t *key)
+{
+    *key = a24_http_header(req, "idempotency-key");
+    if (key->base == NULL)
+        return 0;
+    if (key->len == 0 || key->len > IDEM_KEY_MAX)
+        return -1;
+    for (size_t i = 0; i < key->len; i++)
+        if (key->base[i] <= ' ' || key->base[i] > '~')
+            return -1;
+    return 1;
+}
+
+/* The self-check as the JSON the experts will see, or NULL if none was attached. */
+static char *selfcheck_json(const a24_question_t *q)
+{
+    if (!q->has_phq9 && !q->has_gad7)
+        return NULL;
+    json_t *sc = json_object();
+    if (q->has_phq9) {
+        json_t *a = json_array();
+        for (int i = 0; i < 9; i++)
+            json_array_append_new(a, json_integer(q->phq9[i]));
+        json_object_set_new(sc, "phq9", a);
+    }
+    if (q->has_gad7) {
+        json_t *a = json_array();
+        for (int i = 0; i < 7; i++)
+            json_array_append_new(a, json_integer(q->gad7[i]));
+        json_object_set_new(sc, "gad7", a);
+    }
+    char *text = json_dumps(sc, JSON_COMPACT);
+    json_decref(sc);
+    return text;
+}
+
+/* POST /api/v1/questions */
+static void on_submit(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)
+{
+    (void)m;
+    a24_question_t q;
+    a24_error_t err;
+    if (a24_codec_question(req->entity.base, req->entity.len, &q, &err) != 0) {
+        a24_http_send_error(req, &err);
+        return;
+    }
+    h2o_iovec_t idem;
+    int has_idem = idempotency_key(req, &idem);
+    if (has_idem < 0) {
+        a24_question_dispose(&q);
+        a24_http_error(req, 400, "invalid_idempotency_key",
+                       "Idempotency-Key must be 1 to 128 visible ASCII characters.",
+                       "Idempotency-Key");
+        return;
+    }
+    submit_op_t *s = a24_op_start(app, req, sizeof *s);
+    if (s == NULL) {
+        a24_question_dispose(&q);
+        return;
+    }
+    s->op.dispose = submit_dispose;
+
+    a24_risk_reason_t risk = a24_screening_check(app->screening, q.text, q.text_len,
+                                                 q.has_phq9 ? q.phq9 : NULL);
+    s->crisis = risk != A24_RISK_NONE;
+    snprintf(s->language, sizeof s->language, "%s", q.language);
+    a24_secret_ticket_id(s->ticket);
+    a24_secret_access_code(s->code);
+    if (asprintf(&s->origin, "%s://%.*s", req->scheme->name.base, (int)req->authority.len,
+                 req->authority.base) < 0)
+        s->origin = NULL;
+
+    unsigned char code_hash[A24_HASH_LEN], digest[A24_HASH_LEN];
+    a24_secret_code_hash(&app->secrets, s->code, strlen(s->code), code_hash);
+    a24_secret_digest(req->entity.base, req->entity.len, digest);
+
+    unsigned char *sealed_q = malloc(q.text_len + A24_SEAL_OVERHEAD);
+    char *sc = selfcheck_json(&q);
+    size_t sc_len = sc != NULL ? strlen(sc) : 0;
+    unsigned char *sealed_sc = sc != NULL ? malloc(sc_len + A24_SEAL_OVERHEAD) : NULL;
+    unsigned char sealed_code[A24_CODE_TEXT_LEN + A24_SEAL_OVERHEAD];
+    if (sealed_q == NULL || (sc != NULL && sealed_sc == NULL)) {
+        a24_op_fail_unavailable(&s->op);
+        goto out;
+    }
+    a24_secret_seal(&app->secrets, s->ticket, q.text, q.text_len, sealed_q);
+    if (sc != NULL)
+        a24_secret_seal(&app->secrets, s->ticket, sc, sc_len, sealed_sc);
+    char code_ad[8 + A24_TICKET_ID_LEN];
+    snprintf(code_ad, sizeof code_ad, "code:%s", s->ticket);
+    a24_secret_seal(&app->secrets, code_ad, s->code, A24_CODE_TEXT_LEN, sealed_code);
+
+    char k_ticket[A24_KEY_MAX], k_audit[A24_KEY_MAX], k_idem[A24_KEY_MAX], k_rate[A24_KEY_MAX];
+    char tag[A24_TAG_LEN + 1], idem_tag[A24_TAG_LEN + 1] = "none";
+    a24_key(k_ticket, A24_KEY_TICKET, s->ticket);
+    a24_key(k_audit, A24_KEY_AUDIT, s->ticket);
+    if (has_idem)
+        a24_secret_idem_tag(&app->secrets, idem.base, idem.len, idem_tag);
+    a24_key(k_idem, A24_KEY_IDEM, idem_tag);
+    a24_http_client_tag(app, req, tag);
+    a24_key(k_rate, A24_KEY_RATE, "submit", tag);
+
+    a24_ms_t window = window_of(app->cfg, s->crisis, q.green_channel);
+    char window_s[24], step_s[16], ttl_s[24], limit_s[16], rwin_s[24];
+    snprintf(window_s, sizeof window_s, "%lld", (long long)window);
+    snprintf(step_s, sizeof step_s, "%d", first_step(app->cfg));
+    snprintf(ttl_s, sizeof ttl_s, "%lld", IDEMPOTENCY_TTL_MS);
+    snprintf(limit_s, sizeof limit_s, "%d", app->cfg->limits.submissions_per_hour);
+    snprintf(rwin_s, sizeof rwin_s, "%lld", RATE_WINDOW_MS);
+    const char *argv[] = {
+        k_ticket, k_audit, A24_KEY_INTAKE, A24_KEY_SCHEDULE, k_idem, k_rate, A24_KEY_STATS,
+        s->ticket, q.category, q.language, s->crisis ? "1" : "0", a24_risk_reason_name(risk),
+        q.green_channel ? "1" : "0", window_s, step_s, (const char *)code_hash,
+        (const char *)sealed_q, sc != NULL ? (const char *)sealed_sc : "", has_idem ? "1" : "0",
+        (const char *)digest, (const char *)sealed_code, ttl_s, limit_s, rwin_s,
+    };
+    size_t lens[sizeof argv / sizeof argv[0]];
+    for (size_t i = 0; i < sizeof argv / sizeof argv[0]; i++)
+        lens[i] = i == 15 || i == 16 || i == 17 || i == 19 || i == 20 ? 0 : strlen(argv[i]);
+    lens[15] = A24_HASH_LEN;
+    lens[16] = q.text_len + A24_SEAL_OVERHEAD;
+    lens[17] = sc != NULL ? sc_len + A24_SEAL_OVERHEAD : 0;
+    lens[19] = A24_HASH_LEN;
+    lens[20] = sizeof sealed_code;
+    if (a24_store_script(app->store, "submit", on_submit_reply, s, 7,
+                         (int)(sizeof argv / sizeof argv[0]), argv, lens) != 0)
+        a24_op_fail_unavailable(&s->op);
+out:
+    if (sc != NULL) {
+        sodium_memzero(sc, sc_len);
+        free(sc);
+    }
+    free(sealed_sc);
+    free(sealed_q);
+    a24_question_dispose(&q);
+}
+
+/* ---------------------------------------------------------------- with the code */
+
+typedef enum { ACT_READ, ACT_FOLLOWUP, ACT_WITHDRAW } citizen_act_t;
+
+typedef struct {
+    a24_op_t op;
+    citizen_act_t act;
+    char ticket[A24_TICKET_ID_LEN + 1];
+    char tag[A24_TAG_LEN + 1];
+    char *code;      /* as sent, until verified */
+    size_t code_len;
+    unsigned char code_hash[A24_HASH_LEN];
+    char *text;      /* a follow-up's text */
+    size_t text_len;
+} citizen_op_t;
+
+/* Wipes the code and text the operation held. */
+static void citizen_dispose(a24_op_t *op)
+{
+    citizen_op_t *c = (citizen_op_t *)op;
+    if (c->code != NULL) {
+        sodium_memzero(c->code, c->code_len);
+        free(c->code);
+    }
+    if (c->text != NULL) {
+        sodium_memzero(c->text, c->text_len);
+        free(c->text);
+    }
+}
+
+/* The reply to a counted failure needs nothing. */
+static void on_rate_hit(a24_store_t *store, redisReply *r, void *privdata)
+{
+    (void)store, (void)r, (void)privdata;
+}
+
+/* Counts a failed code check against the client and answers the uniform 404. */
+static void answer_not_found(citizen_op_t *c, h2o_req_t *req)
+{
+    a24_app_t *app = c->op.app;
+    char k_rate[A24_KEY_MAX], win[24];
+    a24_key(k_rate, A24_KEY_RATE, "code", c->tag);
+    snprintf(win, sizeof win, "%lld", RATE_WINDOW_MS);
+    const char *argv[] = {k_rate, win};
+    size_t lens[] = {strlen(k_rate), strlen(win)};
+    a24_store_script(app->store, "rate_hit", on_rate_hit, NULL, 1, 2, argv, lens);
+    app->counters.code_failures++;
+    if (req != NULL)
+        a24_http_error(req, 404, "not_found", "No question matches this ticket and access code.",
+                       NULL);
+}
+
+/* Finds `name` in a flat HGETALL array; NULL if absent. */
+static const char *field(const redisReply *fields, const char *name, size_t *len)
+{
+    for (size_t i = 0; fields != NULL && i + 1 < fields->elements; i += 2) {
+        const redisReply *k = fields->element[i];
+        if (k->len == strlen(name) && memcmp(k->str, name, k->len) == 0) {
+            *len = fields->element[i + 1]->len;
+            return fields->element[i + 1]->str;
+        }
+    }
+    *len = 0;
+    return NULL;
+}
+
+/* A field as an integer (0 if absent). */
+static long long field_int(const redisReply *fields, const char *name)
+{
+    size_t len;
+    const char *v = field(fields, name, &len);
+    return v != NULL ? strtoll(v, NULL, 10) : 0;
+}
+
+/* Builds the citizen's view of a ticket from its fields and messages. */
+static json_t *ticket_view(citizen_op_t *c, const redisReply *f, const redisReply *msgs)
+{
+    a24_app_t *app = c->op.app;
+    size_t len;
+    const char *v;
+    char state[16] = "", category[16] = "", language[4] = "en";
+    if ((v = field(f, "state", &len)) != NULL && len < sizeof state)
+        memcpy(state, v, len), state[len] = '\0';
+    if ((v = field(f, "category", &len)) != NULL && len < sizeof category)
+        memcpy(category, v, len), category[len] = '\0';
+    if ((v = field(f, "language", &len)) != NULL && len < sizeof language)
+        memcpy(language, v, len), language[len] = '\0';
+    v = field(f, "q", &len);
+    json_t *text = open_text(app, c->ticket, v, len);
+
+    json_t *followups = json_array(), *thread = json_array(), *answer = json_null();
+    for (size_t i = 0; msgs != NULL && i < msgs->elements; i++) {
+        /* "<who>:<ms>:<sealed>" */
+        const char *e = msgs->element[i]->str;
+        size_t elen = msgs->element[i]->len;
+        const char *c1 = memchr(e, ':', elen);
+        const char *c2 = c1 != NULL ? memchr(c1 + 1, ':', elen - (size_t)(c1 + 1 - e)) : NULL;
+        if (c1 == NULL || c2 == NULL)
+            continue;
+        a24_ms_t at = strtoll(c1 + 1, NULL, 10);
+        json_t *t = open_text(app, c->ticket, c2 + 1, elen - (size_t)(c2 + 1 - e));
+        bool expert = e[0] == 'e';
+        json_array_append_new(thread, json_pack("{s:s, s:O, s:o}", "from",
+                                                expert ? "expert" : "citizen", "text", t, "at",
+                                                json_time(at)));
+        if (expert) {
+            json_decref(answer);
+            answer = json_pack("{s:O, s:o}", "text", t, "answered_at", json_time(at));
+        } else {
+            json_array_append_new(followups,
+                                  json_pack("{s:O, s:o}", "text", t, "created_at", json_time(at)));
+        }
+        json_decref(t);
+    }
+    return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:b, s:b, s:o, s:o, s:o, s:o}",
+                     "ticket", c->ticket, "status", state, "category", category, "language",
+                     language, "text", text, "created_at", json_time(field_int(f, "created")),
+                     "due_at", json_time(field_int(f, "due")), "crisis",
+                     field_int(f, "crisis") == 1, "green_channel", field_int(f, "green") == 1,
+                     "answer", answer, "followups", followups, "thread", thread, "resources",
+                     resources_for(app, language));
+}
+
+static void on_followup_reply(a24_store_t *store, redisReply *r, void *privdata);
+static void on_withdraw_reply(a24_store_t *store, redisReply *r, void *privdata);
+
+/* Sends the follow-up or withdrawal once the code is verified. */
+static int act(citizen_op_t *c)
+{
+    a24_app_t *app = c->op.app;
+    char k_ticket[A24_KEY_MAX], k_msgs[A24_KEY_MAX], k_audit[A24_KEY_MAX], k_notes[A24_KEY_MAX];
+    a24_key(k_ticket, A24_KEY_TICKET, c->ticket);
+    a24_key(k_msgs, A24_KEY_MSGS, c->ticket);
+    a24_key(k_audit, A24_KEY_AUDIT, c->ticket);
+    a24_key(k_notes, A24_KEY_NOTES, c->ticket);
+    const char *open_states = a24_ticket_from_list(A24_EV_WITHDRAW);
+    if (c->act == ACT_FOLLOWUP) {
+        size_t sealed_len = c->text_len + A24_SEAL_OVERHEAD;
+        unsigned char *sealed = malloc(sealed_len);
+        if (sealed == NULL)
+            return -1;
+        a24_secret_seal(&app->secrets, c->ticket, c->text, c->text_len, sealed);
+        char max_s[16], step_s[16];
+        snprintf(max_s, sizeof max_s, "%d", MAX_FOLLOWUPS);
+        snprintf(step_s, sizeof step_s, "%d", first_step(app->cfg));
+        const char *argv[] = {k_ticket, k_msgs, k_audit, A24_KEY_INTAKE, A24_KEY_SCHEDULE,
+                              A24_KEY_STATS, open_states, a24_ticket_from_list(A24_EV_FOLLOWUP),
+                              (const char *)sealed, max_s, step_s, (const char *)c->code_hash};
+        size_t lens[12];
+        for (int i = 0; i < 12; i++)
+            lens[i] = i == 8 || i == 11 ? 0 : strlen(argv[i]);
+        lens[8] = sealed_len;
+        lens[11] = A24_HASH_LEN;
+        int rc = a24_store_script(app->store, "followup", on_followup_reply, c, 6, 12, argv, lens);
+        free(sealed);
+        return rc;
+    }
+    char retention[24];
+    snprintf(retention, sizeof retention, "%lld", (long long)app->cfg->privacy.retention);
+    const char *argv[] = {k_ticket, k_msgs, k_notes, k_audit, A24_KEY_SCHEDULE, A24_KEY_STATS,
+                          open_states, ",queued,offered,claimed,in_review,", retention,
+                          (const char *)c->code_hash};
+    size_t lens[10];
+    for (int i = 0; i < 9; i++)
+        lens[i] = strlen(argv[i]);
+    lens[9] = A24_HASH_LEN;
+    return a24_store_script(app->store, "withdraw", on_withdraw_reply, c, 6, 10, argv, lens);
+}
+
+/* ticket_load.lua replied: verify the code, then read or act. */
+static void on_load_reply(a24_store_t *store, redisReply *r, void *privdata)
+{
+    (void)store;
+    citizen_op_t *c = privdata;
+    size_t len;
+    const char *verdict = a24_reply_str(r, 0, &len);
+    if (verdict == NULL) {
+        a24_op_fail_unavailable(&c->op);
+        return;
+    }
+    if (strcmp(verdict, "limited") == 0) {
+        h2o_req_t *req = a24_op_take(&c->op);
+        if (req != NULL)
+            a24_http_rate_limited(req, a24_reply_int(r, 1, RATE_WINDOW_MS));
+        a24_op_finish(&c->op);
+        return;
+    }
+    const redisReply *fields = strcmp(verdict, "ok") == 0 ? r->element[1] : NULL;
+    const char *stored = field(fields, "code", &len);
+    if (fields == NULL ||
+        !a24_secret_code_verify(&c->op.app->secrets, c->code, c->code_len, stored, len)) {
+        answer_not_found(c, a24_op_take(&c->op));
+        a24_op_finish(&c->op);
+        return;
+    }
+    memcpy(c->code_hash, stored, A24_HASH_LEN);
+    if (c->act == ACT_READ) {
+        h2o_req_t *req = a24_op_take(&c->op);
+        if (req != NULL)
+            a24_http_json(req, 200, ticket_view(c, fields, r->element[2]));
+        a24_op_finish(&c->op);
+        return;
+    }
+    if (c->op.req == NULL || act(c) != 0) /* the client left, or Redis went away */
+        a24_op_fail_unavailable(&c->op);
+}
+
+/* Answers a refusal the scripts gave for the ticket's state. */
+static void answer_state(h2o_req_t *req, const char *state, size_t len)
+{
+    (void)len;
+    a24_http_error(req, 409, "ticket_closed",
+                   strcmp(state, "withdrawn") == 0 ? "This question was withdrawn."
+                                                   : "This question is closed.",
+                   NULL);
+}
+
+/* followup.lua replied. */
+static void on_followup_reply(a24_store_t *store, redisReply *r, void *privdata)
+{
+    (void)store;
+    citizen_op_t *c = privdata;
+    size_t len;
+    const char *verdict = a24_reply_str(r, 0, &len);
+    if (verdict == NULL) {
+        a24_op_fail_unavailable(&c->op);
+        return;
+    }
+    h2o_req_t *req = a24_op_take(&c->op);
+    if (req != NULL) {
+        if (strcmp(verdict, "ok") == 0) {
+            const char *state = a24_reply_str(r, 1, &len);
+            a24_log_info("followup_added", "{s:s, s:s%}", "ticket", c->ticket, "state", state, len);
+            a24_http_json(req, 201,
+                          json_pack("{s:s, s:s%, s:o}", "ticket", c->ticket, "status", state, len,
+                                    "due_at", json_time(a24_reply_int(r, 2, 0))));
+        } else if (strcmp(verdict, "state") == 0) {
+            const char *state = a24_reply_str(r, 1, &len);
+            answer_state(req, state != NULL ? state : "", len);
+        } else if (strcmp(verdict, "too_many") == 0) {
+            a24_http_error(req, 409, "too_many_followups",
+                           "This question has as many follow-ups as it can take; please ask a "
+                           "new question.",
+                           NULL);
+        } else {
+            answer_not_found(c, req);
+        }
+    }
+    a24_op_finish(&c->op);
+}
+
+/* withdraw.lua replied. */
+static void on_withdraw_reply(a24_store_t *store, redisReply *r, void *privdata)
+{
+    (void)store;
+    citizen_op_t *c = privdata;
+    size_t len;
+    const char *verdict = a24_reply_str(r, 0, &len);
+    if (verdict == NULL) {
+        a24_op_fail_unavailable(&c->op);
+        return;
+    }
+    h2o_req_t *req = a24_op_take(&c->op);
+    if (strcmp(verdict, "ok") == 0) {
+        a24_log_info("question_withdrawn", "{s:s}", "ticket", c->ticket);
+        if (req != NULL)
+            a24_http_empty(req, 204);
+    } else if (req != NULL && strcmp(verdict, "state") == 0) {
+        const char *state = a24_reply_str(r, 1, &len);
+        answer_state(req, state != NULL ? state : "", len);
+    } else if (req != NULL) {
+        answer_not_found(c, req);
+    }
+    a24_op_finish(&c->op);
+}
+
+/* The common start of every request with an access code. */
+static void start_with_code(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
+                            citizen_act_t what)
+{
+    a24_text_body_t body = {0};
+    if (what == ACT_FOLLOWUP) {
+        a24_error_t err;
+        if (a24_codec_text_body(req->entity.base, req->entity.len, &body, &err) != 0) {
+            a24_http_send_error(req, &err);
+            return;
+        }
+    }
+    h2o_iovec_t code = a24_http_bearer(req);
+    if (code.len == 0) {
+        a24_text_body_dispose(&body);
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE, NULL,
+                       H2O_STRLIT("Bearer"));
+        a24_http_error(req, 401, "code_required",
+                       "Send the access code as \"Authorization: Bearer <code>\".", NULL);
+        return;
+    }
+    citizen_op_t *c = a24_op_start(app, req, sizeof *c);
+    if (c == NULL) {
+        a24_text_body_dispose(&body);
+        return;
+    }
+    c->op.dispose = citizen_dispose;
+    c->act = what;
+    a24_http_client_tag(app, req, c->tag);
+    c->code = malloc(code.len + 1);
+    if (body.doc != NULL) {
+        c->text_len = body.text_len;
+        c->text = malloc(body.text_len + 1);
+        if (c->text != NULL)
+            memcpy(c->text, body.text, body.text_len);
+    }
+    a24_text_body_dispose(&body);
+    if (c->code == NULL || (what == ACT_FOLLOWUP && c->text == NULL)) {
+        a24_op_fail_unavailable(&c->op);
+        return;
+    }
+    memcpy(c->code, code.base, code.len);
+    c->code_len = code.len;
+
+    h2o_iovec_t id = m->param[0];
+    if (!a24_secret_ticket_id_valid(id.base, id.len)) {
+        answer_not_found(c, a24_op_take(&c->op));
+        a24_op_finish(&c->op);
+        return;
+    }
+    memcpy(c->ticket, id.base, id.len);
+    char k_ticket[A24_KEY_MAX], k_msgs[A24_KEY_MAX], k_rate[A24_KEY_MAX], limit[16];
+    a24_key(k_ticket, A24_KEY_TICKET, c->ticket);
+    a24_key(k_msgs, A24_KEY_MSGS, c->ticket);
+    a24_key(k_rate, A24_KEY_RATE, "code", c->tag);
+    snprintf(limit, sizeof limit, "%d", app->cfg->limits.code_checks_per_hour);
+    const char *argv[] = {k_ticket, k_msgs, k_rate, limit};
+    size_t lens[] = {strlen(k_ticket), strlen(k_msgs), strlen(k_rate), strlen(limit)};
+    if (a24_store_script(app->store, "ticket_load", on_load_reply, c, 3, 4, argv, lens) != 0)
+        a24_op_fail_unavailable(&c->op);
+}
+
+/* GET /api/v1/questions/{ticket} */
+static void on_read(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)
+{
+    start_with_code(app, req, m, ACT_READ);
+}
+
+/* POST /api/v1/questions/{ticket}/followups */
+static void on_followup(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)
+{
+    start_with_code(app, req, m, ACT_FOLLOWUP);
+}
+
+/* DELETE /api/v1/questions/{ticket} */
+static void on_withdraw(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)
+{
+    start_with_code(app, req, m, ACT_WITHDRAW);
+}
+
+/* GET /api/v1/crisis-lines?language=xx: the panel's numbers, without a question. */
+static void on_crisis_lines(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)
+{
+    (void)m;
+    const char *language = "en";
+    if (req->query_at != SIZE_MAX) {
+        h2o_iovec_t q = h2o_iovec_init(req->path.base + req->query_at + 1,
+                                       req->path.len - req->query_at - 1);
+        for (const char *const *l = a24_languages; *l != NULL; l++) {
+            char want[16];
+            int n = snprintf(want, sizeof want, "language=%s", *l);
+            if (q.len >= (size_t)n && memcmp(q.base, want, (size_t)n) == 0)
+                language = *l;
+        }
+    }
+    a24_http_json(req, 200,
+                  json_pack("{s:s, s:o}", "language", language, "lines",
+                            resources_for(app, language)));
+}
+
+const a24_route_t a24_question_routes[] = {
+    {"POST", "/api/v1/questions", on_submit, A24_ROUTE_JSON_BODY},
+    {"GET", "/api/v1/questions/*", on_read, 0},
+    {"DELETE", "/api/v1/questions/*", on_withdraw, 0},
+    {"POST", "/api/v1/questions/*/followups", on_followup, A24_ROUTE_JSON_BODY},
+    {"GET", "/api/v1/crisis-lines", on_crisis_lines, 0},
+    {NULL, NULL, NULL, 0},
+};

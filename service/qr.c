@@ -1,0 +1,49 @@
+/*
+ * qr: QR code to SVG path to data URL. Must never: log or keep the text it encodes.
+ */
+#include "qr.h"
+
+#include <qrencode.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define QUIET 4 /* modules of white border the standard asks for */
+
+char *a24_qr_data_url(const char *text)
+{
+    QRcode *qr = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+    if (qr == NULL)
+        return NULL;
+    int w = qr->width, full = w + 2 * QUIET;
+    /* Each dark module is "Mx,yh1v1h-1z": at most 24 bytes. */
+    size_t cap = 256 + (size_t)w * (size_t)w * 24;
+    char *svg = malloc(cap);
+    char *url = NULL;
+    if (svg == NULL)
+        goto out;
+    int n = snprintf(svg, cap,
+                     "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
+                     "shape-rendering=\"crispEdges\"><rect width=\"%d\" height=\"%d\" "
+                     "fill=\"#fff\"/><path fill=\"#000\" d=\"",
+                     full, full, full, full);
+    for (int y = 0; y < w; y++)
+        for (int x = 0; x < w; x++)
+            if (qr->data[y * w + x] & 1)
+                n += snprintf(svg + n, cap - (size_t)n, "M%d,%dh1v1h-1z", x + QUIET, y + QUIET);
+    n += snprintf(svg + n, cap - (size_t)n, "\"/></svg>");
+
+    static const char prefix[] = "data:image/svg+xml;base64,";
+    size_t b64 = sodium_base64_ENCODED_LEN((size_t)n, sodium_base64_VARIANT_ORIGINAL);
+    url = malloc(sizeof prefix + b64);
+    if (url == NULL)
+        goto out;
+    memcpy(url, prefix, sizeof prefix - 1);
+    sodium_bin2base64(url + sizeof prefix - 1, b64, (const unsigned char *)svg, (size_t)n,
+                      sodium_base64_VARIANT_ORIGINAL);
+out:
+    free(svg);
+    QRcode_free(qr);
+    return url;
+}

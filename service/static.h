@@ -1,0 +1,15 @@
+/*
+ * static: the pages, served from http.static_dir with the same security headers as
+ * the API. "/" is the citizen page, "/t/<ticket>" the return page (the access code
+ * stays in the fragment and never reaches us), "/console" and "/oncall" the staff
+ * pages; anything else is a file under the directory or a 404.
+ */
+#ifndef A24_STATIC_H
+#define A24_STATIC_H
+
+#include "app.h"
+
+/** Registers the page handler on "/" of `host`; call last (first match wins). */
+void a24_static_register(h2o_hostconf_t *host, a24_app_t *app);
+
+#endif

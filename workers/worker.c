@@ -1,0 +1,47 @@
+/*
+ * worker: starts and stops the roles. Must never: run a role that was not asked for.
+ */
+#include "worker.h"
+
+#include <string.h>
+
+#include "log.h"
+
+unsigned a24_worker_roles_parse(const char *name)
+{
+    if (strcmp(name, "all") == 0)
+        return A24_ROLE_ALL;
+    if (strcmp(name, "router") == 0)
+        return A24_ROLE_ROUTER;
+    if (strcmp(name, "deadline") == 0)
+        return A24_ROLE_DEADLINE;
+    if (strcmp(name, "notifier") == 0)
+        return A24_ROLE_NOTIFIER;
+    return 0;
+}
+
+int a24_worker_init(a24_worker_t *w, uv_loop_t *loop, const a24_config_t *cfg, unsigned roles,
+                    char *err, size_t errlen)
+{
+    memset(w, 0, sizeof *w);
+    w->loop = loop;
+    w->cfg = cfg;
+    w->roles = roles;
+    w->store = a24_store_create(loop, cfg->redis.url, cfg->redis.reconnect_min,
+                                cfg->redis.reconnect_max, err, errlen);
+    return w->store != NULL ? 0 : -1;
+}
+
+void a24_worker_stop(a24_worker_t *w)
+{
+    if (w->stopping)
+        return;
+    w->stopping = true;
+    a24_store_destroy(w->store);
+    w->store = NULL;
+}
+
+void a24_worker_dispose(a24_worker_t *w)
+{
+    (void)w;
+}
