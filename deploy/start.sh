@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Starts the whole answer24 desk on this machine, from a fresh Debian to running:
+# installs what is missing, builds, starts a private Redis (AOF, appendfsync always)
+# with its data under var/, the front end and a worker, creates the demo accounts,
+# and prints the addresses. Run it again to restart; deploy/stop.sh stops it all.
+#
+#   A24_HTTP_PORT (8024) and A24_REDIS_PORT (6479) choose the ports.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+http_port=${A24_HTTP_PORT:-8024}
+redis_port=${A24_REDIS_PORT:-6479}
+
+deploy/install-deps.sh
+echo "answer24: building" >&2
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DA24_TESTS=OFF >/dev/null
+cmake --build build -j"$(nproc)" >/dev/null
+
+deploy/stop.sh --quiet || true
+mkdir -p var/redis var/log var/run
+chmod 700 var
+
+config=var/answer24.yaml
+if [ ! -f "$config" ]; then
+    cat > "$config" <<EOC
+# The local desk's configuration, written by deploy/start.sh on first start.
+# Every key is explained in deploy/answer24.example.yaml.
+http:
+  listen: 127.0.0.1:${http_port}
+  static_dir: ${root}/service/web
+redis:
+  url: redis://127.0.0.1:${redis_port}/0
+secrets:
+  key_file: ${root}/var/secret.key
+screening:
+  data_dir: ${root}/proto/data
+alerts:
+  webhooks: []
+EOC
+fi
+
+redis-server deploy/redis.conf --port "$redis_port" --dir "$root/var/redis" --daemonize yes \
+    --pidfile "$root/var/run/redis.pid" --logfile "$root/var/log/redis.log"
+for _ in $(seq 50); do
+    redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
+    sleep 0.1
+done
+redis-cli -p "$redis_port" ping >/dev/null || { echo "answer24: Redis did not start (var/log/redis.log)" >&2; exit 1; }
+
+start() { # name, command...
+    local name=$1; shift
+    nohup "$@" >>"var/log/$name.log" 2>&1 &
+    echo $! > "var/run/$name.pid"
+}
+start web build/bin/answer24-web --config "$config"
+start worker build/bin/answer24-worker --config "$config"
+
+for _ in $(seq 50); do
+    curl -fs "http://127.0.0.1:${http_port}/readyz" >/dev/null 2>&1 && break
+    sleep 0.1
+done
+curl -fs "http://127.0.0.1:${http_port}/readyz" >/dev/null || { echo "answer24: the front end is not ready (var/log/web.log)" >&2; exit 1; }
+
+# Demo accounts, created once (answer24ctl refuses a name that exists).
+demo_accounts=""
+if build/bin/answer24ctl --config "$config" user list >/dev/null 2>&1; then
+    add() { # username role password [options]
+        local u=$1 r=$2 p=$3; shift 3
+        if printf '%s\n' "$p" | build/bin/answer24ctl --config "$config" user add --username "$u" \
+            --role "$r" "$@" --password-stdin >/dev/null 2>&1; then :; fi
+        demo_accounts+="    $u / $p ($r)"$'\n'
+    }
+    add expert demo-expert-24 expert --categories depression,anxiety,stress,sleep,family,disaster,other --languages ko,zh,en
+    add supervisor demo-supervisor-24 supervisor --categories depression,anxiety,stress,sleep,family,disaster,other --languages ko,zh,en
+    add oncall demo-oncall-24 oncall
+    add admin demo-admin-24 admin
+fi
+
+cat <<EOM
+
+answer24 is running.
+  Citizens:        http://127.0.0.1:${http_port}/
+  Expert console:  http://127.0.0.1:${http_port}/console
+  On-call:         http://127.0.0.1:${http_port}/oncall
+  Metrics:         http://127.0.0.1:${http_port}/metrics
+  Redis:           127.0.0.1:${redis_port} (data in var/redis, AOF on)
+  Logs:            var/log/   Stop: deploy/stop.sh
+EOM
+if [ -n "$demo_accounts" ]; then
+    printf '  Demo accounts (local only; change them before real use):\n%s' "$demo_accounts"
+fi
