@@ -15,6 +15,23 @@
  * a24:idem:<tag>      hash: an Idempotency-Key's stored outcome (24 h)
  * a24:rate:<kind>:<tag>  string counter: a rate-limit window for one client tag
  * a24:stats           hash: global counters (submitted, answered, open, ...)
+ * a24:alert:<id>      hash: an alert (ticket, kind, level, notify, state, times, who)
+ * a24:alerts          stream: every alert event (raised, repeat, refire, acked, resolved)
+ *                     for the notifier and the live feeds
+ * a24:alerts:open     sorted set: unresolved alert ids by creation time
+ * a24:alerts:seq      string counter: the last alert id
+ * channel a24:wake    published with a score when an earlier schedule entry is added
+ * a24:users           set: every staff username
+ * a24:user:<name>     hash: a staff account {role, categories, languages, display_name,
+ *                     pw (Argon2id string), disabled 0/1, created}; see account.h
+ * a24:user:<name>:sessions  set: the account's session ids (pruned at each sign-in), so
+ *                     disabling it or a new password ends every session at once
+ * a24:session:<id>    hash: a staff session {username, role, created, absolute_expiry};
+ *                     <id> is the token's keyed hash, never the token; PEXPIRE is the
+ *                     idle timeout, slid on use and never past absolute_expiry
+ * a24:loginfail:<kind>:<id>  hash {n, until}: failed sign-ins of an account (kind
+ *                     user) or a client tag (kind client); expires after a quiet window
+ * a24:audit:admin     list: account changes, "<ms> <actor> <event> <username>"
  */
 #ifndef A24_KEYS_H
 #define A24_KEYS_H
@@ -30,6 +47,24 @@
 #define A24_KEY_IDEM "a24:idem:%s"
 #define A24_KEY_RATE "a24:rate:%s:%s"
 #define A24_KEY_STATS "a24:stats"
+#define A24_KEY_ALERT "a24:alert:%s"
+#define A24_KEY_ALERTS "a24:alerts"
+#define A24_KEY_ALERTS_OPEN "a24:alerts:open"
+#define A24_KEY_ALERTS_SEQ "a24:alerts:seq"
+#define A24_CHANNEL_WAKE "a24:wake"
+#define A24_KEY_USERS "a24:users"
+#define A24_KEY_USER "a24:user:%s"
+#define A24_KEY_USER_SESSIONS "a24:user:%s:sessions"
+#define A24_KEY_SESSION "a24:session:%s"
+#define A24_KEY_LOGIN_FAIL "a24:loginfail:%s:%s"
+#define A24_KEY_AUDIT_ADMIN "a24:audit:admin"
+
+/* Prefixes and suffixes the scripts use to name keys of ids they find on their way. */
+#define A24_PREFIX_TICKET "a24:t:"
+#define A24_PREFIX_ALERT "a24:alert:"
+#define A24_SUFFIX_AUDIT ":audit"
+#define A24_PREFIX_USER "a24:user:"
+#define A24_PREFIX_SESSION "a24:session:"
 
 /** Room for any key above with an id or tag of up to 64 characters. */
 #define A24_KEY_MAX 128

@@ -46,6 +46,7 @@ typedef struct {
     a24_store_cb cb;
     void *privdata;
     int script;   /* index in a24_script_sources, or -1 */
+    bool persistent; /* a subscription: called per message, freed on the NULL reply */
     int argc;     /* the EVALSHA vector, argv[0] = "EVALSHA", argv[1] = sha */
     const char **argv;
     size_t *lens;
@@ -55,13 +56,15 @@ static void connect_now(a24_store_t *s);
 
 /* ---------------------------------------------------------------- URL parsing */
 
-/* Reads redis://[:password@]host[:port][/db] or unix:///path into `s`. */
-static int parse_url(a24_store_t *s, const char *url, char *err, size_t errlen)
+int a24_store_parse_url(const char *url, char *host, size_t hostlen, int *port, char *unix_path,
+                        size_t unixlen, char *password, size_t pwlen, int *db, char *err,
+                        size_t errlen)
 {
-    s->port = 6379;
+    host[0] = unix_path[0] = password[0] = '\0';
+    *port = 6379;
+    *db = 0;
     if (strncmp(url, "unix://", 7) == 0) {
-        if (snprintf(s->unix_path, sizeof s->unix_path, "%s", url + 7) >= (int)sizeof s->unix_path ||
-            s->unix_path[0] != '/')
+        if (snprintf(unix_path, unixlen, "%s", url + 7) >= (int)unixlen || unix_path[0] != '/')
             goto bad;
         return 0;
     }
@@ -72,48 +75,66 @@ static int parse_url(a24_store_t *s, const char *url, char *err, size_t errlen)
     if (at != NULL) {
         const char *colon = memchr(p, ':', (size_t)(at - p));
         const char *pw = colon != NULL ? colon + 1 : p;
-        if ((size_t)(at - pw) >= sizeof s->password)
+        if ((size_t)(at - pw) >= pwlen)
             goto bad;
-        memcpy(s->password, pw, (size_t)(at - pw));
+        memcpy(password, pw, (size_t)(at - pw));
+        password[at - pw] = '\0';
         p = at + 1;
     }
-    size_t hostlen = strcspn(p, ":/");
-    if (hostlen == 0 || hostlen >= sizeof s->host)
+    size_t n = strcspn(p, ":/");
+    if (n == 0 || n >= hostlen)
         goto bad;
-    memcpy(s->host, p, hostlen);
-    p += hostlen;
+    memcpy(host, p, n);
+    host[n] = '\0';
+    p += n;
     if (*p == ':') {
         char *end;
-        long port = strtol(p + 1, &end, 10);
-        if (end == p + 1 || port < 1 || port > 65535)
+        long v = strtol(p + 1, &end, 10);
+        if (end == p + 1 || v < 1 || v > 65535)
             goto bad;
-        s->port = (int)port;
+        *port = (int)v;
         p = end;
     }
     if (*p == '/' && p[1] != '\0') {
         char *end;
-        long db = strtol(p + 1, &end, 10);
-        if (end == p + 1 || *end != '\0' || db < 0 || db > 1000)
+        long v = strtol(p + 1, &end, 10);
+        if (end == p + 1 || *end != '\0' || v < 0 || v > 1000)
             goto bad;
-        s->db = (int)db;
+        *db = (int)v;
     } else if (*p != '\0' && strcmp(p, "/") != 0) {
         goto bad;
     }
     return 0;
 bad:
+    host[0] = unix_path[0] = '\0';
+    memset(password, 0, pwlen);
     snprintf(err, errlen, "redis.url: expected redis://host:port/db or unix:///path, got \"%s\"",
              url);
     return -1;
 }
 
+/* Reads the store's URL into its connection fields. */
+static int parse_url(a24_store_t *s, const char *url, char *err, size_t errlen)
+{
+    return a24_store_parse_url(url, s->host, sizeof s->host, &s->port, s->unix_path,
+                               sizeof s->unix_path, s->password, sizeof s->password, &s->db, err,
+                               errlen);
+}
+
 /* ---------------------------------------------------------------- connection */
+
+/* The reconnect timer ran out. */
+static void on_retry(uv_timer_t *t)
+{
+    connect_now(t->data);
+}
 
 /* Arms the reconnect timer with the current backoff, then doubles it. */
 static void schedule_retry(a24_store_t *s)
 {
     if (s->closing)
         return;
-    uv_timer_start(&s->retry, (uv_timer_cb)connect_now, (uint64_t)s->backoff, 0);
+    uv_timer_start(&s->retry, on_retry, (uint64_t)s->backoff, 0);
     s->backoff = s->backoff * 2 > s->backoff_max ? s->backoff_max : s->backoff * 2;
 }
 
@@ -217,6 +238,7 @@ a24_store_t *a24_store_create(uv_loop_t *loop, const char *url, a24_ms_t reconne
     s->backoff_min = s->backoff = reconnect_min > 0 ? reconnect_min : 100;
     s->backoff_max = reconnect_max > s->backoff_min ? reconnect_max : s->backoff_min;
     uv_timer_init(loop, &s->retry);
+    s->retry.data = s;
     connect_now(s);
     return s;
 }
@@ -287,7 +309,23 @@ static void on_reply(redisAsyncContext *ac, void *r, void *privdata)
         reply = NULL;
     }
     c->cb(c->store, reply, c->privdata);
-    call_free(c);
+    if (!c->persistent || reply == NULL)
+        call_free(c);
+}
+
+int a24_store_subscribe(a24_store_t *s, const char *channel, a24_store_cb cb, void *privdata)
+{
+    if (!a24_store_ready(s))
+        return -1;
+    call_t *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        return -1;
+    *c = (call_t){.store = s, .cb = cb, .privdata = privdata, .script = -1, .persistent = true};
+    if (redisAsyncCommand(s->ac, on_reply, c, "SUBSCRIBE %s", channel) != REDIS_OK) {
+        free(c);
+        return -1;
+    }
+    return 0;
 }
 
 int a24_store_command(a24_store_t *s, a24_store_cb cb, void *privdata, const char *fmt, ...)

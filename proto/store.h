@@ -38,6 +38,16 @@ a24_store_t *a24_store_create(uv_loop_t *loop, const char *url, a24_ms_t reconne
                               a24_ms_t reconnect_max, char *err, size_t errlen);
 
 /**
+ * Reads a redis.url (redis://[:password@]host[:port][/db] or unix:///path) into its
+ * parts: `host` or `unix_path` (the other empty), `port` (6379 by default), `password`
+ * (empty if none) and `db` (0 by default). Returns 0, or -1 with one line in `err`.
+ * For programs that talk to Redis synchronously (answer24ctl).
+ */
+int a24_store_parse_url(const char *url, char *host, size_t hostlen, int *port, char *unix_path,
+                        size_t unixlen, char *password, size_t pwlen, int *db, char *err,
+                        size_t errlen);
+
+/**
  * Disconnects (pending callbacks run with NULL), stops reconnecting and frees the
  * store once its handles have closed on the loop.
  */
@@ -63,6 +73,14 @@ int a24_store_argv(a24_store_t *s, a24_store_cb cb, void *privdata, int argc, co
  */
 int a24_store_script(a24_store_t *s, const char *name, a24_store_cb cb, void *privdata, int nkeys,
                      int argc, const char **argv, const size_t *lens);
+
+/**
+ * Subscribes to `channel` (the store must be used for nothing else afterwards: a
+ * subscribed connection takes no other commands). `cb` runs for every message with
+ * the pub/sub reply, and once more with NULL when the connection goes; subscribe
+ * again from an a24_store_on_ready hook. 0, or -1 if not connected.
+ */
+int a24_store_subscribe(a24_store_t *s, const char *channel, a24_store_cb cb, void *privdata);
 
 /** Small helpers for reading replies; all return 0 on success. */
 int a24_reply_integer(const redisReply *r, long long *out);

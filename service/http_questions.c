@@ -287,7 +287,7 @@ static void on_submit(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m
         s->ticket, q.category, q.language, s->crisis ? "1" : "0", a24_risk_reason_name(risk),
         q.green_channel ? "1" : "0", window_s, step_s, (const char *)code_hash,
         (const char *)sealed_q, sc != NULL ? (const char *)sealed_sc : "", has_idem ? "1" : "0",
-        (const char *)digest, (const char *)sealed_code, ttl_s, limit_s, rwin_s,
+        (const char *)digest, (const char *)sealed_code, ttl_s, limit_s, rwin_s, A24_CHANNEL_WAKE,
     };
     size_t lens[sizeof argv / sizeof argv[0]];
     for (size_t i = 0; i < sizeof argv / sizeof argv[0]; i++)
@@ -457,13 +457,14 @@ static int act(citizen_op_t *c)
         snprintf(step_s, sizeof step_s, "%d", first_step(app->cfg));
         const char *argv[] = {k_ticket, k_msgs, k_audit, A24_KEY_INTAKE, A24_KEY_SCHEDULE,
                               A24_KEY_STATS, open_states, a24_ticket_from_list(A24_EV_FOLLOWUP),
-                              (const char *)sealed, max_s, step_s, (const char *)c->code_hash};
-        size_t lens[12];
-        for (int i = 0; i < 12; i++)
+                              (const char *)sealed, max_s, step_s, (const char *)c->code_hash,
+                              A24_CHANNEL_WAKE, c->ticket};
+        size_t lens[14];
+        for (int i = 0; i < 14; i++)
             lens[i] = i == 8 || i == 11 ? 0 : strlen(argv[i]);
         lens[8] = sealed_len;
         lens[11] = A24_HASH_LEN;
-        int rc = a24_store_script(app->store, "followup", on_followup_reply, c, 6, 12, argv, lens);
+        int rc = a24_store_script(app->store, "followup", on_followup_reply, c, 6, 14, argv, lens);
         free(sealed);
         return rc;
     }
@@ -471,12 +472,11 @@ static int act(citizen_op_t *c)
     snprintf(retention, sizeof retention, "%lld", (long long)app->cfg->privacy.retention);
     const char *argv[] = {k_ticket, k_msgs, k_notes, k_audit, A24_KEY_SCHEDULE, A24_KEY_STATS,
                           open_states, ",queued,offered,claimed,in_review,", retention,
-                          (const char *)c->code_hash};
-    size_t lens[10];
-    for (int i = 0; i < 9; i++)
-        lens[i] = strlen(argv[i]);
-    lens[9] = A24_HASH_LEN;
-    return a24_store_script(app->store, "withdraw", on_withdraw_reply, c, 6, 10, argv, lens);
+                          (const char *)c->code_hash, c->ticket};
+    size_t lens[11];
+    for (int i = 0; i < 11; i++)
+        lens[i] = i == 9 ? A24_HASH_LEN : strlen(argv[i]);
+    return a24_store_script(app->store, "withdraw", on_withdraw_reply, c, 6, 11, argv, lens);
 }
 
 /* ticket_load.lua replied: verify the code, then read or act. */

@@ -100,8 +100,9 @@ static void on_drain_tick(uv_timer_t *t)
     uv_close((uv_handle_t *)&srv->drain, NULL);
     uv_close((uv_handle_t *)&srv->sigterm, NULL);
     uv_close((uv_handle_t *)&srv->sigint, NULL);
-    if (srv->connections > 0)
-        uv_stop(t->loop); /* idle keep-alive clients are not worth waiting for */
+    /* h2o's own timers keep the loop alive: stop it; idle keep-alive clients are not
+     * worth waiting for. */
+    uv_stop(t->loop);
 }
 
 /* SIGTERM or SIGINT: stop accepting, finish what is in flight, then stop. */
@@ -203,6 +204,7 @@ int main(int argc, char **argv)
 
     uv_run(&loop, UV_RUN_DEFAULT);
     status = 0;
+    uv_run(&loop, UV_RUN_NOWAIT); /* the close callbacks of the handles closed above */
     if (srv.connections == 0) {
         h2o_context_dispose(&app->ctx);
         h2o_config_dispose(&app->h2o);

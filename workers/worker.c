@@ -5,7 +5,9 @@
 
 #include <string.h>
 
+#include "deadline.h"
 #include "log.h"
+#include "notifier.h"
 
 unsigned a24_worker_roles_parse(const char *name)
 {
@@ -29,7 +31,19 @@ int a24_worker_init(a24_worker_t *w, uv_loop_t *loop, const a24_config_t *cfg, u
     w->roles = roles;
     w->store = a24_store_create(loop, cfg->redis.url, cfg->redis.reconnect_min,
                                 cfg->redis.reconnect_max, err, errlen);
-    return w->store != NULL ? 0 : -1;
+    if (w->store == NULL)
+        return -1;
+    if ((roles & A24_ROLE_DEADLINE) && (w->deadline = a24_deadline_create(w, err, errlen)) == NULL)
+        goto error;
+    if ((roles & A24_ROLE_NOTIFIER) && (w->notifier = a24_notifier_create(w, err, errlen)) == NULL)
+        goto error;
+    if (roles & A24_ROLE_ROUTER)
+        a24_log_warn("router_unavailable", "{s:s}", "reason",
+                     "routing to experts is not part of this build yet; tickets wait in the pool");
+    return 0;
+error:
+    a24_worker_stop(w);
+    return -1;
 }
 
 void a24_worker_stop(a24_worker_t *w)
@@ -37,6 +51,10 @@ void a24_worker_stop(a24_worker_t *w)
     if (w->stopping)
         return;
     w->stopping = true;
+    a24_deadline_destroy(w->deadline);
+    w->deadline = NULL;
+    a24_notifier_destroy(w->notifier);
+    w->notifier = NULL;
     a24_store_destroy(w->store);
     w->store = NULL;
 }

@@ -17,12 +17,17 @@ enum {
     A24_ROLE_ALL = 7u,
 };
 
+struct a24_deadline;
+struct a24_notifier;
+
 typedef struct {
     uv_loop_t *loop;
     const a24_config_t *cfg;
     a24_store_t *store;
     unsigned roles;
     bool stopping;
+    struct a24_deadline *deadline;
+    struct a24_notifier *notifier;
 } a24_worker_t;
 
 /** The role bits of "router", "deadline", "notifier" or "all"; 0 if unknown. */

@@ -8,6 +8,7 @@
 -- ARGV: 1 states that accept a follow-up (",queued,...,")  2 states it reopens from
 --       3 sealed text  4 most follow-ups allowed  5 first ladder step in permille (-1: none)
 --       6 the code hash the caller verified (the ticket must still carry it)
+--       7 the channel that wakes the deadline engines  8 the ticket id
 -- Returns {"ok", state, due} | {"missing"} | {"state", state} | {"too_many"}
 
 local st = redis.call('HMGET', KEYS[1], 'state', 'followups', 'window', 'owner', 'category',
@@ -25,7 +26,7 @@ end
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local id = string.sub(KEYS[1], 7)
+local id = ARGV[8]
 
 redis.call('RPUSH', KEYS[2], 'c:' .. now .. ':' .. ARGV[3])
 redis.call('HINCRBY', KEYS[1], 'followups', 1)
@@ -48,6 +49,7 @@ if string.find(ARGV[2], ',' .. state .. ',', 1, true) then
         redis.call('HSET', KEYS[1], 'crisis_alert', 'pending')
     end
     redis.call('ZADD', KEYS[5], step_at, id)
+    redis.call('PUBLISH', ARGV[7], step_at)
     redis.call('XADD', KEYS[4], '*', 'ticket', id, 'category', st[5], 'language', st[6],
         'crisis', st[7], 'green', st[8], 'prefer', st[4] or '')
     redis.call('RPUSH', KEYS[3], now .. ' citizen reopen ' .. state .. ' queued')

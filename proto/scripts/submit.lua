@@ -11,6 +11,7 @@
 --       9 code hash  10 sealed question  11 sealed self-check or ""
 --       12 "1" to use the idempotency key  13 body digest  14 sealed access code
 --       15 idempotency ttl ms  16 rate limit (0: none)  17 rate window ms
+--       18 the channel that wakes the deadline engines
 -- Returns {"created", created, due} | {"replay", ticket, sealed code, created, due,
 --          crisis} | {"conflict"} | {"limited", retry after ms}
 
@@ -66,6 +67,7 @@ redis.call('RPUSH', KEYS[2], now .. ' citizen submit - queued')
 redis.call('XADD', KEYS[3], '*', 'ticket', id, 'category', ARGV[2], 'language', ARGV[3],
     'crisis', ARGV[4], 'green', ARGV[6])
 redis.call('ZADD', KEYS[4], step_at, id)
+redis.call('PUBLISH', ARGV[18], step_at)
 
 redis.call('HINCRBY', KEYS[7], 'submitted', 1)
 redis.call('HINCRBY', KEYS[7], 'open', 1)

@@ -6,7 +6,7 @@
 --
 -- KEYS: 1 ticket  2 msgs  3 notes  4 audit  5 schedule  6 stats
 -- ARGV: 1 states it may be withdrawn from  2 states that count as waiting for an answer
---       3 retention ms  4 the code hash the caller verified
+--       3 retention ms  4 the code hash the caller verified  5 the ticket id
 -- Returns {"ok"} | {"missing"} | {"state", state}
 
 local st = redis.call('HMGET', KEYS[1], 'state', 'code')
@@ -19,7 +19,7 @@ if not string.find(ARGV[1], ',' .. state .. ',', 1, true) then
 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local id = string.sub(KEYS[1], 7)
+local id = ARGV[5]
 
 redis.call('HDEL', KEYS[1], 'q', 'sc', 'answer', 'draft')
 redis.call('HSET', KEYS[1], 'state', 'withdrawn', 'withdrawn_at', now)

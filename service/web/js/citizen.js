@@ -14,12 +14,11 @@ import { t, lang, formatDateTime, formatRelative, onLanguageChange } from './i18
 import { submitQuestion, newIdempotencyKey, ApiError } from './api.js';
 import { openCrisisPanel, mountLines } from './crisis.js';
 import { initSelfcheck } from './selfcheck.js';
-import { el, clear, byId, announce, fieldError, charCount, CONTROL_CHARS, LONE_SURROGATE } from './dom.js';
+import { el, clear, byId, announce, fieldError } from './dom.js';
+import { attachCounter, textProblem } from './textfield.js';
 import { copyText } from './clipboard.js';
 import { groupCode, returnPath } from './code.js';
 
-const MAX_CHARS = 4000;
-const NEAR_LIMIT = 200; // announce "N characters left" from here on
 const CATEGORIES = ['depression', 'anxiety', 'stress', 'sleep', 'family', 'disaster', 'other'];
 const TEXT_CODES = new Set(['text_empty', 'text_too_long', 'control_characters', 'surrogate', 'invalid_utf8', 'payload_too_large']);
 const SELFCHECK_CODES = new Set(['invalid_selfcheck', 'selfcheck_incomplete']);
@@ -40,27 +39,11 @@ const formError = byId('form-error');
 const errors = { text: null, category: null, form: null, failed: false };
 let attempt = null;      // {fingerprint, key}: the Idempotency-Key of the current attempt
 let pending = false;
-let lastZone = 'ok';     // character-count zone last announced
 let result = null;       // the 201 body while the result is on screen (memory only)
 
 const selfcheck = initSelfcheck({ onItem9: () => openCrisisPanel() });
 
-/* ---------------------------------------------------------------- counting */
-
-/** Updates the visible count and announces crossing "near the limit" and "over". */
-function updateCount() {
-  const n = charCount(textArea.value);
-  const base = t('ask.count', { count: n, max: MAX_CHARS });
-  const over = n > MAX_CHARS;
-  counter.textContent = over ? `${base} — ${t('ask.countOver', { over: n - MAX_CHARS })}` : base;
-  counter.classList.toggle('over', over);
-  const zone = over ? 'over' : n >= MAX_CHARS - NEAR_LIMIT ? 'near' : 'ok';
-  if (zone !== lastZone) {
-    if (zone === 'near') announce(t('ask.countLeft', { left: MAX_CHARS - n }));
-    if (zone === 'over') announce(t('ask.countOver', { over: n - MAX_CHARS }));
-    lastZone = zone;
-  }
-}
+const updateCount = attachCounter(textArea, counter);
 
 /* ------------------------------------------------------------------ errors */
 
@@ -102,12 +85,8 @@ function clearErrors() {
 
 /** Checks what can be checked here. Returns true if the form may be sent. */
 function validateLocally() {
-  const value = textArea.value;
-  const trimmed = value.trim();
-  if (!trimmed) errors.text = { code: 'text_empty' };
-  else if (charCount(trimmed) > MAX_CHARS) errors.text = { code: 'text_too_long' };
-  else if (CONTROL_CHARS.test(value)) errors.text = { code: 'control_characters' };
-  else if (LONE_SURROGATE.test(value)) errors.text = { code: 'surrogate' };
+  const problem = textProblem(textArea.value);
+  if (problem) errors.text = { code: problem };
   if (!CATEGORIES.includes(category.value)) errors.category = { code: 'category_required' };
   return !errors.text && !errors.category;
 }
@@ -278,7 +257,6 @@ async function copyInto(text, selectNode, statusNode) {
 
 form.addEventListener('submit', onSubmit);
 textArea.addEventListener('input', () => {
-  updateCount();
   if (errors.text) {
     errors.text = null;
     renderErrors();
@@ -310,7 +288,7 @@ onLanguageChange(() => {
   updateCount();
   renderErrors();
   renderResultText();
-  if (!pending) submitButton.textContent = t('ask.submit');
+  submitButton.textContent = t(pending ? 'ask.sending' : 'ask.submit');
   if (result && safeQr(result.qr)) byId('result-qr').alt = t('result.qrAlt');
   byId('copy-code-status').textContent = '';
   byId('copy-link-status').textContent = '';

@@ -74,7 +74,7 @@ export function codeFromFragment(hash) {
  */
 export function parsePastedLink(input) {
   const text = String(input ?? '').trim();
-  const m = /\/t\/([^/?#\s]+)\/?(?:\?[^#\s]*)?(?:#(\S*))?/.exec(text);
+  const m = /\/t\/([^/?#\s]+)[^#]*(?:#(.*))?$/s.exec(text);
   if (m) {
     let ticket = '';
     try {

@@ -70,7 +70,7 @@ export function normalizeLine(line) {
     number: str(line.number),
     what: str(line.what) || str(line.text),
     hours: str(line.hours),
-    tel: dialable(line.tel) || (line.url ? '' : dialable(line.number)),
+    tel: dialable(line.tel), // no tel: not a phone line (the directory's rule)
     sms: dialable(line.sms),
     url: /^https:\/\/[^\s"<>]+$/.test(url) ? url : '',
     also: null,
@@ -122,7 +122,7 @@ function actions(line) {
   if (line.tel) {
     links.push(el('a', {
       class: 'btn btn-call',
-      text: label('crisis.call', { number: line.number || line.tel }, line),
+      text: label('crisis.call', { number: dialable(line.number) ? line.number : line.tel }, line),
       attrs: { href: `tel:${line.tel}` },
     }));
   }
@@ -136,7 +136,7 @@ function actions(line) {
   if (line.sms) {
     links.push(el('a', {
       class: 'btn btn-call',
-      text: label('crisis.sms', { number: line.number || line.sms }, line),
+      text: label('crisis.sms', { number: line.sms }, line),
       attrs: { href: `sms:${line.sms}` },
     }));
   }
@@ -152,8 +152,11 @@ function actions(line) {
 
 /** One <li> for a line. */
 function lineItem(line) {
+  // The directory keeps the number apart from the name; show it unless the name has it.
+  const showNumber = Boolean(line.number) && !line.url && !line.name.includes(line.number);
   const item = el('li', { class: 'crisis-line', attrs: { lang: line.lang || null } },
     el('p', { class: 'crisis-line-name', text: line.name }),
+    showNumber ? el('p', { class: 'crisis-line-number', text: line.number }) : null,
     line.what ? el('p', { class: 'crisis-line-what', text: line.what }) : null,
     line.hours ? el('p', { class: 'crisis-line-hours' },
       ready() ? el('span', { class: 'label', text: t('crisis.hoursLabel') }) : null,

@@ -1,0 +1,205 @@
+-- deadline_fire: take every step that is due and do it, exactly once.
+--
+-- One sorted set holds "the next thing to do for X at time T": X is a ticket id (its
+-- next ladder step, offer timeout or claim lease) or "a:<alert id>" (an alert's
+-- repeat or its acknowledgement running out). This script takes the due members,
+-- acts, and schedules each one's next step, all atomically; so any number of engines
+-- may call it at once, a killed engine loses nothing (the members stay until done),
+-- and nothing fires twice. Time is Redis' own, so a step of a host clock fires
+-- nothing early.
+--
+-- Ticket and alert hashes are named from the prefixes in ARGV (proto/keys.h is the
+-- only list of key names); answer24 runs on one Redis primary, not a cluster.
+--
+-- KEYS: 1 schedule  2 alert stream  3 alert sequence  4 open alerts  5 stats  6 intake
+-- ARGV: 1 most members to take  2 ladder "permille:notify:repeat_ms;..." (notify as
+--       "oncall+supervisor")  3 crisis alert repeat ms  4 ack timeout ms
+--       5 repeats before an unacknowledged alert goes up a level
+--       6 states that await an answer (",queued,offered,claimed,in_review,")
+--       7 ticket key prefix  8 alert key prefix  9 audit key suffix
+-- Returns {fired, next due ms or -1, now}
+
+local SCHED, STREAM, SEQ, OPEN, STATS, INTAKE = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local limit = tonumber(ARGV[1])
+local crisis_repeat = tonumber(ARGV[3])
+local ack_timeout = tonumber(ARGV[4])
+local escalate_after = tonumber(ARGV[5])
+local awaiting = ARGV[6]
+local TPREFIX, APREFIX, AUDIT = ARGV[7], ARGV[8], ARGV[9]
+
+local ladder = {}
+for p, n, r in string.gmatch(ARGV[2], '(%d+):([%a+]+):(%d+)') do
+    ladder[#ladder + 1] = {permille = tonumber(p), notify = n, rep = tonumber(r)}
+end
+
+local fired = 0
+
+local function is_awaiting(state)
+    return state and string.find(awaiting, ',' .. state .. ',', 1, true) ~= nil
+end
+
+-- The next audience up: experts, then on-call, then supervisors.
+local function escalate(notify)
+    if not string.find(notify, 'oncall', 1, true) then
+        return notify .. '+oncall'
+    elseif not string.find(notify, 'supervisor', 1, true) then
+        return notify .. '+supervisor'
+    end
+    return notify
+end
+
+local function emit(id, a, event)
+    redis.call('XADD', STREAM, '*', 'event', event, 'id', id, 'ticket', a.ticket, 'kind', a.kind,
+        'level', a.level, 'notify', a.notify, 'created', a.created, 'seq', a.seq,
+        'category', a.category or '', 'language', a.language or '')
+    fired = fired + 1
+end
+
+local function audit(ticket, what, from, to)
+    redis.call('RPUSH', TPREFIX .. ticket .. AUDIT, now .. ' deadline ' .. what .. ' ' .. from .. ' ' .. to)
+end
+
+local function raise(ticket, f, kind, level, notify, rep)
+    local id = tostring(redis.call('INCR', SEQ))
+    local a = {ticket = ticket, kind = kind, level = level, notify = notify, created = now,
+               seq = 0, category = f.category, language = f.language}
+    redis.call('HSET', APREFIX .. id, 'id', id, 'ticket', ticket, 'kind', kind, 'level', level,
+        'notify', notify, 'created', now, 'state', 'open', 'repeat', rep, 'seq', 0,
+        'category', f.category or '', 'language', f.language or '')
+    redis.call('ZADD', OPEN, now, id)
+    if rep > 0 then
+        redis.call('ZADD', SCHED, now + rep, 'a:' .. id)
+    end
+    redis.call('HINCRBY', STATS, 'alerts_' .. kind, 1)
+    if kind ~= 'crisis' then
+        redis.call('HINCRBY', STATS, 'escalations', 1)
+    end
+    audit(ticket, 'alert_' .. kind, f.state, f.state)
+    emit(id, a, 'raised')
+end
+
+-- A ticket's next step is due: offers, leases, the crisis alert, then the ladder.
+local function do_ticket(id)
+    local key = TPREFIX .. id
+    local v = redis.call('HMGET', key, 'state', 'window', 'due', 'step', 'crisis_alert',
+        'category', 'language', 'owner', 'offer_until', 'lease_until')
+    local f = {state = v[1], category = v[6], language = v[7]}
+    if not is_awaiting(f.state) then
+        redis.call('ZREM', SCHED, id)
+        return
+    end
+    if v[5] == 'pending' then
+        raise(id, f, 'crisis', 0, 'oncall', crisis_repeat)
+        redis.call('HSET', key, 'crisis_alert', 'raised')
+    end
+    local offer_until, lease_until = tonumber(v[9]), tonumber(v[10])
+    if f.state == 'offered' and offer_until and offer_until <= now then
+        redis.call('HSET', key, 'state', 'queued', 'skip', v[8] or '')
+        redis.call('HDEL', key, 'owner', 'offer_until')
+        redis.call('HINCRBY', key, 'attempt', 1)
+        redis.call('XADD', INTAKE, '*', 'ticket', id, 'category', v[6], 'language', v[7], 'skip', v[8] or '')
+        audit(id, 'offer_timeout', 'offered', 'queued')
+        f.state, offer_until = 'queued', nil
+    elseif f.state == 'claimed' and lease_until and lease_until <= now then
+        redis.call('HSET', key, 'state', 'queued')
+        redis.call('HDEL', key, 'owner', 'lease_until')
+        redis.call('HINCRBY', key, 'attempt', 1)
+        redis.call('XADD', INTAKE, '*', 'ticket', id, 'category', v[6], 'language', v[7], 'expired', v[8] or '')
+        redis.call('XADD', STREAM, '*', 'event', 'lease_expired', 'id', '', 'ticket', id, 'kind', '',
+            'level', 0, 'notify', 'supervisor', 'created', now, 'seq', 0, 'category', v[6], 'language', v[7])
+        audit(id, 'lease_expiry', 'claimed', 'queued')
+        f.state, lease_until = 'queued', nil
+    end
+
+    local window, due = tonumber(v[2]), tonumber(v[3])
+    local start = due - window
+    local step = tonumber(v[4]) or 0
+    while step < #ladder and start + math.floor(window * ladder[step + 1].permille / 1000) <= now do
+        local s = ladder[step + 1]
+        local kind = 'late'
+        if s.permille >= 1000 then
+            kind = 'breach'
+            redis.call('HSET', key, 'breached', now)
+            redis.call('HINCRBY', STATS, 'breaches', 1)
+        end
+        step = step + 1
+        raise(id, f, kind, step, s.notify, s.rep)
+    end
+
+    local next_at = nil
+    if step < #ladder then
+        next_at = start + math.floor(window * ladder[step + 1].permille / 1000)
+    end
+    for _, at in ipairs({offer_until, lease_until}) do
+        if at and (not next_at or at < next_at) then next_at = at end
+    end
+    if next_at then
+        redis.call('HSET', key, 'step', step, 'step_at', next_at)
+        redis.call('ZADD', SCHED, next_at, id)
+    else
+        redis.call('HSET', key, 'step', step)
+        redis.call('HDEL', key, 'step_at')
+        redis.call('ZREM', SCHED, id)
+    end
+end
+
+-- An alert's repeat or acknowledgement timer is due.
+local function do_alert(member)
+    local id = string.sub(member, 3)
+    local key = APREFIX .. id
+    local v = redis.call('HMGET', key, 'state', 'ticket', 'kind', 'level', 'notify', 'created',
+        'repeat', 'seq', 'acked_at', 'category', 'language')
+    local state = v[1]
+    if not state or state == 'resolved' then
+        redis.call('ZREM', SCHED, member)
+        return
+    end
+    local a = {ticket = v[2], kind = v[3], level = tonumber(v[4]), notify = v[5], created = v[6],
+               seq = tonumber(v[8]) + 1, category = v[10], language = v[11]}
+    local rep = tonumber(v[7])
+    local tstate = redis.call('HGET', TPREFIX .. a.ticket, 'state')
+    -- Once the question is answered, late-answer alerts are moot; crisis and breach
+    -- alerts still wait for a person to acknowledge them.
+    if not is_awaiting(tstate) and (state == 'acked' or a.kind == 'late' or a.kind == 'no_expert') then
+        redis.call('HSET', key, 'state', 'resolved', 'resolved_by', 'system', 'resolved_at', now)
+        redis.call('ZREM', OPEN, id)
+        redis.call('ZREM', SCHED, member)
+        emit(id, a, 'resolved')
+        return
+    end
+    if state == 'acked' then
+        local acked_at = tonumber(v[9]) or now
+        if acked_at + ack_timeout > now then
+            redis.call('ZADD', SCHED, acked_at + ack_timeout, member)
+            return
+        end
+        -- Acknowledged but never resolved: it comes back.
+        redis.call('HSET', key, 'state', 'open', 'refired_at', now, 'seq', a.seq)
+        redis.call('ZADD', SCHED, now + (rep > 0 and rep or ack_timeout), member)
+        emit(id, a, 'refire')
+        return
+    end
+    if a.seq % escalate_after == 0 then
+        a.level = a.level + 1
+        a.notify = escalate(a.notify)
+    end
+    redis.call('HSET', key, 'seq', a.seq, 'level', a.level, 'notify', a.notify)
+    redis.call('ZADD', SCHED, now + (rep > 0 and rep or ack_timeout), member)
+    emit(id, a, 'repeat')
+end
+
+local due = redis.call('ZRANGEBYSCORE', SCHED, '-inf', now, 'LIMIT', 0, limit)
+for _, member in ipairs(due) do
+    if string.sub(member, 1, 2) == 'a:' then
+        do_alert(member)
+    else
+        do_ticket(member)
+    end
+end
+
+local head = redis.call('ZRANGE', SCHED, 0, 0, 'WITHSCORES')
+local next_due = -1
+if #head == 2 then next_due = tonumber(head[2]) end
+return {fired, next_due, now}

@@ -1,0 +1,607 @@
+/*
+ * notifier: the alert stream in, webhook deliveries out.
+ *
+ * Sections: message bodies; libcurl on libuv (sockets and the multi timer);
+ * deliveries and their retries; reading the stream.
+ *
+ * Must never: acknowledge a stream entry before all of its deliveries succeeded, or
+ * free a handle before libuv closed it.
+ */
+#include "notifier.h"
+
+#include <curl/curl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "keys.h"
+#include "log.h"
+
+#define GROUP "notifier"
+#define READ_COUNT 50
+#define MAX_INFLIGHT 200
+#define CLAIM_IDLE_MS 60000
+#define CLAIM_EVERY_MS 15000
+
+typedef struct entry entry_t;
+typedef struct job job_t;
+
+struct a24_notifier {
+    a24_worker_t *w;
+    a24_store_t *store; /* its own connection: XREADGROUP blocks */
+    CURLM *multi;
+    uv_timer_t curl_timer, read_retry, claim_timer;
+    char consumer[64];
+    bool reading, stopping, group_ready;
+    bool backlog; /* our own pending entries were read (after a restart) */
+    char backlog_from[48]; /* where the next read of our own pending entries starts */
+    size_t inflight;
+    job_t *jobs; /* every delivery not yet done */
+    int open_handles;
+};
+
+/* One stream entry: acknowledged when its last delivery succeeds. */
+struct entry {
+    char id[48];
+    int remaining;
+};
+
+/* One delivery of one entry to one webhook. */
+struct job {
+    a24_notifier_t *n;
+    entry_t *entry;
+    const a24_webhook_t *hook;
+    char *body;
+    char key[96];
+    CURL *easy;
+    struct curl_slist *headers;
+    uv_timer_t retry;
+    int attempt;
+    job_t *next, *prev;
+};
+
+typedef struct {
+    uv_poll_t poll;
+    curl_socket_t fd;
+    a24_notifier_t *n;
+} sock_t;
+
+static void read_more(a24_notifier_t *n);
+static void start_delivery(job_t *j);
+
+/* A job's retry timer ran out. */
+static void on_retry(uv_timer_t *t)
+{
+    start_delivery(t->data);
+}
+
+/* The read retry timer ran out. */
+static void on_read_retry(uv_timer_t *t)
+{
+    read_more(t->data);
+}
+
+/* ---------------------------------------------------------------- bodies */
+
+/* The value of `name` among the entry's name/value pairs, or "". */
+static const char *get(const char *const *fields, size_t nfields, const char *name)
+{
+    for (size_t i = 0; i + 1 < nfields; i += 2)
+        if (strcmp(fields[i], name) == 0)
+            return fields[i + 1];
+    return "";
+}
+
+json_t *a24_notifier_body(const a24_config_t *cfg, const char *const *fields, size_t nfields)
+{
+    const char *event = get(fields, nfields, "event");
+    const char *id = get(fields, nfields, "id");
+    const char *kind = get(fields, nfields, "kind");
+    const char *ticket = get(fields, nfields, "ticket");
+    if (id[0] == '\0' || kind[0] == '\0')
+        return NULL;
+    char created[A24_RFC3339_LEN];
+    a24_clock_format(strtoll(get(fields, nfields, "created"), NULL, 10), created);
+    long level = strtol(get(fields, nfields, "level"), NULL, 10);
+    const char *language = get(fields, nfields, "language");
+    const char *category = get(fields, nfields, "category");
+
+    static const struct {
+        const char *kind, *words;
+    } kinds[] = {{"crisis", "CRISIS: a question was flagged as a crisis"},
+                 {"late", "Late: a question is still waiting for an answer"},
+                 {"breach", "BREACH: a question passed its answer deadline"},
+                 {"no_expert", "No expert on duty for a waiting question"}};
+    const char *words = kind;
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (strcmp(kinds[i].kind, kind) == 0)
+            words = kinds[i].words;
+    char state[64] = "";
+    if (strcmp(event, "repeat") == 0)
+        snprintf(state, sizeof state, " (repeat %s, not yet acknowledged)",
+                 get(fields, nfields, "seq"));
+    else if (strcmp(event, "refire") == 0)
+        snprintf(state, sizeof state, " (acknowledged but not resolved)");
+    char url[512];
+    snprintf(url, sizeof url, "%s#alert-%s", cfg->alerts.dashboard_url, id);
+    char text[1024];
+    snprintf(text, sizeof text, "[answer24] %s%s. Ticket %s, language %s, category %s, level %ld. "
+                                "Acknowledge: %s",
+             words, state, ticket, language[0] ? language : "?", category[0] ? category : "?",
+             level, url);
+    return json_pack("{s:{s:s, s:s, s:s, s:i, s:s}, s:s, s:s, s:s, s:s, s:s, s:s}", "alert", "id",
+                     id, "ticket", ticket, "kind", kind, "level", (int)level, "created_at", created,
+                     "text", text, "event", event, "notify", get(fields, nfields, "notify"),
+                     "language", language, "category", category, "url", url);
+}
+
+/* ---------------------------------------------------------------- curl on libuv */
+
+/* libuv: a socket curl watches is ready. */
+static void on_poll(uv_poll_t *p, int status, int events)
+{
+    sock_t *s = p->data;
+    int flags = status < 0 ? CURL_CSELECT_ERR
+                           : ((events & UV_READABLE) ? CURL_CSELECT_IN : 0) |
+                                 ((events & UV_WRITABLE) ? CURL_CSELECT_OUT : 0);
+    int running;
+    curl_multi_socket_action(s->n->multi, s->fd, flags, &running);
+}
+
+static void handle_closed(a24_notifier_t *n);
+
+/* The poll handle has closed. */
+static void on_sock_closed(uv_handle_t *h)
+{
+    sock_t *s = h->data;
+    a24_notifier_t *n = s->n;
+    free(s);
+    handle_closed(n);
+}
+
+/* curl: watch (or stop watching) a socket. */
+static int on_curl_socket(CURL *e, curl_socket_t fd, int action, void *userp, void *socketp)
+{
+    (void)e;
+    a24_notifier_t *n = userp;
+    sock_t *s = socketp;
+    if (action == CURL_POLL_REMOVE) {
+        if (s != NULL) {
+            uv_poll_stop(&s->poll);
+            uv_close((uv_handle_t *)&s->poll, on_sock_closed);
+            curl_multi_assign(n->multi, fd, NULL);
+        }
+        return 0;
+    }
+    if (s == NULL) {
+        s = calloc(1, sizeof *s);
+        if (s == NULL)
+            return -1;
+        s->fd = fd;
+        s->n = n;
+        uv_poll_init_socket(n->w->loop, &s->poll, fd);
+        s->poll.data = s;
+        n->open_handles++;
+        curl_multi_assign(n->multi, fd, s);
+    }
+    int events = ((action & CURL_POLL_IN) ? UV_READABLE : 0) |
+                 ((action & CURL_POLL_OUT) ? UV_WRITABLE : 0);
+    uv_poll_start(&s->poll, events, on_poll);
+    return 0;
+}
+
+/* libuv: curl's timer ran out. */
+static void on_curl_timeout(uv_timer_t *t)
+{
+    a24_notifier_t *n = t->data;
+    int running;
+    curl_multi_socket_action(n->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+}
+
+/* curl: arm (or stop) the one timer it needs. */
+static int on_curl_timer(CURLM *m, long timeout_ms, void *userp)
+{
+    (void)m;
+    a24_notifier_t *n = userp;
+    if (timeout_ms < 0)
+        uv_timer_stop(&n->curl_timer);
+    else
+        uv_timer_start(&n->curl_timer, on_curl_timeout, (uint64_t)timeout_ms, 0);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- deliveries */
+
+/* The reply to XACK needs nothing. */
+static void on_acked(a24_store_t *store, redisReply *r, void *privdata)
+{
+    (void)store, (void)r, (void)privdata;
+}
+
+/* An entry's deliveries are all done: acknowledge it in the group. */
+static void entry_done(a24_notifier_t *n, entry_t *e)
+{
+    if (a24_store_command(n->store, on_acked, NULL, "XACK %s %s %s", A24_KEY_ALERTS, GROUP,
+                          e->id) != 0)
+        a24_log_warn("notifier_ack_failed", "{s:s}", "entry", e->id);
+    free(e);
+}
+
+/* The job's retry timer has closed: free it. */
+static void on_job_closed(uv_handle_t *h)
+{
+    job_t *j = h->data;
+    free(j->body);
+    free(j);
+}
+
+/* Unlinks and frees a job; its entry is finished if this was its last. */
+static void job_free(job_t *j, bool delivered)
+{
+    a24_notifier_t *n = j->n;
+    if (j->easy != NULL) {
+        curl_multi_remove_handle(n->multi, j->easy);
+        curl_easy_cleanup(j->easy);
+        j->easy = NULL;
+        n->inflight--;
+    }
+    curl_slist_free_all(j->headers);
+    j->headers = NULL;
+    if (j->prev != NULL)
+        j->prev->next = j->next;
+    else
+        n->jobs = j->next;
+    if (j->next != NULL)
+        j->next->prev = j->prev;
+    if (--j->entry->remaining == 0) {
+        if (delivered)
+            entry_done(n, j->entry);
+        else
+            free(j->entry); /* left pending: delivered again after a restart */
+    }
+    uv_close((uv_handle_t *)&j->retry, on_job_closed);
+}
+
+/* The backoff before attempt `attempt`: 1 s doubling to retry_max, with ±25% jitter. */
+static uint64_t backoff(const a24_config_t *cfg, int attempt)
+{
+    a24_ms_t d = 1000;
+    for (int i = 1; i < attempt && d < cfg->alerts.retry_max; i++)
+        d *= 2;
+    if (d > cfg->alerts.retry_max)
+        d = cfg->alerts.retry_max;
+    a24_ms_t jitter = d / 4;
+    return (uint64_t)(d - jitter + (a24_ms_t)randombytes_uniform((uint32_t)(2 * jitter + 1)));
+}
+
+/* Reads finished transfers: success ends a job, failure schedules its retry. */
+static void check_done(a24_notifier_t *n)
+{
+    CURLMsg *msg;
+    int left;
+    while ((msg = curl_multi_info_read(n->multi, &left)) != NULL) {
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        job_t *j;
+        long code = 0;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&j);
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &code);
+        CURLcode result = msg->data.result;
+        curl_multi_remove_handle(n->multi, j->easy);
+        curl_easy_cleanup(j->easy);
+        j->easy = NULL;
+        n->inflight--;
+        if (result == CURLE_OK && code >= 200 && code < 300) {
+            a24_log_info("webhook_delivered", "{s:s, s:i}", "key", j->key, "attempt", j->attempt);
+            job_free(j, true);
+        } else {
+            uint64_t wait = backoff(n->w->cfg, j->attempt);
+            a24_log_warn("webhook_failed", "{s:s, s:i, s:i, s:s, s:I}", "key", j->key, "attempt",
+                         j->attempt, "status", (int)code, "error", curl_easy_strerror(result),
+                         "retry_ms", (json_int_t)wait);
+            uv_timer_start(&j->retry, on_retry, wait, 0);
+        }
+    }
+    if (!n->reading && !n->stopping && n->inflight < MAX_INFLIGHT / 2)
+        read_more(n);
+}
+
+/* curl's write callback: the receiver's answer is not needed. */
+static size_t discard(char *p, size_t size, size_t nmemb, void *userdata)
+{
+    (void)p, (void)userdata;
+    return size * nmemb;
+}
+
+/* Starts (or retries) one delivery (also the retry timer's callback). */
+static void start_delivery(job_t *j)
+{
+    a24_notifier_t *n = j->n;
+    if (n->stopping)
+        return;
+    j->attempt++;
+    j->easy = curl_easy_init();
+    if (j->easy == NULL) {
+        uv_timer_start(&j->retry, on_retry, backoff(n->w->cfg, j->attempt), 0);
+        return;
+    }
+    curl_easy_setopt(j->easy, CURLOPT_URL, j->hook->url);
+    curl_easy_setopt(j->easy, CURLOPT_POSTFIELDS, j->body);
+    curl_easy_setopt(j->easy, CURLOPT_HTTPHEADER, j->headers);
+    curl_easy_setopt(j->easy, CURLOPT_TIMEOUT_MS, (long)n->w->cfg->alerts.webhook_timeout);
+    curl_easy_setopt(j->easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(j->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(j->easy, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(j->easy, CURLOPT_PRIVATE, j);
+    curl_multi_add_handle(n->multi, j->easy);
+    n->inflight++;
+}
+
+/* The signature header: HMAC-SHA256 of the body under alerts.webhook_secret. */
+static void sign(const char *secret, const char *body, char out[128])
+{
+    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+    crypto_auth_hmacsha256_state st;
+    crypto_auth_hmacsha256_init(&st, (const unsigned char *)secret, strlen(secret));
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)body, strlen(body));
+    crypto_auth_hmacsha256_final(&st, mac);
+    memcpy(out, "X-Answer24-Signature: sha256=", 29);
+    sodium_bin2hex(out + 29, 128 - 29, mac, sizeof mac);
+}
+
+/* Queues the deliveries of one stream entry; acknowledges it at once if none apply. */
+static void take_entry(a24_notifier_t *n, const char *id, const char *const *fields,
+                       size_t nfields)
+{
+    const a24_config_t *cfg = n->w->cfg;
+    const char *event = get(fields, nfields, "event");
+    for (job_t *j = n->jobs; j != NULL; j = j->next)
+        if (strcmp(j->entry->id, id) == 0)
+            return; /* already in hand (our own entry, waiting for a retry) */
+    entry_t *e = calloc(1, sizeof *e);
+    if (e == NULL)
+        return;
+    snprintf(e->id, sizeof e->id, "%s", id);
+    json_t *body = NULL;
+    /* People are told when something needs them; acks and resolutions are for the feeds. */
+    if (strcmp(event, "raised") == 0 || strcmp(event, "repeat") == 0 ||
+        strcmp(event, "refire") == 0)
+        body = a24_notifier_body(cfg, fields, nfields);
+    char *text = body != NULL ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(body);
+    const char *notify = get(fields, nfields, "notify");
+    e->remaining = 1; /* held while jobs are created */
+    for (size_t i = 0; text != NULL && i < cfg->alerts.webhooks_len; i++) {
+        const a24_webhook_t *h = &cfg->alerts.webhooks[i];
+        bool wanted = ((h->notify & A24_NOTIFY_ONCALL) && strstr(notify, "oncall") != NULL) ||
+                      ((h->notify & A24_NOTIFY_SUPERVISOR) && strstr(notify, "supervisor") != NULL) ||
+                      ((h->notify & A24_NOTIFY_EXPERTS) && strstr(notify, "experts") != NULL);
+        if (!wanted)
+            continue;
+        job_t *j = calloc(1, sizeof *j);
+        if (j == NULL || (j->body = strdup(text)) == NULL) {
+            free(j);
+            continue;
+        }
+        j->n = n, j->entry = e, j->hook = h;
+        snprintf(j->key, sizeof j->key, "alert-%s-%s-%s", get(fields, nfields, "id"), event,
+                 get(fields, nfields, "seq"));
+        char line[160];
+        snprintf(line, sizeof line, "Idempotency-Key: %s", j->key);
+        j->headers = curl_slist_append(NULL, "Content-Type: application/json");
+        j->headers = curl_slist_append(j->headers, line);
+        if (cfg->alerts.webhook_secret[0] != '\0') {
+            char sig[128];
+            sign(cfg->alerts.webhook_secret, j->body, sig);
+            j->headers = curl_slist_append(j->headers, sig);
+        }
+        uv_timer_init(n->w->loop, &j->retry);
+        j->retry.data = j;
+        j->next = n->jobs;
+        if (n->jobs != NULL)
+            n->jobs->prev = j;
+        n->jobs = j;
+        e->remaining++;
+        start_delivery(j);
+    }
+    free(text);
+    if (--e->remaining == 0)
+        entry_done(n, e);
+}
+
+/* ---------------------------------------------------------------- the stream */
+
+/* Copies a stream entry's field array into name/value pointers. */
+static size_t entry_fields(const redisReply *kv, const char **out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; kv != NULL && kv->type == REDIS_REPLY_ARRAY && i < kv->elements && n < max;
+         i++)
+        out[n++] = kv->element[i]->str;
+    return n;
+}
+
+/* XREADGROUP (or XAUTOCLAIM) replied with entries. */
+static void take_entries(a24_notifier_t *n, const redisReply *entries)
+{
+    for (size_t i = 0; entries != NULL && i < entries->elements; i++) {
+        const redisReply *e = entries->element[i];
+        if (e->type != REDIS_REPLY_ARRAY || e->elements < 2)
+            continue;
+        const char *fields[64];
+        size_t nf = entry_fields(e->element[1], fields, 64);
+        take_entry(n, e->element[0]->str, fields, nf);
+    }
+}
+
+/* Waits a moment before reading again (Redis away, or an error). */
+static void retry_read(a24_notifier_t *n)
+{
+    n->reading = false;
+    if (!n->stopping)
+        uv_timer_start(&n->read_retry, on_read_retry, 1000, 0);
+}
+
+/* XREADGROUP replied. */
+static void on_read(a24_store_t *store, redisReply *r, void *privdata)
+{
+    (void)store;
+    a24_notifier_t *n = privdata;
+    n->reading = false;
+    if (n->stopping)
+        return;
+    if (a24_reply_failed(r)) {
+        if (r != NULL && strstr(r->str, "NOGROUP") != NULL)
+            n->group_ready = false;
+        retry_read(n);
+        return;
+    }
+    size_t got = 0;
+    if (r->type == REDIS_REPLY_ARRAY && r->elements > 0) {
+        const redisReply *entries = r->element[0]->element[1];
+        got = entries->elements;
+        take_entries(n, entries);
+        if (!n->backlog && got > 0)
+            snprintf(n->backlog_from, sizeof n->backlog_from, "%s",
+                     entries->element[got - 1]->element[0]->str);
+    }
+    if (!n->backlog && got < READ_COUNT)
+        n->backlog = true; /* our own pending entries are all back in hand */
+    check_done(n);
+    if (!n->reading && n->inflight < MAX_INFLIGHT)
+        read_more(n);
+}
+
+/* XGROUP CREATE replied (BUSYGROUP is fine: it exists). */
+static void on_group(a24_store_t *store, redisReply *r, void *privdata)
+{
+    (void)store;
+    a24_notifier_t *n = privdata;
+    n->reading = false;
+    if (r == NULL || (r->type == REDIS_REPLY_ERROR && strstr(r->str, "BUSYGROUP") == NULL)) {
+        retry_read(n);
+        return;
+    }
+    n->group_ready = true;
+    read_more(n);
+}
+
+/* Reads the next batch: first our own pending entries (after a restart), then new ones. */
+static void read_more(a24_notifier_t *n)
+{
+    if (n->stopping || n->reading)
+        return;
+    int rc;
+    n->reading = true;
+    if (!n->group_ready)
+        rc = a24_store_command(n->store, on_group, n, "XGROUP CREATE %s %s 0 MKSTREAM",
+                               A24_KEY_ALERTS, GROUP);
+    else
+        rc = a24_store_command(n->store, on_read, n,
+                               "XREADGROUP GROUP %s %s COUNT %d BLOCK 2000 STREAMS %s %s", GROUP,
+                               n->consumer, READ_COUNT, A24_KEY_ALERTS, n->backlog ? ">" : n->backlog_from);
+    if (rc != 0)
+        retry_read(n);
+}
+
+/* XAUTOCLAIM replied: entries of a notifier that died are ours now. */
+static void on_claimed(a24_store_t *store, redisReply *r, void *privdata)
+{
+    (void)store;
+    a24_notifier_t *n = privdata;
+    if (n->stopping || a24_reply_failed(r) || r->type != REDIS_REPLY_ARRAY || r->elements < 2)
+        return;
+    if (r->element[1]->elements > 0)
+        a24_log_info("notifier_took_over", "{s:i}", "entries", (int)r->element[1]->elements);
+    take_entries(n, r->element[1]);
+}
+
+/* Every CLAIM_EVERY_MS: take over entries idle in a dead consumer. */
+static void on_claim_tick(uv_timer_t *t)
+{
+    a24_notifier_t *n = t->data;
+    if (!n->group_ready || n->inflight >= MAX_INFLIGHT)
+        return;
+    /* A blocked XREADGROUP holds this connection; the claim simply runs after it. */
+    a24_store_command(n->store, on_claimed, n, "XAUTOCLAIM %s %s %s %d 0-0 COUNT %d",
+                      A24_KEY_ALERTS, GROUP, n->consumer, CLAIM_IDLE_MS, READ_COUNT);
+}
+
+/* The connection is (again) up. */
+static void on_ready(void *arg)
+{
+    a24_notifier_t *n = arg;
+    n->backlog = false;
+    snprintf(n->backlog_from, sizeof n->backlog_from, "0");
+    uv_timer_stop(&n->read_retry);
+    n->reading = false;
+    read_more(n);
+}
+
+a24_notifier_t *a24_notifier_create(a24_worker_t *w, char *err, size_t errlen)
+{
+    a24_notifier_t *n = calloc(1, sizeof *n);
+    if (n == NULL || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        free(n);
+        snprintf(err, errlen, "notifier: cannot initialise libcurl");
+        return NULL;
+    }
+    n->w = w;
+    char host[32] = "worker";
+    gethostname(host, sizeof host - 1);
+    snprintf(n->consumer, sizeof n->consumer, "%s-%d", host, (int)getpid());
+    n->store = a24_store_create(w->loop, w->cfg->redis.url, w->cfg->redis.reconnect_min,
+                                w->cfg->redis.reconnect_max, err, errlen);
+    if (n->store == NULL) {
+        curl_global_cleanup();
+        free(n);
+        return NULL;
+    }
+    n->multi = curl_multi_init();
+    curl_multi_setopt(n->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
+    curl_multi_setopt(n->multi, CURLMOPT_SOCKETDATA, n);
+    curl_multi_setopt(n->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
+    curl_multi_setopt(n->multi, CURLMOPT_TIMERDATA, n);
+    uv_timer_init(w->loop, &n->curl_timer);
+    uv_timer_init(w->loop, &n->read_retry);
+    uv_timer_init(w->loop, &n->claim_timer);
+    n->curl_timer.data = n->read_retry.data = n->claim_timer.data = n;
+    n->open_handles = 3;
+    uv_timer_start(&n->claim_timer, on_claim_tick, CLAIM_EVERY_MS, CLAIM_EVERY_MS);
+    a24_store_on_ready(n->store, on_ready, n);
+    a24_log_info("notifier_started", "{s:s, s:i}", "consumer", n->consumer, "webhooks",
+                 (int)w->cfg->alerts.webhooks_len);
+    return n;
+}
+
+/* A handle of the notifier closed; the last one frees it. */
+static void handle_closed(a24_notifier_t *n)
+{
+    if (--n->open_handles == 0) {
+        curl_global_cleanup();
+        free(n);
+    }
+}
+
+/* One of the notifier's own timers closed. */
+static void on_timer_closed(uv_handle_t *h)
+{
+    handle_closed(h->data);
+}
+
+void a24_notifier_destroy(a24_notifier_t *n)
+{
+    if (n == NULL)
+        return;
+    n->stopping = true;
+    while (n->jobs != NULL)
+        job_free(n->jobs, false);
+    curl_multi_cleanup(n->multi);
+    a24_store_destroy(n->store);
+    uv_close((uv_handle_t *)&n->curl_timer, on_timer_closed);
+    uv_close((uv_handle_t *)&n->read_retry, on_timer_closed);
+    uv_close((uv_handle_t *)&n->claim_timer, on_timer_closed);
+}
