@@ -71,6 +71,10 @@ typedef struct {
         a24_ms_t retry_max;      /* the longest wait between delivery attempts */
     } alerts;
     struct {
+        int crisis_cap; /* most open crisis tickets offered to or held by one expert */
+        int nudge;      /* waiting tickets looked at again when an expert comes on duty */
+    } routing;
+    struct {
         char *key_file; /* 32-byte master key, created 0600 on first start */
     } secrets;
     struct {

@@ -1,8 +1,10 @@
 /*
  * keys: every Redis key answer24 uses, in one place.
  *
- * Per-ticket keys are formed with a24_key(buf, A24_KEY_TICKET, id). The Lua scripts
- * receive every key they touch in KEYS, so this header stays the only list.
+ * Per-ticket keys are formed with a24_key(buf, A24_KEY_TICKET, id). Every Lua script
+ * is built with a table K of these same #defines (K.KEY_TICKET), generated from this
+ * file, so this header stays the only list. answer24 runs on one Redis primary, so
+ * scripts may also touch keys of ids they find on their way (not only KEYS).
  *
  * a24:t:<id>          hash: the ticket (state, category, language, crisis, deadlines,
  *                     the access code's keyed hash, sealed texts); see ticket.h
@@ -15,6 +17,21 @@
  * a24:idem:<tag>      hash: an Idempotency-Key's stored outcome (24 h)
  * a24:rate:<kind>:<tag>  string counter: a rate-limit window for one client tag
  * a24:stats           hash: global counters (submitted, answered, open, ...)
+ * a24:open            sorted set: tickets awaiting an answer, by urgency (see _lib.lua)
+ * a24:pool:<cat>:<lang>  sorted set: unclaimed tickets (queued or offered), by urgency
+ * a24:offers:<user>   sorted set: tickets offered to an expert, by urgency
+ * a24:mine:<user>     sorted set: tickets an expert holds (claimed, in review)
+ * a24:review          sorted set: answers waiting for a supervisor
+ * a24:duty:<cat>:<lang>  set: experts on duty who take that category and language
+ * a24:onduty          set: every expert or supervisor on duty
+ * a24:load            hash: user -> tickets offered to or held by them
+ * a24:crisisload      hash: user -> crisis tickets offered to or held by them
+ * a24:lastoffer       hash: user -> ms of their last offer (round robin on ties)
+ * a24:events          stream: live ticket events for the consoles (capped)
+ * a24:day:<n>         hash: figures of UTC day n (days since the epoch): submitted,
+ *                     answered, in_window, breaches, crises, and per category
+ *                     "<figure>:<category>"
+ * a24:day:<n>:times   list: seconds from question to answer, for the percentiles
  * a24:alert:<id>      hash: an alert (ticket, kind, level, notify, state, times, who)
  * a24:alerts          stream: every alert event (raised, repeat, refire, acked, resolved)
  *                     for the notifier and the live feeds
@@ -47,6 +64,19 @@
 #define A24_KEY_IDEM "a24:idem:%s"
 #define A24_KEY_RATE "a24:rate:%s:%s"
 #define A24_KEY_STATS "a24:stats"
+#define A24_KEY_OPEN "a24:open"
+#define A24_KEY_POOL "a24:pool:%s:%s"
+#define A24_KEY_OFFERS "a24:offers:%s"
+#define A24_KEY_MINE "a24:mine:%s"
+#define A24_KEY_REVIEW "a24:review"
+#define A24_KEY_DUTY "a24:duty:%s:%s"
+#define A24_KEY_ONDUTY "a24:onduty"
+#define A24_KEY_LOAD "a24:load"
+#define A24_KEY_CRISISLOAD "a24:crisisload"
+#define A24_KEY_LASTOFFER "a24:lastoffer"
+#define A24_KEY_EVENTS "a24:events"
+#define A24_KEY_DAY "a24:day:%s"
+#define A24_KEY_DAY_TIMES "a24:day:%s:times"
 #define A24_KEY_ALERT "a24:alert:%s"
 #define A24_KEY_ALERTS "a24:alerts"
 #define A24_KEY_ALERTS_OPEN "a24:alerts:open"

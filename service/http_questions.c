@@ -287,7 +287,7 @@ static void on_submit(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m
         s->ticket, q.category, q.language, s->crisis ? "1" : "0", a24_risk_reason_name(risk),
         q.green_channel ? "1" : "0", window_s, step_s, (const char *)code_hash,
         (const char *)sealed_q, sc != NULL ? (const char *)sealed_sc : "", has_idem ? "1" : "0",
-        (const char *)digest, (const char *)sealed_code, ttl_s, limit_s, rwin_s, A24_CHANNEL_WAKE,
+        (const char *)digest, (const char *)sealed_code, ttl_s, limit_s, rwin_s,
     };
     size_t lens[sizeof argv / sizeof argv[0]];
     for (size_t i = 0; i < sizeof argv / sizeof argv[0]; i++)

@@ -8,6 +8,7 @@
 #include "deadline.h"
 #include "log.h"
 #include "notifier.h"
+#include "router.h"
 
 unsigned a24_worker_roles_parse(const char *name)
 {
@@ -37,9 +38,8 @@ int a24_worker_init(a24_worker_t *w, uv_loop_t *loop, const a24_config_t *cfg, u
         goto error;
     if ((roles & A24_ROLE_NOTIFIER) && (w->notifier = a24_notifier_create(w, err, errlen)) == NULL)
         goto error;
-    if (roles & A24_ROLE_ROUTER)
-        a24_log_warn("router_unavailable", "{s:s}", "reason",
-                     "routing to experts is not part of this build yet; tickets wait in the pool");
+    if ((roles & A24_ROLE_ROUTER) && (w->router = a24_router_create(w, err, errlen)) == NULL)
+        goto error;
     return 0;
 error:
     a24_worker_stop(w);
@@ -51,6 +51,8 @@ void a24_worker_stop(a24_worker_t *w)
     if (w->stopping)
         return;
     w->stopping = true;
+    a24_router_destroy(w->router);
+    w->router = NULL;
     a24_deadline_destroy(w->deadline);
     w->deadline = NULL;
     a24_notifier_destroy(w->notifier);

@@ -19,6 +19,7 @@ enum {
 
 struct a24_deadline;
 struct a24_notifier;
+struct a24_router;
 
 typedef struct {
     uv_loop_t *loop;
@@ -28,6 +29,7 @@ typedef struct {
     bool stopping;
     struct a24_deadline *deadline;
     struct a24_notifier *notifier;
+    struct a24_router *router;
 } a24_worker_t;
 
 /** The role bits of "router", "deadline", "notifier" or "all"; 0 if unknown. */

@@ -20,8 +20,7 @@
 -- Returns {fired, next due ms or -1, now}
 
 local SCHED, STREAM, SEQ, OPEN, STATS, INTAKE = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 local limit = tonumber(ARGV[1])
 local crisis_repeat = tonumber(ARGV[3])
 local ack_timeout = tonumber(ARGV[4])
@@ -51,71 +50,52 @@ local function escalate(notify)
 end
 
 local function emit(id, a, event)
-    redis.call('XADD', STREAM, '*', 'event', event, 'id', id, 'ticket', a.ticket, 'kind', a.kind,
-        'level', a.level, 'notify', a.notify, 'created', a.created, 'seq', a.seq,
-        'category', a.category or '', 'language', a.language or '')
+    alert_event(now, id, a, event)
     fired = fired + 1
 end
 
-local function audit(ticket, what, from, to)
-    redis.call('RPUSH', TPREFIX .. ticket .. AUDIT, now .. ' deadline ' .. what .. ' ' .. from .. ' ' .. to)
-end
-
 local function raise(ticket, f, kind, level, notify, rep)
-    local id = tostring(redis.call('INCR', SEQ))
-    local a = {ticket = ticket, kind = kind, level = level, notify = notify, created = now,
-               seq = 0, category = f.category, language = f.language}
-    redis.call('HSET', APREFIX .. id, 'id', id, 'ticket', ticket, 'kind', kind, 'level', level,
-        'notify', notify, 'created', now, 'state', 'open', 'repeat', rep, 'seq', 0,
-        'category', f.category or '', 'language', f.language or '')
-    redis.call('ZADD', OPEN, now, id)
-    if rep > 0 then
-        redis.call('ZADD', SCHED, now + rep, 'a:' .. id)
-    end
-    redis.call('HINCRBY', STATS, 'alerts_' .. kind, 1)
-    if kind ~= 'crisis' then
-        redis.call('HINCRBY', STATS, 'escalations', 1)
-    end
-    audit(ticket, 'alert_' .. kind, f.state, f.state)
-    emit(id, a, 'raised')
+    alert_raise(now, f, kind, level, notify, rep)
+    fired = fired + 1
 end
 
 -- A ticket's next step is due: offers, leases, the crisis alert, then the ladder.
 local function do_ticket(id)
     local key = TPREFIX .. id
-    local v = redis.call('HMGET', key, 'state', 'window', 'due', 'step', 'crisis_alert',
-        'category', 'language', 'owner', 'offer_until', 'lease_until')
-    local f = {state = v[1], category = v[6], language = v[7]}
-    if not is_awaiting(f.state) then
+    local f = ticket_load(id)
+    if not f or not is_awaiting(f.state) then
         redis.call('ZREM', SCHED, id)
         return
     end
-    if v[5] == 'pending' then
+    if redis.call('HGET', key, 'crisis_alert') == 'pending' then
         raise(id, f, 'crisis', 0, 'oncall', crisis_repeat)
         redis.call('HSET', key, 'crisis_alert', 'raised')
     end
-    local offer_until, lease_until = tonumber(v[9]), tonumber(v[10])
+    local offer_until, lease_until = tonumber(f.offer_until), tonumber(f.lease_until)
+    local requeue = nil
     if f.state == 'offered' and offer_until and offer_until <= now then
-        redis.call('HSET', key, 'state', 'queued', 'skip', v[8] or '')
-        redis.call('HDEL', key, 'owner', 'offer_until')
-        redis.call('HINCRBY', key, 'attempt', 1)
-        redis.call('XADD', INTAKE, '*', 'ticket', id, 'category', v[6], 'language', v[7], 'skip', v[8] or '')
-        audit(id, 'offer_timeout', 'offered', 'queued')
-        f.state, offer_until = 'queued', nil
+        requeue = 'offer_timeout'
     elseif f.state == 'claimed' and lease_until and lease_until <= now then
-        redis.call('HSET', key, 'state', 'queued')
-        redis.call('HDEL', key, 'owner', 'lease_until')
+        requeue = 'lease_expiry'
+    end
+    if requeue then
+        -- Back to the pool, and to the router, which will not offer it to the same person.
+        local new = copy(f)
+        new.state, new.owner = 'queued', nil
+        redis.call('HSET', key, 'state', 'queued', 'skip', f.owner or '')
+        redis.call('HDEL', key, 'owner', 'offer_until', 'lease_until')
         redis.call('HINCRBY', key, 'attempt', 1)
-        redis.call('XADD', INTAKE, '*', 'ticket', id, 'category', v[6], 'language', v[7], 'expired', v[8] or '')
-        redis.call('XADD', STREAM, '*', 'event', 'lease_expired', 'id', '', 'ticket', id, 'kind', '',
-            'level', 0, 'notify', 'supervisor', 'created', now, 'seq', 0, 'category', v[6], 'language', v[7])
-        audit(id, 'lease_expiry', 'claimed', 'queued')
-        f.state, lease_until = 'queued', nil
+        reindex(id, f, new)
+        redis.call('XADD', INTAKE, '*', 'ticket', id, 'category', f.category, 'language',
+            f.language, 'crisis', f.crisis or '0', 'green', f.green or '0')
+        audit(id, now, 'deadline', requeue, f.state, 'queued')
+        live(now, requeue, new, {previous = f.owner or ''})
+        f, offer_until, lease_until = new, nil, nil
     end
 
-    local window, due = tonumber(v[2]), tonumber(v[3])
+    local window, due = tonumber(f.window), tonumber(f.due)
     local start = due - window
-    local step = tonumber(v[4]) or 0
+    local step = tonumber(f.step) or 0
     while step < #ladder and start + math.floor(window * ladder[step + 1].permille / 1000) <= now do
         local s = ladder[step + 1]
         local kind = 'late'
@@ -123,6 +103,7 @@ local function do_ticket(id)
             kind = 'breach'
             redis.call('HSET', key, 'breached', now)
             redis.call('HINCRBY', STATS, 'breaches', 1)
+            redis.call('HINCRBY', key(K.KEY_DAY, day_of(due)), 'breaches', 1)
         end
         step = step + 1
         raise(id, f, kind, step, s.notify, s.rep)

@@ -8,53 +8,53 @@
 -- ARGV: 1 states that accept a follow-up (",queued,...,")  2 states it reopens from
 --       3 sealed text  4 most follow-ups allowed  5 first ladder step in permille (-1: none)
 --       6 the code hash the caller verified (the ticket must still carry it)
---       7 the channel that wakes the deadline engines  8 the ticket id
+--       7 (unused)  8 the ticket id
 -- Returns {"ok", state, due} | {"missing"} | {"state", state} | {"too_many"}
 
-local st = redis.call('HMGET', KEYS[1], 'state', 'followups', 'window', 'owner', 'category',
-    'language', 'crisis', 'green', 'due', 'code')
-local state = st[1]
-if not state or st[10] ~= ARGV[6] then
+local id = ARGV[8]
+local t = ticket_load(id)
+if not t or redis.call('HGET', KEYS[1], 'code') ~= ARGV[6] then
     return {'missing'}
 end
-if not string.find(ARGV[1], ',' .. state .. ',', 1, true) then
+local state = t.state
+if not state_in(ARGV[1], state) then
     return {'state', state}
 end
-if tonumber(st[2]) >= tonumber(ARGV[4]) then
+if tonumber(t.followups or '0') >= tonumber(ARGV[4]) then
     return {'too_many'}
 end
 
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local id = ARGV[8]
-
+local now = now_ms()
 redis.call('RPUSH', KEYS[2], 'c:' .. now .. ':' .. ARGV[3])
 redis.call('HINCRBY', KEYS[1], 'followups', 1)
-redis.call('RPUSH', KEYS[3], now .. ' citizen followup ' .. state .. ' ' .. state)
+audit(id, now, 'citizen', 'followup', state, state)
 
-local due = tonumber(st[9])
-if string.find(ARGV[2], ',' .. state .. ',', 1, true) then
-    local window = tonumber(st[3])
+local due = tonumber(t.due)
+if state_in(ARGV[2], state) then
+    local window = tonumber(t.window)
     due = now + window
     local step_at = due
-    if st[7] == '1' then
+    if t.crisis == '1' then
         step_at = now
+        redis.call('HSET', KEYS[1], 'crisis_alert', 'pending')
     elseif tonumber(ARGV[5]) >= 0 then
         step_at = now + math.floor(window * tonumber(ARGV[5]) / 1000)
     end
+    local new = copy(t)
+    new.state, new.due, new.owner = 'queued', tostring(due), nil
     redis.call('HSET', KEYS[1], 'state', 'queued', 'due', due, 'step', 0, 'step_at', step_at,
-        'reopened', now)
+        'reopened', now, 'prefer', t.owner or '')
+    redis.call('HDEL', KEYS[1], 'owner', 'offer_until', 'lease_until', 'skip')
     redis.call('HINCRBY', KEYS[1], 'attempt', 1)
-    if st[7] == '1' then
-        redis.call('HSET', KEYS[1], 'crisis_alert', 'pending')
-    end
-    redis.call('ZADD', KEYS[5], step_at, id)
-    redis.call('PUBLISH', ARGV[7], step_at)
-    redis.call('XADD', KEYS[4], '*', 'ticket', id, 'category', st[5], 'language', st[6],
-        'crisis', st[7], 'green', st[8], 'prefer', st[4] or '')
-    redis.call('RPUSH', KEYS[3], now .. ' citizen reopen ' .. state .. ' queued')
-    redis.call('HINCRBY', KEYS[6], 'open', 1)
+    reindex(id, t, new)
+    schedule(id, step_at)
+    redis.call('XADD', KEYS[4], '*', 'ticket', id, 'category', t.category, 'language',
+        t.language, 'crisis', t.crisis or '0', 'green', t.green or '0')
+    audit(id, now, 'citizen', 'reopen', state, 'queued')
     redis.call('HINCRBY', KEYS[6], 'reopened', 1)
+    live(now, 'reopened', new, {prefer = t.owner or ''})
     state = 'queued'
+else
+    live(now, 'followup', t)
 end
 return {'ok', state, due}

@@ -11,12 +11,10 @@
 --       9 code hash  10 sealed question  11 sealed self-check or ""
 --       12 "1" to use the idempotency key  13 body digest  14 sealed access code
 --       15 idempotency ttl ms  16 rate limit (0: none)  17 rate window ms
---       18 the channel that wakes the deadline engines
 -- Returns {"created", created, due} | {"replay", ticket, sealed code, created, due,
 --          crisis} | {"conflict"} | {"limited", retry after ms}
 
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 
 if ARGV[12] == '1' then
     local prev = redis.call('HMGET', KEYS[5], 'ticket', 'digest', 'code', 'created', 'due', 'crisis')
@@ -63,14 +61,21 @@ end
 if ARGV[4] == '1' then
     redis.call('HSET', KEYS[1], 'crisis_alert', 'pending')
 end
-redis.call('RPUSH', KEYS[2], now .. ' citizen submit - queued')
+audit(id, now, 'citizen', 'submit', '-', 'queued')
 redis.call('XADD', KEYS[3], '*', 'ticket', id, 'category', ARGV[2], 'language', ARGV[3],
     'crisis', ARGV[4], 'green', ARGV[6])
-redis.call('ZADD', KEYS[4], step_at, id)
-redis.call('PUBLISH', ARGV[18], step_at)
+schedule(id, step_at)
+reindex(id, nil, {state = 'queued', category = ARGV[2], language = ARGV[3], crisis = ARGV[4],
+    green = ARGV[6], due = due})
 
 redis.call('HINCRBY', KEYS[7], 'submitted', 1)
-redis.call('HINCRBY', KEYS[7], 'open', 1)
+local day = key(K.KEY_DAY, day_of(now))
+redis.call('HINCRBY', day, 'submitted', 1)
+redis.call('HINCRBY', day, 'submitted:' .. ARGV[2], 1)
+if ARGV[4] == '1' then
+    redis.call('HINCRBY', day, 'crises', 1)
+    redis.call('HINCRBY', day, 'crises:' .. ARGV[2], 1)
+end
 if ARGV[4] == '1' then
     redis.call('HINCRBY', KEYS[7], 'crises', 1)
 end

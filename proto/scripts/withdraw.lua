@@ -5,31 +5,29 @@
 -- for the figures, until retention purges it.
 --
 -- KEYS: 1 ticket  2 msgs  3 notes  4 audit  5 schedule  6 stats
--- ARGV: 1 states it may be withdrawn from  2 states that count as waiting for an answer
---       3 retention ms  4 the code hash the caller verified  5 the ticket id
+-- ARGV: 1 states it may be withdrawn from  2 (unused)  3 retention ms
+--       4 the code hash the caller verified  5 the ticket id
 -- Returns {"ok"} | {"missing"} | {"state", state}
 
-local st = redis.call('HMGET', KEYS[1], 'state', 'code')
-local state = st[1]
-if not state or st[2] ~= ARGV[4] then
+local id = ARGV[5]
+local t = ticket_load(id)
+if not t or redis.call('HGET', KEYS[1], 'code') ~= ARGV[4] then
     return {'missing'}
 end
-if not string.find(ARGV[1], ',' .. state .. ',', 1, true) then
-    return {'state', state}
+if not state_in(ARGV[1], t.state) then
+    return {'state', t.state}
 end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local id = ARGV[5]
-
-redis.call('HDEL', KEYS[1], 'q', 'sc', 'answer', 'draft')
+local now = now_ms()
+local new = copy(t)
+new.state = 'withdrawn'
+redis.call('HDEL', KEYS[1], 'q', 'sc', 'draft')
 redis.call('HSET', KEYS[1], 'state', 'withdrawn', 'withdrawn_at', now)
 redis.call('DEL', KEYS[2], KEYS[3])
 redis.call('ZREM', KEYS[5], id)
-redis.call('RPUSH', KEYS[4], now .. ' citizen withdraw ' .. state .. ' withdrawn')
+reindex(id, t, new)
+audit(id, now, 'citizen', 'withdraw', t.state, 'withdrawn')
+live(now, 'withdrawn', new)
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[4], ARGV[3])
-if string.find(ARGV[2], ',' .. state .. ',', 1, true) then
-    redis.call('HINCRBY', KEYS[6], 'open', -1)
-end
 redis.call('HINCRBY', KEYS[6], 'withdrawn', 1)
 return {'ok'}

@@ -1,0 +1,182 @@
+-- _lib: what the transition scripts share. Built in front of every script, after the
+-- key table K (generated from proto/keys.h), so each script stays one atomic EVAL.
+--
+-- A ticket's index memberships (open, pool, offers, mine, review), its expert's load
+-- and the desk's open count follow from its fields alone; reindex() moves a ticket
+-- from what it was to what it is, so no script keeps an index by hand and none can
+-- forget one.
+
+local function now_ms()
+    local t = redis.call('TIME')
+    return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function key(fmt, ...)
+    return string.format(fmt, ...)
+end
+
+-- States in which a ticket still waits for an expert's answer.
+local AWAITING = {queued = true, offered = true, claimed = true, in_review = true}
+
+local TICKET_FIELDS = {'state', 'category', 'language', 'crisis', 'green', 'due', 'owner',
+    'window', 'created', 'step', 'attempt', 'offer_until', 'lease_until', 'risk',
+    'followups', 'answered_at', 'skip', 'prefer', 'review_by'}
+
+-- The ticket's fields as a table, or nil if there is no such ticket.
+local function ticket_load(id)
+    local v = redis.call('HMGET', key(K.KEY_TICKET, id), unpack(TICKET_FIELDS))
+    if not v[1] then
+        return nil
+    end
+    local t = {id = id}
+    for i, name in ipairs(TICKET_FIELDS) do
+        if v[i] then t[name] = v[i] end
+    end
+    return t
+end
+
+local function copy(t)
+    local c = {}
+    for k, v in pairs(t) do c[k] = v end
+    return c
+end
+
+-- Lower is more urgent: crises first, then the green channel, then by due time.
+local function urgency(t)
+    local due = tonumber(t.due) or 0
+    if t.crisis == '1' then return due - 20000000000000 end
+    if t.green == '1' then return due - 10000000000000 end
+    return due
+end
+
+local function memberships(t)
+    local m = {}
+    if not t or not t.state then return m end
+    local u = urgency(t)
+    if AWAITING[t.state] then m[K.KEY_OPEN] = u end
+    if t.state == 'queued' or t.state == 'offered' then
+        m[key(K.KEY_POOL, t.category, t.language)] = u
+    end
+    if t.state == 'offered' and t.owner then m[key(K.KEY_OFFERS, t.owner)] = u end
+    if (t.state == 'claimed' or t.state == 'in_review') and t.owner then
+        m[key(K.KEY_MINE, t.owner)] = u
+    end
+    if t.state == 'in_review' then m[K.KEY_REVIEW] = u end
+    return m
+end
+
+local function holder(t)
+    if t and t.owner and t.owner ~= '' and
+        (t.state == 'offered' or t.state == 'claimed' or t.state == 'in_review') then
+        return t.owner
+    end
+    return nil
+end
+
+-- Moves ticket `id` from `old` (nil: new) to `new`: indexes, loads, the open count.
+local function reindex(id, old, new)
+    local a, b = memberships(old), memberships(new)
+    for k in pairs(a) do
+        if b[k] == nil then redis.call('ZREM', k, id) end
+    end
+    for k, s in pairs(b) do
+        if a[k] ~= s then redis.call('ZADD', k, s, id) end
+    end
+    local ho, hn = holder(old), holder(new)
+    local co = old and old.crisis == '1' and ho
+    local cn = new and new.crisis == '1' and hn
+    if ho ~= hn then
+        if ho then redis.call('HINCRBY', K.KEY_LOAD, ho, -1) end
+        if hn then redis.call('HINCRBY', K.KEY_LOAD, hn, 1) end
+    end
+    if co ~= cn then
+        if co then redis.call('HINCRBY', K.KEY_CRISISLOAD, co, -1) end
+        if cn then redis.call('HINCRBY', K.KEY_CRISISLOAD, cn, 1) end
+    end
+    local wa = old and AWAITING[old.state] or false
+    local wb = new and AWAITING[new.state] or false
+    if wa ~= wb then
+        redis.call('HINCRBY', K.KEY_STATS, 'open', wb and 1 or -1)
+    end
+end
+
+-- Appends to the ticket's audit trail: who, what, from, to; never a text.
+local function audit(id, now, actor, event, from, to)
+    redis.call('RPUSH', key(K.KEY_AUDIT, id),
+        now .. ' ' .. actor .. ' ' .. event .. ' ' .. (from or '-') .. ' ' .. (to or '-'))
+end
+
+-- A live event for the consoles (offers, claims, answers); capped, never a text.
+local function live(now, kind, t, extra)
+    local args = {'XADD', K.KEY_EVENTS, 'MAXLEN', '~', 10000, '*', 'type', kind,
+        'ticket', t.id, 'state', t.state or '', 'owner', t.owner or '',
+        'category', t.category or '', 'language', t.language or '',
+        'crisis', t.crisis or '0', 'at', now}
+    for k, v in pairs(extra or {}) do
+        args[#args + 1] = k
+        args[#args + 1] = v
+    end
+    redis.call(unpack(args))
+end
+
+-- Puts the ticket's next step on the schedule and wakes the engines if it is earlier.
+local function schedule(id, at)
+    redis.call('ZADD', K.KEY_SCHEDULE, at, id)
+    redis.call('PUBLISH', K.CHANNEL_WAKE, at)
+end
+
+-- True if `state` is in the comma-framed list ",a,b," the C state table produced.
+local function state_in(list, state)
+    return state ~= nil and string.find(list, ',' .. state .. ',', 1, true) ~= nil
+end
+
+-- One alert event on the alert stream (for the notifier and the live feeds).
+local function alert_event(now, id, a, event, by)
+    redis.call('XADD', K.KEY_ALERTS, '*', 'event', event, 'id', id, 'ticket', a.ticket,
+        'kind', a.kind, 'level', a.level, 'notify', a.notify, 'created', a.created,
+        'seq', a.seq or 0, 'category', a.category or '', 'language', a.language or '',
+        'by', by or '', 'at', now)
+end
+
+-- Raises an alert about ticket `t`: kept, listed as open, repeated until acknowledged
+-- when `rep` > 0, counted, audited and announced. Returns its id.
+local function alert_raise(now, t, kind, level, notify, rep)
+    local id = tostring(redis.call('INCR', K.KEY_ALERTS_SEQ))
+    local a = {ticket = t.id, kind = kind, level = level, notify = notify, created = now,
+               seq = 0, category = t.category, language = t.language}
+    redis.call('HSET', key(K.KEY_ALERT, id), 'id', id, 'ticket', t.id, 'kind', kind,
+        'level', level, 'notify', notify, 'created', now, 'state', 'open', 'repeat', rep,
+        'seq', 0, 'category', t.category or '', 'language', t.language or '')
+    redis.call('ZADD', K.KEY_ALERTS_OPEN, now, id)
+    if rep > 0 then
+        redis.call('ZADD', K.KEY_SCHEDULE, now + rep, 'a:' .. id)
+    end
+    redis.call('HINCRBY', K.KEY_STATS, 'alerts_' .. kind, 1)
+    if kind ~= 'crisis' then
+        redis.call('HINCRBY', K.KEY_STATS, 'escalations', 1)
+    end
+    audit(t.id, now, 'deadline', 'alert_' .. kind, t.state, t.state)
+    alert_event(now, id, a, 'raised')
+    return id
+end
+
+-- The UTC day number of `ms`: per-day figures live in a24:day:<n>.
+local function day_of(ms)
+    return math.floor(ms / 86400000)
+end
+
+-- Resolves alert `id` as `by` (a person, or "system" when the cause went away).
+local function alert_resolve(now, id, by)
+    local ak = key(K.KEY_ALERT, id)
+    local v = redis.call('HMGET', ak, 'state', 'ticket', 'kind', 'level', 'notify', 'created',
+        'seq', 'category', 'language')
+    if not v[1] or v[1] == 'resolved' then
+        return false
+    end
+    redis.call('HSET', ak, 'state', 'resolved', 'resolved_by', by, 'resolved_at', now)
+    redis.call('ZREM', K.KEY_ALERTS_OPEN, id)
+    redis.call('ZREM', K.KEY_SCHEDULE, 'a:' .. id)
+    alert_event(now, id, {ticket = v[2], kind = v[3], level = v[4], notify = v[5],
+        created = v[6], seq = v[7], category = v[8], language = v[9]}, 'resolved', by)
+    return true
+end

@@ -1,0 +1,46 @@
+-- risk: an expert raises a ticket to crisis or lowers it, with a reason (a sealed
+-- note). Raising alerts on-call at once (through the schedule, now) and shortens the
+-- deadline to the crisis window if that is sooner; lowering keeps the deadline.
+--
+-- ARGV: 1 ticket  2 user  3 "raise" | "lower"  4 sealed reason  5 crisis window ms
+--       6 "1" if the user may act on any ticket  7 categories  8 languages
+-- Returns {"ok", crisis, due} | {"missing"} | {"forbidden"} | {"state", state}
+
+local id, user = ARGV[1], ARGV[2]
+local t = ticket_load(id)
+if not t then
+    return {'missing'}
+end
+if not AWAITING[t.state] then
+    return {'state', t.state}
+end
+if ARGV[6] ~= '1' and t.owner ~= user and
+    (not state_in(ARGV[7], t.category) or not state_in(ARGV[8], t.language)) then
+    return {'forbidden'}
+end
+local tk = key(K.KEY_TICKET, id)
+local now = now_ms()
+local new = copy(t)
+local due = tonumber(t.due)
+redis.call('RPUSH', key(K.KEY_NOTES, id), now .. ':' .. user .. ':' .. ARGV[4])
+if ARGV[3] == 'raise' then
+    new.crisis = '1'
+    if t.crisis ~= '1' then
+        local sooner = now + tonumber(ARGV[5])
+        if sooner < due then
+            due = sooner
+            new.due = tostring(due)
+            redis.call('HSET', tk, 'due', due, 'window', due - (tonumber(t.due) - tonumber(t.window)))
+        end
+        redis.call('HSET', tk, 'crisis', '1', 'risk', 'expert', 'crisis_alert', 'pending')
+        schedule(id, now)
+        redis.call('HINCRBY', key(K.KEY_DAY, day_of(now)), 'crises', 1)
+    end
+else
+    new.crisis = '0'
+    redis.call('HSET', tk, 'crisis', '0', 'risk', 'lowered')
+end
+reindex(id, t, new)
+audit(id, now, user, 'risk_' .. ARGV[3], t.state, t.state)
+live(now, 'risk', new, {by = user})
+return {'ok', new.crisis, due}

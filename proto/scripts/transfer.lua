@@ -1,0 +1,52 @@
+-- transfer: the claimer (or a supervisor) hands a ticket to a named expert, with a
+-- note that travels with it. The target must be an active expert who covers the
+-- ticket's category and language; the claim (and its lease) becomes theirs.
+--
+-- ARGV: 1 ticket  2 user  3 states it may be transferred from  4 target username
+--       5 sealed note  6 "1" if the user may move another's ticket (a supervisor)
+--       7 lease ms  8 the first on-call step in permille (-1: none)
+-- Returns {"ok", lease_until} | {"missing"} | {"state", state, owner} | {"forbidden"}
+--         | {"bad_target", why}
+
+local id, user, target = ARGV[1], ARGV[2], ARGV[4]
+local t = ticket_load(id)
+if not t then
+    return {'missing'}
+end
+if not state_in(ARGV[3], t.state) then
+    return {'state', t.state, t.owner or ''}
+end
+if t.owner ~= user and ARGV[6] ~= '1' then
+    return {'forbidden'}
+end
+local u = redis.call('HMGET', key(K.KEY_USER, target), 'role', 'categories', 'languages', 'disabled')
+if not u[1] or u[4] == '1' or (u[1] ~= 'expert' and u[1] ~= 'supervisor') then
+    return {'bad_target', 'not an active expert'}
+end
+if not state_in(',' .. (u[2] or '') .. ',', t.category) or
+    not state_in(',' .. (u[3] or '') .. ',', t.language) then
+    return {'bad_target', 'does not take this category and language'}
+end
+local now = now_ms()
+local lease_until = now + tonumber(ARGV[7])
+local window, due = tonumber(t.window), tonumber(t.due)
+local oncall = tonumber(ARGV[8])
+if oncall >= 0 then
+    local cap = due - window + math.floor(window * oncall / 1000)
+    if cap > now and cap < lease_until then lease_until = cap end
+end
+if due > now and due < lease_until then lease_until = due end
+local new = copy(t)
+new.state, new.owner = 'claimed', target
+redis.call('HSET', key(K.KEY_TICKET, id), 'state', 'claimed', 'owner', target,
+    'lease_until', lease_until)
+redis.call('HDEL', key(K.KEY_TICKET, id), 'offer_until')
+redis.call('RPUSH', key(K.KEY_NOTES, id), now .. ':' .. user .. ':' .. ARGV[5])
+reindex(id, t, new)
+local step_at = tonumber(redis.call('HGET', key(K.KEY_TICKET, id), 'step_at'))
+if not step_at or lease_until < step_at then
+    schedule(id, lease_until)
+end
+audit(id, now, user, 'transfer', t.state, 'claimed')
+live(now, 'transferred', new, {previous = t.owner or '', by = user})
+return {'ok', lease_until}
