@@ -2,37 +2,166 @@
  * answer24ctl: administration from the shell (accounts, rota, stats, purge).
  *
  * Synchronous hiredis: a command is one short conversation with Redis, and an
- * operator wants a plain answer and an exit status.
+ * operator wants a plain answer and an exit status (ctl.h). Every change to Redis goes
+ * through the same Lua scripts the services use, embedded in the program.
+ *
+ * Must never: report success for a change Redis did not confirm.
  */
 #include <hiredis/hiredis.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include "cli.h"
-#include "log.h"
+#include "ctl.h"
+#include "script.h"
+#include "store.h"
+
+#define CONNECT_TIMEOUT_S 5
+#define COMMAND_TIMEOUT_S 30
+
+static const char summary[] =
+    "Administration of answer24.\n"
+    "\n"
+    "Commands (options of answer24ctl itself, such as --config, go before the command):\n"
+    "  ping                  check that the configured Redis answers\n"
+    "  user add --username U --role expert|supervisor|oncall|admin [--categories a,b]\n"
+    "           [--languages ko,en] [--display-name NAME] --password-stdin\n"
+    "                        create an account; the password is the first line of stdin\n"
+    "                        (at least 10 characters)\n"
+    "  user list [--format table|json]\n"
+    "                        every account: username, role, categories, languages, disabled\n"
+    "  user disable U        refuse U's sign-ins and end U's sessions\n"
+    "  user enable U         allow U to sign in again\n"
+    "  user passwd U --password-stdin\n"
+    "                        set a new password (first line of stdin); ends U's sessions\n"
+    "\n"
+    "Categories: depression, anxiety, stress, sleep, family, disaster, other.\n"
+    "Languages: ko, zh, en. Every change is appended to the admin audit list.\n"
+    "Exit status: 0 done, 1 refused (name taken, no such user),\n"
+    "2 usage or configuration error (including a Redis that cannot be reached).";
+
+/* Sends AUTH or SELECT; false after a line on stderr if Redis refused. */
+static bool setup_command(redisContext *c, const char *what, const char *fmt, const char *arg)
+{
+    redisReply *r = redisCommand(c, fmt, arg);
+    bool ok = r != NULL && r->type != REDIS_REPLY_ERROR;
+    if (!ok)
+        fprintf(stderr, "answer24ctl: redis.url: %s failed: %s\n", what,
+                r != NULL ? r->str : c->errstr);
+    freeReplyObject(r);
+    return ok;
+}
+
+redisContext *a24_ctl_connect(const a24_config_t *cfg)
+{
+    char host[256], unix_path[256], password[256], err[512], db_text[16];
+    int port, db;
+    if (a24_store_parse_url(cfg->redis.url, host, sizeof host, &port, unix_path, sizeof unix_path,
+                            password, sizeof password, &db, err, sizeof err) != 0) {
+        fprintf(stderr, "answer24ctl: %s\n", err);
+        return NULL;
+    }
+    struct timeval connect_tv = {CONNECT_TIMEOUT_S, 0}, command_tv = {COMMAND_TIMEOUT_S, 0};
+    redisContext *c = unix_path[0] != '\0' ? redisConnectUnixWithTimeout(unix_path, connect_tv)
+                                           : redisConnectWithTimeout(host, port, connect_tv);
+    if (c == NULL || c->err) {
+        fprintf(stderr, "answer24ctl: cannot reach Redis at %s: %s\n", cfg->redis.url,
+                c != NULL ? c->errstr : "out of memory");
+        goto fail;
+    }
+    redisSetTimeout(c, command_tv);
+    if (password[0] != '\0' && !setup_command(c, "AUTH", "AUTH %s", password))
+        goto fail;
+    snprintf(db_text, sizeof db_text, "%d", db);
+    if (db != 0 && !setup_command(c, "SELECT", "SELECT %s", db_text))
+        goto fail;
+    memset(password, 0, sizeof password);
+    return c;
+fail:
+    memset(password, 0, sizeof password);
+    if (c != NULL)
+        redisFree(c);
+    return NULL;
+}
+
+redisReply *a24_ctl_script(redisContext *c, const char *name, int nkeys, int argc,
+                           const char **argv, const size_t *lens)
+{
+    const a24_script_source_t *src = a24_script_sources;
+    while (src->name != NULL && strcmp(src->name, name) != 0)
+        src++;
+    if (src->name == NULL) {
+        fprintf(stderr, "answer24ctl: internal error: no script \"%s\"\n", name);
+        return NULL;
+    }
+    int total = argc + 3;
+    const char **v = calloc((size_t)total, sizeof *v);
+    size_t *l = calloc((size_t)total, sizeof *l);
+    redisReply *r = NULL;
+    char nkeys_text[16];
+    if (v == NULL || l == NULL) {
+        fprintf(stderr, "answer24ctl: out of memory\n");
+        goto out;
+    }
+    snprintf(nkeys_text, sizeof nkeys_text, "%d", nkeys);
+    /* EVAL sends the body each time; for a handful of admin commands that costs nothing. */
+    v[0] = "EVAL", l[0] = 4;
+    v[1] = src->body, l[1] = src->len;
+    v[2] = nkeys_text, l[2] = strlen(nkeys_text);
+    for (int i = 0; i < argc; i++)
+        v[3 + i] = argv[i], l[3 + i] = lens[i];
+    r = redisCommandArgv(c, total, v, l);
+    if (r == NULL) {
+        fprintf(stderr, "answer24ctl: Redis connection failed: %s\n", c->errstr);
+    } else if (r->type == REDIS_REPLY_ERROR) {
+        fprintf(stderr, "answer24ctl: Redis refused the change: %s\n", r->str);
+        freeReplyObject(r);
+        r = NULL;
+    }
+out:
+    free(v);
+    free(l);
+    return r;
+}
 
 /* `answer24ctl ping`: can the configured Redis be reached? */
 static int cmd_ping(const a24_config_t *cfg)
 {
-    (void)cfg;
-    printf("ok\n");
-    return 0;
+    redisContext *c = a24_ctl_connect(cfg);
+    if (c == NULL)
+        return A24_CTL_USAGE;
+    redisReply *r = redisCommand(c, "PING");
+    int status = A24_CTL_OK;
+    if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+        fprintf(stderr, "answer24ctl: Redis did not answer PING: %s\n",
+                r != NULL ? r->str : c->errstr);
+        status = A24_CTL_USAGE;
+    } else {
+        printf("ok\n");
+    }
+    freeReplyObject(r);
+    redisFree(c);
+    return status;
 }
 
 int main(int argc, char **argv)
 {
     a24_config_t cfg;
     int first = argc;
-    int rc = a24_cli_start(argc, argv, "answer24ctl",
-                           "Administration of answer24.\n\nCommands:\n  ping   check the configuration",
-                           NULL, &cfg, &first);
+    int rc = a24_cli_start(argc, argv, "answer24ctl", summary, NULL, &cfg, &first);
     if (rc != 0)
         return A24_CLI_EXIT(rc);
-    int status = 2;
+    int status = A24_CTL_USAGE;
     if (first >= argc)
         fprintf(stderr, "answer24ctl: a command is needed (try --help)\n");
+    else if (strcmp(argv[first], "ping") == 0 && first + 1 < argc)
+        fprintf(stderr, "answer24ctl: ping takes no arguments\n");
     else if (strcmp(argv[first], "ping") == 0)
         status = cmd_ping(&cfg);
+    else if (strcmp(argv[first], "user") == 0)
+        status = a24_ctl_user(&cfg, argc - first, argv + first);
     else
         fprintf(stderr, "answer24ctl: unknown command \"%s\" (try --help)\n", argv[first]);
     a24_config_dispose(&cfg);

@@ -64,8 +64,8 @@ curl -fs "http://127.0.0.1:${http_port}/readyz" >/dev/null || { echo "answer24: 
 # Demo accounts, created once (answer24ctl refuses a name that exists).
 demo_accounts=""
 if build/bin/answer24ctl --config "$config" user list >/dev/null 2>&1; then
-    add() { # username role password [options]
-        local u=$1 r=$2 p=$3; shift 3
+    add() { # username password role [options]
+        local u=$1 p=$2 r=$3; shift 3
         if printf '%s\n' "$p" | build/bin/answer24ctl --config "$config" user add --username "$u" \
             --role "$r" "$@" --password-stdin >/dev/null 2>&1; then :; fi
         demo_accounts+="    $u / $p ($r)"$'\n'

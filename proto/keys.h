@@ -49,6 +49,10 @@
  * a24:loginfail:<kind>:<id>  hash {n, until}: failed sign-ins of an account (kind
  *                     user) or a client tag (kind client); expires after a quiet window
  * a24:audit:admin     list: account changes, "<ms> <actor> <event> <username>"
+ * a24:template:<id>   hash: an answer template {id, language, category, title, text,
+ *                     updated, by}; the desk's own wording, not citizen text, so unsealed
+ * a24:templates       sorted set: every template id, by the ms of its last change
+ * a24:templates:<lang>:<cat>  set: the template ids of one language and category
  */
 #ifndef A24_KEYS_H
 #define A24_KEYS_H
@@ -88,6 +92,9 @@
 #define A24_KEY_SESSION "a24:session:%s"
 #define A24_KEY_LOGIN_FAIL "a24:loginfail:%s:%s"
 #define A24_KEY_AUDIT_ADMIN "a24:audit:admin"
+#define A24_KEY_TEMPLATE "a24:template:%s"
+#define A24_KEY_TEMPLATES "a24:templates"
+#define A24_KEY_TEMPLATES_FOR "a24:templates:%s:%s"
 
 /* Prefixes and suffixes the scripts use to name keys of ids they find on their way. */
 #define A24_PREFIX_TICKET "a24:t:"

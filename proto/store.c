@@ -7,7 +7,6 @@
  */
 #include "store.h"
 
-#include <hiredis/adapters/libuv.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +17,7 @@
 #include "script.h"
 
 #define MAX_READY_HOOKS 4
+#define CONNECT_TIMEOUT_MS 3000 /* a connection attempt that hangs is given up */
 
 struct a24_store {
     uv_loop_t *loop;
@@ -53,6 +53,103 @@ typedef struct {
 } call_t;
 
 static void connect_now(a24_store_t *s);
+
+/* ---------------------------------------------------------------- libuv adapter */
+
+/*
+ * hiredis' own libuv adapter (0.14.1, adapters/libuv.h) drops poll events that carry
+ * an error status, so a refused connection is never reported and the store would
+ * wait forever. This one hands an error to both handlers, where hiredis reads the
+ * socket error and reports it through the connect or disconnect callback.
+ */
+typedef struct {
+    redisAsyncContext *ac;
+    uv_poll_t handle;
+    int events;
+} uv_events_t;
+
+/* libuv: the socket is ready, or failed. */
+static void on_poll(uv_poll_t *handle, int status, int events)
+{
+    uv_events_t *p = handle->data;
+    int ev = status != 0 ? p->events : events;
+    if (p->ac != NULL && (ev & UV_READABLE))
+        redisAsyncHandleRead(p->ac);
+    if (p->ac != NULL && (ev & UV_WRITABLE))
+        redisAsyncHandleWrite(p->ac);
+}
+
+/* Starts or stops polling for the events hiredis asks for. */
+static void repoll(uv_events_t *p)
+{
+    if (p->events != 0)
+        uv_poll_start(&p->handle, p->events, on_poll);
+    else
+        uv_poll_stop(&p->handle);
+}
+
+static void ev_add_read(void *privdata)
+{
+    uv_events_t *p = privdata;
+    p->events |= UV_READABLE;
+    repoll(p);
+}
+
+static void ev_del_read(void *privdata)
+{
+    uv_events_t *p = privdata;
+    p->events &= ~UV_READABLE;
+    repoll(p);
+}
+
+static void ev_add_write(void *privdata)
+{
+    uv_events_t *p = privdata;
+    p->events |= UV_WRITABLE;
+    repoll(p);
+}
+
+static void ev_del_write(void *privdata)
+{
+    uv_events_t *p = privdata;
+    p->events &= ~UV_WRITABLE;
+    repoll(p);
+}
+
+/* The poll handle has closed: free the adapter. */
+static void on_poll_closed(uv_handle_t *handle)
+{
+    free(handle->data);
+}
+
+/* hiredis frees the context: the adapter goes once libuv has closed the handle. */
+static void ev_cleanup(void *privdata)
+{
+    uv_events_t *p = privdata;
+    p->ac = NULL;
+    uv_close((uv_handle_t *)&p->handle, on_poll_closed);
+}
+
+/* Attaches a context to the loop. -1 if it cannot be. */
+static int attach(redisAsyncContext *ac, uv_loop_t *loop)
+{
+    uv_events_t *p = calloc(1, sizeof *p);
+    if (p == NULL)
+        return -1;
+    if (uv_poll_init(loop, &p->handle, ac->c.fd) != 0) {
+        free(p);
+        return -1;
+    }
+    p->ac = ac;
+    p->handle.data = p;
+    ac->ev.data = p;
+    ac->ev.addRead = ev_add_read;
+    ac->ev.delRead = ev_del_read;
+    ac->ev.addWrite = ev_add_write;
+    ac->ev.delWrite = ev_del_write;
+    ac->ev.cleanup = ev_cleanup;
+    return 0;
+}
 
 /* ---------------------------------------------------------------- URL parsing */
 
@@ -142,6 +239,7 @@ static void schedule_retry(a24_store_t *s)
 static void on_connect(const redisAsyncContext *ac, int status)
 {
     a24_store_t *s = ac->data;
+    uv_timer_stop(&s->retry); /* the connect timeout */
     if (status != REDIS_OK) {
         a24_log_warn("redis_connect_failed", "{s:s}", "error", ac->errstr);
         s->ac = NULL;
@@ -177,6 +275,19 @@ static void on_setup_reply(redisAsyncContext *ac, void *r, void *privdata)
                       reply->str);
 }
 
+/* A connection attempt took too long (a host that drops packets): give it up. */
+static void on_connect_timeout(uv_timer_t *t)
+{
+    a24_store_t *s = t->data;
+    if (s->ac == NULL || s->ready)
+        return;
+    a24_log_warn("redis_connect_failed", "{s:s}", "error", "timed out");
+    redisAsyncContext *ac = s->ac;
+    s->ac = NULL;
+    redisAsyncFree(ac); /* not connected: no callback runs */
+    schedule_retry(s);
+}
+
 /* Starts one connection attempt (also the retry timer's callback). */
 static void connect_now(a24_store_t *s)
 {
@@ -190,8 +301,13 @@ static void connect_now(a24_store_t *s)
         return;
     }
     ac->data = s;
-    redisLibuvAttach(ac, s->loop);
+    if (attach(ac, s->loop) != 0) {
+        redisAsyncFree(ac);
+        schedule_retry(s);
+        return;
+    }
     redisAsyncSetConnectCallback(ac, on_connect);
+    uv_timer_start(&s->retry, on_connect_timeout, CONNECT_TIMEOUT_MS, 0);
     redisAsyncSetDisconnectCallback(ac, on_disconnect);
     /* Queued now, sent first once connected: every later command runs after these. */
     if (s->password[0] != '\0')

@@ -77,6 +77,14 @@ bool a24_state_is_open(a24_state_t s);
  */
 const char *a24_ticket_from_list(a24_event_t e);
 
+/**
+ * The answer-time histogram's upper bounds in seconds, in order, as an initializer
+ * list ({A24_ANSWER_BUCKETS}): answer.lua counts every answer into the first bound
+ * that holds it (answer_le_<bound> in a24:stats) and /metrics reports the same
+ * bounds, so the two can never disagree.
+ */
+#define A24_ANSWER_BUCKETS 900, 3600, 4 * 3600, 12 * 3600, 24 * 3600, 48 * 3600
+
 /** The ticket categories of the contract, NULL-terminated. */
 extern const char *const a24_categories[];
 

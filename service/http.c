@@ -166,6 +166,53 @@ h2o_iovec_t a24_http_bearer(h2o_req_t *req)
     return v;
 }
 
+/* The value of one hex digit, or -1. */
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+int a24_http_query(h2o_req_t *req, const char *name, char *out, size_t outlen)
+{
+    if (req->query_at == SIZE_MAX)
+        return -1;
+    const char *p = req->path.base + req->query_at + 1, *end = req->path.base + req->path.len;
+    size_t nlen = strlen(name);
+    while (p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        const char *stop = amp != NULL ? amp : end;
+        if ((size_t)(stop - p) > nlen && memcmp(p, name, nlen) == 0 && p[nlen] == '=') {
+            size_t o = 0;
+            for (const char *c = p + nlen + 1; c < stop; c++) {
+                int ch = (unsigned char)*c;
+                if (ch == '+') {
+                    ch = ' ';
+                } else if (ch == '%' && stop - c > 2 && hexval(c[1]) >= 0 && hexval(c[2]) >= 0) {
+                    ch = hexval(c[1]) * 16 + hexval(c[2]);
+                    c += 2;
+                }
+                if (o + 1 >= outlen)
+                    return -1;
+                out[o++] = (char)ch;
+            }
+            out[o] = '\0';
+            return (int)o;
+        }
+        p = stop + 1;
+    }
+    return -1;
+}
+
+json_t *a24_http_time(a24_ms_t ms)
+{
+    char buf[A24_RFC3339_LEN];
+    a24_clock_format(ms, buf);
+    return json_string(buf);
+}
+
 void a24_http_client_tag(a24_app_t *app, h2o_req_t *req, char out[A24_TAG_LEN + 1])
 {
     struct sockaddr_storage ss;
@@ -237,7 +284,9 @@ static bool is_json(h2o_req_t *req)
     return h2o_lcstris(v.base, n, H2O_STRLIT("application/json"));
 }
 
-static const a24_route_t *const route_tables[] = {a24_question_routes, a24_ops_routes, NULL};
+static const a24_route_t *const route_tables[] = {a24_question_routes, a24_ops_routes,
+                                                  a24_session_routes, a24_alert_routes, a24_event_routes,
+                                                  a24_ticket_routes, a24_duty_routes, NULL};
 
 /* h2o: every request under /api. */
 static int on_api_req(h2o_handler_t *self, h2o_req_t *req)

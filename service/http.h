@@ -46,6 +46,11 @@ typedef struct {
 /** Route tables of the areas, each ended by an entry with a NULL method. */
 extern const a24_route_t a24_question_routes[];
 extern const a24_route_t a24_ops_routes[];
+extern const a24_route_t a24_session_routes[];
+extern const a24_route_t a24_alert_routes[];
+extern const a24_route_t a24_event_routes[];
+extern const a24_route_t a24_ticket_routes[];
+extern const a24_route_t a24_duty_routes[];
 
 /** Registers the API dispatcher on `path` ("/api") of `host`. */
 void a24_http_register_api(h2o_hostconf_t *host, const char *path, a24_app_t *app);
@@ -77,6 +82,15 @@ h2o_iovec_t a24_http_header(h2o_req_t *req, const char *name);
 
 /** The Bearer credential of the Authorization header, or an empty iovec. */
 h2o_iovec_t a24_http_bearer(h2o_req_t *req);
+
+/**
+ * Copies the percent-decoded value of query parameter `name` into `out` (NUL-ended).
+ * Returns its length, or -1 if absent or longer than `outlen` - 1.
+ */
+int a24_http_query(h2o_req_t *req, const char *name, char *out, size_t outlen);
+
+/** A new JSON string of `ms` as an RFC 3339 UTC time. */
+json_t *a24_http_time(a24_ms_t ms);
 
 /** The daily client tag of the request's address (see secret.h). */
 void a24_http_client_tag(a24_app_t *app, h2o_req_t *req, char out[A24_TAG_LEN + 1]);

@@ -16,9 +16,10 @@
 #include "clock.h"
 #include "http.h"
 #include "keys.h"
+#include "ticket.h"
 
 /* Answer-time histogram buckets, in seconds (the answer script counts into these). */
-static const long answer_buckets[] = {900, 3600, 4 * 3600, 12 * 3600, 24 * 3600, 48 * 3600};
+static const long answer_buckets[] = {A24_ANSWER_BUCKETS};
 #define NBUCKETS (sizeof answer_buckets / sizeof answer_buckets[0])
 
 /* GET /healthz: the process is up. */

@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "http.h"
 #include "log.h"
+#include "sse.h"
 #include "static.h"
 
 #define SHUTDOWN_GRACE_MS 3000
@@ -115,6 +116,8 @@ static void on_signal(uv_signal_t *sig, int signum)
     a24_log_info("stopping", "{s:i}", "signal", signum);
     uv_close((uv_handle_t *)&srv->listener, NULL);
     h2o_context_request_shutdown(&srv->app.ctx);
+    a24_feed_destroy(srv->app.feed); /* ends the event streams, which never end by themselves */
+    srv->app.feed = NULL;
     srv->drain_deadline = a24_clock_mono() + SHUTDOWN_GRACE_MS;
     srv->drain.data = srv;
     uv_timer_start(&srv->drain, on_drain_tick, 0, 50);
@@ -129,7 +132,8 @@ static int load_app(a24_app_t *app)
             NULL ||
         (app->crisis = a24_crisis_create(app->cfg->screening.data_dir, err, sizeof err)) == NULL ||
         (app->store = a24_store_create(app->loop, app->cfg->redis.url, app->cfg->redis.reconnect_min,
-                                       app->cfg->redis.reconnect_max, err, sizeof err)) == NULL) {
+                                       app->cfg->redis.reconnect_max, err, sizeof err)) == NULL ||
+        (app->feed = a24_feed_create(app, err, sizeof err)) == NULL) {
         fprintf(stderr, "answer24-web: %s\n", err);
         return -1;
     }
@@ -187,6 +191,7 @@ int main(int argc, char **argv)
     srv.accept.hosts = app->h2o.hosts;
     if (listen_on(&srv, cfg.http.listen) != 0) {
         uv_close((uv_handle_t *)&srv.listener, NULL);
+        a24_feed_destroy(app->feed);
         a24_store_destroy(app->store);
         app->store = NULL;
         uv_run(&loop, UV_RUN_DEFAULT);
@@ -206,6 +211,10 @@ int main(int argc, char **argv)
     status = 0;
     uv_run(&loop, UV_RUN_NOWAIT); /* the close callbacks of the handles closed above */
     if (srv.connections == 0) {
+        /* h2o 2.2.5 arms a graceful-shutdown timer for HTTP/2 that outlives our drain;
+         * disposing the context with it still linked trips an assertion. */
+        if (h2o_timeout_is_linked(&app->ctx.http2._graceful_shutdown_timeout))
+            h2o_timeout_unlink(&app->ctx.http2._graceful_shutdown_timeout);
         h2o_context_dispose(&app->ctx);
         h2o_config_dispose(&app->h2o);
     }

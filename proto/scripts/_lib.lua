@@ -139,13 +139,15 @@ local function alert_event(now, id, a, event, by)
 end
 
 -- Raises an alert about ticket `t`: kept, listed as open, repeated until acknowledged
--- when `rep` > 0, counted, audited and announced. Returns its id.
+-- when `rep` > 0, counted, audited and announced. Returns its id. `level` starts at the
+-- ladder step that raised it (kept as `step`) and rises while nobody acknowledges.
 local function alert_raise(now, t, kind, level, notify, rep)
     local id = tostring(redis.call('INCR', K.KEY_ALERTS_SEQ))
     local a = {ticket = t.id, kind = kind, level = level, notify = notify, created = now,
                seq = 0, category = t.category, language = t.language}
     redis.call('HSET', key(K.KEY_ALERT, id), 'id', id, 'ticket', t.id, 'kind', kind,
-        'level', level, 'notify', notify, 'created', now, 'state', 'open', 'repeat', rep,
+        'level', level, 'step', level, 'notify', notify, 'created', now, 'state', 'open',
+        'repeat', rep,
         'seq', 0, 'category', t.category or '', 'language', t.language or '')
     redis.call('ZADD', K.KEY_ALERTS_OPEN, now, id)
     if rep > 0 then

@@ -61,15 +61,15 @@ end
 
 -- A ticket's next step is due: offers, leases, the crisis alert, then the ladder.
 local function do_ticket(id)
-    local key = TPREFIX .. id
+    local tk = TPREFIX .. id
     local f = ticket_load(id)
     if not f or not is_awaiting(f.state) then
         redis.call('ZREM', SCHED, id)
         return
     end
-    if redis.call('HGET', key, 'crisis_alert') == 'pending' then
+    if redis.call('HGET', tk, 'crisis_alert') == 'pending' then
         raise(id, f, 'crisis', 0, 'oncall', crisis_repeat)
-        redis.call('HSET', key, 'crisis_alert', 'raised')
+        redis.call('HSET', tk, 'crisis_alert', 'raised')
     end
     local offer_until, lease_until = tonumber(f.offer_until), tonumber(f.lease_until)
     local requeue = nil
@@ -82,9 +82,9 @@ local function do_ticket(id)
         -- Back to the pool, and to the router, which will not offer it to the same person.
         local new = copy(f)
         new.state, new.owner = 'queued', nil
-        redis.call('HSET', key, 'state', 'queued', 'skip', f.owner or '')
-        redis.call('HDEL', key, 'owner', 'offer_until', 'lease_until')
-        redis.call('HINCRBY', key, 'attempt', 1)
+        redis.call('HSET', tk, 'state', 'queued', 'skip', f.owner or '')
+        redis.call('HDEL', tk, 'owner', 'offer_until', 'lease_until')
+        redis.call('HINCRBY', tk, 'attempt', 1)
         reindex(id, f, new)
         redis.call('XADD', INTAKE, '*', 'ticket', id, 'category', f.category, 'language',
             f.language, 'crisis', f.crisis or '0', 'green', f.green or '0')
@@ -101,7 +101,7 @@ local function do_ticket(id)
         local kind = 'late'
         if s.permille >= 1000 then
             kind = 'breach'
-            redis.call('HSET', key, 'breached', now)
+            redis.call('HSET', tk, 'breached', now)
             redis.call('HINCRBY', STATS, 'breaches', 1)
             redis.call('HINCRBY', key(K.KEY_DAY, day_of(due)), 'breaches', 1)
         end
@@ -117,11 +117,11 @@ local function do_ticket(id)
         if at and (not next_at or at < next_at) then next_at = at end
     end
     if next_at then
-        redis.call('HSET', key, 'step', step, 'step_at', next_at)
+        redis.call('HSET', tk, 'step', step, 'step_at', next_at)
         redis.call('ZADD', SCHED, next_at, id)
     else
-        redis.call('HSET', key, 'step', step)
-        redis.call('HDEL', key, 'step_at')
+        redis.call('HSET', tk, 'step', step)
+        redis.call('HDEL', tk, 'step_at')
         redis.call('ZREM', SCHED, id)
     end
 end
@@ -129,8 +129,8 @@ end
 -- An alert's repeat or acknowledgement timer is due.
 local function do_alert(member)
     local id = string.sub(member, 3)
-    local key = APREFIX .. id
-    local v = redis.call('HMGET', key, 'state', 'ticket', 'kind', 'level', 'notify', 'created',
+    local ak = APREFIX .. id
+    local v = redis.call('HMGET', ak, 'state', 'ticket', 'kind', 'level', 'notify', 'created',
         'repeat', 'seq', 'acked_at', 'category', 'language')
     local state = v[1]
     if not state or state == 'resolved' then
@@ -144,7 +144,7 @@ local function do_alert(member)
     -- Once the question is answered, late-answer alerts are moot; crisis and breach
     -- alerts still wait for a person to acknowledge them.
     if not is_awaiting(tstate) and (state == 'acked' or a.kind == 'late' or a.kind == 'no_expert') then
-        redis.call('HSET', key, 'state', 'resolved', 'resolved_by', 'system', 'resolved_at', now)
+        redis.call('HSET', ak, 'state', 'resolved', 'resolved_by', 'system', 'resolved_at', now)
         redis.call('ZREM', OPEN, id)
         redis.call('ZREM', SCHED, member)
         emit(id, a, 'resolved')
@@ -157,7 +157,7 @@ local function do_alert(member)
             return
         end
         -- Acknowledged but never resolved: it comes back.
-        redis.call('HSET', key, 'state', 'open', 'refired_at', now, 'seq', a.seq)
+        redis.call('HSET', ak, 'state', 'open', 'refired_at', now, 'seq', a.seq)
         redis.call('ZADD', SCHED, now + (rep > 0 and rep or ack_timeout), member)
         emit(id, a, 'refire')
         return
@@ -166,7 +166,7 @@ local function do_alert(member)
         a.level = a.level + 1
         a.notify = escalate(a.notify)
     end
-    redis.call('HSET', key, 'seq', a.seq, 'level', a.level, 'notify', a.notify)
+    redis.call('HSET', ak, 'seq', a.seq, 'level', a.level, 'notify', a.notify)
     redis.call('ZADD', SCHED, now + (rep > 0 and rep or ack_timeout), member)
     emit(id, a, 'repeat')
 end

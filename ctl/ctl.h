@@ -1,0 +1,36 @@
+/*
+ * ctl: what answer24ctl's commands share: exit statuses, one synchronous Redis
+ * connection made from the configuration's redis.url, and the embedded scripts.
+ *
+ * Must never: print a password, a password hash or a token; leave an error without
+ * one line on stderr that says what to do.
+ */
+#ifndef A24_CTL_H
+#define A24_CTL_H
+
+#include <hiredis/hiredis.h>
+#include <stddef.h>
+
+#include "config.h"
+
+/** Exit statuses: done; refused (a name taken, no such user); usage or configuration. */
+enum { A24_CTL_OK = 0, A24_CTL_REFUSED = 1, A24_CTL_USAGE = 2 };
+
+/**
+ * Connects to the configured Redis (AUTH and SELECT as its URL says). NULL after one
+ * line on stderr if it cannot.
+ */
+redisContext *a24_ctl_connect(const a24_config_t *cfg);
+
+/**
+ * Runs the embedded script `name` with `nkeys` keys and then the arguments, all in
+ * argv/lens. Returns the reply (free it with freeReplyObject), or NULL after one line
+ * on stderr when the connection failed or Redis answered an error.
+ */
+redisReply *a24_ctl_script(redisContext *c, const char *name, int nkeys, int argc,
+                           const char **argv, const size_t *lens);
+
+/** `answer24ctl user ...`: argv[0] is "user". Returns an exit status. */
+int a24_ctl_user(const a24_config_t *cfg, int argc, char **argv);
+
+#endif

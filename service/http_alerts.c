@@ -1,0 +1,287 @@
+/*
+ * http_alerts: what on-call staff and supervisors act on: the alerts, their
+ * acknowledgement and resolution, and the desk's figures.
+ *
+ *   GET  /api/v1/alerts?state=open|all&limit=N&cursor=C
+ *   POST /api/v1/alerts/{id}/ack       stops the repeats; comes back after ack_timeout
+ *   POST /api/v1/alerts/{id}/resolve   ends it
+ *   GET  /api/v1/stats?from=YYYY-MM-DD&to=YYYY-MM-DD
+ *
+ * Must never: put question text in an alert (alerts carry ticket, kind, language and
+ * category only: lock screens are not private).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "clock.h"
+#include "http.h"
+#include "keys.h"
+#include "stats.h"
+
+#define LIST_DEFAULT 100
+#define LIST_MAX 1000
+#define STATS_MAX_DAYS 366
+
+typedef struct {
+    a24_op_t op;
+    size_t offset, limit;
+    int64_t from, to;
+} alert_op_t;
+
+/* Reads limit and cursor (an offset) from the query; answers 400 itself on a bad one. */
+static int read_page(h2o_req_t *req, size_t *offset, size_t *limit)
+{
+    char buf[24];
+    *offset = 0, *limit = LIST_DEFAULT;
+    if (a24_http_query(req, "limit", buf, sizeof buf) >= 0) {
+        char *end;
+        long v = strtol(buf, &end, 10);
+        if (*end != '\0' || v < 1 || v > LIST_MAX) {
+            a24_http_error(req, 400, "bad_limit", "limit must be a number from 1 to 1000.",
+                           "limit");
+            return -1;
+        }
+        *limit = (size_t)v;
+    }
+    if (a24_http_query(req, "cursor", buf, sizeof buf) >= 0) {
+        char *end;
+        long v = strtol(buf, &end, 10);
+        if (*end != '\0' || v < 0) {
+            a24_http_error(req, 400, "bad_cursor", "This cursor is not one answer24 gave.",
+                           "cursor");
+            return -1;
+        }
+        *offset = (size_t)v;
+    }
+    return 0;
+}
+
+/* The value of `name` in a flat HGETALL array, or NULL. */
+static const char *hash_get(const redisReply *h, const char *name)
+{
+    for (size_t i = 0; i + 1 < h->elements; i += 2)
+        if (strcmp(h->element[i]->str, name) == 0)
+            return h->element[i + 1]->str;
+    return NULL;
+}
+
+/* A time field of an alert as JSON (null if absent). */
+static json_t *time_field(const redisReply *h, const char *name)
+{
+    const char *v = hash_get(h, name);
+    return v != NULL ? a24_http_time(strtoll(v, NULL, 10)) : json_null();
+}
+
+/* A string field of an alert as JSON (null if absent or empty). */
+static json_t *str_field(const redisReply *h, const char *name)
+{
+    const char *v = hash_get(h, name);
+    return v != NULL && v[0] != '\0' ? json_string(v) : json_null();
+}
+
+/* One alert as the API shows it. */
+static json_t *alert_json(const redisReply *h)
+{
+    const char *state = hash_get(h, "state");
+    const char *level = hash_get(h, "level");
+    const char *seq = hash_get(h, "seq");
+    return json_pack("{s:o, s:o, s:o, s:i, s:o, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
+                     "s:i}",
+                     "id", str_field(h, "id"), "ticket", str_field(h, "ticket"), "kind",
+                     str_field(h, "kind"), "level", level != NULL ? atoi(level) : 0, "created_at",
+                     time_field(h, "created"), "acked",
+                     state != NULL && strcmp(state, "open") != 0, "state", str_field(h, "state"),
+                     "acked_by", str_field(h, "acked_by"), "acked_at", time_field(h, "acked_at"),
+                     "resolved_by", str_field(h, "resolved_by"), "resolved_at",
+                     time_field(h, "resolved_at"), "notify", str_field(h, "notify"), "language",
+                     str_field(h, "language"), "category", str_field(h, "category"), "repeats",
+                     seq != NULL ? atoi(seq) : 0);
+}
+
+/* alert_list.lua replied. */
+static void on_list_reply(a24_store_t *store, redisReply *r, void *privdata)
+{
+    (void)store;
+    alert_op_t *a = privdata;
+    if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+        a24_op_fail_unavailable(&a->op);
+        return;
+    }
+    h2o_req_t *req = a24_op_take(&a->op);
+    if (req != NULL) {
+        json_t *list = json_array();
+        for (size_t i = 0; i < r->elements; i++)
+            json_array_append_new(list, alert_json(r->element[i]));
+        char next[24];
+        snprintf(next, sizeof next, "%zu", a->offset + a->limit);
+        a24_http_json(req, 200,
+                      json_pack("{s:o, s:o}", "alerts", list, "next_cursor",
+                                r->elements == a->limit ? json_string(next) : json_null()));
+    }
+    a24_op_finish(&a->op);
+}
+
+/* GET /api/v1/alerts, once signed in. */
+static void on_list(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
+                    const a24_staff_t *staff)
+{
+    (void)m, (void)staff;
+    char state[8] = "open";
+    if (a24_http_query(req, "state", state, sizeof state) >= 0 && strcmp(state, "open") != 0 &&
+        strcmp(state, "all") != 0) {
+        a24_http_error(req, 400, "bad_state", "state must be open or all.", "state");
+        return;
+    }
+    size_t offset, limit;
+    if (read_page(req, &offset, &limit) != 0)
+        return;
+    alert_op_t *a = a24_op_start(app, req, sizeof *a);
+    if (a == NULL)
+        return;
+    a->offset = offset, a->limit = limit;
+    char l[24], o[24];
+    snprintf(l, sizeof l, "%zu", limit);
+    snprintf(o, sizeof o, "%zu", offset);
+    const char *argv[] = {state, l, o};
+    size_t lens[] = {strlen(state), strlen(l), strlen(o)};
+    if (a24_store_script(app->store, "alert_list", on_list_reply, a, 0, 3, argv, lens) != 0)
+        a24_op_fail_unavailable(&a->op);
+}
+
+/* alert_update.lua replied. */
+static void on_update_reply(a24_store_t *store, redisReply *r, void *privdata)
+{
+    (void)store;
+    alert_op_t *a = privdata;
+    size_t len;
+    const char *verdict = a24_reply_str(r, 0, &len);
+    if (verdict == NULL) {
+        a24_op_fail_unavailable(&a->op);
+        return;
+    }
+    h2o_req_t *req = a24_op_take(&a->op);
+    if (req != NULL) {
+        const char *state = a24_reply_str(r, 1, &len);
+        if (strcmp(verdict, "ok") == 0)
+            a24_http_json(req, 200, json_pack("{s:s%}", "state", state, len));
+        else if (strcmp(verdict, "state") == 0)
+            a24_http_json(req, 409,
+                          json_pack("{s:{s:s, s:s, s:s%}}", "error", "code", "conflict",
+                                    "message", "This alert was already acknowledged or resolved.",
+                                    "state", state, len));
+        else
+            a24_http_error(req, 404, "not_found", "There is no such alert.", NULL);
+    }
+    a24_op_finish(&a->op);
+}
+
+/* POST /api/v1/alerts/{id}/ack or /resolve, once signed in. */
+static void update(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
+                   const a24_staff_t *staff, const char *what)
+{
+    h2o_iovec_t id = m->param[0];
+    bool digits = id.len > 0 && id.len < 20;
+    for (size_t i = 0; digits && i < id.len; i++)
+        digits = id.base[i] >= '0' && id.base[i] <= '9';
+    if (!digits) {
+        a24_http_error(req, 404, "not_found", "There is no such alert.", NULL);
+        return;
+    }
+    alert_op_t *a = a24_op_start(app, req, sizeof *a);
+    if (a == NULL)
+        return;
+    char timeout[24];
+    snprintf(timeout, sizeof timeout, "%lld", (long long)app->cfg->alerts.ack_timeout);
+    const char *argv[] = {what, staff->username, timeout, id.base};
+    size_t lens[] = {strlen(what), strlen(staff->username), strlen(timeout), id.len};
+    if (a24_store_script(app->store, "alert_update", on_update_reply, a, 0, 4, argv, lens) != 0)
+        a24_op_fail_unavailable(&a->op);
+}
+
+/* The continuations of ack and resolve. */
+static void on_ack(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
+                   const a24_staff_t *staff)
+{
+    update(app, req, m, staff, "ack");
+}
+
+static void on_resolve(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
+                       const a24_staff_t *staff)
+{
+    update(app, req, m, staff, "resolve");
+}
+
+/* stats_days.lua replied. */
+static void on_stats_reply(a24_store_t *store, redisReply *r, void *privdata)
+{
+    (void)store;
+    alert_op_t *a = privdata;
+    if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+        a24_op_fail_unavailable(&a->op);
+        return;
+    }
+    h2o_req_t *req = a24_op_take(&a->op);
+    if (req != NULL)
+        a24_http_json(req, 200, a24_stats_report(r, a->from, a->to));
+    a24_op_finish(&a->op);
+}
+
+/* GET /api/v1/stats, once signed in: the last 30 days unless from/to say otherwise. */
+static void on_stats(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
+                     const a24_staff_t *staff)
+{
+    (void)m, (void)staff;
+    int64_t today = a24_clock_day(a24_clock_now()), from = today - 29, to = today;
+    char buf[16];
+    if ((a24_http_query(req, "from", buf, sizeof buf) >= 0 && a24_stats_parse_day(buf, &from) != 0) ||
+        (a24_http_query(req, "to", buf, sizeof buf) >= 0 && a24_stats_parse_day(buf, &to) != 0)) {
+        a24_http_error(req, 400, "bad_date", "Dates are written YYYY-MM-DD.", NULL);
+        return;
+    }
+    if (to < from || to - from >= STATS_MAX_DAYS) {
+        a24_http_error(req, 400, "bad_range", "from must not be after to, and at most 366 days.",
+                       NULL);
+        return;
+    }
+    alert_op_t *a = a24_op_start(app, req, sizeof *a);
+    if (a == NULL)
+        return;
+    a->from = from, a->to = to;
+    char f[24], t[24];
+    snprintf(f, sizeof f, "%lld", (long long)from);
+    snprintf(t, sizeof t, "%lld", (long long)to);
+    const char *argv[] = {f, t};
+    size_t lens[] = {strlen(f), strlen(t)};
+    if (a24_store_script(app->store, "stats_days", on_stats_reply, a, 0, 2, argv, lens) != 0)
+        a24_op_fail_unavailable(&a->op);
+}
+
+/* The routes: each checks the session, then continues above. */
+static void route_list(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)
+{
+    a24_auth_require(app, req, m, A24_AUTH_ALERTS, on_list);
+}
+
+static void route_ack(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)
+{
+    a24_auth_require(app, req, m, A24_AUTH_ALERTS, on_ack);
+}
+
+static void route_resolve(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)
+{
+    a24_auth_require(app, req, m, A24_AUTH_ALERTS, on_resolve);
+}
+
+static void route_stats(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)
+{
+    a24_auth_require(app, req, m, A24_AUTH_ALERTS | A24_ROLE_ADMIN, on_stats);
+}
+
+const a24_route_t a24_alert_routes[] = {
+    {"GET", "/api/v1/alerts", route_list, 0},
+    {"POST", "/api/v1/alerts/*/ack", route_ack, 0},
+    {"POST", "/api/v1/alerts/*/resolve", route_resolve, 0},
+    {"GET", "/api/v1/stats", route_stats, 0},
+    {NULL, NULL, NULL, 0},
+};

@@ -1,0 +1,370 @@
+/*
+ * sse: the feed (one Redis reader per process) and its clients (one per stream).
+ *
+ * A client lives in its request's pool; the pool's dispose callback unlinks it from
+ * the feed, so the feed only ever holds clients whose requests are alive. Bytes for a
+ * client are queued in `pending` while a write is in flight and sent on `proceed`.
+ */
+#include "sse.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "http.h"
+#include "keys.h"
+#include "log.h"
+#include "ticket.h"
+
+#define HEARTBEAT_MS 20000
+#define MAX_PENDING (1024 * 1024) /* a client this far behind loses events (logged) */
+
+typedef struct client client_t;
+
+struct a24_feed {
+    a24_app_t *app;
+    a24_store_t *store; /* XREAD BLOCK holds it */
+    uv_timer_t heartbeat, retry;
+    client_t *clients;
+    char last_events[48], last_alerts[48]; /* where the next read starts */
+    bool started, reading, stopping;
+    int open_handles;
+};
+
+struct client {
+    h2o_generator_t super;
+    h2o_req_t *req;
+    a24_feed_t *feed;
+    client_t *next, *prev;
+    char username[80];
+    unsigned role, categories, languages;
+    char *pending, *inflight;
+    size_t pending_len, inflight_len;
+    bool overflowed;
+};
+
+static void read_more(a24_feed_t *f);
+
+/* ---------------------------------------------------------------- clients */
+
+/* Sends what is pending if no write is in flight. */
+static void flush(client_t *c)
+{
+    if (c->req == NULL || c->inflight != NULL || c->pending_len == 0)
+        return;
+    c->inflight = c->pending, c->inflight_len = c->pending_len;
+    c->pending = NULL, c->pending_len = 0;
+    h2o_iovec_t buf = h2o_iovec_init(c->inflight, c->inflight_len);
+    h2o_send(c->req, &buf, 1, H2O_SEND_STATE_IN_PROGRESS);
+}
+
+/* Queues `len` bytes for a client. */
+static void enqueue(client_t *c, const char *data, size_t len)
+{
+    if (c->pending_len + len > MAX_PENDING) {
+        if (!c->overflowed)
+            a24_log_warn("sse_client_behind", "{s:s}", "user", c->username);
+        c->overflowed = true;
+        return;
+    }
+    char *p = realloc(c->pending, c->pending_len + len);
+    if (p == NULL)
+        return;
+    memcpy(p + c->pending_len, data, len);
+    c->pending = p, c->pending_len += len;
+    flush(c);
+}
+
+/* h2o: the last write is out; send the next. */
+static void on_proceed(h2o_generator_t *g, h2o_req_t *req)
+{
+    (void)req;
+    client_t *c = (client_t *)g;
+    free(c->inflight);
+    c->inflight = NULL, c->inflight_len = 0;
+    flush(c);
+}
+
+/* h2o: the client went away mid-stream; the pool's dispose follows. */
+static void on_stop(h2o_generator_t *g, h2o_req_t *req)
+{
+    (void)req;
+    client_t *c = (client_t *)g;
+    c->req = NULL;
+}
+
+/* The request's pool is going: unlink the client and free its buffers. */
+static void on_client_dispose(void *p)
+{
+    client_t *c = p;
+    if (c->feed != NULL) {
+        if (c->prev != NULL)
+            c->prev->next = c->next;
+        else
+            c->feed->clients = c->next;
+        if (c->next != NULL)
+            c->next->prev = c->prev;
+    }
+    free(c->pending);
+    free(c->inflight);
+}
+
+/* True if bit `bits` has the entry of `name` in `list`. */
+static bool covers(unsigned bits, const char *const *list, const char *name)
+{
+    for (unsigned i = 0; name != NULL && list[i] != NULL; i++)
+        if (strcmp(list[i], name) == 0)
+            return (bits & (1u << i)) != 0;
+    return false;
+}
+
+/* Does this event concern this client? */
+static bool wants(const client_t *c, bool alert, json_t *ev)
+{
+    const char *type = json_string_value(json_object_get(ev, "type"));
+    if (c->role & A24_ROLE_SUPERVISOR)
+        return true;
+    if (c->role & A24_ROLE_ONCALL)
+        return alert;
+    if (!(c->role & A24_ROLE_EXPERT) || (type != NULL && strcmp(type, "duty") == 0))
+        return false;
+    const char *category = json_string_value(json_object_get(ev, "category"));
+    const char *language = json_string_value(json_object_get(ev, "language"));
+    bool mine = covers(c->categories, a24_categories, category) &&
+                covers(c->languages, a24_languages, language);
+    if (alert) {
+        const char *notify = json_string_value(json_object_get(ev, "notify"));
+        return mine && notify != NULL && strstr(notify, "experts") != NULL;
+    }
+    static const char *const personal[] = {"to", "owner", "previous"};
+    for (size_t i = 0; i < 3; i++) {
+        const char *who = json_string_value(json_object_get(ev, personal[i]));
+        if (who != NULL && strcmp(who, c->username) == 0)
+            return true;
+    }
+    return mine;
+}
+
+/* Sends one stream entry to every client it concerns. */
+static void fan_out(a24_feed_t *f, bool alert, const redisReply *entry)
+{
+    if (entry->type != REDIS_REPLY_ARRAY || entry->elements < 2 ||
+        entry->element[1]->type != REDIS_REPLY_ARRAY)
+        return;
+    const redisReply *kv = entry->element[1];
+    json_t *ev = json_object();
+    for (size_t i = 0; i + 1 < kv->elements; i += 2)
+        json_object_set_new(ev, kv->element[i]->str, json_string(kv->element[i + 1]->str));
+    char *data = json_dumps(ev, JSON_COMPACT);
+    size_t cap = (data != NULL ? strlen(data) : 0) + 96;
+    char *msg = malloc(cap);
+    if (data != NULL && msg != NULL) {
+        int n = snprintf(msg, cap, "event: %s\nid: %s\ndata: %s\n\n", alert ? "alert" : "ticket",
+                         entry->element[0]->str, data);
+        for (client_t *c = f->clients; c != NULL; c = c->next)
+            if (c->req != NULL && wants(c, alert, ev))
+                enqueue(c, msg, (size_t)n);
+    }
+    free(msg);
+    free(data);
+    json_decref(ev);
+}
+
+/* Every HEARTBEAT_MS: a comment line to every stream. */
+static void on_heartbeat(uv_timer_t *t)
+{
+    a24_feed_t *f = t->data;
+    for (client_t *c = f->clients; c != NULL; c = c->next)
+        if (c->pending_len == 0 && c->inflight == NULL)
+            enqueue(c, ": keep-alive\n\n", sizeof ": keep-alive\n\n" - 1);
+}
+
+/* GET /api/v1/events, once signed in: becomes a stream. */
+static void on_events_authed(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
+                             const a24_staff_t *staff)
+{
+    (void)m;
+    a24_feed_t *f = app->feed;
+    client_t *c = h2o_mem_alloc_shared(&req->pool, sizeof *c, on_client_dispose);
+    memset(c, 0, sizeof *c);
+    c->super.proceed = on_proceed;
+    c->super.stop = on_stop;
+    c->req = req;
+    c->feed = f;
+    snprintf(c->username, sizeof c->username, "%s", staff->username);
+    c->role = staff->role, c->categories = staff->categories, c->languages = staff->languages;
+    c->next = f->clients;
+    if (f->clients != NULL)
+        f->clients->prev = c;
+    f->clients = c;
+
+    req->res.status = 200;
+    req->res.reason = "OK";
+    a24_http_security_headers(req);
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+                   H2O_STRLIT("text/event-stream; charset=utf-8"));
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
+                   H2O_STRLIT("no-store"));
+    h2o_start_response(req, &c->super);
+    /* The first bytes flush the headers at once over HTTP/1.1 too. */
+    static const char hello[] = ": connected\nretry: 3000\n\n";
+    enqueue(c, hello, sizeof hello - 1);
+}
+
+/* The route. */
+static void on_events(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)
+{
+    if (app->feed == NULL) {
+        a24_http_unavailable(req);
+        return;
+    }
+    a24_auth_require_cookie(app, req, m, A24_AUTH_STAFF, on_events_authed);
+}
+
+const a24_route_t a24_event_routes[] = {
+    {"GET", "/api/v1/events", on_events, 0},
+    {NULL, NULL, NULL, 0},
+};
+
+/* ---------------------------------------------------------------- the feed */
+
+/* The retry timer ran out. */
+static void on_retry(uv_timer_t *t)
+{
+    read_more(t->data);
+}
+
+/* Reads again in a second (Redis away). */
+static void retry_later(a24_feed_t *f)
+{
+    f->reading = false;
+    if (!f->stopping)
+        uv_timer_start(&f->retry, on_retry, 1000, 0);
+}
+
+/* XREAD replied: fan the entries out and read on. */
+static void on_read(a24_store_t *store, redisReply *r, void *privdata)
+{
+    (void)store;
+    a24_feed_t *f = privdata;
+    if (f->stopping)
+        return;
+    if (a24_reply_failed(r)) {
+        retry_later(f);
+        return;
+    }
+    for (size_t s = 0; r->type == REDIS_REPLY_ARRAY && s < r->elements; s++) {
+        const redisReply *stream = r->element[s];
+        bool alert = strcmp(stream->element[0]->str, A24_KEY_ALERTS) == 0;
+        const redisReply *entries = stream->element[1];
+        for (size_t i = 0; i < entries->elements; i++)
+            fan_out(f, alert, entries->element[i]);
+        if (entries->elements > 0) {
+            char *last = alert ? f->last_alerts : f->last_events;
+            snprintf(last, 48, "%s", entries->element[entries->elements - 1]->element[0]->str);
+        }
+    }
+    f->reading = false;
+    read_more(f);
+}
+
+/* The streams' last ids replied: follow from there. */
+static void on_start(a24_store_t *store, redisReply *r, void *privdata)
+{
+    (void)store;
+    a24_feed_t *f = privdata;
+    if (f->stopping)
+        return;
+    size_t len;
+    const char *e = a24_reply_str(r, 0, &len), *a = a24_reply_str(r, 1, &len);
+    if (e == NULL || a == NULL) {
+        retry_later(f);
+        return;
+    }
+    snprintf(f->last_events, sizeof f->last_events, "%s", e);
+    snprintf(f->last_alerts, sizeof f->last_alerts, "%s", a);
+    f->started = true;
+    f->reading = false;
+    read_more(f);
+}
+
+/* Reads the next entries (after finding where the streams end, once). */
+static void read_more(a24_feed_t *f)
+{
+    if (f->stopping || f->reading)
+        return;
+    f->reading = true;
+    int rc;
+    if (!f->started)
+        rc = a24_store_command(f->store, on_start, f,
+                               "EVAL %s 2 %s %s",
+                               "local out = {} for i, k in ipairs(KEYS) do "
+                               "local e = redis.call('XREVRANGE', k, '+', '-', 'COUNT', 1) "
+                               "out[i] = e[1] and e[1][1] or '0-0' end return out",
+                               A24_KEY_EVENTS, A24_KEY_ALERTS);
+    else
+        rc = a24_store_command(f->store, on_read, f, "XREAD COUNT 200 BLOCK 15000 STREAMS %s %s %s %s",
+                               A24_KEY_EVENTS, A24_KEY_ALERTS, f->last_events, f->last_alerts);
+    if (rc != 0)
+        retry_later(f);
+}
+
+/* The connection is (again) up: go on from the last ids seen. */
+static void on_ready(void *arg)
+{
+    a24_feed_t *f = arg;
+    uv_timer_stop(&f->retry);
+    f->reading = false;
+    read_more(f);
+}
+
+a24_feed_t *a24_feed_create(a24_app_t *app, char *err, size_t errlen)
+{
+    a24_feed_t *f = calloc(1, sizeof *f);
+    if (f == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    f->app = app;
+    f->store = a24_store_create(app->loop, app->cfg->redis.url, app->cfg->redis.reconnect_min,
+                                app->cfg->redis.reconnect_max, err, errlen);
+    if (f->store == NULL) {
+        free(f);
+        return NULL;
+    }
+    uv_timer_init(app->loop, &f->heartbeat);
+    uv_timer_init(app->loop, &f->retry);
+    f->heartbeat.data = f->retry.data = f;
+    f->open_handles = 2;
+    uv_timer_start(&f->heartbeat, on_heartbeat, HEARTBEAT_MS, HEARTBEAT_MS);
+    a24_store_on_ready(f->store, on_ready, f);
+    return f;
+}
+
+/* One of the feed's timers closed; the last one frees it. */
+static void on_closed(uv_handle_t *h)
+{
+    a24_feed_t *f = h->data;
+    if (--f->open_handles == 0)
+        free(f);
+}
+
+void a24_feed_destroy(a24_feed_t *f)
+{
+    if (f == NULL)
+        return;
+    f->stopping = true;
+    /* End every stream; their pools' dispose callbacks will find no feed. */
+    for (client_t *c = f->clients; c != NULL; c = c->next) {
+        c->feed = NULL;
+        if (c->req != NULL && c->inflight == NULL) {
+            h2o_req_t *req = c->req;
+            c->req = NULL;
+            h2o_send(req, NULL, 0, H2O_SEND_STATE_FINAL);
+        }
+    }
+    f->clients = NULL;
+    a24_store_destroy(f->store);
+    uv_close((uv_handle_t *)&f->heartbeat, on_closed);
+    uv_close((uv_handle_t *)&f->retry, on_closed);
+}

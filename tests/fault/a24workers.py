@@ -1,0 +1,118 @@
+"""a24workers: answer24-worker processes and a webhook receiver for the fault tests.
+
+Builds on the shared harness (tests/integration/a24test.py): a Worker runs the real
+`answer24-worker` with the same generated configuration as the front end beside it;
+a HookReceiver is a small HTTP server on 127.0.0.1 that records every delivery with
+the time it arrived, and can be told to fail.
+"""
+
+import http.server
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+import a24test  # noqa: E402
+
+
+class Worker(a24test.WebServer):
+    """answer24-worker with a role, sharing a stack's configuration file."""
+
+    def __init__(self, stack, role="all", name=None):
+        super().__init__(stack.tmp, stack.redis.port, config=stack.web.config,
+                         name=name or f"worker-{role}-{a24test.free_port()}")
+        self.config = stack.web.config
+        self.role = role
+
+    @property
+    def binary(self):
+        return os.path.join(a24test.BIN_DIR, "answer24-worker")
+
+    def start(self, wait_ready=True, timeout=10.0):
+        with open(self.config_path, "w") as f:
+            f.write(a24test.to_yaml(self.config) + "\n")
+        env = dict(os.environ)
+        env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
+        env.update(self.env)
+        self._log_file = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([self.binary, "--config", self.config_path, "--role", self.role],
+                                     stdin=subprocess.DEVNULL, stdout=self._log_file,
+                                     stderr=self._log_file, env=env, start_new_session=True)
+        a24test.wait_until(lambda: any(e.get("event") == "redis_connected" for e in self.log_events()),
+                           timeout, what="the worker's Redis connection")
+        return self
+
+    def kill9(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(5)
+        self._log_file.close()
+        self._log_file = None
+
+
+class HookReceiver:
+    """Records webhook deliveries: (arrival time, headers, parsed body)."""
+
+    def __init__(self, port=None):
+        self.port = port or a24test.free_port()
+        self.deliveries = []
+        self.fail = False
+        self.lock = threading.Lock()
+        self.server = None
+
+    def start(self):
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("content-length", "0")))
+                if receiver.fail:
+                    self.send_response(503)
+                else:
+                    with receiver.lock:
+                        receiver.deliveries.append((time.time(), dict(self.headers),
+                                                    json.loads(body)))
+                    self.send_response(200)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self):
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    def bodies(self):
+        with self.lock:
+            return [d[2] for d in self.deliveries]
+
+
+def alerts(resp):
+    """Every alert in Redis as a dict (fields decoded)."""
+    out = []
+    last = int(resp.call("GET", "a24:alerts:seq") or 0)
+    for i in range(1, last + 1):
+        h = resp.hgetall(f"a24:alert:{i}")
+        if h:
+            out.append({k.decode() if isinstance(k, bytes) else k:
+                        v.decode() if isinstance(v, bytes) else v for k, v in h.items()})
+    return out
+
+
+def ticket(resp, ticket_id):
+    h = resp.hgetall(f"a24:t:{ticket_id}")
+    return {k.decode() if isinstance(k, bytes) else k: v for k, v in h.items()}

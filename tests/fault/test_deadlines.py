@@ -1,0 +1,239 @@
+"""The deadline engine, the escalation ladder and alert delivery, with the answer
+window compressed to seconds (the configuration's durations, not sleeps tuned to one
+machine): each step fires once, in order, never early and less than a second late;
+acknowledging stops the repeats and the acknowledgement timeout brings an alert back;
+an engine killed with -9 loses nothing and two engines double nothing; a webhook
+receiver that is down gets the alert once it is back; a crisis reaches the webhook
+within a second.
+"""
+
+import os
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import a24workers  # noqa: E402
+from a24workers import a24test  # noqa: E402
+
+WINDOW_MS = 4000
+LADDER = [  # permille, notify, repeat
+    (250, "experts", None),
+    (500, "oncall", "1s"),
+    (1000, "supervisor", None),
+]
+
+
+def config(hook_url=None, **extra):
+    c = {
+        "deadlines": {"answer": f"{WINDOW_MS}ms", "green_channel": f"{WINDOW_MS}ms",
+                      "crisis": f"{WINDOW_MS}ms"},
+        "escalation": [dict({"at": f"{p / 10:g}%", "notify": n}, **({"repeat": r} if r else {}))
+                       for p, n, r in LADDER],
+        "alerts": {"ack_timeout": "2s", "escalate_after": 2, "poll": "500ms",
+                   "retry_max": "1s", "crisis_repeat": "30s"},
+    }
+    if hook_url:
+        c["alerts"]["webhooks"] = [{"url": hook_url, "notify": ["oncall", "supervisor"]}]
+    return a24test.deep_merge(c, extra)
+
+
+def ladder_alerts(alerts, ticket):
+    """The ticket's ladder alerts (late/breach), by level."""
+    return sorted((a for a in alerts if a["ticket"] == ticket and a["kind"] in ("late", "breach")),
+                  key=lambda a: int(a["step"]))
+
+
+class LadderTest(unittest.TestCase):
+    def setUp(self):
+        self.stack = a24test.start_stack(self.addCleanup, config=config())
+        self.resp = self.stack.resp()
+        self.addCleanup(self.resp.close)
+
+    def start_worker(self, role="deadline"):
+        w = a24workers.Worker(self.stack, role=role)
+        self.addCleanup(self._stop, w)
+        return w.start()
+
+    def _stop(self, w):
+        if w.proc is not None and w.proc.poll() is None:
+            problems = w.stop()
+            self.assertEqual(problems, [], w.log())
+
+    def submit_many(self, n):
+        tickets = []
+        for i in range(n):
+            r = self.stack.web.submit(f"question {i} about sleep", "sleep")
+            self.assertEqual(r.status, 201, r.body)
+            tickets.append(r.json["ticket"])
+        return tickets
+
+    def wait_all_fired(self, tickets, timeout=20):
+        def done():
+            al = a24workers.alerts(self.resp)
+            return all(len(ladder_alerts(al, t)) == len(LADDER) for t in tickets)
+        a24test.wait_until(done, timeout, interval=0.2, what="every ladder step")
+
+    def check_ladder(self, tickets):
+        """Each step once, in order, never early, late by less than a second."""
+        al = a24workers.alerts(self.resp)
+        lateness = []
+        for t in tickets:
+            tk = a24workers.ticket(self.resp, t)
+            start = int(tk["due"]) - int(tk["window"])
+            mine = ladder_alerts(al, t)
+            self.assertEqual([int(a["step"]) for a in mine], list(range(1, len(LADDER) + 1)),
+                             f"ticket {t}: each step exactly once")
+            previous = 0
+            for a, (permille, notify, _) in zip(mine, LADDER):
+                expected = start + WINDOW_MS * permille // 1000
+                created = int(a["created"])
+                self.assertGreaterEqual(created, expected, f"step {permille} fired early")
+                self.assertGreaterEqual(created, previous, "steps out of order")
+                self.assertIn(notify, a["notify"])
+                previous = created
+                lateness.append(created - expected)
+            self.assertEqual(a["kind"], "breach")
+        self.assertLess(max(lateness), 1000, f"late by {max(lateness)} ms")
+        return lateness
+
+    def test_deadline_each_step_once_in_order_never_early(self):
+        self.start_worker()
+        tickets = self.submit_many(5)
+        self.wait_all_fired(tickets)
+        self.check_ladder(tickets)
+        stats = self.resp.hgetall("a24:stats")
+        self.assertEqual(int(stats[b"breaches"]), 5)
+
+    def test_deadline_withdrawing_cancels_pending_steps(self):
+        self.start_worker()
+        r = self.stack.web.submit("to be withdrawn", "sleep")
+        t, code = r.json["ticket"], r.json["access_code"]
+        self.assertEqual(self.stack.web.withdraw(t, code).status, 204)
+        time.sleep(WINDOW_MS / 1000 + 1)
+        self.assertEqual(ladder_alerts(a24workers.alerts(self.resp), t), [])
+        self.assertIsNone(self.resp.call("ZSCORE", "a24:schedule", t))
+
+    def test_deadline_kill9_engine_misses_nothing(self):
+        w = self.start_worker()
+        tickets = self.submit_many(30)
+        time.sleep(1.2)  # the first step (25%) is due for some
+        w.kill9()
+        time.sleep(1.5)  # steps fall due while no engine runs
+        self.start_worker()
+        self.wait_all_fired(tickets)
+        self.check_ladder_allow_downtime(tickets)
+
+    def check_ladder_allow_downtime(self, tickets):
+        """Missed 0, doubled 0, never early (lateness may include the downtime)."""
+        al = a24workers.alerts(self.resp)
+        for t in tickets:
+            mine = ladder_alerts(al, t)
+            self.assertEqual([int(a["step"]) for a in mine], [1, 2, 3], f"ticket {t}")
+            tk = a24workers.ticket(self.resp, t)
+            start = int(tk["due"]) - int(tk["window"])
+            for a, (permille, _, _) in zip(mine, LADDER):
+                self.assertGreaterEqual(int(a["created"]), start + WINDOW_MS * permille // 1000)
+
+    def test_deadline_two_engines_double_nothing(self):
+        self.start_worker()
+        self.start_worker()
+        tickets = self.submit_many(60)
+        self.wait_all_fired(tickets)
+        self.check_ladder(tickets)
+        kinds = [a for a in a24workers.alerts(self.resp) if a["kind"] in ("late", "breach")]
+        self.assertEqual(len(kinds), 60 * len(LADDER), "doubled steps")
+
+
+class AlertTest(unittest.TestCase):
+    def setUp(self):
+        self.hook = a24workers.HookReceiver().start()
+        self.addCleanup(self.hook.stop)
+        self.stack = a24test.start_stack(self.addCleanup, config=config(self.hook.url))
+        self.resp = self.stack.resp()
+        self.addCleanup(self.resp.close)
+        self.worker = a24workers.Worker(self.stack, role="all")
+        self.addCleanup(lambda: self.assertEqual(self.worker.stop(), [], self.worker.log()))
+        self.worker.start()
+
+    def login_oncall(self):
+        ctl = os.path.join(a24test.BIN_DIR, "answer24ctl")
+        import subprocess
+        subprocess.run([ctl, "--config", self.stack.web.config_path, "user", "add",
+                        "--username", "oncall1", "--role", "oncall", "--password-stdin"],
+                       input=b"oncall-password-1\n", check=True, capture_output=True)
+        r = self.stack.web.request("POST", "/api/v1/session",
+                                   {"username": "oncall1", "password": "oncall-password-1"})
+        self.assertEqual(r.status, 200, r.body)
+        return {"Authorization": "Bearer " + r.json["token"]}
+
+    def test_alert_crisis_reaches_webhook_within_a_second(self):
+        sent = time.time()
+        r = self.stack.web.submit("I want to kill myself", "other")
+        self.assertTrue(r.json["crisis"])
+        a24test.wait_until(lambda: any(b["alert"]["kind"] == "crisis" for b in self.hook.bodies()),
+                           5, what="the crisis webhook")
+        arrived = next(d[0] for d in self.hook.deliveries if d[2]["alert"]["kind"] == "crisis")
+        self.assertLess(arrived - sent, 1.0)
+        body = next(b for b in self.hook.bodies() if b["alert"]["kind"] == "crisis")
+        self.assertEqual(body["alert"]["ticket"], r.json["ticket"])
+        self.assertNotIn("kill myself", str(body), "question text in a webhook")
+        headers = next(d[1] for d in self.hook.deliveries if d[2]["alert"]["kind"] == "crisis")
+        self.assertTrue(headers.get("Idempotency-Key", "").startswith("alert-"))
+
+    def test_alert_ack_stops_repeats_and_ack_timeout_refires(self):
+        auth = self.login_oncall()
+        r = self.stack.web.submit("a question that will go late", "sleep")
+        t = r.json["ticket"]
+
+        def oncall_alert():
+            got = [a for a in a24workers.alerts(self.resp) if a["ticket"] == t and a["step"] == "2" and a["kind"] == "late"]
+            return got[0] if got else None
+        a24test.wait_until(lambda: oncall_alert() is not None, 10, what="the on-call step")
+        a = oncall_alert()
+        # Unacknowledged, it repeats every second and goes up a level after two repeats.
+        a24test.wait_until(lambda: int(a24workers.alerts(self.resp)[int(a["id"]) - 1]["seq"]) >= 2,
+                           5, what="two repeats")
+        repeated = [b for b in self.hook.bodies() if b["alert"]["id"] == a["id"] and b["event"] == "repeat"]
+        self.assertGreaterEqual(len(repeated), 2)
+        self.assertIn("supervisor", a24workers.alerts(self.resp)[int(a["id"]) - 1]["notify"])
+
+        r = self.stack.web.request("POST", f"/api/v1/alerts/{a['id']}/ack", headers=auth)
+        self.assertEqual(r.status, 200, r.body)
+        seq_at_ack = int(a24workers.alerts(self.resp)[int(a["id"]) - 1]["seq"])
+        time.sleep(1.5)  # repeats are every second: none may come while acknowledged
+        self.assertEqual(int(a24workers.alerts(self.resp)[int(a["id"]) - 1]["seq"]), seq_at_ack)
+        listed = self.stack.web.request("GET", "/api/v1/alerts?state=open", headers=auth).json
+        mine = [x for x in listed["alerts"] if x["id"] == a["id"]][0]
+        self.assertTrue(mine["acked"])
+        self.assertEqual(mine["acked_by"], "oncall1")
+        # Acknowledged but unresolved: back after ack_timeout (2 s).
+        a24test.wait_until(lambda: any(b["event"] == "refire" and b["alert"]["id"] == a["id"]
+                                       for b in self.hook.bodies()), 5, what="the refire")
+        r = self.stack.web.request("POST", f"/api/v1/alerts/{a['id']}/resolve", headers=auth)
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(a24workers.alerts(self.resp)[int(a["id"]) - 1]["state"], "resolved")
+
+    def test_alert_webhook_down_then_back_is_delivered(self):
+        self.hook.fail = True
+        r = self.stack.web.submit("I want to end my life", "other")
+        self.assertTrue(r.json["crisis"])
+        time.sleep(2.5)  # several failed attempts
+        self.assertEqual(self.hook.bodies(), [])
+        self.hook.fail = False
+        a24test.wait_until(lambda: any(b["alert"]["kind"] == "crisis" for b in self.hook.bodies()),
+                           10, what="delivery after the receiver came back")
+        self.assertTrue(any(e.get("event") == "webhook_failed" for e in self.worker.log_events()))
+
+    def test_alert_roles(self):
+        r = self.stack.web.request("GET", "/api/v1/alerts")
+        self.assertEqual(r.status, 401)
+        auth = self.login_oncall()
+        r = self.stack.web.request("GET", "/api/v1/alerts?state=bogus", headers=auth)
+        self.assertEqual((r.status, r.error_code), (400, "bad_state"))
+        r = self.stack.web.request("POST", "/api/v1/alerts/999999/ack", headers=auth)
+        self.assertEqual(r.status, 404)
+
+
+if __name__ == "__main__":
+    unittest.main()
