@@ -69,7 +69,7 @@ json_t *a24_codec_object(const char *body, size_t len, a24_error_t *err)
         return NULL;
     }
     json_error_t jerr;
-    json_t *doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *doc = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (doc == NULL) {
         switch (json_error_code(&jerr)) {
         case json_error_invalid_utf8:
@@ -119,7 +119,8 @@ static unsigned next_codepoint(const unsigned char *s, size_t len, size_t *i)
 /* True for the whitespace a text may begin or end with and still count as empty. */
 static bool is_space(unsigned c)
 {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == 0x3000 || c == 0xA0;
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == 0x3000 || c == 0xA0 ||
+           (c >= 0x200B && c <= 0x200D) || c == 0x2060 || c == 0xFEFF;
 }
 
 int a24_codec_check_text(const char *text, size_t len, size_t max_chars, const char *field,

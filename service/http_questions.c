@@ -671,15 +671,16 @@ static void on_crisis_lines(a24_app_t *app, h2o_req_t *req, const a24_route_matc
 {
     (void)m;
     const char *language = "en";
-    if (req->query_at != SIZE_MAX) {
-        h2o_iovec_t q = h2o_iovec_init(req->path.base + req->query_at + 1,
-                                       req->path.len - req->query_at - 1);
-        for (const char *const *l = a24_languages; *l != NULL; l++) {
-            char want[16];
-            int n = snprintf(want, sizeof want, "language=%s", *l);
-            if (q.len >= (size_t)n && memcmp(q.base, want, (size_t)n) == 0)
-                language = *l;
+    char want[8];
+    if (a24_http_query(req, "language", want, sizeof want) >= 0) {
+        if (!a24_name_in(a24_languages, want, strlen(want))) {
+            a24_http_error(req, 400, "unknown_language", "The language must be ko, zh or en.",
+                           "language");
+            return;
         }
+        for (const char *const *l = a24_languages; *l != NULL; l++)
+            if (strcmp(*l, want) == 0)
+                language = *l;
     }
     a24_http_json(req, 200,
                   json_pack("{s:s, s:o}", "language", language, "lines",

@@ -1,0 +1,372 @@
+"""Integration tests of the citizen API and the operator endpoints, row by row of the
+contract's citizen table, on a real answer24-web in front of a private redis-server
+(tests/integration/a24test.py):
+
+- POST /api/v1/questions: the 201 body (ticket, access code, status, due_at, crisis,
+  resources, return path, QR code), the security headers, keep-alive;
+- GET /api/v1/questions/{ticket} with the code: the round trip of the text, code
+  spellings, the uniform 404 for a wrong ticket or code, 401 without a code;
+- follow-ups and withdrawal, and the 409s after withdrawal;
+- answer windows: ordinary, green channel, crisis (word lists in three languages and
+  PHQ-9 item 9), and windows taken from the configuration;
+- /healthz, /readyz, /metrics, /api/v1/crisis-lines;
+- the pages: /, /t/{ticket}, and the JSON 404 of an unknown path.
+"""
+
+import os
+import re
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import a24test  # noqa: E402
+
+TICKET_RE = re.compile(r"^[0-9a-z]{16}$")
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_RE = re.compile(r"^[%s]{4}(-[%s]{4}){6}$" % (CROCKFORD, CROCKFORD))
+HOUR = 3600.0
+
+SECURITY_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "cache-control": "no-store",
+}
+
+# Harmless texts that the crisis screening must leave alone.
+MULTILINGUAL = "잠이 안 와요. 我睡不着。 I can't sleep 😢🌙 — «ça va» ok?"
+
+
+parse_time = a24test.parse_time
+assert_error = a24test.assert_error
+
+
+class CitizenApiTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.stack = a24test.start_stack(cls.addClassCleanup)
+        cls.web = cls.stack.web
+
+    def submit_ok(self, text="I cannot sleep at night.", category="sleep", **fields):
+        before = time.time()
+        r = self.web.submit(text, category, **fields)
+        after = time.time()
+        self.assertEqual(r.status, 201, r.body)
+        created = parse_time(r.json["created_at"])
+        self.assertGreaterEqual(created, before - 5)
+        self.assertLessEqual(created, after + 5)
+        return r.json
+
+    def assert_window(self, body, seconds):
+        due = parse_time(body["due_at"]) - parse_time(body["created_at"])
+        self.assertAlmostEqual(due, seconds, delta=2, msg=body["due_at"])
+
+    def assert_security_headers(self, r):
+        self.assertIn("content-security-policy", r.headers)
+        self.assertIn("default-src", r.headers["content-security-policy"])
+        for name, value in SECURITY_HEADERS.items():
+            self.assertEqual(r.headers.get(name), value, name)
+
+    # ---------------------------------------------------------------- submit
+
+    def test_submit_returns_ticket_code_and_resources(self):
+        r = self.web.submit("I cannot sleep at night.", "sleep")
+        self.assertEqual(r.status, 201, r.body)
+        self.assertTrue(r.headers["content-type"].startswith("application/json"))
+        self.assert_security_headers(r)
+        b = r.json
+        self.assertRegex(b["ticket"], TICKET_RE)
+        self.assertRegex(b["access_code"], CODE_RE)
+        self.assertEqual(b["status"], "queued")
+        self.assertIs(b["crisis"], False)
+        now = time.time()
+        self.assertAlmostEqual(parse_time(b["created_at"]), now, delta=5)
+        self.assertAlmostEqual(parse_time(b["due_at"]), now + 24 * HOUR, delta=5)
+        self.assert_window(b, 24 * HOUR)
+        self.assertIsInstance(b["resources"], list)
+        self.assertTrue(b["resources"])
+        for line in b["resources"]:
+            self.assertIsInstance(line.get("number"), str, line)
+            self.assertTrue(line["number"])
+        self.assertEqual(b["return_path"], f"/t/{b['ticket']}#{b['access_code']}")
+        self.assertTrue(b["qr"].startswith("data:image/svg+xml;base64,"), b["qr"][:40])
+
+    def test_submit_tickets_and_codes_are_distinct(self):
+        seen = [self.submit_ok() for _ in range(5)]
+        self.assertEqual(len({b["ticket"] for b in seen}), 5)
+        self.assertEqual(len({b["access_code"] for b in seen}), 5)
+
+    def test_submit_keeps_the_connection_alive(self):
+        conn = self.web.connection()
+        try:
+            body = {"text": "Two questions on one connection.", "category": "stress"}
+            r1 = self.web.request("POST", "/api/v1/questions", body, conn=conn)
+            self.assertEqual(r1.status, 201, r1.body)
+            self.assertNotEqual(r1.headers.get("connection", "").lower(), "close")
+            sock = conn.sock
+            self.assertIsNotNone(sock)
+            r2 = self.web.read(r1.json["ticket"], r1.json["access_code"], conn=conn)
+            self.assertEqual(r2.status, 200, r2.body)
+            self.assertIs(conn.sock, sock, "the server closed the keep-alive connection")
+        finally:
+            conn.close()
+
+    def test_submit_with_every_category_and_language(self):
+        for category in ("depression", "anxiety", "stress", "sleep", "family", "disaster",
+                         "other"):
+            for language in ("ko", "zh", "en"):
+                b = self.submit_ok("A calm question about my week.", category,
+                                   language=language)
+                self.assertIs(b["crisis"], False)
+
+    def test_submit_accepts_a_full_selfcheck(self):
+        b = self.submit_ok("Feeling low lately.", "depression",
+                           selfcheck={"phq9": [1, 2, 0, 1, 3, 0, 1, 2, 0],
+                                      "gad7": [0, 1, 2, 3, 0, 1, 2]})
+        self.assertIs(b["crisis"], False)
+
+    # ---------------------------------------------------------------- read back
+
+    def test_read_returns_the_question(self):
+        b = self.submit_ok(MULTILINGUAL, "anxiety", language="ko")
+        r = self.web.read(b["ticket"], b["access_code"])
+        self.assertEqual(r.status, 200, r.body)
+        self.assert_security_headers(r)
+        t = r.json
+        self.assertEqual(t["ticket"], b["ticket"])
+        self.assertEqual(t["status"], "queued")
+        self.assertEqual(t["category"], "anxiety")
+        self.assertEqual(t["text"], MULTILINGUAL)
+        self.assertEqual(t["created_at"], b["created_at"])
+        self.assertEqual(t["due_at"], b["due_at"])
+        self.assertIsNone(t["answer"])
+        self.assertEqual(t["followups"], [])
+        self.assertNotIn("access_code", t)
+
+    def test_read_accepts_code_spellings(self):
+        b = self.submit_ok()
+        code = b["access_code"]
+        for spelling in (code.lower(), code.replace("-", ""), code.replace("-", " "),
+                         code.replace("-", "").lower(), f"  {code}  "):
+            r = self.web.read(b["ticket"], spelling)
+            self.assertEqual(r.status, 200, f"{spelling!r}: {r.body!r}")
+
+    def test_read_wrong_ticket_or_code_is_the_same_404(self):
+        b = self.submit_ok()
+        other = self.submit_ok()
+        wrong_code = self.web.read(b["ticket"], other["access_code"])
+        unknown = self.web.read("0000000000000000", b["access_code"])
+        garbage = self.web.read(b["ticket"], "not-a-code")
+        malformed = self.web.read("NOT_A_TICKET", b["access_code"])
+        for r in (wrong_code, unknown, garbage, malformed):
+            assert_error(self, r, 404, "not_found")
+        self.assertEqual(wrong_code.body, unknown.body)
+        self.assertEqual(wrong_code.body, garbage.body)
+        self.assertEqual(wrong_code.body, malformed.body)
+
+    def test_read_without_code_is_401(self):
+        b = self.submit_ok()
+        r = self.web.request("GET", f"/api/v1/questions/{b['ticket']}")
+        assert_error(self, r, 401, "code_required")
+        r = self.web.request("GET", f"/api/v1/questions/{b['ticket']}",
+                             headers={"Authorization": f"Basic {b['access_code']}"})
+        assert_error(self, r, 401, "code_required")
+
+    # ---------------------------------------------------------------- follow-up, withdraw
+
+    def test_followup_then_withdraw(self):
+        b = self.submit_ok("First question.", "family")
+        t, code = b["ticket"], b["access_code"]
+        r = self.web.followup(t, code, "And one more thing 🙏")
+        self.assertEqual(r.status, 201, r.body)
+        r = self.web.read(t, code)
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual([f["text"] for f in r.json["followups"]], ["And one more thing 🙏"])
+        parse_time(r.json["followups"][0]["created_at"])
+
+        r = self.web.withdraw(t, code)
+        self.assertEqual(r.status, 204, r.body)
+        self.assertEqual(r.body, b"")
+        r = self.web.read(t, code)
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(r.json["status"], "withdrawn")
+        self.assertIsNone(r.json["text"])
+        self.assertEqual(r.json["followups"], [])
+
+        # The texts are gone from Redis, not just hidden.
+        with self.stack.resp() as redis:
+            fields = redis.hgetall(f"a24:t:{t}")
+            self.assertEqual(fields[b"state"], b"withdrawn")
+            self.assertNotIn(b"q", fields)
+            self.assertEqual(redis.call("EXISTS", f"a24:t:{t}:msgs"), 0)
+
+        assert_error(self, self.web.followup(t, code, "Too late."), 409, "ticket_closed")
+        assert_error(self, self.web.withdraw(t, code), 409, "ticket_closed")
+
+    def test_withdraw_closes_the_open_ticket(self):
+        b = self.submit_ok()
+        before = self.web.metrics()
+        self.assertEqual(self.web.withdraw(b["ticket"], b["access_code"]).status, 204)
+        after = self.web.metrics()
+        self.assertEqual(after["answer24_open_tickets"], before["answer24_open_tickets"] - 1)
+
+    def test_followups_are_bounded(self):
+        b = self.submit_ok()
+        for i in range(20):
+            r = self.web.followup(b["ticket"], b["access_code"], f"Follow-up {i}")
+            self.assertEqual(r.status, 201, r.body)
+        r = self.web.followup(b["ticket"], b["access_code"], "One too many")
+        assert_error(self, r, 409, "too_many_followups")
+        r = self.web.read(b["ticket"], b["access_code"])
+        self.assertEqual([f["text"] for f in r.json["followups"]],
+                         [f"Follow-up {i}" for i in range(20)])
+
+    def test_followup_and_withdraw_need_the_code(self):
+        b = self.submit_ok()
+        other = self.submit_ok()
+        t = b["ticket"]
+        assert_error(self, self.web.followup(t, other["access_code"], "hi"), 404, "not_found")
+        assert_error(self, self.web.withdraw(t, other["access_code"]), 404, "not_found")
+        r = self.web.request("DELETE", f"/api/v1/questions/{t}")
+        assert_error(self, r, 401, "code_required")
+        r = self.web.request("POST", f"/api/v1/questions/{t}/followups", {"text": "hi"})
+        assert_error(self, r, 401, "code_required")
+        # Nothing happened to the ticket.
+        r = self.web.read(t, b["access_code"])
+        self.assertEqual(r.json["status"], "queued")
+        self.assertEqual(r.json["followups"], [])
+
+    # ---------------------------------------------------------------- windows and crisis
+
+    def test_green_channel_window_is_12h(self):
+        b = self.submit_ok("I work night shifts at the hospital.", "stress", green_channel=True)
+        self.assertIs(b["crisis"], False)
+        self.assert_window(b, 12 * HOUR)
+        b = self.submit_ok("Not a front-line worker.", "stress", green_channel=False)
+        self.assert_window(b, 24 * HOUR)
+
+    def test_crisis_text_en(self):
+        b = self.submit_ok("I want to kill myself", "depression", language="en")
+        self.assertIs(b["crisis"], True)
+        self.assert_window(b, 1 * HOUR)
+        self.assertTrue(b["resources"])
+
+    def test_crisis_text_ko_gets_korean_lines(self):
+        b = self.submit_ok("죽고 싶어요", "depression", language="ko")
+        self.assertIs(b["crisis"], True)
+        self.assert_window(b, 1 * HOUR)
+        numbers = [line["number"] for line in b["resources"]]
+        self.assertIn("109", numbers)
+        # The retired Korean number must never be shown, anywhere in the answer.
+        self.assertNotIn("1393", str(b["resources"]))
+
+    def test_crisis_text_zh_gets_chinese_lines(self):
+        b = self.submit_ok("我想自杀", "depression", language="zh")
+        self.assertIs(b["crisis"], True)
+        self.assert_window(b, 1 * HOUR)
+        self.assertIn("12356", [line["number"] for line in b["resources"]])
+
+    def test_crisis_from_phq9_item_9(self):
+        b = self.submit_ok("I feel a bit tired these days.", "depression",
+                           selfcheck={"phq9": [0, 0, 0, 0, 0, 0, 0, 0, 1]})
+        self.assertIs(b["crisis"], True)
+        self.assert_window(b, 1 * HOUR)
+        b = self.submit_ok("I feel a bit tired these days.", "depression",
+                           selfcheck={"phq9": [3, 3, 3, 3, 3, 3, 3, 3, 0]})
+        self.assertIs(b["crisis"], False)
+
+    def test_crisis_beats_green_channel(self):
+        b = self.submit_ok("I want to kill myself", "stress", green_channel=True)
+        self.assertIs(b["crisis"], True)
+        self.assert_window(b, 1 * HOUR)
+
+    # ---------------------------------------------------------------- operations
+
+    def test_healthz_and_readyz(self):
+        for path in ("/healthz", "/readyz"):
+            r = self.web.request("GET", path)
+            self.assertEqual(r.status, 200, r.body)
+            self.assertIsInstance(r.json, dict)
+
+    def test_metrics(self):
+        r = self.web.request("GET", "/metrics")
+        self.assertEqual(r.status, 200)
+        self.assertTrue(r.headers["content-type"].startswith("text/plain"))
+        text = r.body.decode()
+        for name in ("answer24_tickets_submitted_total", "answer24_tickets_answered_total",
+                     "answer24_escalations_total", "answer24_open_tickets"):
+            self.assertRegex(text, rf"(?m)^{name} \d+$")
+        self.assertIn("# TYPE answer24_answer_seconds histogram", text)
+        self.assertRegex(text, r'(?m)^answer24_answer_seconds_bucket\{le="\+Inf"\} \d+$')
+        self.assertRegex(text, r"(?m)^answer24_answer_seconds_sum \d+")
+        self.assertRegex(text, r"(?m)^answer24_answer_seconds_count \d+")
+
+        before = self.web.metrics()
+        self.submit_ok()
+        after = self.web.metrics()
+        self.assertEqual(after["answer24_tickets_submitted_total"],
+                         before["answer24_tickets_submitted_total"] + 1)
+        self.assertEqual(after["answer24_open_tickets"], before["answer24_open_tickets"] + 1)
+
+    def test_crisis_lines(self):
+        for language, number in (("zh", "12356"), ("ko", "109"), ("en", None)):
+            r = self.web.request("GET", f"/api/v1/crisis-lines?language={language}")
+            self.assertEqual(r.status, 200, r.body)
+            lines = r.json["lines"]
+            self.assertTrue(lines)
+            self.assertTrue(all(line.get("number") for line in lines))
+            if number:
+                self.assertIn(number, [line["number"] for line in lines])
+            self.assertNotIn("1393", r.body.decode())
+
+    def test_crisis_lines_query_parameter_anywhere(self):
+        # The parameter may stand anywhere in the query, and must match exactly.
+        r = self.web.request("GET", "/api/v1/crisis-lines?x=1&language=zh")
+        self.assertEqual(r.json["language"], "zh")
+        r = self.web.request("GET", "/api/v1/crisis-lines?language=zhx")
+        self.assertEqual((r.status, r.error_code), (400, "unknown_language"))
+
+    # ---------------------------------------------------------------- pages
+
+    def test_page_root(self):
+        r = self.web.request("GET", "/")
+        self.assertEqual(r.status, 200)
+        self.assertTrue(r.headers["content-type"].startswith("text/html"), r.headers)
+        self.assertIn("content-security-policy", r.headers)
+        self.assertEqual(r.headers.get("x-content-type-options"), "nosniff")
+        self.assertIn(b"<html", r.body.lower())
+
+    def test_page_return(self):
+        r = self.web.request("GET", "/t/abc")
+        self.assertEqual(r.status, 200, r.body[:200])
+        self.assertTrue(r.headers["content-type"].startswith("text/html"), r.headers)
+        self.assertIn("content-security-policy", r.headers)
+
+    def test_unknown_path_is_json_404(self):
+        for path in ("/no-such-page", "/api/v1/no-such-thing", "/api/v2/questions"):
+            assert_error(self, self.web.request("GET", path), 404, "not_found")
+
+
+class ConfiguredDeadlinesTest(unittest.TestCase):
+    """Answer windows come from the configuration, not from constants."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.stack = a24test.start_stack(cls.addClassCleanup, config={
+            "deadlines": {"answer": "90s", "green_channel": "60s", "crisis": "30s"}})
+        cls.web = cls.stack.web
+
+    def window(self, **fields):
+        r = self.web.submit(**fields)
+        self.assertEqual(r.status, 201, r.body)
+        return parse_time(r.json["due_at"]) - parse_time(r.json["created_at"])
+
+    def test_deadlines_from_configuration(self):
+        self.assertAlmostEqual(self.window(text="Short window please."), 90, delta=1)
+        self.assertAlmostEqual(self.window(text="Night shift nurse.", green_channel=True), 60,
+                               delta=1)
+        self.assertAlmostEqual(self.window(text="I want to kill myself"), 30, delta=1)
+
+
+if __name__ == "__main__":
+    unittest.main()
