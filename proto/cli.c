@@ -20,8 +20,7 @@ static void usage(FILE *out, const char *prog, const char *summary,
             summary);
     for (const a24_cli_option_t *o = options; o != NULL && o->name != NULL; o++)
         fprintf(out, "  %-14s %s\n", o->name, o->help);
-    fprintf(out, "  --help         this text\n\nConfiguration keys (environment overrides in "
-                 "brackets):\n");
+    fprintf(out, "  --help         this text\n\n");
     a24_config_print_reference(out);
 }
 
