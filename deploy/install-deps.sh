@@ -13,7 +13,13 @@ packages=(build-essential cmake pkg-config libh2o-dev libuv1-dev libhiredis-dev
           libqrencode-dev redis-server redis-tools python3 curl ca-certificates)
 for arg in "$@"; do
     case "$arg" in
-        --test) packages+=(libcmocka-dev chromium nodejs npm) ;;
+        --test)
+            packages+=(libcmocka-dev chromium)
+            # Node.js may come from elsewhere (with npm inside it); Debian's otherwise.
+            if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+                packages+=(nodejs npm)
+            fi
+            ;;
         --bench) packages+=(wrk) ;;
         *) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
     esac

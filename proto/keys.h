@@ -23,6 +23,7 @@
  * a24:mine:<user>     sorted set: tickets an expert holds (claimed, in review)
  * a24:review          sorted set: answers waiting for a supervisor
  * a24:duty:<cat>:<lang>  set: experts on duty who take that category and language
+ * a24:user:<name>:duty  set: the duty sets the user was put in (to leave them all)
  * a24:onduty          set: every expert or supervisor on duty
  * a24:load            hash: user -> tickets offered to or held by them
  * a24:crisisload      hash: user -> crisis tickets offered to or held by them
@@ -75,6 +76,7 @@
 #define A24_KEY_REVIEW "a24:review"
 #define A24_KEY_DUTY "a24:duty:%s:%s"
 #define A24_KEY_ONDUTY "a24:onduty"
+#define A24_KEY_USER_DUTY "a24:user:%s:duty"
 #define A24_KEY_LOAD "a24:load"
 #define A24_KEY_CRISISLOAD "a24:crisisload"
 #define A24_KEY_LASTOFFER "a24:lastoffer"

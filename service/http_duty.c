@@ -17,7 +17,6 @@
 #include <string.h>
 
 #include "auth.h"
-#include "clock.h"
 #include "keys.h"
 #include "log.h"
 #include "ticket.h"
@@ -27,16 +26,6 @@ typedef struct {
     char username[A24_USERNAME_MAX + 1];
     bool on;
 } duty_op_t;
-
-/* A new JSON string of an RFC 3339 time, or JSON null for 0. */
-static json_t *json_time_or_null(a24_ms_t ms)
-{
-    char buf[A24_RFC3339_LEN];
-    if (ms <= 0)
-        return json_null();
-    a24_clock_format(ms, buf);
-    return json_string(buf);
-}
 
 /* duty.lua replied: {"ok", handed_back, nudged}. */
 static void on_duty_reply(a24_store_t *store, redisReply *r, void *privdata)
@@ -122,11 +111,12 @@ static void on_get_reply(a24_store_t *store, redisReply *r, void *privdata)
     size_t len;
     const char *on = a24_reply_str(r, 0, &len);
     bool is_on = on != NULL && len == 1 && on[0] == '1';
+    a24_ms_t since = a24_reply_int(r, 1, 0);
     h2o_req_t *req = a24_op_take(op);
     if (req != NULL)
         a24_http_json(req, 200,
                       json_pack("{s:b, s:o}", "on_duty", is_on, "since",
-                                is_on ? json_time_or_null(a24_reply_int(r, 1, 0)) : json_null()));
+                                is_on && since > 0 ? a24_http_time(since) : json_null()));
     a24_op_finish(op);
 }
 

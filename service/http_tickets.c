@@ -78,14 +78,6 @@ static unsigned all_bits(const char *const *table)
     return bits;
 }
 
-/* A new JSON string of an RFC 3339 time. */
-static json_t *json_time(a24_ms_t ms)
-{
-    char buf[A24_RFC3339_LEN];
-    a24_clock_format(ms, buf);
-    return json_string(buf);
-}
-
 /* The string `v` (`len` bytes) as a new JSON string, or JSON null if absent or empty. */
 static json_t *json_str_or_null(const char *v, size_t len)
 {
@@ -206,45 +198,17 @@ static a24_ms_t parse_ms(const char *s, size_t len)
 }
 
 /*
- * The value of query parameter `name`, percent-decoded ('+' is a space) into `out`
- * (room for `size` bytes with the NUL). Returns 1 if present, 0 if absent, -1 if it is
- * malformed or too long. The first occurrence wins.
+ * The percent-decoded value of query parameter `name` (in the request's pool, so no
+ * value is ever too long) and its length in *len, or NULL if the parameter is absent.
+ * A value may hold a decoded NUL: compare with *len, never strlen.
  */
-static int query_param(h2o_req_t *req, const char *name, char *out, size_t size)
+static const char *query_value(h2o_req_t *req, const char *name, size_t *len)
 {
-    if (req->query_at == SIZE_MAX)
-        return 0;
-    const char *q = req->path.base + req->query_at + 1;
-    const char *end = req->path.base + req->path.len;
-    size_t nlen = strlen(name);
-    while (q < end) {
-        const char *amp = memchr(q, '&', (size_t)(end - q));
-        const char *stop = amp != NULL ? amp : end;
-        const char *eq = memchr(q, '=', (size_t)(stop - q));
-        const char *kend = eq != NULL ? eq : stop;
-        if ((size_t)(kend - q) == nlen && memcmp(q, name, nlen) == 0) {
-            size_t o = 0;
-            for (const char *p = eq != NULL ? eq + 1 : stop; p < stop; p++) {
-                int c = (unsigned char)*p;
-                if (c == '+') {
-                    c = ' ';
-                } else if (c == '%') {
-                    unsigned char byte;
-                    if (stop - p < 3 || h2o_hex_decode(&byte, p + 1, 2) != 0)
-                        return -1;
-                    c = byte;
-                    p += 2;
-                }
-                if (c == '\0' || o + 1 >= size)
-                    return -1;
-                out[o++] = (char)c;
-            }
-            out[o] = '\0';
-            return 1;
-        }
-        q = stop + 1;
-    }
-    return 0;
+    size_t room = req->path.len + 1;
+    char *buf = h2o_mem_alloc_pool(&req->pool, room);
+    int n = a24_http_query(req, name, buf, room);
+    *len = n >= 0 ? (size_t)n : 0;
+    return n >= 0 ? buf : NULL;
 }
 
 /*
@@ -413,8 +377,8 @@ static json_t *ticket_item(a24_app_t *app, const me_t *me, a24_ms_t now, const r
     json_object_set_new(item, "category", json_str_or_null(v, len));
     v = field(f, "language", &len);
     json_object_set_new(item, "language", json_str_or_null(v, len));
-    json_object_set_new(item, "due_at", json_time(due));
-    json_object_set_new(item, "created_at", json_time(field_int(f, "created", 0)));
+    json_object_set_new(item, "due_at", a24_http_time(due));
+    json_object_set_new(item, "created_at", a24_http_time(field_int(f, "created", 0)));
     json_object_set_new(item, "seconds_left", json_integer(left));
     json_object_set_new(item, "crisis", json_boolean(field_is(f, "crisis", "1")));
     json_object_set_new(item, "risk_reason", json_str_or_null(risk, rlen));
@@ -425,11 +389,11 @@ static json_t *ticket_item(a24_app_t *app, const me_t *me, a24_ms_t now, const r
     json_object_set_new(item, "followups", json_integer(field_int(f, "followups", 0)));
     a24_ms_t t;
     if ((t = field_int(f, "offer_until", 0)) > 0 && offered)
-        json_object_set_new(item, "offer_until", json_time(t));
+        json_object_set_new(item, "offer_until", a24_http_time(t));
     if ((t = field_int(f, "lease_until", 0)) > 0 && claimed)
-        json_object_set_new(item, "lease_until", json_time(t));
+        json_object_set_new(item, "lease_until", a24_http_time(t));
     if ((t = field_int(f, "answered_at", 0)) > 0)
-        json_object_set_new(item, "answered_at", json_time(t));
+        json_object_set_new(item, "answered_at", a24_http_time(t));
     json_object_set_new(item, "selfcheck", selfcheck_json(app, id, f, false));
     return item;
 }
@@ -503,28 +467,31 @@ static void on_list_authed(a24_app_t *app, h2o_req_t *req, const a24_route_match
 {
     (void)m;
     static const char *const views[] = {"offered", "pool", "mine", "all", "review", NULL};
-    char view[16] = "pool", limit_s[16], cursor[CURSOR_MAX * 2] = "";
-    char score[CURSOR_MAX] = "", cid[A24_TICKET_ID_LEN + 1] = "";
-    int rc = query_param(req, "view", view, sizeof view);
-    if (rc < 0 || !a24_name_in(views, view, strlen(view))) {
+    size_t vlen, llen, clen;
+    const char *view = query_value(req, "view", &vlen);
+    if (view == NULL)
+        view = "pool", vlen = 4;
+    if (!a24_name_in(views, view, vlen)) {
         a24_http_error(req, 400, "bad_view",
                        "view must be one of offered, pool, mine, all, review.", "view");
         return;
     }
     long limit = LIST_LIMIT_DEFAULT;
-    rc = query_param(req, "limit", limit_s, sizeof limit_s);
-    if (rc != 0) {
-        char *end = limit_s;
-        if (rc > 0 && limit_s[0] >= '0' && limit_s[0] <= '9')
-            limit = strtol(limit_s, &end, 10);
-        if (end == limit_s || *end != '\0' || limit < 1 || limit > LIST_LIMIT_MAX) {
+    const char *limit_s = query_value(req, "limit", &llen);
+    if (limit_s != NULL) {
+        limit = llen > 0 && llen <= 7 && strspn(limit_s, "0123456789") == llen
+                    ? strtol(limit_s, NULL, 10)
+                    : -1;
+        if (limit < 1 || limit > LIST_LIMIT_MAX) {
             a24_http_error(req, 400, "bad_limit", "limit must be a whole number from 1 to 1000.",
                            "limit");
             return;
         }
     }
-    rc = query_param(req, "cursor", cursor, sizeof cursor);
-    if (rc < 0 || (rc > 0 && cursor[0] != '\0' && parse_cursor(cursor, score, cid) != 0)) {
+    char score[CURSOR_MAX] = "", cid[A24_TICKET_ID_LEN + 1] = "", limit_arg[16];
+    const char *cursor = query_value(req, "cursor", &clen);
+    if (cursor != NULL && clen > 0 &&
+        (strlen(cursor) != clen || parse_cursor(cursor, score, cid) != 0)) {
         a24_http_error(req, 400, "bad_cursor",
                        "cursor must be a next_cursor value this service gave.", "cursor");
         return;
@@ -542,8 +509,8 @@ static void on_list_authed(a24_app_t *app, h2o_req_t *req, const a24_route_match
     char cats[FRAMED_MAX], langs[FRAMED_MAX];
     framed_list(supervisor ? all_bits(a24_categories) : staff->categories, a24_categories, cats);
     framed_list(supervisor ? all_bits(a24_languages) : staff->languages, a24_languages, langs);
-    snprintf(limit_s, sizeof limit_s, "%ld", limit);
-    const char *argv[] = {view, l->me.username, cats, langs, limit_s, score, cid};
+    snprintf(limit_arg, sizeof limit_arg, "%ld", limit);
+    const char *argv[] = {view, l->me.username, cats, langs, limit_arg, score, cid};
     size_t lens[7];
     for (int i = 0; i < 7; i++)
         lens[i] = strlen(argv[i]);
@@ -572,7 +539,7 @@ static json_t *thread_json(a24_app_t *app, const char *id, const redisReply *msg
         json_array_append_new(thread,
                               json_pack("{s:s, s:o, s:o}", "from", expert ? "expert" : "citizen",
                                         "text", open_text(app, id, sealed.base, sealed.len), "at",
-                                        json_time(parse_ms(at.base, at.len))));
+                                        a24_http_time(parse_ms(at.base, at.len))));
     }
     return thread;
 }
@@ -588,7 +555,7 @@ static json_t *notes_json(a24_app_t *app, const char *id, const redisReply *note
             continue;
         json_array_append_new(out, json_pack("{s:s%, s:o, s:o}", "by", by.base, by.len, "text",
                                              open_text(app, id, sealed.base, sealed.len), "at",
-                                             json_time(parse_ms(at.base, at.len))));
+                                             a24_http_time(parse_ms(at.base, at.len))));
     }
     return out;
 }
@@ -612,7 +579,7 @@ static json_t *audit_json(const redisReply *lines)
         if (n != 5)
             continue;
         json_array_append_new(out, json_pack("{s:o, s:s%, s:s%, s:s%, s:s%}", "at",
-                                             json_time(parse_ms(part[0].base, part[0].len)),
+                                             a24_http_time(parse_ms(part[0].base, part[0].len)),
                                              "actor", part[1].base, part[1].len, "event",
                                              part[2].base, part[2].len, "from", part[3].base,
                                              part[3].len, "to", part[4].base, part[4].len));
@@ -649,7 +616,7 @@ static void on_view_reply(a24_store_t *store, redisReply *r, void *privdata)
         if ((sealed = field(f, "draft", &len)) != NULL) {
             json_decref(draft);
             draft = json_pack("{s:o, s:o}", "text", open_text(app, v->ticket, sealed, len),
-                              "submitted_at", json_time(field_int(f, "review_asked", 0)));
+                              "submitted_at", a24_http_time(field_int(f, "review_asked", 0)));
         }
         json_object_set_new(item, "draft", draft);
         json_object_set_new(item, "notes", notes_json(app, v->ticket, r->element[4]));
@@ -705,7 +672,6 @@ typedef struct {
     unsigned char *sealed; /* the answer, note or reason, sealed with the ticket id */
     size_t sealed_len;
     char target[A24_USERNAME_MAX + 1]; /* transfer */
-    bool crisis;                       /* answer: the ticket is crisis-flagged */
     bool raise;                        /* risk: to crisis (else back to normal) */
 } act_op_t;
 
@@ -760,7 +726,6 @@ static const char *transfer_from_list(void)
 }
 
 static void on_act_reply(a24_store_t *store, redisReply *r, void *privdata);
-static void on_crisis_reply(a24_store_t *store, redisReply *r, void *privdata);
 
 /* Sends the script of the move's current step. 0, or -1 if Redis is not there. */
 static int act_send(act_op_t *a)
@@ -775,8 +740,8 @@ static int act_send(act_op_t *a)
     snprintf(window, sizeof window, "%lld", (long long)cfg->deadlines.crisis);
     snprintf(oncall, sizeof oncall, "%d", first_oncall_step(cfg));
     const char *script = NULL;
-    const char *argv[8];
-    size_t lens[8] = {0};
+    const char *argv[12];
+    size_t lens[12] = {0};
     int argc = 0, sealed_at = -1;
 #define ARG(x) (argv[argc++] = (x))
     ARG(a->ticket);
@@ -785,23 +750,19 @@ static int act_send(act_op_t *a)
     case ACT_CLAIM:
         script = "claim";
         ARG(a24_ticket_from_list(A24_EV_CLAIM)), ARG(lease), ARG(a->me.cats), ARG(a->me.langs);
-        ARG(oncall), ARG(sup);
+        ARG(oncall), ARG(sup), ARG(a->me.supervisor ? "0" : "1");
         break;
     case ACT_RELEASE:
         script = "release";
         ARG(a24_ticket_from_list(A24_EV_RELEASE)), ARG(sup), ARG("release");
         break;
     case ACT_ANSWER:
-        if (a->step == 0) {
-            char k_ticket[A24_KEY_MAX];
-            a24_key(k_ticket, A24_KEY_TICKET, a->ticket);
-            return a24_store_command(app->store, on_crisis_reply, a, "HGET %s crisis", k_ticket);
-        }
+        /* Whether it waits for review is the script's to decide, atomically with the
+         * ticket's crisis flag. */
         script = "answer";
-        ARG(a24_ticket_from_list(a->crisis ? A24_EV_SUBMIT_REVIEW : A24_EV_ANSWER));
+        ARG(a24_ticket_from_list(A24_EV_ANSWER));
         sealed_at = argc, ARG(sealed);
-        ARG(a->crisis ? "review" : "release"), ARG("1"), ARG(answer_bounds());
-        ARG(a->crisis ? "submit_review" : "answer");
+        ARG("auto"), ARG("1"), ARG(answer_bounds()), ARG("answer");
         break;
     case ACT_APPROVE:
         if (a->step == 0 && a->sealed != NULL) {
@@ -818,6 +779,7 @@ static int act_send(act_op_t *a)
         script = "review_return";
         ARG(a24_ticket_from_list(A24_EV_RETURN));
         sealed_at = argc, ARG(sealed);
+        ARG(lease), ARG(oncall);
         break;
     case ACT_NOTE:
         script = "note";
@@ -843,21 +805,6 @@ static int act_send(act_op_t *a)
     return a24_store_script(app->store, script, on_act_reply, a, 0, argc, argv, lens);
 }
 
-/* HGET crisis replied: the answer goes to review if the ticket is crisis-flagged. */
-static void on_crisis_reply(a24_store_t *store, redisReply *r, void *privdata)
-{
-    (void)store;
-    act_op_t *a = privdata;
-    if (a24_reply_failed(r) || a->op.req == NULL) { /* Redis went, or the client left */
-        a24_op_fail_unavailable(&a->op);
-        return;
-    }
-    a->crisis = r->type == REDIS_REPLY_STRING && r->len == 1 && r->str[0] == '1';
-    a->step = 1;
-    if (act_send(a) != 0)
-        a24_op_fail_unavailable(&a->op);
-}
-
 /* The log event of a move that happened. */
 static const char *act_event(const act_op_t *a)
 {
@@ -867,7 +814,7 @@ static const char *act_event(const act_op_t *a)
     case ACT_RELEASE:
         return "ticket_released";
     case ACT_ANSWER:
-        return a->crisis ? "answer_in_review" : "ticket_answered";
+        return "ticket_answered";
     case ACT_APPROVE:
         return "answer_approved";
     case ACT_RETURN:
@@ -895,7 +842,7 @@ static void respond_ok(act_op_t *a, const redisReply *r, h2o_req_t *req)
         json_object_set_new(body, "status", json_string("claimed"));
         json_object_set_new(body, "owner",
                             json_string(a->act == ACT_CLAIM ? a->me.username : a->target));
-        json_object_set_new(body, "lease_until", json_time(a24_reply_int(r, 1, 0)));
+        json_object_set_new(body, "lease_until", a24_http_time(a24_reply_int(r, 1, 0)));
         break;
     case ACT_RELEASE:
         json_object_set_new(body, "status", json_string("queued"));
@@ -905,7 +852,7 @@ static void respond_ok(act_op_t *a, const redisReply *r, h2o_req_t *req)
         s = a24_reply_str(r, 1, &len);
         json_object_set_new(body, "status", json_str_or_null(s, len));
         json_object_set_new(body, "answered_at",
-                            a24_reply_int(r, 2, 0) > 0 ? json_time(a24_reply_int(r, 2, 0))
+                            a24_reply_int(r, 2, 0) > 0 ? a24_http_time(a24_reply_int(r, 2, 0))
                                                        : json_null());
         break;
     case ACT_RETURN:
@@ -913,11 +860,11 @@ static void respond_ok(act_op_t *a, const redisReply *r, h2o_req_t *req)
         break;
     case ACT_NOTE:
         status = 201;
-        json_object_set_new(body, "at", json_time(a24_reply_int(r, 1, 0)));
+        json_object_set_new(body, "at", a24_http_time(a24_reply_int(r, 1, 0)));
         break;
     case ACT_RISK:
         json_object_set_new(body, "crisis", json_boolean(a24_reply_int(r, 1, 0) == 1));
-        json_object_set_new(body, "due_at", json_time(a24_reply_int(r, 2, 0)));
+        json_object_set_new(body, "due_at", a24_http_time(a24_reply_int(r, 2, 0)));
         break;
     }
     a24_http_json(req, status, body);
@@ -943,6 +890,8 @@ static void respond_refusal(act_op_t *a, const char *verdict, const redisReply *
                        a->act == ACT_CLAIM ? "This ticket is outside your categories or languages."
                                            : "You may not do this to this ticket.",
                        NULL);
+    } else if (strcmp(verdict, "off_duty") == 0) {
+        a24_http_error(req, 409, "off_duty", "Go on duty before claiming a ticket.", NULL);
     } else if (strcmp(verdict, "bad_target") == 0) {
         a24_http_error(req, 400, "bad_target",
                        "The expert named cannot take this ticket (not an active expert, or not "
@@ -1191,7 +1140,7 @@ static json_t *template_json(const redisReply *f)
         v = field(f, *n, &len);
         json_object_set_new(t, *n, json_stringn(v != NULL ? v : "", len));
     }
-    json_object_set_new(t, "updated_at", json_time(field_int(f, "updated", 0)));
+    json_object_set_new(t, "updated_at", a24_http_time(field_int(f, "updated", 0)));
     v = field(f, "by", &len);
     json_object_set_new(t, "updated_by", json_str_or_null(v, len));
     return t;
@@ -1222,17 +1171,19 @@ static void on_tpl_list_authed(a24_app_t *app, h2o_req_t *req, const a24_route_m
                                const a24_staff_t *staff)
 {
     (void)m, (void)staff;
-    char language[16] = "", category[16] = "";
-    int rc = query_param(req, "language", language, sizeof language);
-    if (rc < 0 ||
-        (language[0] != '\0' && !a24_name_in(a24_languages, language, strlen(language)))) {
+    size_t llen, clen;
+    const char *language = query_value(req, "language", &llen);
+    const char *category = query_value(req, "category", &clen);
+    if (language == NULL || llen == 0)
+        language = "", llen = 0;
+    if (category == NULL || clen == 0)
+        category = "", clen = 0;
+    if (llen > 0 && !a24_name_in(a24_languages, language, llen)) {
         a24_http_error(req, 400, "unknown_language", "The language must be ko, zh or en.",
                        "language");
         return;
     }
-    rc = query_param(req, "category", category, sizeof category);
-    if (rc < 0 ||
-        (category[0] != '\0' && !a24_name_in(a24_categories, category, strlen(category)))) {
+    if (clen > 0 && !a24_name_in(a24_categories, category, clen)) {
         a24_http_error(req, 400, "unknown_category",
                        "The category must be one of depression, anxiety, stress, sleep, family, "
                        "disaster, other.",
@@ -1244,7 +1195,7 @@ static void on_tpl_list_authed(a24_app_t *app, h2o_req_t *req, const a24_route_m
         return;
     t->op.dispose = tpl_dispose;
     const char *argv[] = {language, category};
-    size_t lens[] = {strlen(language), strlen(category)};
+    size_t lens[] = {llen, clen};
     if (a24_store_script(app->store, "template_list", on_tpl_list_reply, t, 0, 2, argv, lens) != 0)
         a24_op_fail_unavailable(&t->op);
 }
@@ -1264,7 +1215,7 @@ static void on_tpl_put_reply(a24_store_t *store, redisReply *r, void *privdata)
     bool created = strcmp(verdict, "created") == 0;
     h2o_req_t *req = a24_op_take(&t->op);
     if (req != NULL) {
-        json_object_set_new(t->body, "updated_at", json_time(a24_reply_int(r, 1, 0)));
+        json_object_set_new(t->body, "updated_at", a24_http_time(a24_reply_int(r, 1, 0)));
         a24_http_json(req, created ? 201 : 200, json_incref(t->body));
     }
     a24_op_finish(&t->op);

@@ -125,6 +125,29 @@ local function schedule(id, at)
     redis.call('PUBLISH', K.CHANNEL_WAKE, at)
 end
 
+-- Schedules ticket `id` at `at` unless its next step comes sooner.
+local function schedule_before(id, at)
+    local step_at = tonumber(redis.call('HGET', key(K.KEY_TICKET, id), 'step_at'))
+    local current = tonumber(redis.call('ZSCORE', K.KEY_SCHEDULE, id))
+    if (not step_at or at < step_at) and (not current or at < current) then
+        schedule(id, at)
+    end
+end
+
+-- When a claim taken `now` on ticket `t` runs out: `lease` ms, but never past the
+-- first on-call step (permille `oncall`, -1: none) nor the deadline while they are
+-- still ahead, so a forgotten claim returns to the pool before it is an emergency.
+local function lease_end(now, t, lease, oncall)
+    local lease_until = now + lease
+    local window, due = tonumber(t.window), tonumber(t.due)
+    if oncall >= 0 then
+        local cap = due - window + math.floor(window * oncall / 1000)
+        if cap > now and cap < lease_until then lease_until = cap end
+    end
+    if due > now and due < lease_until then lease_until = due end
+    return lease_until
+end
+
 -- True if `state` is in the comma-framed list ",a,b," the C state table produced.
 local function state_in(list, state)
     return state ~= nil and string.find(list, ',' .. state .. ',', 1, true) ~= nil
@@ -181,4 +204,70 @@ local function alert_resolve(now, id, by)
     alert_event(now, id, {ticket = v[2], kind = v[3], level = v[4], notify = v[5],
         created = v[6], seq = v[7], category = v[8], language = v[9]}, 'resolved', by)
     return true
+end
+
+
+-- Puts `user` on or off duty (see duty.lua); returns tickets handed back and nudged.
+local function duty_set(user, on, cats_csv, langs_csv, why, nudge)
+    local now = now_ms()
+    local cats, langs = {}, {}
+    for c in string.gmatch(cats_csv, '[^,]+') do cats[#cats + 1] = c end
+    for l in string.gmatch(langs_csv, '[^,]+') do langs[#langs + 1] = l end
+
+    local uk = key(K.KEY_USER, user)
+    local was_on = redis.call('HGET', uk, 'on_duty') == '1'
+    local handed, nudged = 0, 0
+    if on then
+        redis.call('SADD', K.KEY_ONDUTY, user)
+        for _, c in ipairs(cats) do
+            for _, l in ipairs(langs) do
+                redis.call('SADD', key(K.KEY_DUTY, c, l), user)
+                redis.call('SADD', key(K.KEY_USER_DUTY, user), key(K.KEY_DUTY, c, l))
+                local waiting = redis.call('ZRANGE', key(K.KEY_POOL, c, l), 0, nudge - 1)
+                for _, id in ipairs(waiting) do
+                    if redis.call('HGET', key(K.KEY_TICKET, id), 'state') == 'queued' then
+                        redis.call('XADD', K.KEY_INTAKE, '*', 'ticket', id, 'category', c,
+                            'language', l, 'nudge', '1')
+                        nudged = nudged + 1
+                    end
+                end
+            end
+        end
+        if not was_on then
+            redis.call('HSET', uk, 'on_duty', '1', 'on_duty_since', now)
+        end
+    else
+        redis.call('SREM', K.KEY_ONDUTY, user)
+        -- Every duty set they were put in, even for a category since taken from them.
+        for _, set in ipairs(redis.call('SMEMBERS', key(K.KEY_USER_DUTY, user))) do
+            redis.call('SREM', set, user)
+        end
+        redis.call('DEL', key(K.KEY_USER_DUTY, user))
+        redis.call('HSET', uk, 'on_duty', '0')
+        local held = redis.call('ZRANGE', key(K.KEY_OFFERS, user), 0, -1)
+        for _, id in ipairs(redis.call('ZRANGE', key(K.KEY_MINE, user), 0, -1)) do
+            held[#held + 1] = id
+        end
+        for _, id in ipairs(held) do
+            local t = ticket_load(id)
+            if t and t.owner == user and (t.state == 'offered' or t.state == 'claimed') then
+                local new = copy(t)
+                new.state, new.owner = 'queued', nil
+                local tk = key(K.KEY_TICKET, id)
+                redis.call('HSET', tk, 'state', 'queued', 'skip', user)
+                redis.call('HDEL', tk, 'owner', 'lease_until', 'offer_until')
+                redis.call('HINCRBY', tk, 'attempt', 1)
+                reindex(id, t, new)
+                redis.call('XADD', K.KEY_INTAKE, '*', 'ticket', id, 'category', t.category,
+                    'language', t.language, 'crisis', t.crisis or '0', 'green', t.green or '0')
+                audit(id, now, user, 'handback_' .. why, t.state, 'queued')
+                live(now, 'handback', new, {previous = user, why = why})
+                handed = handed + 1
+            end
+        end
+    end
+    redis.call('RPUSH', K.KEY_AUDIT_ADMIN, now .. ' ' .. user .. ' duty_' .. (on and 'on' or 'off') .. ' ' .. user)
+    redis.call('XADD', K.KEY_EVENTS, 'MAXLEN', '~', 10000, '*', 'type', 'duty', 'user', user,
+        'on_duty', on and '1' or '0', 'handed_back', handed, 'why', why, 'at', now)
+    return handed, nudged
 end

@@ -6,9 +6,11 @@
 -- engine resolve the late-answer alerts.
 --
 -- ARGV: 1 ticket  2 user  3 states it may be answered from  4 sealed answer ("" when
---       approving the stored draft)  5 "review" to hold it for a supervisor, "release"
+--       approving the stored draft)  5 "auto" (a crisis-flagged ticket's answer waits
+--       for review, decided here so that a risk raised a moment before cannot slip an
+--       answer past review) | "release"
 --       6 "1" if the user must be the owner  7 histogram bounds in seconds ",900,3600,"
---       8 the event name (answer, submit_review, approve)
+--       8 the event name ("answer", or "approve" for a supervisor's release)
 -- Returns {"ok", state, answered_at} | {"missing"} | {"state", state, owner} | {"forbidden"}
 
 local id, user = ARGV[1], ARGV[2]
@@ -29,11 +31,13 @@ if text == '' then
     text = redis.call('HGET', tk, 'draft') or ''
 end
 local new = copy(t)
-if ARGV[5] == 'review' then
+if ARGV[5] == 'auto' and t.crisis == '1' then
+    -- The deadline keeps running; the claim's lease does not (nothing is left to lose).
     new.state = 'in_review'
     redis.call('HSET', tk, 'state', 'in_review', 'draft', text, 'review_asked', now)
+    redis.call('HDEL', tk, 'lease_until')
     reindex(id, t, new)
-    audit(id, now, user, ARGV[8], t.state, 'in_review')
+    audit(id, now, user, 'submit_review', t.state, 'in_review')
     live(now, 'review', new)
     return {'ok', 'in_review', 0}
 end

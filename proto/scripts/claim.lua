@@ -7,7 +7,10 @@
 --       5 the user's categories ",a,b,"  6 the user's languages ",ko,en,"
 --       7 the first on-call step in permille of the window (-1: none)
 --       8 "1" if the user may claim outside their categories (a supervisor)
+--       9 "1" if the user must be on duty (experts: a claim off duty would never be
+--         handed back at the end of a shift)
 -- Returns {"ok", lease_until} | {"missing"} | {"state", state, owner} | {"forbidden"}
+--         | {"off_duty"}
 
 local id, user = ARGV[1], ARGV[2]
 local t = ticket_load(id)
@@ -20,15 +23,11 @@ end
 if ARGV[8] ~= '1' and (not state_in(ARGV[5], t.category) or not state_in(ARGV[6], t.language)) then
     return {'forbidden'}
 end
-local now = now_ms()
-local lease_until = now + tonumber(ARGV[4])
-local window, due = tonumber(t.window), tonumber(t.due)
-local oncall = tonumber(ARGV[7])
-if oncall >= 0 then
-    local cap = due - window + math.floor(window * oncall / 1000)
-    if cap > now and cap < lease_until then lease_until = cap end
+if ARGV[9] == '1' and redis.call('SISMEMBER', K.KEY_ONDUTY, user) == 0 then
+    return {'off_duty'}
 end
-if due > now and due < lease_until then lease_until = due end
+local now = now_ms()
+local lease_until = lease_end(now, t, tonumber(ARGV[4]), tonumber(ARGV[7]))
 
 local new = copy(t)
 new.state, new.owner = 'claimed', user
@@ -36,10 +35,7 @@ redis.call('HSET', key(K.KEY_TICKET, id), 'state', 'claimed', 'owner', user,
     'lease_until', lease_until, 'claimed_at', now)
 redis.call('HDEL', key(K.KEY_TICKET, id), 'offer_until')
 reindex(id, t, new)
-local step_at = tonumber(redis.call('HGET', key(K.KEY_TICKET, id), 'step_at'))
-if not step_at or lease_until < step_at then
-    schedule(id, lease_until)
-end
+schedule_before(id, lease_until)
 audit(id, now, user, 'claim', t.state, 'claimed')
 live(now, 'claimed', new, {previous = t.owner or ''})
 return {'ok', lease_until}

@@ -113,7 +113,11 @@ local function do_ticket(id)
     if step < #ladder then
         next_at = start + math.floor(window * ladder[step + 1].permille / 1000)
     end
-    for _, at in ipairs({offer_until, lease_until}) do
+    -- An offer runs only while offered, a lease only while claimed (not in review).
+    local timers = {}
+    if f.state == 'offered' then timers[1] = offer_until end
+    if f.state == 'claimed' then timers[1] = lease_until end
+    for _, at in pairs(timers) do
         if at and (not next_at or at < next_at) then next_at = at end
     end
     if next_at then

@@ -1,6 +1,9 @@
 -- review_return: a supervisor sends an answer back to its author, with a note.
 --
+-- The author gets the ticket back with a fresh lease (capped like a claim's).
+--
 -- ARGV: 1 ticket  2 user  3 states it may be returned from  4 sealed note ("" for none)
+--       5 lease ms  6 the first on-call step in permille of the window (-1: none)
 -- Returns {"ok"} | {"missing"} | {"state", state, owner}
 
 local id, user = ARGV[1], ARGV[2]
@@ -14,7 +17,9 @@ end
 local now = now_ms()
 local new = copy(t)
 new.state = 'claimed'
-redis.call('HSET', key(K.KEY_TICKET, id), 'state', 'claimed')
+local lease_until = lease_end(now, t, tonumber(ARGV[5]), tonumber(ARGV[6]))
+redis.call('HSET', key(K.KEY_TICKET, id), 'state', 'claimed', 'lease_until', lease_until)
+schedule_before(id, lease_until)
 if ARGV[4] ~= '' then
     redis.call('RPUSH', key(K.KEY_NOTES, id), now .. ':' .. user .. ':' .. ARGV[4])
 end

@@ -56,10 +56,7 @@ redis.call('HSET', tk, 'state', 'offered', 'owner', best, 'offer_until', offer_u
 redis.call('HDEL', tk, 'skip')
 redis.call('HSET', K.KEY_LASTOFFER, best, now)
 reindex(id, t, new)
-local step_at = tonumber(redis.call('HGET', tk, 'step_at'))
-if not step_at or offer_until < step_at then
-    schedule(id, offer_until)
-end
+schedule_before(id, offer_until)
 local alert = redis.call('HGET', tk, 'no_expert_alert')
 if alert then
     alert_resolve(now, alert, 'system')

@@ -28,25 +28,17 @@ if not state_in(',' .. (u[2] or '') .. ',', t.category) or
     return {'bad_target', 'does not take this category and language'}
 end
 local now = now_ms()
-local lease_until = now + tonumber(ARGV[7])
-local window, due = tonumber(t.window), tonumber(t.due)
-local oncall = tonumber(ARGV[8])
-if oncall >= 0 then
-    local cap = due - window + math.floor(window * oncall / 1000)
-    if cap > now and cap < lease_until then lease_until = cap end
-end
-if due > now and due < lease_until then lease_until = due end
+local lease_until = lease_end(now, t, tonumber(ARGV[7]), tonumber(ARGV[8]))
 local new = copy(t)
 new.state, new.owner = 'claimed', target
 redis.call('HSET', key(K.KEY_TICKET, id), 'state', 'claimed', 'owner', target,
     'lease_until', lease_until)
 redis.call('HDEL', key(K.KEY_TICKET, id), 'offer_until')
-redis.call('RPUSH', key(K.KEY_NOTES, id), now .. ':' .. user .. ':' .. ARGV[5])
-reindex(id, t, new)
-local step_at = tonumber(redis.call('HGET', key(K.KEY_TICKET, id), 'step_at'))
-if not step_at or lease_until < step_at then
-    schedule(id, lease_until)
+if ARGV[5] ~= '' then
+    redis.call('RPUSH', key(K.KEY_NOTES, id), now .. ':' .. user .. ':' .. ARGV[5])
 end
+reindex(id, t, new)
+schedule_before(id, lease_until)
 audit(id, now, user, 'transfer', t.state, 'claimed')
 live(now, 'transferred', new, {previous = t.owner or '', by = user})
 return {'ok', lease_until}
