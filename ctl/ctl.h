@@ -33,4 +33,10 @@ redisReply *a24_ctl_script(redisContext *c, const char *name, int nkeys, int arg
 /** `answer24ctl user ...`: argv[0] is "user". Returns an exit status. */
 int a24_ctl_user(const a24_config_t *cfg, int argc, char **argv);
 
+/** `answer24ctl rota ...`: argv[0] is "rota". Returns an exit status. */
+int a24_ctl_rota(const a24_config_t *cfg, int argc, char **argv);
+
+/** `answer24ctl stats ...`: argv[0] is "stats". Returns an exit status. */
+int a24_ctl_stats(const a24_config_t *cfg, int argc, char **argv);
+
 #endif

@@ -35,6 +35,14 @@ static const char summary[] =
     "  user disable U        refuse U's sign-ins and end U's sessions\n"
     "  user enable U         allow U to sign in again\n"
     "  user passwd U --password-stdin\n"
+    "  rota set U \"mon-fri 09:00-17:00; sat 10:00-14:00\"\n"
+    "                        U's weekly shifts in rota.timezone: the worker puts U on duty\n"
+    "                        when a shift starts and off (handing back claims) when it ends\n"
+    "  rota show [U]         the rotas\n"
+    "  stats [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--format csv|json]\n"
+    "                        submitted, answered, answered within the window, time to\n"
+    "                        answer p50/p90, breaches and crises, per day and category\n"
+    "  rota clear U          no more shifts for U\n"
     "                        set a new password (first line of stdin); ends U's sessions\n"
     "\n"
     "Categories: depression, anxiety, stress, sleep, family, disaster, other.\n"
@@ -162,6 +170,10 @@ int main(int argc, char **argv)
         status = cmd_ping(&cfg);
     else if (strcmp(argv[first], "user") == 0)
         status = a24_ctl_user(&cfg, argc - first, argv + first);
+    else if (strcmp(argv[first], "stats") == 0)
+        status = a24_ctl_stats(&cfg, argc - first, argv + first);
+    else if (strcmp(argv[first], "rota") == 0)
+        status = a24_ctl_rota(&cfg, argc - first, argv + first);
     else
         fprintf(stderr, "answer24ctl: unknown command \"%s\" (try --help)\n", argv[first]);
     a24_config_dispose(&cfg);

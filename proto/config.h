@@ -71,6 +71,10 @@ typedef struct {
         a24_ms_t retry_max;      /* the longest wait between delivery attempts */
     } alerts;
     struct {
+        char *timezone; /* the zone rota times are written in (e.g. Asia/Seoul) */
+        a24_ms_t tick;  /* how often the worker compares the rota with the clock */
+    } rota;
+    struct {
         int crisis_cap; /* most open crisis tickets offered to or held by one expert */
         int nudge;      /* waiting tickets looked at again when an expert comes on duty */
     } routing;

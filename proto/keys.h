@@ -24,6 +24,8 @@
  * a24:review          sorted set: answers waiting for a supervisor
  * a24:duty:<cat>:<lang>  set: experts on duty who take that category and language
  * a24:user:<name>:duty  set: the duty sets the user was put in (to leave them all)
+ * a24:rota            hash: username -> weekly shifts, canonical text (see rota.h)
+ * a24:rota:onshift    hash: username -> 1 while the rota has them on shift (edges)
  * a24:onduty          set: every expert or supervisor on duty
  * a24:load            hash: user -> tickets offered to or held by them
  * a24:crisisload      hash: user -> crisis tickets offered to or held by them
@@ -76,6 +78,8 @@
 #define A24_KEY_REVIEW "a24:review"
 #define A24_KEY_DUTY "a24:duty:%s:%s"
 #define A24_KEY_ONDUTY "a24:onduty"
+#define A24_KEY_ROTA "a24:rota"
+#define A24_KEY_ROTA_ONSHIFT "a24:rota:onshift"
 #define A24_KEY_USER_DUTY "a24:user:%s:duty"
 #define A24_KEY_LOAD "a24:load"
 #define A24_KEY_CRISISLOAD "a24:crisisload"

@@ -8,6 +8,7 @@
 #include "deadline.h"
 #include "log.h"
 #include "notifier.h"
+#include "shifts.h"
 #include "router.h"
 
 unsigned a24_worker_roles_parse(const char *name)
@@ -36,6 +37,8 @@ int a24_worker_init(a24_worker_t *w, uv_loop_t *loop, const a24_config_t *cfg, u
         return -1;
     if ((roles & A24_ROLE_DEADLINE) && (w->deadline = a24_deadline_create(w, err, errlen)) == NULL)
         goto error;
+    if ((roles & A24_ROLE_DEADLINE) && (w->rota = a24_shifts_create(w, err, errlen)) == NULL)
+        goto error;
     if ((roles & A24_ROLE_NOTIFIER) && (w->notifier = a24_notifier_create(w, err, errlen)) == NULL)
         goto error;
     if ((roles & A24_ROLE_ROUTER) && (w->router = a24_router_create(w, err, errlen)) == NULL)
@@ -53,6 +56,8 @@ void a24_worker_stop(a24_worker_t *w)
     w->stopping = true;
     a24_router_destroy(w->router);
     w->router = NULL;
+    a24_shifts_destroy(w->rota);
+    w->rota = NULL;
     a24_deadline_destroy(w->deadline);
     w->deadline = NULL;
     a24_notifier_destroy(w->notifier);

@@ -20,6 +20,7 @@ enum {
 struct a24_deadline;
 struct a24_notifier;
 struct a24_router;
+struct a24_shifts;
 
 typedef struct {
     uv_loop_t *loop;
@@ -30,6 +31,7 @@ typedef struct {
     struct a24_deadline *deadline;
     struct a24_notifier *notifier;
     struct a24_router *router;
+    struct a24_shifts *rota;
 } a24_worker_t;
 
 /** The role bits of "router", "deadline", "notifier" or "all"; 0 if unknown. */

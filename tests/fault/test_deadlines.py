@@ -194,8 +194,10 @@ class AlertTest(unittest.TestCase):
         # Unacknowledged, it repeats every second and goes up a level after two repeats.
         a24test.wait_until(lambda: int(a24workers.alerts(self.resp)[int(a["id"]) - 1]["seq"]) >= 2,
                            5, what="two repeats")
-        repeated = [b for b in self.hook.bodies() if b["alert"]["id"] == a["id"] and b["event"] == "repeat"]
-        self.assertGreaterEqual(len(repeated), 2)
+        def repeated():
+            return [b for b in self.hook.bodies()
+                    if b["alert"]["id"] == a["id"] and b["event"] == "repeat"]
+        a24test.wait_until(lambda: len(repeated()) >= 2, 5, what="two repeats delivered")
         self.assertIn("supervisor", a24workers.alerts(self.resp)[int(a["id"]) - 1]["notify"])
 
         r = self.stack.web.request("POST", f"/api/v1/alerts/{a['id']}/ack", headers=auth)

@@ -796,7 +796,7 @@ static void config_every_key_has_env_override(void **state)
         }
         checked++;
     }
-    assert_int_equal(checked, 30); /* every scalar key of the table */
+    assert_int_equal(checked, 32); /* every scalar key of the table */
     free(text);
 }
 

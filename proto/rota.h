@@ -1,0 +1,49 @@
+/*
+ * rota: an expert's weekly shifts, and whether a moment falls in one.
+ *
+ * Written as the operator types it: "mon-fri 09:00-17:00; sat 10:00-14:00; sun
+ * 22:00-06:00" — days (mon..sun, single, comma lists or ranges), then a start and an
+ * end in the rota's time zone (rota.timezone). A shift that ends at or before it
+ * starts runs past midnight into the next day. Times are minutes of the week, so a
+ * check is a few comparisons.
+ *
+ * Must never: accept a rota it cannot read back exactly (a24_rota_format gives the
+ * canonical text that is stored).
+ */
+#ifndef A24_ROTA_H
+#define A24_ROTA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define A24_ROTA_MAX_SHIFTS 64
+
+typedef struct {
+    int start; /* minute of the week, Monday 00:00 = 0 */
+    int end;   /* exclusive; may exceed a week's minutes for a shift past Sunday midnight */
+} a24_shift_t;
+
+typedef struct {
+    a24_shift_t shifts[A24_ROTA_MAX_SHIFTS];
+    size_t n;
+} a24_rota_t;
+
+/**
+ * Parses a rota. Returns 0, or -1 with one line in `err` naming the part it could not
+ * read.
+ */
+int a24_rota_parse(const char *text, a24_rota_t *rota, char *err, size_t errlen);
+
+/**
+ * True if minute `minute_of_week` (Monday 00:00 = 0, local to the rota's zone) falls in
+ * one of the rota's shifts.
+ */
+bool a24_rota_on_shift(const a24_rota_t *rota, int minute_of_week);
+
+/** The minute of the week of a local time (tm_wday 0 = Sunday, as in struct tm). */
+int a24_rota_minute(int tm_wday, int tm_hour, int tm_min);
+
+/** The canonical text of a rota ("mon 09:00-17:00; tue 09:00-17:00"). */
+void a24_rota_format(const a24_rota_t *rota, char *out, size_t len);
+
+#endif
