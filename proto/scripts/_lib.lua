@@ -135,8 +135,8 @@ local function schedule_before(id, at)
 end
 
 -- When a claim taken `now` on ticket `t` runs out: `lease` ms, but never past the
--- first on-call step (permille `oncall`, -1: none) nor the deadline while they are
--- still ahead, so a forgotten claim returns to the pool before it is an emergency.
+-- first on-call step (permille `oncall`, -1: none) while it is still ahead, so a
+-- forgotten claim returns to the pool before on-call has to be woken for it.
 local function lease_end(now, t, lease, oncall)
     local lease_until = now + lease
     local window, due = tonumber(t.window), tonumber(t.due)
@@ -144,7 +144,6 @@ local function lease_end(now, t, lease, oncall)
         local cap = due - window + math.floor(window * oncall / 1000)
         if cap > now and cap < lease_until then lease_until = cap end
     end
-    if due > now and due < lease_until then lease_until = due end
     return lease_until
 end
 
