@@ -14,7 +14,8 @@ packages=(build-essential cmake pkg-config libh2o-dev libuv1-dev libhiredis-dev
 for arg in "$@"; do
     case "$arg" in
         --test)
-            packages+=(libcmocka-dev chromium)
+            # fonts-noto-cjk: Korean and Chinese pages render (and reflow) for real.
+            packages+=(libcmocka-dev chromium fonts-noto-cjk)
             # Node.js may come from elsewhere (with npm inside it); Debian's otherwise.
             if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
                 packages+=(nodejs npm)

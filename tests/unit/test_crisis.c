@@ -74,7 +74,7 @@ static bool mentions(const json_t *lines, const char *what)
     json_t *e;
     json_array_foreach(lines, i, e)
     {
-        if (strstr(field(e, "number"), what) != NULL)
+        if (strstr(field(e, "number"), what) != NULL || strstr(field(e, "name"), what) != NULL)
             return true;
         if (field(e, "url") != NULL && strstr(field(e, "url"), what) != NULL)
             return true;

@@ -126,7 +126,7 @@ export function initSelfcheck({ onItem9 }) {
     const titleId = `sc-${id}-title`;
     const result = el('div', { class: 'sc-result', attrs: { id: `sc-${id}-result` } });
     const section = el('section', { class: 'instrument', attrs: { 'aria-labelledby': titleId } },
-      el('h3', { text: t(`selfcheck.titles.${id}`), attrs: { id: titleId } }),
+      el('h2', { text: t(`selfcheck.titles.${id}`), attrs: { id: titleId } }),
       el('p', { class: 'stem', text: texts.stem, attrs: { lang: textLang } }));
 
     texts.items.forEach((itemText, index) => {
