@@ -74,11 +74,12 @@ class AnswerRaceTest(unittest.TestCase):
         prepared = time.time() - started
         self.assertLess(prepared, WINDOW_S - 2, "the machine is too slow to set up the race")
 
-        # ...then answer each one within 150 ms either side of its own deadline.
+        # ...then answer each one around its own deadline.
         dues = {t: int(resp.hgetall(f"a24:t:{t}")[b"due"]) / 1000 for k in mine for t in k}
         results = {}
         rng = random.Random(24)
-        offsets = {t: rng.uniform(-0.15, 0.15) for t in dues}
+        # Wide enough that both outcomes happen even when a request takes a while here.
+        offsets = {t: rng.uniform(-1.5, 0.5) for t in dues}
 
         def answer(k):
             conn = web.connection()
