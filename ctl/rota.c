@@ -23,7 +23,8 @@ static void audit(redisContext *c, const char *event, const char *user)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     long long ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-    redisReply *r = redisCommand(c, "RPUSH %s %lld:cli:%s:%s", A24_KEY_AUDIT_ADMIN, ms, event, user);
+    redisReply *r =
+        redisCommand(c, "RPUSH %s %lld:cli:%s:%s", A24_KEY_AUDIT_ADMIN, ms, event, user);
     freeReplyObject(r);
 }
 
@@ -43,7 +44,8 @@ int a24_ctl_rota(const a24_config_t *cfg, int argc, char **argv)
     const char *verb = argc > 1 ? argv[1] : "";
     bool set = strcmp(verb, "set") == 0, show = strcmp(verb, "show") == 0,
          clear = strcmp(verb, "clear") == 0;
-    if ((set && argc != 4) || (clear && argc != 3) || (show && argc > 3) || (!set && !show && !clear)) {
+    if ((set && argc != 4) || (clear && argc != 3) || (show && argc > 3) ||
+        (!set && !show && !clear)) {
         fprintf(stderr, "answer24ctl: usage: rota set U \"mon-fri 09:00-17:00\" | rota show [U] | "
                         "rota clear U\n");
         return A24_CTL_USAGE;

@@ -10,13 +10,13 @@
 #include "log.h"
 
 /* Prints the usage of `prog`, its options and the configuration reference. */
-static void usage(FILE *out, const char *prog, const char *summary,
-                  const a24_cli_option_t *options)
+static void usage(FILE *out, const char *prog, const char *summary, const a24_cli_option_t *options)
 {
     fprintf(out, "usage: %s [--config FILE]", prog);
     for (const a24_cli_option_t *o = options; o != NULL && o->name != NULL; o++)
         fprintf(out, " [%s VALUE]", o->name);
-    fprintf(out, "\n\n%s\n\n  --config FILE  YAML configuration (defaults below apply without it)\n",
+    fprintf(out,
+            "\n\n%s\n\n  --config FILE  YAML configuration (defaults below apply without it)\n",
             summary);
     for (const a24_cli_option_t *o = options; o != NULL && o->name != NULL; o++)
         fprintf(out, "  %-14s %s\n", o->name, o->help);

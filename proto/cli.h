@@ -9,8 +9,8 @@
 
 /** One extra option a program takes ("--role", with a value). */
 typedef struct {
-    const char *name;  /* "--role" */
-    const char *help;  /* one line */
+    const char *name;   /* "--role" */
+    const char *help;   /* one line */
     const char **value; /* where the value goes */
 } a24_cli_option_t;
 

@@ -60,8 +60,7 @@ json_t *a24_codec_object(const char *body, size_t len, a24_error_t *err)
     while (i < len && strchr(" \t\r\n", body[i]) != NULL)
         i++;
     if (body == NULL || i == len) {
-        a24_error_set(err, 400, "empty_body", "The request has no body; send a JSON object.",
-                      NULL);
+        a24_error_set(err, 400, "empty_body", "The request has no body; send a JSON object.", NULL);
         return NULL;
     }
     if (nesting_too_deep(body, len, MAX_DEPTH)) {
@@ -83,8 +82,7 @@ json_t *a24_codec_object(const char *body, size_t len, a24_error_t *err)
                           "Text may not contain control characters.", NULL);
             break;
         case json_error_duplicate_key:
-            a24_error_set(err, 400, "invalid_json", "A field appears twice in the object.",
-                          NULL);
+            a24_error_set(err, 400, "invalid_json", "A field appears twice in the object.", NULL);
             break;
         default:
             /* Jansson reports a lone surrogate escape as a syntax error naming Unicode. */
@@ -145,8 +143,7 @@ int a24_codec_check_text(const char *text, size_t len, size_t max_chars, const c
         return -1;
     }
     if (chars > max_chars) {
-        a24_error_set(err, 400, "text_too_long", "The text is longer than 4000 characters.",
-                      field);
+        a24_error_set(err, 400, "text_too_long", "The text is longer than 4000 characters.", field);
         return -1;
     }
     return 0;
@@ -231,8 +228,8 @@ static int reject_unknown(json_t *doc, const char *const *known, a24_error_t *er
     json_object_foreach(doc, key, v)
     {
         if (!a24_name_in(known, key, strlen(key))) {
-            a24_error_set(err, 400, "unknown_field", "The request has a field answer24 does not know.",
-                          NULL);
+            a24_error_set(err, 400, "unknown_field",
+                          "The request has a field answer24 does not know.", NULL);
             return -1;
         }
     }

@@ -61,14 +61,14 @@ typedef struct {
     struct {
         a24_webhook_t *webhooks;
         size_t webhooks_len;
-        char *webhook_secret; /* HMAC key for the signature header; empty = unsigned */
-        a24_ms_t ack_timeout; /* acknowledged but unresolved: fire again after this */
-        a24_ms_t crisis_repeat;  /* an unacknowledged crisis alert repeats this often */
-        int escalate_after;      /* unacknowledged repeats before going up a level */
-        char *dashboard_url;     /* the on-call page, linked from every alert */
-        a24_ms_t poll;           /* the deadline engine's backstop poll */
+        char *webhook_secret;     /* HMAC key for the signature header; empty = unsigned */
+        a24_ms_t ack_timeout;     /* acknowledged but unresolved: fire again after this */
+        a24_ms_t crisis_repeat;   /* an unacknowledged crisis alert repeats this often */
+        int escalate_after;       /* unacknowledged repeats before going up a level */
+        char *dashboard_url;      /* the on-call page, linked from every alert */
+        a24_ms_t poll;            /* the deadline engine's backstop poll */
         a24_ms_t webhook_timeout; /* one delivery attempt */
-        a24_ms_t retry_max;      /* the longest wait between delivery attempts */
+        a24_ms_t retry_max;       /* the longest wait between delivery attempts */
     } alerts;
     struct {
         char *timezone; /* the zone rota times are written in (e.g. Asia/Seoul) */

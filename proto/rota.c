@@ -25,8 +25,8 @@ static int day_at(const char *p)
 static int read_time(const char **p, int *minutes)
 {
     int h, m, n = 0;
-    if (sscanf(*p, "%2d:%2d%n", &h, &m, &n) != 2 || n != 5 || h < 0 || h > 24 || m < 0 ||
-        m > 59 || (h == 24 && m != 0))
+    if (sscanf(*p, "%2d:%2d%n", &h, &m, &n) != 2 || n != 5 || h < 0 || h > 24 || m < 0 || m > 59 ||
+        (h == 24 && m != 0))
         return -1;
     *minutes = h * 60 + m;
     *p += n;
@@ -121,7 +121,8 @@ bool a24_rota_on_shift(const a24_rota_t *rota, int minute)
     for (size_t i = 0; i < rota->n; i++) {
         const a24_shift_t *s = &rota->shifts[i];
         /* A shift past Sunday midnight also covers the start of the week. */
-        if ((minute >= s->start && minute < s->end) || (minute + WEEK >= s->start && minute + WEEK < s->end))
+        if ((minute >= s->start && minute < s->end) ||
+            (minute + WEEK >= s->start && minute + WEEK < s->end))
             return true;
     }
     return false;

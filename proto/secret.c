@@ -196,9 +196,9 @@ void a24_secret_seal(const a24_secrets_t *s, const char *ticket, const void *pla
 {
     unsigned char *nonce = out;
     randombytes_buf(nonce, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
-    crypto_aead_xchacha20poly1305_ietf_encrypt(
-        out + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, NULL, plain, len,
-        (const unsigned char *)ticket, strlen(ticket), NULL, nonce, s->seal);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(out + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
+                                               NULL, plain, len, (const unsigned char *)ticket,
+                                               strlen(ticket), NULL, nonce, s->seal);
 }
 
 long a24_secret_open(const a24_secrets_t *s, const char *ticket, const void *sealed, size_t len,

@@ -29,7 +29,7 @@
 #define A24_CODE_CHARS 28    /* 140 random bits */
 #define A24_CODE_TEXT_LEN (A24_CODE_CHARS + A24_CODE_CHARS / 4 - 1) /* with dashes */
 #define A24_HASH_LEN 32
-#define A24_TAG_LEN 32 /* hex characters of a client or idempotency tag */
+#define A24_TAG_LEN 32   /* hex characters of a client or idempotency tag */
 #define A24_TOKEN_LEN 43 /* session tokens: 256 bits, base64url */
 
 typedef struct {

@@ -170,9 +170,9 @@ static void csv_value(FILE *out, const json_t *v)
 /* One CSV row of a tally. */
 static void csv_row(FILE *out, const char *date, const char *category, const json_t *t)
 {
-    static const char *const cols[] = {"submitted", "answered", "answered_in_window",
-                                       "answered_in_window_pct", "answer_seconds_p50",
-                                       "answer_seconds_p90", "breaches", "crises"};
+    static const char *const cols[] = {
+        "submitted",          "answered",           "answered_in_window", "answered_in_window_pct",
+        "answer_seconds_p50", "answer_seconds_p90", "breaches",           "crises"};
     fprintf(out, "%s,%s", date, category);
     for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
         fputc(',', out);

@@ -45,9 +45,9 @@ typedef struct {
     a24_store_t *store;
     a24_store_cb cb;
     void *privdata;
-    int script;   /* index in a24_script_sources, or -1 */
+    int script;      /* index in a24_script_sources, or -1 */
     bool persistent; /* a subscription: called per message, freed on the NULL reply */
-    int argc;     /* the EVALSHA vector, argv[0] = "EVALSHA", argv[1] = sha */
+    int argc;        /* the EVALSHA vector, argv[0] = "EVALSHA", argv[1] = sha */
     const char **argv;
     size_t *lens;
 } call_t;
@@ -261,7 +261,8 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
     s->ready = false;
     if (s->closing)
         return;
-    a24_log_warn("redis_disconnected", "{s:s}", "error", status == REDIS_OK ? "closed" : ac->errstr);
+    a24_log_warn("redis_disconnected", "{s:s}", "error",
+                 status == REDIS_OK ? "closed" : ac->errstr);
     schedule_retry(s);
 }
 
@@ -294,7 +295,8 @@ static void connect_now(a24_store_t *s)
     redisAsyncContext *ac = s->unix_path[0] != '\0' ? redisAsyncConnectUnix(s->unix_path)
                                                     : redisAsyncConnect(s->host, s->port);
     if (ac == NULL || ac->err) {
-        a24_log_warn("redis_connect_failed", "{s:s}", "error", ac != NULL ? ac->errstr : "no memory");
+        a24_log_warn("redis_connect_failed", "{s:s}", "error",
+                     ac != NULL ? ac->errstr : "no memory");
         if (ac != NULL)
             redisAsyncFree(ac);
         schedule_retry(s);

@@ -35,8 +35,8 @@ static const struct {
 
 #undef S
 
-const char *const a24_categories[] = {"depression", "anxiety", "stress",   "sleep",
-                                      "family",     "disaster", "other",   NULL};
+const char *const a24_categories[] = {"depression", "anxiety",  "stress", "sleep",
+                                      "family",     "disaster", "other",  NULL};
 const char *const a24_languages[] = {"ko", "zh", "en", NULL};
 
 const char *a24_state_name(a24_state_t s)

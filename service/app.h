@@ -33,7 +33,7 @@ typedef struct a24_app {
     h2o_context_t ctx;
     a24_web_counters_t counters;
     a24_ms_t started;
-    size_t inflight; /* operations waiting on Redis */
+    size_t inflight;       /* operations waiting on Redis */
     struct a24_feed *feed; /* live events for the SSE streams */
 } a24_app_t;
 

@@ -30,20 +30,34 @@ typedef struct {
 static const char *reason_of(int status)
 {
     switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 413: return "Payload Too Large";
-    case 415: return "Unsupported Media Type";
-    case 429: return "Too Many Requests";
-    case 503: return "Service Unavailable";
-    default: return status < 400 ? "OK" : "Error";
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 204:
+        return "No Content";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 409:
+        return "Conflict";
+    case 413:
+        return "Payload Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 429:
+        return "Too Many Requests";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return status < 400 ? "OK" : "Error";
     }
 }
 
@@ -62,7 +76,8 @@ void a24_http_security_headers(h2o_req_t *req)
     add_header(req, "x-frame-options", "DENY");
     add_header(req, "cross-origin-opener-policy", "same-origin");
     add_header(req, "cross-origin-resource-policy", "same-origin");
-    add_header(req, "permissions-policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()");
+    add_header(req, "permissions-policy",
+               "camera=(), microphone=(), geolocation=(), interest-cohort=()");
 }
 
 /* Sets status and the API's common headers. */
@@ -169,7 +184,7 @@ h2o_iovec_t a24_http_bearer(h2o_req_t *req)
 /* The value of one hex digit, or -1. */
 static int hexval(char c)
 {
-    return c >= '0' && c <= '9' ? c - '0'
+    return c >= '0' && c <= '9'   ? c - '0'
            : c >= 'a' && c <= 'f' ? c - 'a' + 10
            : c >= 'A' && c <= 'F' ? c - 'A' + 10
                                   : -1;
@@ -284,9 +299,9 @@ static bool is_json(h2o_req_t *req)
     return h2o_lcstris(v.base, n, H2O_STRLIT("application/json"));
 }
 
-static const a24_route_t *const route_tables[] = {a24_question_routes, a24_ops_routes,
-                                                  a24_session_routes, a24_alert_routes, a24_event_routes,
-                                                  a24_ticket_routes, a24_duty_routes, NULL};
+static const a24_route_t *const route_tables[] = {
+    a24_question_routes, a24_ops_routes,    a24_session_routes, a24_alert_routes,
+    a24_event_routes,    a24_ticket_routes, a24_duty_routes,    NULL};
 
 /* h2o: every request under /api. */
 static int on_api_req(h2o_handler_t *self, h2o_req_t *req)

@@ -2,8 +2,8 @@
  * http: what every API handler of the front end uses.
  *
  * - Routing: each area (http_questions.c, http_ops.c, ...) exports a table of routes
- *   "METHOD /pattern" (a star stands for one segment); the dispatcher matches path and method, answers 404 or 405
- *   (with Allow) in the contract's error shape, and checks JSON bodies (415, 413)
+ *   "METHOD /pattern" (a star stands for one segment); the dispatcher matches path and method,
+ * answers 404 or 405 (with Allow) in the contract's error shape, and checks JSON bodies (415, 413)
  *   before a handler runs.
  * - Responses: JSON with a content length (keep-alive), the security headers, and
  *   `Cache-Control: no-store` on every API answer.
@@ -40,7 +40,7 @@ typedef struct {
     const char *method;  /* "GET", "POST", ... */
     const char *pattern; /* "/api/v1/questions/ * /followups" without spaces */
     a24_route_fn fn;
-    unsigned flags;      /* A24_ROUTE_* */
+    unsigned flags; /* A24_ROUTE_* */
 } a24_route_t;
 
 /** Route tables of the areas, each ended by an entry with a NULL method. */
@@ -100,9 +100,9 @@ void a24_http_client_tag(a24_app_t *app, h2o_req_t *req, char out[A24_TAG_LEN + 
 typedef struct a24_op a24_op_t;
 struct a24_op {
     a24_app_t *app;
-    h2o_req_t *req;   /* NULL once answered, timed out, or the client left */
-    a24_op_t **slot;  /* in the request's pool */
-    uv_timer_t timer; /* answers 503 if Redis is too slow */
+    h2o_req_t *req;                /* NULL once answered, timed out, or the client left */
+    a24_op_t **slot;               /* in the request's pool */
+    uv_timer_t timer;              /* answers 503 if Redis is too slow */
     void (*dispose)(a24_op_t *op); /* frees what the concrete operation holds */
 };
 

@@ -90,13 +90,12 @@ static json_t *alert_json(const redisReply *h)
                      "s:i}",
                      "id", str_field(h, "id"), "ticket", str_field(h, "ticket"), "kind",
                      str_field(h, "kind"), "level", level != NULL ? atoi(level) : 0, "created_at",
-                     time_field(h, "created"), "acked",
-                     state != NULL && strcmp(state, "open") != 0, "state", str_field(h, "state"),
-                     "acked_by", str_field(h, "acked_by"), "acked_at", time_field(h, "acked_at"),
-                     "resolved_by", str_field(h, "resolved_by"), "resolved_at",
-                     time_field(h, "resolved_at"), "notify", str_field(h, "notify"), "language",
-                     str_field(h, "language"), "category", str_field(h, "category"), "repeats",
-                     seq != NULL ? atoi(seq) : 0);
+                     time_field(h, "created"), "acked", state != NULL && strcmp(state, "open") != 0,
+                     "state", str_field(h, "state"), "acked_by", str_field(h, "acked_by"),
+                     "acked_at", time_field(h, "acked_at"), "resolved_by",
+                     str_field(h, "resolved_by"), "resolved_at", time_field(h, "resolved_at"),
+                     "notify", str_field(h, "notify"), "language", str_field(h, "language"),
+                     "category", str_field(h, "category"), "repeats", seq != NULL ? atoi(seq) : 0);
 }
 
 /* alert_list.lua replied. */
@@ -167,9 +166,9 @@ static void on_update_reply(a24_store_t *store, redisReply *r, void *privdata)
             a24_http_json(req, 200, json_pack("{s:s%}", "state", state, len));
         else if (strcmp(verdict, "state") == 0)
             a24_http_json(req, 409,
-                          json_pack("{s:{s:s, s:s, s:s%}}", "error", "code", "conflict",
-                                    "message", "This alert was already acknowledged or resolved.",
-                                    "state", state, len));
+                          json_pack("{s:{s:s, s:s, s:s%}}", "error", "code", "conflict", "message",
+                                    "This alert was already acknowledged or resolved.", "state",
+                                    state, len));
         else
             a24_http_error(req, 404, "not_found", "There is no such alert.", NULL);
     }
@@ -234,7 +233,8 @@ static void on_stats(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
     (void)m, (void)staff;
     int64_t today = a24_clock_day(a24_clock_now()), from = today - 29, to = today;
     char buf[16];
-    if ((a24_http_query(req, "from", buf, sizeof buf) >= 0 && a24_stats_parse_day(buf, &from) != 0) ||
+    if ((a24_http_query(req, "from", buf, sizeof buf) >= 0 &&
+         a24_stats_parse_day(buf, &from) != 0) ||
         (a24_http_query(req, "to", buf, sizeof buf) >= 0 && a24_stats_parse_day(buf, &to) != 0)) {
         a24_http_error(req, 400, "bad_date", "Dates are written YYYY-MM-DD.", NULL);
         return;

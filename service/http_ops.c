@@ -83,8 +83,7 @@ static void put(text_t *t, const char *fmt, ...)
 }
 
 /* A counter or gauge with its HELP and TYPE lines. */
-static void metric(text_t *t, const char *name, const char *type, const char *help,
-                   long long value)
+static void metric(text_t *t, const char *name, const char *type, const char *help, long long value)
 {
     put(t, "# HELP %s %s\n# TYPE %s %s\n%s %lld\n", name, help, name, type, name, value);
 }

@@ -139,8 +139,7 @@ static void on_submit_reply(a24_store_t *store, redisReply *r, void *privdata)
         a24_log_info("question_submitted", "{s:s, s:b, s:s}", "ticket", s->ticket, "crisis",
                      s->crisis, "language", s->language);
         if (req != NULL)
-            a24_http_json(req, 201,
-                          submit_body(s, a24_reply_int(r, 1, 0), a24_reply_int(r, 2, 0)));
+            a24_http_json(req, 201, submit_body(s, a24_reply_int(r, 1, 0), a24_reply_int(r, 2, 0)));
     } else if (strcmp(verdict, "replay") == 0 && req != NULL) {
         /* The same request again: the first outcome, with the code it was given. */
         const char *id = a24_reply_str(r, 1, &len);
@@ -149,7 +148,8 @@ static void on_submit_reply(a24_store_t *store, redisReply *r, void *privdata)
         char ad[8 + A24_TICKET_ID_LEN];
         snprintf(ad, sizeof ad, "code:%.*s", (int)len, id != NULL ? id : "");
         long n = -1;
-        if (id != NULL && len == A24_TICKET_ID_LEN && sealed_len == A24_CODE_TEXT_LEN + A24_SEAL_OVERHEAD)
+        if (id != NULL && len == A24_TICKET_ID_LEN &&
+            sealed_len == A24_CODE_TEXT_LEN + A24_SEAL_OVERHEAD)
             n = a24_secret_open(&app->secrets, ad, sealed, sealed_len, (unsigned char *)s->code);
         if (n != A24_CODE_TEXT_LEN) {
             a24_http_error(req, 409, "idempotency_conflict",
@@ -235,8 +235,8 @@ static void on_submit(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m
     }
     s->op.dispose = submit_dispose;
 
-    a24_risk_reason_t risk = a24_screening_check(app->screening, q.text, q.text_len,
-                                                 q.has_phq9 ? q.phq9 : NULL);
+    a24_risk_reason_t risk =
+        a24_screening_check(app->screening, q.text, q.text_len, q.has_phq9 ? q.phq9 : NULL);
     s->crisis = risk != A24_RISK_NONE;
     snprintf(s->language, sizeof s->language, "%s", q.language);
     a24_secret_ticket_id(s->ticket);
@@ -283,11 +283,30 @@ static void on_submit(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m
     snprintf(limit_s, sizeof limit_s, "%d", app->cfg->limits.submissions_per_hour);
     snprintf(rwin_s, sizeof rwin_s, "%lld", RATE_WINDOW_MS);
     const char *argv[] = {
-        k_ticket, k_audit, A24_KEY_INTAKE, A24_KEY_SCHEDULE, k_idem, k_rate, A24_KEY_STATS,
-        s->ticket, q.category, q.language, s->crisis ? "1" : "0", a24_risk_reason_name(risk),
-        q.green_channel ? "1" : "0", window_s, step_s, (const char *)code_hash,
-        (const char *)sealed_q, sc != NULL ? (const char *)sealed_sc : "", has_idem ? "1" : "0",
-        (const char *)digest, (const char *)sealed_code, ttl_s, limit_s, rwin_s,
+        k_ticket,
+        k_audit,
+        A24_KEY_INTAKE,
+        A24_KEY_SCHEDULE,
+        k_idem,
+        k_rate,
+        A24_KEY_STATS,
+        s->ticket,
+        q.category,
+        q.language,
+        s->crisis ? "1" : "0",
+        a24_risk_reason_name(risk),
+        q.green_channel ? "1" : "0",
+        window_s,
+        step_s,
+        (const char *)code_hash,
+        (const char *)sealed_q,
+        sc != NULL ? (const char *)sealed_sc : "",
+        has_idem ? "1" : "0",
+        (const char *)digest,
+        (const char *)sealed_code,
+        ttl_s,
+        limit_s,
+        rwin_s,
     };
     size_t lens[sizeof argv / sizeof argv[0]];
     for (size_t i = 0; i < sizeof argv / sizeof argv[0]; i++)
@@ -319,10 +338,10 @@ typedef struct {
     citizen_act_t act;
     char ticket[A24_TICKET_ID_LEN + 1];
     char tag[A24_TAG_LEN + 1];
-    char *code;      /* as sent, until verified */
+    char *code; /* as sent, until verified */
     size_t code_len;
     unsigned char code_hash[A24_HASH_LEN];
-    char *text;      /* a follow-up's text */
+    char *text; /* a follow-up's text */
     size_t text_len;
 } citizen_op_t;
 
@@ -412,9 +431,9 @@ static json_t *ticket_view(citizen_op_t *c, const redisReply *f, const redisRepl
         a24_ms_t at = strtoll(c1 + 1, NULL, 10);
         json_t *t = open_text(app, c->ticket, c2 + 1, elen - (size_t)(c2 + 1 - e));
         bool expert = e[0] == 'e';
-        json_array_append_new(thread, json_pack("{s:s, s:O, s:o}", "from",
-                                                expert ? "expert" : "citizen", "text", t, "at",
-                                                json_time(at)));
+        json_array_append_new(thread,
+                              json_pack("{s:s, s:O, s:o}", "from", expert ? "expert" : "citizen",
+                                        "text", t, "at", json_time(at)));
         if (expert) {
             json_decref(answer);
             answer = json_pack("{s:O, s:o}", "text", t, "answered_at", json_time(at));
@@ -424,13 +443,12 @@ static json_t *ticket_view(citizen_op_t *c, const redisReply *f, const redisRepl
         }
         json_decref(t);
     }
-    return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:b, s:b, s:o, s:o, s:o, s:o}",
-                     "ticket", c->ticket, "status", state, "category", category, "language",
-                     language, "text", text, "created_at", json_time(field_int(f, "created")),
-                     "due_at", json_time(field_int(f, "due")), "crisis",
-                     field_int(f, "crisis") == 1, "green_channel", field_int(f, "green") == 1,
-                     "answer", answer, "followups", followups, "thread", thread, "resources",
-                     resources_for(app, language));
+    return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:b, s:b, s:o, s:o, s:o, s:o}", "ticket",
+                     c->ticket, "status", state, "category", category, "language", language, "text",
+                     text, "created_at", json_time(field_int(f, "created")), "due_at",
+                     json_time(field_int(f, "due")), "crisis", field_int(f, "crisis") == 1,
+                     "green_channel", field_int(f, "green") == 1, "answer", answer, "followups",
+                     followups, "thread", thread, "resources", resources_for(app, language));
 }
 
 static void on_followup_reply(a24_store_t *store, redisReply *r, void *privdata);
@@ -455,10 +473,20 @@ static int act(citizen_op_t *c)
         char max_s[16], step_s[16];
         snprintf(max_s, sizeof max_s, "%d", MAX_FOLLOWUPS);
         snprintf(step_s, sizeof step_s, "%d", first_step(app->cfg));
-        const char *argv[] = {k_ticket, k_msgs, k_audit, A24_KEY_INTAKE, A24_KEY_SCHEDULE,
-                              A24_KEY_STATS, open_states, a24_ticket_from_list(A24_EV_FOLLOWUP),
-                              (const char *)sealed, max_s, step_s, (const char *)c->code_hash,
-                              A24_CHANNEL_WAKE, c->ticket};
+        const char *argv[] = {k_ticket,
+                              k_msgs,
+                              k_audit,
+                              A24_KEY_INTAKE,
+                              A24_KEY_SCHEDULE,
+                              A24_KEY_STATS,
+                              open_states,
+                              a24_ticket_from_list(A24_EV_FOLLOWUP),
+                              (const char *)sealed,
+                              max_s,
+                              step_s,
+                              (const char *)c->code_hash,
+                              A24_CHANNEL_WAKE,
+                              c->ticket};
         size_t lens[14];
         for (int i = 0; i < 14; i++)
             lens[i] = i == 8 || i == 11 ? 0 : strlen(argv[i]);
@@ -470,9 +498,12 @@ static int act(citizen_op_t *c)
     }
     char retention[24];
     snprintf(retention, sizeof retention, "%lld", (long long)app->cfg->privacy.retention);
-    const char *argv[] = {k_ticket, k_msgs, k_notes, k_audit, A24_KEY_SCHEDULE, A24_KEY_STATS,
-                          open_states, ",queued,offered,claimed,in_review,", retention,
-                          (const char *)c->code_hash, c->ticket};
+    const char *argv[] = {k_ticket,         k_msgs,
+                          k_notes,          k_audit,
+                          A24_KEY_SCHEDULE, A24_KEY_STATS,
+                          open_states,      ",queued,offered,claimed,in_review,",
+                          retention,        (const char *)c->code_hash,
+                          c->ticket};
     size_t lens[11];
     for (int i = 0; i < 11; i++)
         lens[i] = i == 9 ? A24_HASH_LEN : strlen(argv[i]);
@@ -682,9 +713,9 @@ static void on_crisis_lines(a24_app_t *app, h2o_req_t *req, const a24_route_matc
             if (strcmp(*l, want) == 0)
                 language = *l;
     }
-    a24_http_json(req, 200,
-                  json_pack("{s:s, s:o}", "language", language, "lines",
-                            resources_for(app, language)));
+    a24_http_json(
+        req, 200,
+        json_pack("{s:s, s:o}", "language", language, "lines", resources_for(app, language)));
 }
 
 const a24_route_t a24_question_routes[] = {

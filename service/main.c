@@ -131,8 +131,9 @@ static int load_app(a24_app_t *app)
         (app->screening = a24_screening_create(app->cfg->screening.data_dir, err, sizeof err)) ==
             NULL ||
         (app->crisis = a24_crisis_create(app->cfg->screening.data_dir, err, sizeof err)) == NULL ||
-        (app->store = a24_store_create(app->loop, app->cfg->redis.url, app->cfg->redis.reconnect_min,
-                                       app->cfg->redis.reconnect_max, err, sizeof err)) == NULL ||
+        (app->store =
+             a24_store_create(app->loop, app->cfg->redis.url, app->cfg->redis.reconnect_min,
+                              app->cfg->redis.reconnect_max, err, sizeof err)) == NULL ||
         (app->feed = a24_feed_create(app, err, sizeof err)) == NULL) {
         fprintf(stderr, "answer24-web: %s\n", err);
         return -1;
@@ -148,7 +149,8 @@ static void configure_h2o(a24_app_t *app)
     app->h2o.server_name = h2o_iovec_init(H2O_STRLIT("answer24"));
     /* h2o refuses bodies far over our limit before reading them; the API answers 413
      * in the contract's shape for the rest. */
-    app->h2o.max_request_entity_size = cfg->http.max_body * 4 > 65536 ? cfg->http.max_body * 4 : 65536;
+    app->h2o.max_request_entity_size =
+        cfg->http.max_body * 4 > 65536 ? cfg->http.max_body * 4 : 65536;
     app->h2o.http1.req_timeout = (uint64_t)cfg->http.idle_timeout;
     app->h2o.http2.idle_timeout = (uint64_t)cfg->http.idle_timeout;
     app->h2o.http2.graceful_shutdown_timeout = 2000;

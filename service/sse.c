@@ -296,15 +296,15 @@ static void read_more(a24_feed_t *f)
     f->reading = true;
     int rc;
     if (!f->started)
-        rc = a24_store_command(f->store, on_start, f,
-                               "EVAL %s 2 %s %s",
+        rc = a24_store_command(f->store, on_start, f, "EVAL %s 2 %s %s",
                                "local out = {} for i, k in ipairs(KEYS) do "
                                "local e = redis.call('XREVRANGE', k, '+', '-', 'COUNT', 1) "
                                "out[i] = e[1] and e[1][1] or '0-0' end return out",
                                A24_KEY_EVENTS, A24_KEY_ALERTS);
     else
-        rc = a24_store_command(f->store, on_read, f, "XREAD COUNT 200 BLOCK 15000 STREAMS %s %s %s %s",
-                               A24_KEY_EVENTS, A24_KEY_ALERTS, f->last_events, f->last_alerts);
+        rc = a24_store_command(f->store, on_read, f,
+                               "XREAD COUNT 200 BLOCK 15000 STREAMS %s %s %s %s", A24_KEY_EVENTS,
+                               A24_KEY_ALERTS, f->last_events, f->last_alerts);
     if (rc != 0)
         retry_later(f);
 }

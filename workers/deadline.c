@@ -25,11 +25,11 @@ struct a24_deadline {
     a24_worker_t *w;
     a24_store_t *sub; /* subscribed to a24:wake; takes no other command */
     uv_timer_t timer;
-    bool busy;        /* a fire script is in flight */
-    bool again;       /* a wake-up came while busy */
+    bool busy;  /* a fire script is in flight */
+    bool again; /* a wake-up came while busy */
     bool stopping;
-    a24_ms_t offset;  /* Redis time minus local monotonic time */
-    a24_ms_t armed;   /* the Redis time the timer is armed for; -1 when idle */
+    a24_ms_t offset; /* Redis time minus local monotonic time */
+    a24_ms_t armed;  /* the Redis time the timer is armed for; -1 when idle */
     char ladder[512];
     char batch[16], crisis_repeat[24], ack_timeout[24], escalate_after[16];
 };
@@ -118,9 +118,13 @@ static void fire(a24_deadline_t *d)
     }
     const a24_config_t *cfg = d->w->cfg;
     const char *argv[] = {
-        A24_KEY_SCHEDULE, A24_KEY_ALERTS, A24_KEY_ALERTS_SEQ, A24_KEY_ALERTS_OPEN, A24_KEY_STATS,
-        A24_KEY_INTAKE, d->batch, d->ladder, d->crisis_repeat, d->ack_timeout, d->escalate_after,
-        ",queued,offered,claimed,in_review,", A24_PREFIX_TICKET, A24_PREFIX_ALERT,
+        A24_KEY_SCHEDULE,   A24_KEY_ALERTS,
+        A24_KEY_ALERTS_SEQ, A24_KEY_ALERTS_OPEN,
+        A24_KEY_STATS,      A24_KEY_INTAKE,
+        d->batch,           d->ladder,
+        d->crisis_repeat,   d->ack_timeout,
+        d->escalate_after,  ",queued,offered,claimed,in_review,",
+        A24_PREFIX_TICKET,  A24_PREFIX_ALERT,
         A24_SUFFIX_AUDIT,
     };
     size_t lens[sizeof argv / sizeof argv[0]];
@@ -174,7 +178,8 @@ a24_deadline_t *a24_deadline_create(a24_worker_t *w, char *err, size_t errlen)
     d->armed = -1;
     a24_deadline_ladder_spec(cfg, d->ladder, sizeof d->ladder);
     snprintf(d->batch, sizeof d->batch, "%d", BATCH);
-    snprintf(d->crisis_repeat, sizeof d->crisis_repeat, "%lld", (long long)cfg->alerts.crisis_repeat);
+    snprintf(d->crisis_repeat, sizeof d->crisis_repeat, "%lld",
+             (long long)cfg->alerts.crisis_repeat);
     snprintf(d->ack_timeout, sizeof d->ack_timeout, "%lld", (long long)cfg->alerts.ack_timeout);
     snprintf(d->escalate_after, sizeof d->escalate_after, "%d", cfg->alerts.escalate_after);
     d->sub = a24_store_create(w->loop, cfg->redis.url, cfg->redis.reconnect_min,

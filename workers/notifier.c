@@ -36,7 +36,7 @@ struct a24_notifier {
     uv_timer_t curl_timer, read_retry, claim_timer;
     char consumer[64];
     bool reading, stopping, group_ready;
-    bool backlog; /* our own pending entries were read (after a restart) */
+    bool backlog;          /* our own pending entries were read (after a restart) */
     char backlog_from[48]; /* where the next read of our own pending entries starts */
     size_t inflight;
     job_t *jobs; /* every delivery not yet done */
@@ -128,8 +128,9 @@ json_t *a24_notifier_body(const a24_config_t *cfg, const char *const *fields, si
     char url[512];
     snprintf(url, sizeof url, "%s#alert-%s", cfg->alerts.dashboard_url, id);
     char text[1024];
-    snprintf(text, sizeof text, "[answer24] %s%s. Ticket %s, language %s, category %s, level %ld. "
-                                "Acknowledge: %s",
+    snprintf(text, sizeof text,
+             "[answer24] %s%s. Ticket %s, language %s, category %s, level %ld. "
+             "Acknowledge: %s",
              words, state, ticket, language[0] ? language : "?", category[0] ? category : "?",
              level, url);
     return json_pack("{s:{s:s, s:s, s:s, s:i, s:s}, s:s, s:s, s:s, s:s, s:s, s:s}", "alert", "id",
@@ -187,8 +188,8 @@ static int on_curl_socket(CURL *e, curl_socket_t fd, int action, void *userp, vo
         n->open_handles++;
         curl_multi_assign(n->multi, fd, s);
     }
-    int events = ((action & CURL_POLL_IN) ? UV_READABLE : 0) |
-                 ((action & CURL_POLL_OUT) ? UV_WRITABLE : 0);
+    int events =
+        ((action & CURL_POLL_IN) ? UV_READABLE : 0) | ((action & CURL_POLL_OUT) ? UV_WRITABLE : 0);
     uv_poll_start(&s->poll, events, on_poll);
     return 0;
 }
@@ -353,8 +354,7 @@ static void sign(const char *secret, const char *body, char out[128])
 }
 
 /* Queues the deliveries of one stream entry; acknowledges it at once if none apply. */
-static void take_entry(a24_notifier_t *n, const char *id, const char *const *fields,
-                       size_t nfields)
+static void take_entry(a24_notifier_t *n, const char *id, const char *const *fields, size_t nfields)
 {
     const a24_config_t *cfg = n->w->cfg;
     const char *event = get(fields, nfields, "event");
@@ -376,9 +376,10 @@ static void take_entry(a24_notifier_t *n, const char *id, const char *const *fie
     e->remaining = 1; /* held while jobs are created */
     for (size_t i = 0; text != NULL && i < cfg->alerts.webhooks_len; i++) {
         const a24_webhook_t *h = &cfg->alerts.webhooks[i];
-        bool wanted = ((h->notify & A24_NOTIFY_ONCALL) && strstr(notify, "oncall") != NULL) ||
-                      ((h->notify & A24_NOTIFY_SUPERVISOR) && strstr(notify, "supervisor") != NULL) ||
-                      ((h->notify & A24_NOTIFY_EXPERTS) && strstr(notify, "experts") != NULL);
+        bool wanted =
+            ((h->notify & A24_NOTIFY_ONCALL) && strstr(notify, "oncall") != NULL) ||
+            ((h->notify & A24_NOTIFY_SUPERVISOR) && strstr(notify, "supervisor") != NULL) ||
+            ((h->notify & A24_NOTIFY_EXPERTS) && strstr(notify, "experts") != NULL);
         if (!wanted)
             continue;
         job_t *j = calloc(1, sizeof *j);
@@ -500,9 +501,9 @@ static void read_more(a24_notifier_t *n)
         rc = a24_store_command(n->store, on_group, n, "XGROUP CREATE %s %s 0 MKSTREAM",
                                A24_KEY_ALERTS, GROUP);
     else
-        rc = a24_store_command(n->store, on_read, n,
-                               "XREADGROUP GROUP %s %s COUNT %d BLOCK 2000 STREAMS %s %s", GROUP,
-                               n->consumer, READ_COUNT, A24_KEY_ALERTS, n->backlog ? ">" : n->backlog_from);
+        rc = a24_store_command(
+            n->store, on_read, n, "XREADGROUP GROUP %s %s COUNT %d BLOCK 2000 STREAMS %s %s", GROUP,
+            n->consumer, READ_COUNT, A24_KEY_ALERTS, n->backlog ? ">" : n->backlog_from);
     if (rc != 0)
         retry_read(n);
 }

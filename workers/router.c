@@ -133,9 +133,9 @@ static void route_batch(a24_router_t *r, const redisReply *entries, bool taken_o
         const char *crisis = field(e->element[1], "crisis");
         const char *green = field(e->element[1], "green");
         items[k] = (item_t){e->element[0]->str, ticket,
-                            crisis != NULL && strcmp(crisis, "1") == 0  ? 0
+                            crisis != NULL && strcmp(crisis, "1") == 0 ? 0
                             : green != NULL && strcmp(green, "1") == 0 ? 1
-                                                                        : 2,
+                                                                       : 2,
                             i};
         k++;
     }
@@ -239,10 +239,9 @@ static void read_more(a24_router_t *r)
         rc = a24_store_command(r->store, on_group, r, "XGROUP CREATE %s %s 0 MKSTREAM",
                                A24_KEY_INTAKE, GROUP);
     else
-        rc = a24_store_command(r->store, on_read, r,
-                               "XREADGROUP GROUP %s %s COUNT %d BLOCK 2000 STREAMS %s %s", GROUP,
-                               r->consumer, READ_COUNT, A24_KEY_INTAKE,
-                               r->backlog ? ">" : r->backlog_from);
+        rc = a24_store_command(
+            r->store, on_read, r, "XREADGROUP GROUP %s %s COUNT %d BLOCK 2000 STREAMS %s %s", GROUP,
+            r->consumer, READ_COUNT, A24_KEY_INTAKE, r->backlog ? ">" : r->backlog_from);
     if (rc != 0)
         retry_later(r);
 }
@@ -274,8 +273,7 @@ static void on_groups(a24_store_t *store, redisReply *reply, void *privdata)
             continue;
         /* Below both the oldest pending entry and the last delivered one: the script
          * computes the minimum, so a pending entry is never trimmed. */
-        a24_store_command(r->store, on_acked, NULL,
-                          "EVAL %s 1 %s %s %s",
+        a24_store_command(r->store, on_acked, NULL, "EVAL %s 1 %s %s %s",
                           "local p = redis.call('XPENDING', KEYS[1], ARGV[1]) "
                           "local min = ARGV[2] "
                           "if p[2] then "

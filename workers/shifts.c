@@ -28,8 +28,8 @@ static void on_ticked(a24_store_t *store, redisReply *r, void *privdata)
     size_t len;
     const char *verdict = a24_reply_str(r, 0, &len);
     if (verdict != NULL && (strcmp(verdict, "started") == 0 || strcmp(verdict, "ended") == 0))
-        a24_log_info("shift_changed", "{s:s, s:I}", "change", verdict,
-                     "tickets", (json_int_t)a24_reply_int(r, 1, 0));
+        a24_log_info("shift_changed", "{s:s, s:I}", "change", verdict, "tickets",
+                     (json_int_t)a24_reply_int(r, 1, 0));
     else if (r != NULL && r->type == REDIS_REPLY_ERROR)
         a24_log_error("rota_tick_failed", "{s:s}", "error", r->str);
 }

@@ -9,7 +9,7 @@
 
 #include "rota.h"
 
-#define MIN(d, h, m) ((d) * 1440 + (h) * 60 + (m)) /* d: 0 = Monday */
+#define MIN(d, h, m) ((d)*1440 + (h)*60 + (m)) /* d: 0 = Monday */
 
 static void rota_weekdays_range(void **state)
 {
@@ -59,8 +59,9 @@ static void rota_rejects_nonsense(void **state)
     (void)state;
     a24_rota_t r;
     char err[160];
-    const char *bad[] = {"monday 09:00-17:00", "mon 9-17", "mon 25:00-26:00", "09:00-17:00",
-                         "mon 09:00-17:00 extra", "xyz 09:00-10:00", "mon 09:60-10:00"};
+    const char *bad[] = {
+        "monday 09:00-17:00",    "mon 9-17",        "mon 25:00-26:00", "09:00-17:00",
+        "mon 09:00-17:00 extra", "xyz 09:00-10:00", "mon 09:60-10:00"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(a24_rota_parse(bad[i], &r, err, sizeof err), -1);
         assert_non_null(strstr(err, "rota:"));
@@ -71,7 +72,7 @@ static void rota_rejects_nonsense(void **state)
 static void rota_minute_from_struct_tm_days(void **state)
 {
     (void)state;
-    assert_int_equal(a24_rota_minute(1, 0, 0), 0);           /* Monday */
+    assert_int_equal(a24_rota_minute(1, 0, 0), 0);                /* Monday */
     assert_int_equal(a24_rota_minute(0, 23, 59), MIN(6, 23, 59)); /* Sunday */
 }
 
