@@ -15,6 +15,11 @@ local function key(fmt, ...)
     return string.format(fmt, ...)
 end
 
+-- True if `state` is in the comma-framed list ",a,b," the C state table produced.
+local function state_in(list, state)
+    return state ~= nil and string.find(list, ',' .. state .. ',', 1, true) ~= nil
+end
+
 -- States in which a ticket still waits for an expert's answer.
 local AWAITING = {queued = true, offered = true, claimed = true, in_review = true}
 
@@ -125,6 +130,36 @@ local function schedule(id, at)
     redis.call('PUBLISH', K.CHANNEL_WAKE, at)
 end
 
+-- Loads ticket `id` for a move allowed from the states in `allowed`: returns the
+-- ticket, or nil and the refusal to return ({"missing"} or {"state", state, owner}).
+local function ticket_for(id, allowed)
+    local t = ticket_load(id)
+    if not t then
+        return nil, {'missing'}
+    end
+    if not state_in(allowed, t.state) then
+        return nil, {'state', t.state, t.owner or ''}
+    end
+    return t, nil
+end
+
+-- Sends ticket `t` back to the queue and the router (release, offer timeout, lease
+-- expiry, the end of a shift), passing over the one who had it. Returns the new view.
+local function requeue(t, now, actor, event)
+    local tk = key(K.KEY_TICKET, t.id)
+    local new = copy(t)
+    new.state, new.owner = 'queued', nil
+    redis.call('HSET', tk, 'state', 'queued', 'skip', t.owner or '')
+    redis.call('HDEL', tk, 'owner', 'lease_until', 'offer_until')
+    redis.call('HINCRBY', tk, 'attempt', 1)
+    reindex(t.id, t, new)
+    redis.call('XADD', K.KEY_INTAKE, '*', 'ticket', t.id, 'category', t.category, 'language',
+        t.language, 'crisis', t.crisis or '0', 'green', t.green or '0')
+    audit(t.id, now, actor, event, t.state, 'queued')
+    live(now, event, new, {previous = t.owner or ''})
+    return new
+end
+
 -- Schedules ticket `id` at `at` unless its next step comes sooner.
 local function schedule_before(id, at)
     local step_at = tonumber(redis.call('HGET', key(K.KEY_TICKET, id), 'step_at'))
@@ -147,10 +182,6 @@ local function lease_end(now, t, lease, oncall)
     return lease_until
 end
 
--- True if `state` is in the comma-framed list ",a,b," the C state table produced.
-local function state_in(list, state)
-    return state ~= nil and string.find(list, ',' .. state .. ',', 1, true) ~= nil
-end
 
 -- One alert event on the alert stream (for the notifier and the live feeds).
 local function alert_event(now, id, a, event, by)
@@ -250,17 +281,7 @@ local function duty_set(user, on, cats_csv, langs_csv, why, nudge)
         for _, id in ipairs(held) do
             local t = ticket_load(id)
             if t and t.owner == user and (t.state == 'offered' or t.state == 'claimed') then
-                local new = copy(t)
-                new.state, new.owner = 'queued', nil
-                local tk = key(K.KEY_TICKET, id)
-                redis.call('HSET', tk, 'state', 'queued', 'skip', user)
-                redis.call('HDEL', tk, 'owner', 'lease_until', 'offer_until')
-                redis.call('HINCRBY', tk, 'attempt', 1)
-                reindex(id, t, new)
-                redis.call('XADD', K.KEY_INTAKE, '*', 'ticket', id, 'category', t.category,
-                    'language', t.language, 'crisis', t.crisis or '0', 'green', t.green or '0')
-                audit(id, now, user, 'handback_' .. why, t.state, 'queued')
-                live(now, 'handback', new, {previous = user, why = why})
+                requeue(t, now, user, 'handback_' .. why)
                 handed = handed + 1
             end
         end

@@ -14,12 +14,9 @@
 -- Returns {"ok", state, answered_at} | {"missing"} | {"state", state, owner} | {"forbidden"}
 
 local id, user = ARGV[1], ARGV[2]
-local t = ticket_load(id)
+local t, refusal = ticket_for(id, ARGV[3])
 if not t then
-    return {'missing'}
-end
-if not state_in(ARGV[3], t.state) then
-    return {'state', t.state, t.owner or ''}
+    return refusal
 end
 if ARGV[6] == '1' and t.owner ~= user then
     return {'forbidden'}

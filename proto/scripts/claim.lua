@@ -13,12 +13,9 @@
 --         | {"off_duty"}
 
 local id, user = ARGV[1], ARGV[2]
-local t = ticket_load(id)
+local t, refusal = ticket_for(id, ARGV[3])
 if not t then
-    return {'missing'}
-end
-if not state_in(ARGV[3], t.state) then
-    return {'state', t.state, t.owner or ''}
+    return refusal
 end
 if ARGV[8] ~= '1' and (not state_in(ARGV[5], t.category) or not state_in(ARGV[6], t.language)) then
     return {'forbidden'}

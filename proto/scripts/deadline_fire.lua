@@ -72,25 +72,15 @@ local function do_ticket(id)
         redis.call('HSET', tk, 'crisis_alert', 'raised')
     end
     local offer_until, lease_until = tonumber(f.offer_until), tonumber(f.lease_until)
-    local requeue = nil
+    local expired = nil
     if f.state == 'offered' and offer_until and offer_until <= now then
-        requeue = 'offer_timeout'
+        expired = 'offer_timeout'
     elseif f.state == 'claimed' and lease_until and lease_until <= now then
-        requeue = 'lease_expiry'
+        expired = 'lease_expiry'
     end
-    if requeue then
+    if expired then
         -- Back to the pool, and to the router, which will not offer it to the same person.
-        local new = copy(f)
-        new.state, new.owner = 'queued', nil
-        redis.call('HSET', tk, 'state', 'queued', 'skip', f.owner or '')
-        redis.call('HDEL', tk, 'owner', 'offer_until', 'lease_until')
-        redis.call('HINCRBY', tk, 'attempt', 1)
-        reindex(id, f, new)
-        redis.call('XADD', INTAKE, '*', 'ticket', id, 'category', f.category, 'language',
-            f.language, 'crisis', f.crisis or '0', 'green', f.green or '0')
-        audit(id, now, 'deadline', requeue, f.state, 'queued')
-        live(now, requeue, new, {previous = f.owner or ''})
-        f, offer_until, lease_until = new, nil, nil
+        f, offer_until, lease_until = requeue(f, now, 'deadline', expired), nil, nil
     end
 
     local window, due = tonumber(f.window), tonumber(f.due)

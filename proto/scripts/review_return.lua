@@ -7,12 +7,9 @@
 -- Returns {"ok"} | {"missing"} | {"state", state, owner}
 
 local id, user = ARGV[1], ARGV[2]
-local t = ticket_load(id)
+local t, refusal = ticket_for(id, ARGV[3])
 if not t then
-    return {'missing'}
-end
-if not state_in(ARGV[3], t.state) then
-    return {'state', t.state, t.owner or ''}
+    return refusal
 end
 local now = now_ms()
 local new = copy(t)

@@ -9,12 +9,9 @@
 --         | {"bad_target", why}
 
 local id, user, target = ARGV[1], ARGV[2], ARGV[4]
-local t = ticket_load(id)
+local t, refusal = ticket_for(id, ARGV[3])
 if not t then
-    return {'missing'}
-end
-if not state_in(ARGV[3], t.state) then
-    return {'state', t.state, t.owner or ''}
+    return refusal
 end
 if t.owner ~= user and ARGV[6] ~= '1' then
     return {'forbidden'}

@@ -368,5 +368,23 @@ class ConfiguredDeadlinesTest(unittest.TestCase):
         self.assertAlmostEqual(self.window(text="I want to kill myself"), 30, delta=1)
 
 
+class ScriptsTest(unittest.TestCase):
+    """Every embedded Lua script compiles in the Redis we run (answer24ctl scripts load)."""
+
+    def test_scripts_all_load(self):
+        import subprocess
+        stack = a24test.start_stack(self.addCleanup)
+        p = subprocess.run([os.path.join(a24test.BIN_DIR, "answer24ctl"), "--config",
+                            stack.web.config_path, "scripts", "load"],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        names = [line.split()[0] for line in p.stdout.splitlines()]
+        scripts = sorted(f[:-4] for f in os.listdir(os.path.join(a24test.SOURCE_DIR, "proto", "scripts"))
+                         if f.endswith(".lua") and not f.startswith("_"))
+        self.assertEqual(sorted(names), scripts)
+        for line in p.stdout.splitlines():
+            self.assertRegex(line.split()[1], r"^[0-9a-f]{40}$")
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -1,0 +1,529 @@
+/*
+ * oncall.js — the on-call dashboard (/oncall).
+ *
+ * Open alerts (unacknowledged first, crises first among them, then oldest first),
+ * each with its kind, level, live age, language, topic and a link to the ticket in
+ * the console; Acknowledge and Resolve are one click each. Alerts carry no question
+ * text, and this page never asks for any. New alerts arrive on the SSE stream
+ * (`event: alert`) and are announced at once (assertive region), and the tab title
+ * counts the alerts nobody has acknowledged.
+ *
+ * The service figures come from GET /api/v1/stats (last 30 days) and are drawn as
+ * inline SVG (staff-charts.js) with a data table each. "Open questions by time left"
+ * needs GET /api/v1/tickets?view=all, which only supervisors may read: other accounts
+ * are told so instead.
+ */
+import { initShell } from './shell.js';
+import { onLanguageChange, htmlLang } from './i18n.js';
+import { drawChart, dataTable } from './staff-charts.js';
+import {
+  t, el, clear, byId, announce,
+  api, currentSession, signOut, onUnauthorized, initSignIn, errorText,
+  categoryLabel, languageLabel, roleLabel, alertKindLabel, ageNode, formatShort,
+  formatHours, formatPercent, formatNumber, openEvents, renderLiveStatus, startTicker, debounce, busy, fetchAll,
+} from './staff.js';
+
+const ROLES = ['oncall', 'supervisor'];
+const STATS_POLL_MS = 5 * 60_000;
+const ALERT_POLL_MS = 60_000;
+
+const state = {
+  session: null,
+  supervisor: false,
+  alerts: null,
+  alertsError: null,
+  message: null,
+  stats: null,
+  statsError: null,
+  open: null,       // tickets of view=all (supervisors)
+  openError: null,
+  events: null,
+  timers: [],
+  known: new Set(), // alert ids seen, to announce only new ones
+};
+
+/* ------------------------------------------------------------------ alerts */
+
+function urgentAnnounce(message) {
+  const region = byId('announcer-urgent');
+  region.textContent = '';
+  setTimeout(() => {
+    region.textContent = message;
+  }, 100);
+}
+
+function sortAlerts(list) {
+  const rank = (a) => (a.state === 'open' || !a.acked ? 0 : 1);
+  return [...list].sort((a, b) => rank(a) - rank(b)
+    || (b.kind === 'crisis') - (a.kind === 'crisis')
+    || (Number(b.level) || 0) - (Number(a.level) || 0)
+    || Date.parse(a.created_at) - Date.parse(b.created_at));
+}
+
+function kindIcon(kind) {
+  // Glyphs every common font has (no emoji font needed); the kind is always written too.
+  return { crisis: '⚠', breach: '✖', late: '◔', no_expert: '⚑' }[kind] || '•';
+}
+
+function alertItem(a) {
+  const acked = a.acked === true || a.state === 'acked';
+  const li = el('li', { class: `alert-item kind-${a.kind || 'other'}${acked ? ' is-acked' : ''}`, attrs: { 'aria-labelledby': `alert-${a.id}-title` } });
+  const title = el('h3', { class: 'alert-title', attrs: { id: `alert-${a.id}-title` } },
+    el('span', { class: `flag ${a.kind === 'crisis' ? 'flag-crisis' : 'flag-warn'}` },
+      el('span', { class: 'flag-icon', text: kindIcon(a.kind), attrs: { 'aria-hidden': 'true' } }),
+      el('span', { text: alertKindLabel(a.kind) })),
+    ' ',
+    el('span', { class: 'alert-level', text: t('oncall.alerts.level', { level: a.level ?? 0 }) }));
+  const dl = el('dl', { class: 'meta-list alert-meta' });
+  const row = (label, ...value) => dl.append(el('div', {}, el('dt', { text: label }), el('dd', {}, ...value)));
+  row(t('oncall.alerts.raised'), ageNode(a.created_at), el('span', { class: 'meta', text: ` (${formatShort(a.created_at)})` }));
+  row(t('console.ticket.language'), a.language ? languageLabel(a.language) : '—');
+  row(t('console.ticket.topic'), a.category ? categoryLabel(a.category) : '—');
+  row(t('oncall.alerts.ticket'), a.ticket
+    ? el('a', { class: 'mono', text: a.ticket, attrs: { href: `/console#ticket=${encodeURIComponent(a.ticket)}`, translate: 'no', 'aria-label': t('oncall.alerts.openTicket', { ticket: a.ticket }) } })
+    : '—');
+  row(t('oncall.alerts.state'), acked
+    ? t('oncall.alerts.ackedBy', { name: a.acked_by || '?', time: a.acked_at ? formatShort(a.acked_at) : '' })
+    : el('strong', { text: t('oncall.alerts.notAcked') }));
+  if (a.repeats > 0) row(t('oncall.alerts.repeats'), formatNumber(a.repeats));
+
+  const actions = el('p', { class: 'actions' });
+  if (!acked) {
+    const ack = el('button', { class: 'btn btn-primary', text: t('oncall.alerts.ack'), attrs: { type: 'button', 'data-key': `ack:${a.id}` } });
+    ack.setAttribute('aria-describedby', `alert-${a.id}-title`);
+    ack.addEventListener('click', () => update(a, 'ack', ack));
+    actions.append(ack);
+  }
+  const resolve = el('button', { class: 'btn btn-secondary', text: t('oncall.alerts.resolve'), attrs: { type: 'button', 'data-key': `resolve:${a.id}` } });
+  resolve.setAttribute('aria-describedby', `alert-${a.id}-title`);
+  resolve.addEventListener('click', () => update(a, 'resolve', resolve));
+  actions.append(resolve);
+  li.append(title, dl, actions);
+  return li;
+}
+
+function renderMessage() {
+  const box = byId('alerts-message');
+  clear(box);
+  const m = state.message;
+  if (!m) return;
+  box.append(el('p', { class: `notice ${m.kind === 'error' ? 'notice-error' : 'notice-ok'}` },
+    m.kind === 'error' ? el('span', { class: 'error-prefix', text: t('errors.prefix') }) : null,
+    m.kind === 'error' ? ' ' : null, m.text()));
+}
+
+function renderAlerts() {
+  const ol = byId('alert-list');
+  const active = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.key : null;
+  clear(ol);
+  const count = byId('alerts-count');
+  if (state.alertsError) {
+    ol.append(el('li', { class: 'notice notice-error' }, el('span', { class: 'error-prefix', text: t('errors.prefix') }), ' ', errorText(state.alertsError)));
+  } else if (!state.alerts) {
+    ol.append(el('li', { class: 'meta', text: t('staff.loading') }));
+  } else if (!state.alerts.length) {
+    ol.append(el('li', { class: 'alert-empty notice notice-ok', text: t('oncall.alerts.none') }));
+  } else {
+    for (const a of sortAlerts(state.alerts)) ol.append(alertItem(a));
+  }
+  const unacked = (state.alerts || []).filter((a) => !(a.acked === true || a.state === 'acked')).length;
+  count.textContent = state.alerts ? t('oncall.alerts.count', { count: state.alerts.length, unacked }) : '';
+  document.title = unacked > 0 ? `(${unacked}) ${t('oncall.pageTitle')}` : t('oncall.pageTitle');
+  renderMessage();
+  if (active) {
+    const again = document.querySelector(`[data-key="${CSS.escape(active)}"]`);
+    if (again) again.focus();
+    else if (document.activeElement === document.body) byId('alerts-title').focus();
+  }
+}
+
+async function loadAlerts({ announceNew = false } = {}) {
+  try {
+    const { items } = await fetchAll('/api/v1/alerts?state=open&limit=200', 'alerts', { maxPages: 5 });
+    if (announceNew) {
+      const fresh = items.filter((a) => !state.known.has(a.id));
+      for (const a of fresh) {
+        urgentAnnounce(t('oncall.live.new', {
+          kind: alertKindLabel(a.kind), language: a.language ? languageLabel(a.language) : '—', topic: a.category ? categoryLabel(a.category) : '—',
+        }));
+      }
+    }
+    state.known = new Set(items.map((a) => a.id));
+    state.alerts = items;
+    state.alertsError = null;
+  } catch (err) {
+    if (err && err.status === 401) return;
+    state.alertsError = err;
+  }
+  renderAlerts();
+}
+
+async function update(a, what, button) {
+  await busy(button, async () => {
+    try {
+      await api.post(`/api/v1/alerts/${encodeURIComponent(a.id)}/${what}`);
+      state.message = { kind: 'ok', text: () => t(what === 'ack' ? 'oncall.done.acked' : 'oncall.done.resolved', { kind: alertKindLabel(a.kind), ticket: a.ticket || '' }) };
+      announce(state.message.text());
+    } catch (err) {
+      state.message = { kind: 'error', text: () => errorText(err) };
+      announce(state.message.text());
+    }
+    await loadAlerts();
+    if (what === 'resolve' || !document.querySelector(`[data-key="${CSS.escape(`${what}:${a.id}`)}"]`)) {
+      const next = document.querySelector(`[data-key="resolve:${CSS.escape(String(a.id))}"]`) || byId('alerts-title');
+      next.focus();
+    }
+  });
+}
+
+/* ------------------------------------------------------------------- stats */
+
+function dayLabel(date) {
+  const d = new Date(`${date}T00:00:00Z`);
+  try {
+    return new Intl.DateTimeFormat(htmlLang(), { month: 'numeric', day: 'numeric', timeZone: 'UTC' }).format(d);
+  } catch (_) {
+    return date.slice(5);
+  }
+}
+
+function dayLong(date) {
+  const d = new Date(`${date}T00:00:00Z`);
+  try {
+    return new Intl.DateTimeFormat(htmlLang(), { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' }).format(d);
+  } catch (_) {
+    return date;
+  }
+}
+
+/**
+ * Every day from `from` to `to`: the API lists only days that have figures, so a
+ * quiet day becomes an empty one (nothing asked, no percentage, no times).
+ */
+function fillDays(report) {
+  const given = new Map((Array.isArray(report.days) ? report.days : []).map((d) => [d.date, d]));
+  const start = Date.parse(`${report.from}T00:00:00Z`);
+  const end = Date.parse(`${report.to}T00:00:00Z`);
+  if (Number.isNaN(start) || Number.isNaN(end) || end < start || end - start > 400 * 86400000) return [...given.values()];
+  const out = [];
+  for (let ms = start; ms <= end; ms += 86400000) {
+    const date = new Date(ms).toISOString().slice(0, 10);
+    out.push(given.get(date) || {
+      date, submitted: 0, answered: 0, answered_in_window: 0, answered_in_window_pct: null,
+      answer_seconds_p50: null, answer_seconds_p90: null, breaches: 0, crises: 0,
+    });
+  }
+  return out;
+}
+
+const num = (v) => (v == null || !Number.isFinite(Number(v)) ? null : Number(v));
+
+function legend(node, entries) {
+  clear(node);
+  for (const e of entries) node.append(el('span', { class: `legend-item ${e.cls}` }, el('span', { class: 'legend-swatch', attrs: { 'aria-hidden': 'true' } }), ' ', e.text));
+}
+
+function renderStats() {
+  const err = byId('stats-error');
+  clear(err);
+  const totals = byId('stats-totals');
+  clear(totals);
+  if (state.statsError) {
+    err.append(el('p', { class: 'notice notice-error' }, el('span', { class: 'error-prefix', text: t('errors.prefix') }), ' ', errorText(state.statsError)));
+  }
+  const s = state.stats;
+  if (!s) {
+    byId('stats-range').textContent = state.statsError ? '' : t('staff.loading');
+    return;
+  }
+  byId('stats-range').textContent = t('oncall.stats.range', { from: dayLong(s.from), to: dayLong(s.to) });
+  const tot = s.totals || {};
+  const fig = (label, value) => totals.append(el('div', { class: 'figure' }, el('dt', { text: label }), el('dd', {}, el('span', { class: 'figure-value', text: value }))));
+  fig(t('oncall.stats.inWindow'), formatPercent(num(tot.answered_in_window_pct)));
+  fig(t('oncall.stats.p50'), formatHours(num(tot.answer_seconds_p50)));
+  fig(t('oncall.stats.p90'), formatHours(num(tot.answer_seconds_p90)));
+  fig(t('oncall.stats.breaches'), formatNumber(tot.breaches ?? 0));
+  fig(t('oncall.stats.crises'), formatNumber(tot.crises ?? 0));
+  fig(t('oncall.stats.answered'), t('oncall.stats.answeredOf', { answered: formatNumber(tot.answered ?? 0), submitted: formatNumber(tot.submitted ?? 0) }));
+
+  const days = fillDays(s);
+  const labels = days.map((d) => dayLabel(d.date));
+  const noData = t('staff.noData');
+
+  // 1. Answered within the window, % per day.
+  const pct = days.map((d) => num(d.answered_in_window_pct));
+  const withPct = pct.filter((v) => v != null);
+  drawChart(byId('chart-window'), {
+    kind: 'bar',
+    title: t('oncall.charts.window.title'),
+    desc: withPct.length
+      ? t('oncall.charts.window.desc', { days: days.length, min: formatPercent(Math.min(...withPct)), max: formatPercent(Math.max(...withPct)), total: formatPercent(num(tot.answered_in_window_pct)) })
+      : t('oncall.charts.noAnswers'),
+    labels,
+    series: [{ name: t('oncall.charts.window.series'), values: pct, cls: 'series-a' }],
+    yMax: 100,
+    yFormat: (v) => formatPercent(v),
+    empty: days.length ? null : t('oncall.charts.noDays'),
+  });
+  legend(byId('chart-window-legend'), [{ cls: 'series-a', text: t('oncall.charts.window.legend') }]);
+  byId('chart-window-table').replaceChildren(dataTable(t('oncall.charts.window.title'),
+    [t('oncall.charts.day'), t('oncall.charts.window.series'), t('oncall.stats.answered'), t('oncall.charts.submitted')],
+    days.map((d) => [dayLong(d.date), pct[days.indexOf(d)] == null ? noData : formatPercent(d.answered_in_window_pct), formatNumber(d.answered ?? 0), formatNumber(d.submitted ?? 0)])));
+
+  // 2. Time to answer, p50 and p90, hours per day.
+  const p50 = days.map((d) => (num(d.answer_seconds_p50) == null ? null : d.answer_seconds_p50 / 3600));
+  const p90 = days.map((d) => (num(d.answer_seconds_p90) == null ? null : d.answer_seconds_p90 / 3600));
+  const hoursFmt = (h) => formatHours(h * 3600);
+  drawChart(byId('chart-times'), {
+    kind: 'line',
+    title: t('oncall.charts.times.title'),
+    desc: t('oncall.charts.times.desc', { p50: formatHours(num(tot.answer_seconds_p50)), p90: formatHours(num(tot.answer_seconds_p90)) }),
+    labels,
+    series: [
+      { name: 'p50', values: p50, cls: 'series-a', style: 'solid', marker: 'circle' },
+      { name: 'p90', values: p90, cls: 'series-b', style: 'dashed', marker: 'square' },
+    ],
+    yFormat: hoursFmt,
+    empty: days.length ? null : t('oncall.charts.noDays'),
+  });
+  legend(byId('chart-times-legend'), [
+    { cls: 'series-a legend-line', text: t('oncall.charts.times.p50') },
+    { cls: 'series-b legend-dashed', text: t('oncall.charts.times.p90') },
+  ]);
+  byId('chart-times-table').replaceChildren(dataTable(t('oncall.charts.times.title'),
+    [t('oncall.charts.day'), t('oncall.stats.p50'), t('oncall.stats.p90')],
+    days.map((d) => [dayLong(d.date), formatHours(num(d.answer_seconds_p50)), formatHours(num(d.answer_seconds_p90))])));
+
+  // 3. Breaches and crises per day.
+  const breaches = days.map((d) => num(d.breaches) ?? 0);
+  const crises = days.map((d) => num(d.crises) ?? 0);
+  drawChart(byId('chart-breaches'), {
+    kind: 'bar',
+    title: t('oncall.charts.breaches.title'),
+    desc: t('oncall.charts.breaches.desc', { breaches: formatNumber(tot.breaches ?? 0), crises: formatNumber(tot.crises ?? 0), days: days.length }),
+    labels,
+    series: [
+      { name: t('oncall.stats.breaches'), values: breaches, cls: 'series-c' },
+      { name: t('oncall.stats.crises'), values: crises, cls: 'series-d', style: 'hatched' },
+    ],
+    yFormat: (v) => formatNumber(v),
+    empty: days.length ? null : t('oncall.charts.noDays'),
+  });
+  legend(byId('chart-breaches-legend'), [
+    { cls: 'series-c', text: t('oncall.charts.breaches.legendBreaches') },
+    { cls: 'series-d legend-hatched', text: t('oncall.charts.breaches.legendCrises') },
+  ]);
+  byId('chart-breaches-table').replaceChildren(dataTable(t('oncall.charts.breaches.title'),
+    [t('oncall.charts.day'), t('oncall.stats.breaches'), t('oncall.stats.crises')],
+    days.map((d, i) => [dayLong(d.date), formatNumber(breaches[i]), formatNumber(crises[i])])));
+}
+
+async function loadStats() {
+  try {
+    state.stats = await api.get('/api/v1/stats');
+    state.statsError = null;
+  } catch (err) {
+    if (err && err.status === 401) return;
+    state.statsError = err;
+  }
+  renderStats();
+}
+
+/* ------------------------------------------------- open tickets by time left */
+
+const BUCKETS = [
+  { key: 'overdue', max: 0, cls: 'series-c' },
+  { key: 'h1', max: 3600, cls: 'series-c' },
+  { key: 'h4', max: 4 * 3600, cls: 'series-b' },
+  { key: 'h12', max: 12 * 3600, cls: 'series-a' },
+  { key: 'h24', max: 24 * 3600, cls: 'series-a' },
+  { key: 'more', max: Infinity, cls: 'series-a' },
+];
+
+function renderOpen() {
+  const host = byId('chart-open');
+  const note = byId('chart-open-note');
+  const details = byId('chart-open-details');
+  if (!state.supervisor) {
+    note.textContent = t('oncall.charts.open.needsSupervisor');
+    clear(host);
+    details.hidden = true;
+    return;
+  }
+  details.hidden = false;
+  if (state.openError) {
+    note.textContent = errorText(state.openError);
+    clear(host);
+    return;
+  }
+  if (!state.open) {
+    note.textContent = t('staff.loading');
+    return;
+  }
+  const now = Date.now();
+  const counts = BUCKETS.map(() => 0);
+  let crises = 0;
+  for (const it of state.open.items) {
+    const left = (Date.parse(it.due_at) - now) / 1000;
+    const i = left < 0 ? 0 : BUCKETS.findIndex((b, k) => k > 0 && left <= b.max);
+    counts[i < 0 ? BUCKETS.length - 1 : i] += 1;
+    if (it.crisis) crises += 1;
+  }
+  const total = state.open.items.length;
+  note.textContent = t('oncall.charts.open.note', { total, crises, time: formatShort(new Date(state.open.at).toISOString()) })
+    + (state.open.complete ? '' : ` ${t('console.health.partial')}`);
+  const rows = BUCKETS.map((b, i) => ({ label: t(`oncall.charts.open.buckets.${b.key}`), value: counts[i], cls: b.cls }));
+  drawChart(host, {
+    kind: 'rows',
+    title: t('oncall.charts.open.title'),
+    desc: rows.map((r) => `${r.label}: ${r.value}`).join('; '),
+    rows,
+    valueFormat: (v) => formatNumber(v),
+    empty: total ? null : t('oncall.charts.open.none'),
+  });
+  byId('chart-open-table').replaceChildren(dataTable(t('oncall.charts.open.title'),
+    [t('oncall.charts.open.bucket'), t('oncall.charts.open.count')],
+    rows.map((r) => [r.label, formatNumber(r.value)])));
+}
+
+async function loadOpen() {
+  if (!state.supervisor) {
+    renderOpen();
+    return;
+  }
+  try {
+    const { items, complete } = await fetchAll('/api/v1/tickets?view=all&limit=1000', 'tickets', { maxPages: 10 });
+    // Only what the chart needs is kept: no text is ever asked for or held here.
+    state.open = { items: items.map((x) => ({ due_at: x.due_at, crisis: x.crisis === true })), complete, at: Date.now() };
+    state.openError = null;
+  } catch (err) {
+    if (err && err.status === 401) return;
+    state.openError = err;
+  }
+  renderOpen();
+}
+
+/* ------------------------------------------------------------------- live */
+
+const reloadAlerts = debounce(() => loadAlerts({ announceNew: true }), 300);
+const reloadOpen = debounce(loadOpen, 5000);
+
+function startLive() {
+  stopLive();
+  const status = byId('live-status');
+  status.hidden = false;
+  state.events = openEvents({
+    alert: () => reloadAlerts(),
+    ticket: () => {
+      if (state.supervisor) reloadOpen();
+    },
+    status: (s) => {
+      renderLiveStatus(status, s);
+      if (s === 'live') reloadAlerts(); // catch up on anything missed while away
+    },
+  });
+  state.timers.push(setInterval(() => {
+    if (!document.hidden) loadStats();
+  }, STATS_POLL_MS));
+  state.timers.push(setInterval(() => loadAlerts({ announceNew: true }), ALERT_POLL_MS));
+  state.timers.push(setInterval(() => {
+    if (state.supervisor && state.open && !document.hidden) renderOpen(); // time moves tickets between buckets
+  }, 60_000));
+}
+
+function stopLive() {
+  if (state.events) state.events.close();
+  state.events = null;
+  for (const id of state.timers) clearInterval(id);
+  state.timers = [];
+  byId('live-status').hidden = true;
+}
+
+/* ---------------------------------------------------------- signed in/out */
+
+function renderWho() {
+  const s = state.session;
+  byId('who').textContent = s ? t('staff.signedInAs', { name: s.display_name || s.username, role: roleLabel(s.role) }) : '';
+}
+
+function showSignedIn(s, { focus = false } = {}) {
+  state.session = s;
+  state.supervisor = s.role === 'supervisor';
+  byId('signin-view').hidden = true;
+  byId('app-view').hidden = false;
+  byId('staff-controls').hidden = false;
+  renderWho();
+  renderAlerts();
+  renderStats();
+  renderOpen();
+  loadAlerts();
+  loadStats();
+  loadOpen();
+  startLive();
+  if (focus) byId('page-title').focus();
+}
+
+function showSignedOut(noticeKey) {
+  stopLive();
+  state.session = null;
+  state.alerts = null;
+  state.stats = null;
+  state.open = null;
+  state.message = null;
+  state.known = new Set();
+  byId('app-view').hidden = true;
+  byId('staff-controls').hidden = true;
+  byId('signin-view').hidden = false;
+  document.title = t('oncall.pageTitle');
+  signin.reset(noticeKey);
+  byId('signin-username').focus();
+}
+
+const signin = initSignIn({
+  roles: ROLES,
+  onSignedIn: (s) => showSignedIn(s, { focus: true }),
+  wrongRole: () => t('oncall.wrongRole'),
+});
+
+function wire() {
+  byId('sign-out').addEventListener('click', async () => {
+    await signOut();
+    showSignedOut('staff.signin.signedOut');
+  });
+  byId('alerts-refresh').addEventListener('click', (e) => busy(e.currentTarget, () => loadAlerts()));
+  byId('stats-refresh').addEventListener('click', (e) => busy(e.currentTarget, () => Promise.all([loadStats(), loadOpen()])));
+  onUnauthorized(() => showSignedOut('staff.signin.ended'));
+  onLanguageChange(() => {
+    document.title = t('oncall.pageTitle');
+    if (state.session) {
+      renderWho();
+      renderAlerts();
+      renderStats();
+      renderOpen();
+    }
+    signin.render();
+  });
+}
+
+async function main() {
+  wire();
+  await initShell();
+  document.title = t('oncall.pageTitle');
+  startTicker();
+  const s = currentSession();
+  if (s && ROLES.includes(s.role)) {
+    try {
+      await api.get('/api/v1/me');
+      showSignedIn(s);
+      return;
+    } catch (err) {
+      if (err && err.status === 401) return; // the listener showed the form
+      showSignedIn(s);
+      return;
+    }
+  }
+  showSignedOut(null);
+}
+
+main();
+
