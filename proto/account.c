@@ -156,6 +156,13 @@ json_t *a24_account_rows_json(const redisReply *rows)
             row_str(row, 1), "categories", a24_account_list_json(cbits, a24_categories),
             "languages", a24_account_list_json(lbits, a24_languages), "display_name",
             row_str(row, 4), "disabled", strcmp(row_str(row, 5), "1") == 0, "created_at", created);
+        if (o != NULL && row->elements > 8) {
+            bool on = strcmp(row_str(row, 7), "1") == 0;
+            json_object_set_new(o, "on_duty", json_boolean(on));
+            char since[A24_RFC3339_LEN];
+            a24_clock_format(strtoll(row_str(row, 8), NULL, 10), since);
+            json_object_set_new(o, "on_duty_since", on ? json_string(since) : json_null());
+        }
         if (o == NULL || json_array_append_new(arr, o) != 0) {
             json_decref(arr);
             return NULL;

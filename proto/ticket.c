@@ -19,6 +19,7 @@ static const struct {
 } transitions[A24_EV_COUNT] = {
     [A24_EV_OFFER] = {"offer", S(QUEUED), A24_STATE_OFFERED},
     [A24_EV_OFFER_TIMEOUT] = {"offer_timeout", S(OFFERED), A24_STATE_QUEUED},
+    [A24_EV_DECLINE] = {"decline", S(OFFERED), A24_STATE_QUEUED},
     [A24_EV_CLAIM] = {"claim", S(QUEUED) | S(OFFERED), A24_STATE_CLAIMED},
     [A24_EV_RELEASE] = {"release", S(CLAIMED), A24_STATE_QUEUED},
     [A24_EV_LEASE_EXPIRY] = {"lease_expiry", S(CLAIMED), A24_STATE_QUEUED},

@@ -40,6 +40,7 @@ typedef enum {
 typedef enum {
     A24_EV_OFFER,         /* the router offers it to an expert */
     A24_EV_OFFER_TIMEOUT, /* nobody claimed the offer in time */
+    A24_EV_DECLINE,       /* the expert offered it passes it on */
     A24_EV_CLAIM,         /* an expert takes it */
     A24_EV_RELEASE,       /* the expert hands it back */
     A24_EV_LEASE_EXPIRY,  /* the claim ran out */

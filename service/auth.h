@@ -21,11 +21,13 @@
  *   role        may
  *   expert      go on and off duty; see tickets offered to them, the pool of their
  *               categories and languages, and their own claims; claim, release,
- *               answer, write notes
+ *               answer, write notes; decline an offer; see the staff list (whom to
+ *               transfer to)
  *   supervisor  read everything an expert may read, for every category and language
  *               (view=all); review, return, reassign; see and acknowledge alerts; see
  *               the staff list
- *   oncall      see and acknowledge alerts (which carry no question text)
+ *   oncall      see and acknowledge alerts (which carry no question text), the queue
+ *               summary and the figures
  *   admin       manage accounts (answer24ctl) and see the staff list; no ticket text
  *
  * Reading is ordered supervisor ⊇ expert: a route that lets experts read must let
@@ -68,7 +70,7 @@
 #define A24_AUTH_TICKET_READ (A24_ROLE_EXPERT | A24_ROLE_SUPERVISOR)
 #define A24_AUTH_SUPERVISE A24_ROLE_SUPERVISOR
 #define A24_AUTH_ALERTS (A24_ROLE_ONCALL | A24_ROLE_SUPERVISOR)
-#define A24_AUTH_STAFF_LIST (A24_ROLE_SUPERVISOR | A24_ROLE_ADMIN)
+#define A24_AUTH_STAFF_LIST (A24_ROLE_SUPERVISOR | A24_ROLE_ADMIN | A24_ROLE_EXPERT)
 
 /* ---------------------------------------------------------------- the check */
 

@@ -6,6 +6,7 @@
  *   POST /api/v1/alerts/{id}/ack       stops the repeats; comes back after ack_timeout
  *   POST /api/v1/alerts/{id}/resolve   ends it
  *   GET  /api/v1/stats?from=YYYY-MM-DD&to=YYYY-MM-DD
+ *   GET  /api/v1/queue/summary         waiting, held, crises, due soon, on duty
  *
  * Must never: put question text in an alert (alerts carry ticket, kind, language and
  * category only: lock screens are not private).
@@ -257,6 +258,50 @@ static void on_stats(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
         a24_op_fail_unavailable(&a->op);
 }
 
+/* queue_summary.lua replied. */
+static void on_summary_reply(a24_store_t *store, redisReply *r, void *privdata)
+{
+    (void)store;
+    alert_op_t *a = privdata;
+    if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 9) {
+        a24_op_fail_unavailable(&a->op);
+        return;
+    }
+    h2o_req_t *req = a24_op_take(&a->op);
+    if (req != NULL) {
+        static const char *const names[] = {"overdue", "under_1h", "1h_to_4h",
+                                            "4h_to_12h", "12h_to_24h", "over_24h"};
+        json_t *by_left = json_object();
+        for (size_t i = 0; i < 6 && i < r->element[8]->elements; i++)
+            json_object_set_new(by_left, names[i], json_integer(r->element[8]->element[i]->integer));
+        a24_http_json(req, 200,
+                      json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "at",
+                                a24_http_time(a24_reply_int(r, 0, 0)), "waiting",
+                                (json_int_t)a24_reply_int(r, 1, 0), "claimed",
+                                (json_int_t)a24_reply_int(r, 2, 0), "in_review",
+                                (json_int_t)a24_reply_int(r, 3, 0), "open_crises",
+                                (json_int_t)a24_reply_int(r, 4, 0), "due_within_4h",
+                                (json_int_t)a24_reply_int(r, 5, 0), "overdue",
+                                (json_int_t)a24_reply_int(r, 6, 0), "experts_on_duty",
+                                (json_int_t)a24_reply_int(r, 7, 0), "open_by_time_left", by_left));
+    }
+    a24_op_finish(&a->op);
+}
+
+/* GET /api/v1/queue/summary, once signed in: queue health, no text. */
+static void on_summary(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
+                       const a24_staff_t *staff)
+{
+    (void)m, (void)staff;
+    alert_op_t *a = a24_op_start(app, req, sizeof *a);
+    if (a == NULL)
+        return;
+    const char *argv[] = {"14400000"};
+    size_t lens[] = {8};
+    if (a24_store_script(app->store, "queue_summary", on_summary_reply, a, 0, 1, argv, lens) != 0)
+        a24_op_fail_unavailable(&a->op);
+}
+
 /* The routes: each checks the session, then continues above. */
 static void route_list(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)
 {
@@ -273,6 +318,11 @@ static void route_resolve(a24_app_t *app, h2o_req_t *req, const a24_route_match_
     a24_auth_require(app, req, m, A24_AUTH_ALERTS, on_resolve);
 }
 
+static void route_summary(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)
+{
+    a24_auth_require(app, req, m, A24_AUTH_ALERTS | A24_ROLE_ADMIN, on_summary);
+}
+
 static void route_stats(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)
 {
     a24_auth_require(app, req, m, A24_AUTH_ALERTS | A24_ROLE_ADMIN, on_stats);
@@ -283,5 +333,6 @@ const a24_route_t a24_alert_routes[] = {
     {"POST", "/api/v1/alerts/*/ack", route_ack, 0},
     {"POST", "/api/v1/alerts/*/resolve", route_resolve, 0},
     {"GET", "/api/v1/stats", route_stats, 0},
+    {"GET", "/api/v1/queue/summary", route_summary, 0},
     {NULL, NULL, NULL, 0},
 };

@@ -655,6 +655,7 @@ static void on_view_authed(a24_app_t *app, h2o_req_t *req, const a24_route_match
 typedef enum {
     ACT_CLAIM,
     ACT_RELEASE,
+    ACT_DECLINE,
     ACT_ANSWER,
     ACT_APPROVE,
     ACT_RETURN,
@@ -756,6 +757,10 @@ static int act_send(act_op_t *a)
         script = "release";
         ARG(a24_ticket_from_list(A24_EV_RELEASE)), ARG(sup), ARG("release");
         break;
+    case ACT_DECLINE:
+        script = "release"; /* only the one it is offered to; the router passes them over */
+        ARG(a24_ticket_from_list(A24_EV_DECLINE)), ARG("0"), ARG("decline");
+        break;
     case ACT_ANSWER:
         /* Whether it waits for review is the script's to decide, atomically with the
          * ticket's crisis flag. */
@@ -813,6 +818,8 @@ static const char *act_event(const act_op_t *a)
         return "ticket_claimed";
     case ACT_RELEASE:
         return "ticket_released";
+    case ACT_DECLINE:
+        return "offer_declined";
     case ACT_ANSWER:
         return "ticket_answered";
     case ACT_APPROVE:
@@ -845,6 +852,7 @@ static void respond_ok(act_op_t *a, const redisReply *r, h2o_req_t *req)
         json_object_set_new(body, "lease_until", a24_http_time(a24_reply_int(r, 1, 0)));
         break;
     case ACT_RELEASE:
+    case ACT_DECLINE:
         json_object_set_new(body, "status", json_string("queued"));
         break;
     case ACT_ANSWER:
@@ -1003,6 +1011,13 @@ static void on_release_authed(a24_app_t *app, h2o_req_t *req, const a24_route_ma
                               const a24_staff_t *staff)
 {
     act_start(app, req, m, staff, (act_op_t){.act = ACT_RELEASE}, NULL, 0);
+}
+
+/* POST .../decline, signed in. */
+static void on_decline_authed(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
+                              const a24_staff_t *staff)
+{
+    act_start(app, req, m, staff, (act_op_t){.act = ACT_DECLINE}, NULL, 0);
 }
 
 /* POST .../answer {"text"} and POST .../notes {"text"}, signed in. */
@@ -1331,6 +1346,7 @@ STAFF_ROUTE(on_list, A24_AUTH_TICKET_READ, on_list_authed)
 STAFF_ROUTE(on_view, A24_AUTH_TICKET_READ, on_view_authed)
 STAFF_ROUTE(on_claim, A24_AUTH_TICKET_READ, on_claim_authed)
 STAFF_ROUTE(on_release, A24_AUTH_TICKET_READ, on_release_authed)
+STAFF_ROUTE(on_decline, A24_AUTH_TICKET_READ, on_decline_authed)
 STAFF_ROUTE(on_answer, A24_AUTH_TICKET_READ, on_answer_authed)
 STAFF_ROUTE(on_note, A24_AUTH_TICKET_READ, on_note_authed)
 STAFF_ROUTE(on_transfer, A24_AUTH_TICKET_READ, on_transfer_authed)
@@ -1345,6 +1361,7 @@ const a24_route_t a24_ticket_routes[] = {
     {"GET", "/api/v1/tickets/*", on_view, 0},
     {"POST", "/api/v1/tickets/*/claim", on_claim, A24_ROUTE_JSON_BODY},
     {"POST", "/api/v1/tickets/*/release", on_release, A24_ROUTE_JSON_BODY},
+    {"POST", "/api/v1/tickets/*/decline", on_decline, A24_ROUTE_JSON_BODY},
     {"POST", "/api/v1/tickets/*/answer", on_answer, A24_ROUTE_JSON_BODY},
     {"POST", "/api/v1/tickets/*/review", on_review, A24_ROUTE_JSON_BODY},
     {"POST", "/api/v1/tickets/*/notes", on_note, A24_ROUTE_JSON_BODY},

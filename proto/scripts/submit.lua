@@ -65,8 +65,10 @@ audit(id, now, 'citizen', 'submit', '-', 'queued')
 redis.call('XADD', KEYS[3], '*', 'ticket', id, 'category', ARGV[2], 'language', ARGV[3],
     'crisis', ARGV[4], 'green', ARGV[6])
 schedule(id, step_at)
-reindex(id, nil, {state = 'queued', category = ARGV[2], language = ARGV[3], crisis = ARGV[4],
-    green = ARGV[6], due = due})
+local t = {id = id, state = 'queued', category = ARGV[2], language = ARGV[3], crisis = ARGV[4],
+    green = ARGV[6], due = due}
+reindex(id, nil, t)
+live(now, 'queued', t)
 
 redis.call('HINCRBY', KEYS[7], 'submitted', 1)
 local day = key(K.KEY_DAY, day_of(now))

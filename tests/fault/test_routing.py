@@ -89,6 +89,42 @@ class RoutingTest(unittest.TestCase):
         audit = [x.decode() for x in self.resp.call("LRANGE", f"a24:t:{first}:audit", 0, -1)]
         self.assertTrue(any(" offer_timeout offered queued" in a for a in audit), audit)
 
+    def test_routing_decline_passes_the_offer_on(self):
+        self.expert("ann")
+        self.expert("ben")
+        self.worker()
+        t = self.submit()
+        _, first = self.wait_state(t, "offered")
+        other = "ben" if first == "ann" else "ann"
+        r = self.web.request("POST", f"/api/v1/tickets/{t}/decline", {}, self.tokens[other])
+        self.assertEqual(r.status, 403, "only the one it is offered to may decline")
+        r = self.web.request("POST", f"/api/v1/tickets/{t}/decline", {}, self.tokens[first])
+        self.assertEqual(r.status, 200, r.body)
+        a24test.wait_until(lambda: self.state(t) == ("offered", other), 10,
+                           what="the offer passed to the other expert")
+
+    def test_routing_queue_summary_for_supervisors_and_oncall(self):
+        self.expert("ann")
+        p = self.ctl("user", "add", "--username", "olga", "--role", "oncall", "--password-stdin",
+                     stdin=PASSWORD + "\n")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        r = self.web.request("POST", "/api/v1/session", {"username": "olga", "password": PASSWORD})
+        olga = {"Authorization": "Bearer " + r.json["token"]}
+        self.submit()
+        self.web.submit("I want to kill myself", "sleep")
+        r = self.web.request("GET", "/api/v1/queue/summary", headers=olga)
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(r.json["waiting"], 2)
+        self.assertEqual(r.json["open_crises"], 1)
+        self.assertEqual(r.json["experts_on_duty"], 1)
+        self.assertEqual(r.json["due_within_4h"], 2)  # windows of 1 h here
+        self.assertEqual(sum(r.json["open_by_time_left"].values()), 2)
+        self.assertNotIn("kill", r.body.decode())
+        r = self.web.request("GET", "/api/v1/queue/summary", headers=self.tokens["ann"])
+        self.assertEqual(r.status, 403)
+        staff = self.web.request("GET", "/api/v1/staff", headers=self.tokens["ann"]).json["staff"]
+        self.assertTrue([s for s in staff if s["username"] == "ann"][0]["on_duty"])
+
     def test_routing_expired_claim_returns_to_pool(self):
         self.expert("ann")
         self.worker()
