@@ -42,4 +42,7 @@ int a24_ctl_stats(const a24_config_t *cfg, int argc, char **argv);
 /** `answer24ctl scripts load`: argv[0] is "scripts". Returns an exit status. */
 int a24_ctl_scripts(const a24_config_t *cfg, int argc, char **argv);
 
+/** `answer24ctl purge`: argv[0] is "purge". Returns an exit status. */
+int a24_ctl_purge(const a24_config_t *cfg, int argc, char **argv);
+
 #endif

@@ -39,6 +39,8 @@ static const char summary[] =
     "                        U's weekly shifts in rota.timezone: the worker puts U on duty\n"
     "                        when a shift starts and off (handing back claims) when it ends\n"
     "  rota show [U]         the rotas\n"
+    "  purge                 forget tickets answered or withdrawn more than\n"
+    "                        privacy.retention ago (the worker also does it hourly)\n"
     "  scripts load          load every Lua script into Redis (after an upgrade or a\n"
     "                        failover); names any that does not compile\n"
     "  stats [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--format csv|json]\n"
@@ -172,6 +174,8 @@ int main(int argc, char **argv)
         status = cmd_ping(&cfg);
     else if (strcmp(argv[first], "user") == 0)
         status = a24_ctl_user(&cfg, argc - first, argv + first);
+    else if (strcmp(argv[first], "purge") == 0)
+        status = a24_ctl_purge(&cfg, argc - first, argv + first);
     else if (strcmp(argv[first], "scripts") == 0)
         status = a24_ctl_scripts(&cfg, argc - first, argv + first);
     else if (strcmp(argv[first], "stats") == 0)

@@ -21,6 +21,8 @@
  * a24:pool:<cat>:<lang>  sorted set: unclaimed tickets (queued or offered), by urgency
  * a24:offers:<user>   sorted set: tickets offered to an expert, by urgency
  * a24:mine:<user>     sorted set: tickets an expert holds (claimed, in review)
+ * a24:done            sorted set: answered or withdrawn tickets by when; purged after
+ *                     privacy.retention (a follow-up takes a ticket out again)
  * a24:review          sorted set: answers waiting for a supervisor
  * a24:duty:<cat>:<lang>  set: experts on duty who take that category and language
  * a24:user:<name>:duty  set: the duty sets the user was put in (to leave them all)
@@ -76,6 +78,7 @@
 #define A24_KEY_OFFERS "a24:offers:%s"
 #define A24_KEY_MINE "a24:mine:%s"
 #define A24_KEY_REVIEW "a24:review"
+#define A24_KEY_DONE "a24:done"
 #define A24_KEY_DUTY "a24:duty:%s:%s"
 #define A24_KEY_ONDUTY "a24:onduty"
 #define A24_KEY_ROTA "a24:rota"

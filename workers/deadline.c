@@ -20,11 +20,14 @@
 #include "ticket.h"
 
 #define BATCH 500 /* entries one script call takes; more are taken at once after */
+#define PURGE_EVERY_MS (3600 * 1000) /* retention is counted in days: hourly is plenty */
 
 struct a24_deadline {
     a24_worker_t *w;
     a24_store_t *sub; /* subscribed to a24:wake; takes no other command */
     uv_timer_t timer;
+    uv_timer_t purge; /* forgets tickets past privacy.retention */
+    int open_handles;
     bool busy;  /* a fire script is in flight */
     bool again; /* a wake-up came while busy */
     bool stopping;
@@ -138,6 +141,33 @@ static void fire(a24_deadline_t *d)
         arm(d, -1); /* Redis is away: try again at the next poll */
 }
 
+/* purge.lua replied: say what went, and go on if more is due. */
+static void on_purged(a24_store_t *store, redisReply *r, void *privdata);
+
+/* Every PURGE_EVERY_MS (and soon after start): forget what retention says to. */
+static void on_purge_tick(uv_timer_t *t)
+{
+    a24_deadline_t *d = t->data;
+    char retention[24];
+    snprintf(retention, sizeof retention, "%lld", (long long)d->w->cfg->privacy.retention);
+    const char *argv[] = {retention, "1000"};
+    size_t lens[] = {strlen(retention), 4};
+    if (!d->stopping)
+        a24_store_script(d->w->store, "purge", on_purged, d, 0, 2, argv, lens);
+}
+
+static void on_purged(a24_store_t *store, redisReply *r, void *privdata)
+{
+    (void)store;
+    a24_deadline_t *d = privdata;
+    if (d->stopping || r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 2)
+        return;
+    if (r->element[0]->integer > 0)
+        a24_log_info("tickets_purged", "{s:I}", "tickets", (json_int_t)r->element[0]->integer);
+    if (r->element[1]->integer > 0)
+        on_purge_tick(&d->purge);
+}
+
 /* A front end added a schedule entry at the published time. */
 static void on_wake(a24_store_t *store, redisReply *r, void *privdata)
 {
@@ -189,17 +219,22 @@ a24_deadline_t *a24_deadline_create(a24_worker_t *w, char *err, size_t errlen)
         return NULL;
     }
     uv_timer_init(w->loop, &d->timer);
-    d->timer.data = d;
+    uv_timer_init(w->loop, &d->purge);
+    d->timer.data = d->purge.data = d;
+    d->open_handles = 2;
+    uv_timer_start(&d->purge, on_purge_tick, 10000, PURGE_EVERY_MS);
     a24_store_on_ready(d->sub, on_sub_ready, d);
     a24_store_on_ready(w->store, on_store_ready, d);
     a24_log_info("deadline_started", "{s:s}", "ladder", d->ladder);
     return d;
 }
 
-/* The timer has closed: nothing refers to the engine any more. */
+/* One of the engine's timers has closed; after the last, nothing refers to it. */
 static void on_timer_closed(uv_handle_t *h)
 {
-    free(h->data);
+    a24_deadline_t *d = h->data;
+    if (--d->open_handles == 0)
+        free(d);
 }
 
 void a24_deadline_destroy(a24_deadline_t *d)
@@ -209,4 +244,5 @@ void a24_deadline_destroy(a24_deadline_t *d)
     d->stopping = true;
     a24_store_destroy(d->sub);
     uv_close((uv_handle_t *)&d->timer, on_timer_closed);
+    uv_close((uv_handle_t *)&d->purge, on_timer_closed);
 }

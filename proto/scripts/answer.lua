@@ -49,6 +49,7 @@ redis.call('RPUSH', key(K.KEY_MSGS, id), 'e:' .. now .. ':' .. text)
 redis.call('HSET', tk, 'state', 'answered', 'answered_at', now, 'owner', new.owner or t.owner)
 redis.call('HDEL', tk, 'draft', 'lease_until', 'offer_until')
 redis.call('ZREM', K.KEY_SCHEDULE, id)
+redis.call('ZADD', K.KEY_DONE, now, id)
 reindex(id, t, new)
 
 -- Figures: counted once per answer, on the day the question was asked.

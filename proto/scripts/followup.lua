@@ -47,6 +47,7 @@ if state_in(ARGV[2], state) then
     redis.call('HDEL', KEYS[1], 'owner', 'offer_until', 'lease_until', 'skip')
     redis.call('HINCRBY', KEYS[1], 'attempt', 1)
     reindex(id, t, new)
+    redis.call('ZREM', K.KEY_DONE, id)
     schedule(id, step_at)
     redis.call('XADD', KEYS[4], '*', 'ticket', id, 'category', t.category, 'language',
         t.language, 'crisis', t.crisis or '0', 'green', t.green or '0')

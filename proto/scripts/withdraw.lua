@@ -2,7 +2,7 @@
 --
 -- The question, self-check, follow-ups, answers and notes are deleted; what stays is
 -- the ticket's skeleton (state, category, times) and its audit trail, without text,
--- for the figures, until retention purges it.
+-- until retention purges it (purge.lua).
 --
 -- KEYS: 1 ticket  2 msgs  3 notes  4 audit  5 schedule  6 stats
 -- ARGV: 1 states it may be withdrawn from  2 (unused)  3 retention ms
@@ -24,10 +24,9 @@ redis.call('HDEL', KEYS[1], 'q', 'sc', 'draft')
 redis.call('HSET', KEYS[1], 'state', 'withdrawn', 'withdrawn_at', now)
 redis.call('DEL', KEYS[2], KEYS[3])
 redis.call('ZREM', KEYS[5], id)
+redis.call('ZADD', K.KEY_DONE, now, id)
 reindex(id, t, new)
 audit(id, now, 'citizen', 'withdraw', t.state, 'withdrawn')
 live(now, 'withdrawn', new)
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-redis.call('PEXPIRE', KEYS[4], ARGV[3])
 redis.call('HINCRBY', KEYS[6], 'withdrawn', 1)
 return {'ok'}

@@ -368,6 +368,28 @@ class ConfiguredDeadlinesTest(unittest.TestCase):
         self.assertAlmostEqual(self.window(text="I want to kill myself"), 30, delta=1)
 
 
+class PurgeTest(unittest.TestCase):
+    """Withdrawn (and answered) tickets are forgotten once privacy.retention has passed."""
+
+    def test_purge_forgets_withdrawn_tickets_after_retention(self):
+        import subprocess
+        stack = a24test.start_stack(self.addCleanup, config={"privacy": {"retention": "1s"}})
+        r = stack.web.submit("to be withdrawn and forgotten", "sleep")
+        t, code = r.json["ticket"], r.json["access_code"]
+        kept = stack.web.submit("still waiting", "sleep").json["ticket"]
+        self.assertEqual(stack.web.withdraw(t, code).status, 204)
+        time.sleep(1.2)
+        p = subprocess.run([os.path.join(a24test.BIN_DIR, "answer24ctl"), "--config",
+                            stack.web.config_path, "purge"], capture_output=True, text=True,
+                           timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("purged 1 tickets", p.stdout)
+        with stack.resp() as resp:
+            self.assertEqual(resp.call("EXISTS", f"a24:t:{t}", f"a24:t:{t}:audit"), 0)
+            self.assertEqual(resp.call("EXISTS", f"a24:t:{kept}"), 1)
+        self.assertEqual(stack.web.read(t, code).status, 404)
+
+
 class ScriptsTest(unittest.TestCase):
     """Every embedded Lua script compiles in the Redis we run (answer24ctl scripts load)."""
 

@@ -1,0 +1,42 @@
+/*
+ * purge: `answer24ctl purge`, forget tickets answered or withdrawn longer than
+ * privacy.retention ago (the worker does the same every hour; this is for an operator
+ * who wants it now, or a changed retention applied at once).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+
+int a24_ctl_purge(const a24_config_t *cfg, int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1) {
+        fprintf(stderr, "answer24ctl: usage: purge\n");
+        return A24_CTL_USAGE;
+    }
+    redisContext *c = a24_ctl_connect(cfg);
+    if (c == NULL)
+        return A24_CTL_USAGE;
+    char retention[24];
+    snprintf(retention, sizeof retention, "%lld", (long long)cfg->privacy.retention);
+    const char *args[] = {retention, "1000"};
+    size_t lens[] = {strlen(retention), 4};
+    long long total = 0, left = 1;
+    int status = A24_CTL_OK;
+    while (left > 0) {
+        redisReply *r = a24_ctl_script(c, "purge", 0, 2, args, lens);
+        if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 2) {
+            freeReplyObject(r);
+            status = A24_CTL_USAGE;
+            break;
+        }
+        total += r->element[0]->integer;
+        left = r->element[1]->integer;
+        freeReplyObject(r);
+    }
+    if (status == A24_CTL_OK)
+        printf("purged %lld tickets\n", total);
+    redisFree(c);
+    return status;
+}
