@@ -112,11 +112,22 @@ void a24_secrets_dispose(a24_secrets_t *s)
     sodium_memzero(s, sizeof *s);
 }
 
-/* Fills `out` with `n` uniformly random Crockford characters. */
+/*
+ * Fills `out` with `n` uniformly random Crockford characters: one call for the bytes
+ * (not one system call per character), and 32 divides 256, so a byte's low five bits
+ * are uniform.
+ */
 static void random_crockford(char *out, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        out[i] = crockford[randombytes_uniform(32)];
+    unsigned char bytes[64];
+    while (n > 0) {
+        size_t k = n < sizeof bytes ? n : sizeof bytes;
+        randombytes_buf(bytes, k);
+        for (size_t i = 0; i < k; i++)
+            out[i] = crockford[bytes[i] & 31];
+        out += k, n -= k;
+    }
+    sodium_memzero(bytes, sizeof bytes);
 }
 
 void a24_secret_ticket_id(char out[A24_TICKET_ID_LEN + 1])
