@@ -19,7 +19,9 @@
 #include "log.h"
 #include "ticket.h"
 
-#define BATCH 500 /* entries one script call takes; more are taken at once after */
+/* Entries one script call takes (more are taken at once after): small enough that a
+ * backlog never holds Redis from submits and claims for long. */
+#define BATCH 100
 #define PURGE_EVERY_MS (3600 * 1000) /* retention is counted in days: hourly is plenty */
 
 struct a24_deadline {
@@ -32,6 +34,7 @@ struct a24_deadline {
     bool again; /* a wake-up came while busy */
     bool stopping;
     a24_ms_t offset; /* Redis time minus local monotonic time */
+    a24_ms_t sent;   /* local monotonic time the fire script was sent */
     a24_ms_t armed;  /* the Redis time the timer is armed for; -1 when idle */
     char ladder[512];
     char batch[16], crisis_repeat[24], ack_timeout[24], escalate_after[16];
@@ -99,7 +102,9 @@ static void on_fired(a24_store_t *store, redisReply *r, void *privdata)
     }
     long long fired = r->element[0]->integer, next = r->element[1]->integer;
     long long now = r->element[2]->integer;
-    d->offset = now - a24_clock_mono();
+    /* The script read TIME after it was sent: measured from the send, the estimate errs
+     * towards waking early (the script then finds nothing due), never late. */
+    d->offset = now - d->sent;
     if (fired > 0)
         a24_log_info("deadline_fired", "{s:I}", "events", (json_int_t)fired);
     if (d->again || (next >= 0 && next <= now)) {
@@ -134,6 +139,7 @@ static void fire(a24_deadline_t *d)
     for (size_t i = 0; i < sizeof argv / sizeof argv[0]; i++)
         lens[i] = strlen(argv[i]);
     (void)cfg;
+    d->sent = a24_clock_mono();
     if (a24_store_script(d->w->store, "deadline_fire", on_fired, d, 6,
                          (int)(sizeof argv / sizeof argv[0]), argv, lens) == 0)
         d->busy = true;

@@ -185,7 +185,10 @@ end
 
 -- One alert event on the alert stream (for the notifier and the live feeds).
 local function alert_event(now, id, a, event, by)
-    redis.call('XADD', K.KEY_ALERTS, '*', 'event', event, 'id', id, 'ticket', a.ticket,
+    -- Capped far above any backlog the notifier could have (alerts themselves are kept
+    -- in their hashes); only the stream's oldest, long-delivered entries go.
+    redis.call('XADD', K.KEY_ALERTS, 'MAXLEN', '~', 100000, '*', 'event', event, 'id', id,
+        'ticket', a.ticket,
         'kind', a.kind, 'level', a.level, 'notify', a.notify, 'created', a.created,
         'seq', a.seq or 0, 'category', a.category or '', 'language', a.language or '',
         'by', by or '', 'at', now)
