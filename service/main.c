@@ -19,7 +19,8 @@
 #include "sse.h"
 #include "static.h"
 
-#define SHUTDOWN_GRACE_MS 3000
+#define SHUTDOWN_GRACE_MS 3000 /* the longest wait for requests in flight */
+#define SHUTDOWN_SETTLE_MS 200 /* time for answers already sent to leave */
 
 typedef struct {
     a24_app_t app;
@@ -91,8 +92,13 @@ static int listen_on(server_t *srv, const char *listen)
 static void on_drain_tick(uv_timer_t *t)
 {
     server_t *srv = t->data;
-    bool drained = srv->app.inflight == 0 && srv->connections == 0;
-    if (!drained && a24_clock_mono() < srv->drain_deadline)
+    /* Drained once nothing waits on Redis and the last answers had a moment to leave;
+     * idle keep-alive clients are not waited for. */
+    a24_ms_t now = a24_clock_mono();
+    bool drained = srv->app.inflight == 0 &&
+                   (srv->connections == 0 ||
+                    now >= srv->drain_deadline - SHUTDOWN_GRACE_MS + SHUTDOWN_SETTLE_MS);
+    if (!drained && now < srv->drain_deadline)
         return;
     uv_timer_stop(t);
     a24_log_info("stopped", "{s:i}", "open_connections", (int)srv->connections);
@@ -178,7 +184,9 @@ int main(int argc, char **argv)
 
     static server_t srv; /* large (h2o config); one per process */
     a24_app_t *app = &srv.app;
-    uv_loop_t loop;
+    /* Static, like the server: connections of idle keep-alive clients still open at exit
+     * hang off the loop and stay reachable (the process ends; nothing leaks). */
+    static uv_loop_t loop;
     uv_loop_init(&loop);
     loop.data = &srv;
     app->cfg = &cfg;

@@ -39,7 +39,8 @@ const require = createRequire(import.meta.url);
 
 export const SOURCE_DIR = process.env.A24_SOURCE_DIR || path.resolve(HERE, '..', '..');
 export const BIN_DIR = process.env.A24_BIN_DIR || path.join(SOURCE_DIR, 'build-browser', 'bin');
-export const ARTIFACTS_DIR = path.join(HERE, 'artifacts');
+/** Screenshots and axe reports; A24_ARTIFACTS_DIR moves them (for runs side by side: each run empties it). */
+export const ARTIFACTS_DIR = process.env.A24_ARTIFACTS_DIR ? path.resolve(process.env.A24_ARTIFACTS_DIR) : path.join(HERE, 'artifacts');
 export const CHROMIUM = process.env.A24_CHROMIUM || '/usr/bin/chromium';
 
 /** The only host a page may talk to. */
@@ -327,6 +328,61 @@ class Web {
     }
 }
 
+/* ------------------------------------------------------------ answer24-worker (optional) */
+
+/**
+ * The real `answer24-worker` (router, deadline engine and notifier in one process) with
+ * the front end's configuration file, for tests that need routing and alerts. Started
+ * only when startStack({ worker: true }) asks; held to the same clean stop as the web.
+ */
+class Worker {
+    constructor(dir, config) {
+        this.dir = dir;
+        this.config = config;
+        this.proc = null;
+        this.log = path.join(dir, 'worker.log');
+        this.binary = path.join(BIN_DIR, 'answer24-worker');
+    }
+
+    logText() {
+        try {
+            return fs.readFileSync(this.log, 'utf8');
+        } catch (_) {
+            return '';
+        }
+    }
+
+    async start() {
+        if (!fs.existsSync(this.binary)) {
+            throw new Error(`${this.binary} does not exist: build it first (cmake --build <dir>) or set A24_BIN_DIR`);
+        }
+        this.proc = startProcess([this.binary, '--config', this.config], this.log, {
+            ASAN_OPTIONS: process.env.ASAN_OPTIONS || 'detect_leaks=1:abort_on_error=0',
+            UBSAN_OPTIONS: process.env.UBSAN_OPTIONS || 'print_stacktrace=1:halt_on_error=1',
+        });
+        // It logs JSON lines straight to stderr (unbuffered): wait for its Redis connection.
+        await waitFor(() => {
+            if (this.proc.exitCode !== null) throw new Error(`answer24-worker exited with ${this.proc.exitCode}: ${this.logText().slice(-1500)}`);
+            return this.logText().includes('"redis_connected"');
+        }, { timeout: 20000, what: 'answer24-worker to connect to Redis' });
+    }
+
+    /** SIGTERM; returns a list of problems (exit status, sanitizer reports), empty if clean. */
+    async stop() {
+        const p = this.proc;
+        this.proc = null;
+        if (!p) return [];
+        const r = await stopProcess(p, 'SIGTERM', 10000);
+        const problems = [];
+        if (r.killed) problems.push('answer24-worker did not exit within 10 s of SIGTERM');
+        else if (r.code !== 0) problems.push(`answer24-worker exited with ${r.code ?? r.signal} after SIGTERM`);
+        const log = this.logText();
+        if (SANITIZER_MARKERS.some((m) => log.includes(m))) problems.push('answer24-worker log has a sanitizer report');
+        if (problems.length) problems.push(`--- answer24-worker log (tail) ---\n${log.slice(-2000)}`);
+        return problems;
+    }
+}
+
 /* ------------------------------------------------------------ the guard */
 
 /**
@@ -537,10 +593,12 @@ export async function waitPageReady(page) {
 /* ------------------------------------------------------------ the stack */
 
 class Stack {
-    constructor() {
+    constructor(options = {}) {
+        this.options = options;
         this.dir = null;
         this.redis = null;
         this.web = null;
+        this.worker = null;
         this.browser = null;
         this.allExternal = []; // {test, url} across every session
         this.requestCount = 0;
@@ -562,6 +620,10 @@ class Stack {
         await this.redis.start();
         this.web = new Web(this.dir, await freePort(), this.redis.url);
         await this.web.start();
+        if (this.options.worker) {
+            this.worker = new Worker(this.dir, this.web.config);
+            await this.worker.start();
+        }
         if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
         this.browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30000 });
         return this;
@@ -631,6 +693,71 @@ class Stack {
         return { status: r.status, body: await r.json().catch(() => null) };
     }
 
+    /**
+     * Runs `answer24ctl --config <the stack's config> ...args`, with `stdin` written to
+     * its standard input. Resolves {code, stdout, stderr}.
+     */
+    ctl(args, { stdin = '' } = {}) {
+        const binary = path.join(BIN_DIR, 'answer24ctl');
+        return new Promise((resolve, reject) => {
+            const proc = spawn(binary, ['--config', this.web.config, ...args], {
+                stdio: ['pipe', 'pipe', 'pipe'],
+                env: { ...process.env, ASAN_OPTIONS: process.env.ASAN_OPTIONS || 'detect_leaks=1' },
+            });
+            let stdout = '';
+            let stderr = '';
+            proc.stdout.on('data', (d) => { stdout += d; });
+            proc.stderr.on('data', (d) => { stderr += d; });
+            proc.on('error', reject);
+            proc.on('close', (code) => resolve({ code, stdout, stderr }));
+            proc.stdin.end(stdin);
+        });
+    }
+
+    /**
+     * Creates a staff account with answer24ctl (`role`: expert, supervisor, oncall,
+     * admin; `categories` and `languages` as arrays or comma lists). Throws on failure.
+     */
+    async addUser(username, role, password, { categories, languages } = {}) {
+        const args = ['user', 'add', '--username', username, '--role', role];
+        const list = (v) => (Array.isArray(v) ? v.join(',') : String(v));
+        if (categories) args.push('--categories', list(categories));
+        if (languages) args.push('--languages', list(languages));
+        args.push('--password-stdin');
+        const r = await this.ctl(args, { stdin: `${password}\n` });
+        if (r.code !== 0) throw new Error(`answer24ctl user add ${username}: exit ${r.code}: ${r.stderr.trim()}`);
+    }
+
+    /**
+     * One JSON API call from node (no browser), for setting up a test: {status, body}.
+     * `token`: a staff session token sent as Bearer.
+     */
+    async api(method, pathname, { token, body } = {}) {
+        // Connection: close, so that no idle keep-alive connection of node's is still open
+        // when answer24-web is stopped (it would wait for it, and report it).
+        const headers = { Accept: 'application/json', Connection: 'close' };
+        if (body !== undefined) headers['Content-Type'] = 'application/json';
+        if (token) headers.Authorization = `Bearer ${token}`;
+        const r = await fetch(`${this.base}${pathname}`, {
+            method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        const text = await r.text();
+        let data = null;
+        try {
+            data = text ? JSON.parse(text) : null;
+        } catch (_) {
+            data = text;
+        }
+        return { status: r.status, body: data };
+    }
+
+    /** POST /api/v1/session from node: the session token (throws unless 200). */
+    async apiSignIn(username, password) {
+        const r = await this.api('POST', '/api/v1/session', { body: { username, password } });
+        if (r.status !== 200) throw new Error(`sign in ${username}: HTTP ${r.status} ${JSON.stringify(r.body)}`);
+        return r.body.token;
+    }
+
     /** Stops Redis (data gone) and waits until /readyz says so. */
     async stopRedis() {
         await this.redis.stop();
@@ -665,6 +792,7 @@ class Stack {
             await this.browser.close().catch(() => {});
             this.browser = null;
         }
+        if (this.worker) problems.push(...await this.worker.stop());
         if (this.web) problems.push(...await this.web.stop());
         if (this.redis) await this.redis.stop();
         if (this.dir) {
@@ -676,9 +804,12 @@ class Stack {
     }
 }
 
-/** Starts a stack (Redis, answer24-web, Chromium); on a failed start cleans up and throws. */
-export async function startStack() {
-    const stack = new Stack();
+/**
+ * Starts a stack (Redis, answer24-web, Chromium); on a failed start cleans up and throws.
+ * `options.worker`: also start answer24-worker (routing, deadlines, alerts).
+ */
+export async function startStack(options = {}) {
+    const stack = new Stack(options);
     try {
         await stack.start();
     } catch (err) {

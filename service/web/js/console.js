@@ -3,13 +3,16 @@
  *
  * Signed out: the sign-in form. Signed in: the on/off-duty switch; the queues
  * "offered to me", "pool" and "mine" (and, for supervisors, "waiting for review" and
- * the queue-health panel), in the order the API gives (crisis first, then the green
- * channel, then by deadline); one ticket at a time in the ticket view (#ticket=<id>)
- * with its question, self-check, conversation, notes and every move: claim, release,
- * transfer, note, raise/lower risk, answer (with templates), review.
+ * the queue-health panel from GET /api/v1/queue/summary), in the order the API gives
+ * (crisis first, then the green channel, then by deadline); one ticket at a time in
+ * the ticket view (#ticket=<id>) with its question, self-check, conversation, notes
+ * and every move: claim, decline an offer, release, transfer (to a colleague picked
+ * from GET /api/v1/staff: those who take the ticket's topic and language, on duty
+ * first), note, raise/lower risk, answer (with templates), review.
  *
- * Live: the SSE stream's `ticket` events refresh the lists they touch and the open
- * ticket; a slow poll covers what the stream does not announce. Drafts of answers are
+ * Live: the SSE stream's `ticket` events (one for every new question too) refresh the
+ * lists they touch and the open ticket; a slow poll is the backstop for a dropped
+ * stream. Drafts of answers are
  * kept per ticket in this page's memory only (never storage), so they survive a list
  * refresh, switching tickets and signing in again after an ended session.
  */
@@ -20,8 +23,8 @@ import {
   t, el, clear, byId, announce, fieldError,
   api, ticketPath, currentSession, signOut, onUnauthorized, initSignIn,
   errorText, statusLabel, categoryLabel, languageLabel, roleLabel, riskReasonLabel,
-  selfcheckSummary, crisisFlag, flag, countdown, formatDateTime, formatShort,
-  openEvents, renderLiveStatus, startTicker, debounce, busy, fetchAll, TICKET_HTML_LANG,
+  selfcheckSummary, crisisFlag, flag, countdown, formatDateTime, formatShort, formatNumber,
+  openEvents, renderLiveStatus, startTicker, debounce, busy, TICKET_HTML_LANG,
 } from './staff.js';
 
 const ROLES = ['expert', 'supervisor'];
@@ -29,7 +32,7 @@ const AWAITING = new Set(['queued', 'offered', 'claimed', 'in_review']);
 const TRANSFERABLE = new Set(['queued', 'offered', 'claimed']);
 const LIST_POLL_MS = 60_000;
 const HEALTH_POLL_MS = 60_000;
-const FOUR_HOURS = 4 * 3600;
+const STAFF_MAX_AGE_MS = 30_000;
 
 const state = {
   session: null,
@@ -43,7 +46,9 @@ const state = {
   drafts: new Map(),
   templates: [],
   templatesFor: null,
-  staff: null,
+  staff: null,     // GET /api/v1/staff rows (transfer targets)
+  staffAt: 0,
+  staffError: null,
   onDuty: null,
   health: null,
   healthError: null,
@@ -144,14 +149,25 @@ function ticketItem(item, list) {
     el('p', { class: 'ti-id mono', text: item.ticket, attrs: { translate: 'no' } }));
 
   if ((list === 'offered' || list === 'pool') && (item.status === 'queued' || item.offered_to_me || state.supervisor)) {
+    const named = { topic: categoryLabel(item.category), language: languageLabel(item.language) };
     const claim = el('button', {
       class: 'btn btn-primary btn-small',
       text: t('console.actions.claim'),
-      attrs: { type: 'button', 'data-key': `${list}:${item.ticket}:claim`, 'aria-describedby': null },
+      attrs: { type: 'button', 'data-key': `${list}:${item.ticket}:claim`, 'aria-label': t('console.actions.claimNamed', named) },
     });
-    claim.setAttribute('aria-label', t('console.actions.claimNamed', { topic: categoryLabel(item.category), language: languageLabel(item.language) }));
     claim.addEventListener('click', () => claimTicket(item.ticket, claim));
-    li.append(el('p', { class: 'ti-actions' }, claim));
+    const actions = el('p', { class: 'ti-actions' }, claim);
+    if (item.offered_to_me) {
+      // Passing an offer on is one click too; the router offers it to the next expert.
+      const decline = el('button', {
+        class: 'btn btn-secondary btn-small',
+        text: t('console.actions.decline'),
+        attrs: { type: 'button', 'data-key': `${list}:${item.ticket}:decline`, 'aria-label': t('console.actions.declineNamed', named) },
+      });
+      decline.addEventListener('click', () => declineTicket(item.ticket, decline));
+      actions.append(decline);
+    }
+    li.append(actions);
   }
   return li;
 }
@@ -206,58 +222,43 @@ function renderHealth() {
   const note = byId('health-note');
   clear(box);
   clear(note);
-  if (state.healthError) {
-    note.append(el('span', { class: 'error-prefix', text: t('errors.prefix') }), ' ', errorText(state.healthError));
-    return;
-  }
   const h = state.health;
+  if (state.healthError) {
+    // A failed refresh keeps the last figures on screen, under the error.
+    note.append(el('span', { class: 'error-prefix', text: t('errors.prefix') }), ' ', errorText(state.healthError), h ? ' ' : '');
+  }
   if (!h) {
-    note.textContent = t('staff.loading');
+    if (!state.healthError) note.textContent = t('staff.loading');
     return;
   }
-  const figure = (label, value, extra) => {
-    box.append(el('div', { class: 'figure' }, el('dt', { text: label }), el('dd', {}, el('span', { class: 'figure-value', text: value }), extra ? el('span', { class: 'figure-extra', text: extra }) : null)));
+  const n = (v) => (Number.isFinite(Number(v)) ? Number(v) : 0);
+  // A figure that needs attention says so with an icon and words, not by colour alone.
+  const figure = (label, value, { extra = '', alert = false } = {}) => {
+    box.append(el('div', { class: `figure${alert ? ' figure-alert' : ''}` },
+      el('dt', { text: label }),
+      el('dd', {},
+        el('span', { class: 'figure-value' },
+          alert ? el('span', { class: 'flag-icon', text: '⚠ ', attrs: { 'aria-hidden': 'true' } }) : null,
+          formatNumber(n(value))),
+        extra ? el('span', { class: 'figure-extra', text: extra }) : null)));
   };
-  figure(t('console.health.waiting'), String(h.waiting));
-  figure(t('console.health.claimed'), String(h.claimed), h.inReview ? t('console.health.inReview', { count: h.inReview }) : '');
-  figure(t('console.health.crises'), String(h.crises));
-  figure(t('console.health.dueSoon'), String(h.dueSoon), h.overdue ? t('console.health.overdue', { count: h.overdue }) : '');
-  figure(t('console.health.onDuty'), h.onDuty == null ? '—' : String(h.onDuty), h.experts != null ? t('console.health.ofExperts', { count: h.experts }) : '');
-  const notes = [t('console.health.updated', { time: formatShort(h.at) })];
-  if (!h.complete) notes.push(t('console.health.partial'));
-  if (h.onDuty == null) notes.push(t('console.health.onDutyMissing'));
-  note.textContent = notes.join(' ');
+  figure(t('console.health.waiting'), h.waiting);
+  figure(t('console.health.claimed'), h.claimed, { extra: n(h.in_review) ? t('console.health.inReview', { count: n(h.in_review) }) : '' });
+  figure(t('console.health.crises'), h.open_crises, { alert: n(h.open_crises) > 0 });
+  figure(t('console.health.dueSoon'), h.due_within_4h);
+  figure(t('console.health.overdueTitle'), h.overdue, { alert: n(h.overdue) > 0 });
+  figure(t('console.health.onDuty'), h.experts_on_duty, {
+    alert: n(h.experts_on_duty) === 0,
+    extra: n(h.experts_on_duty) === 0 ? t('console.health.nobodyOnDuty') : '',
+  });
+  note.append(t('console.health.updated', { time: formatShort(h.at) }));
 }
 
 async function loadHealth() {
   if (!state.supervisor) return;
   try {
-    const [{ items, complete }, staff] = await Promise.all([
-      fetchAll('/api/v1/tickets?view=all&limit=1000', 'tickets', { maxPages: 10 }),
-      api.get('/api/v1/staff').catch((err) => {
-        if (err && err.status === 401) throw err;
-        return null;
-      }),
-    ]);
-    const h = { waiting: 0, claimed: 0, inReview: 0, crises: 0, dueSoon: 0, overdue: 0, onDuty: null, experts: null, complete, at: new Date().toISOString() };
-    const now = Date.now();
-    for (const it of items) {
-      if (it.status === 'queued' || it.status === 'offered') h.waiting += 1;
-      if (it.status === 'claimed') h.claimed += 1;
-      if (it.status === 'in_review') h.inReview += 1;
-      if (it.crisis) h.crises += 1;
-      const left = (Date.parse(it.due_at) - now) / 1000;
-      if (left < 0) h.overdue += 1;
-      else if (left <= FOUR_HOURS) h.dueSoon += 1;
-    }
-    if (staff && Array.isArray(staff.staff)) {
-      state.staff = staff.staff;
-      const experts = staff.staff.filter((s) => (s.role === 'expert' || s.role === 'supervisor') && !s.disabled);
-      h.experts = experts.filter((s) => s.role === 'expert').length;
-      // /api/v1/staff does not carry duty yet; count it once it does.
-      if (experts.some((s) => typeof s.on_duty === 'boolean')) h.onDuty = experts.filter((s) => s.on_duty === true).length;
-    }
-    state.health = h;
+    const h = await api.get('/api/v1/queue/summary');
+    state.health = h && typeof h === 'object' ? h : null;
     state.healthError = null;
   } catch (err) {
     if (err && err.status === 401) return;
@@ -266,7 +267,25 @@ async function loadHealth() {
   renderHealth();
 }
 
-const refreshHealthSoon = debounce(loadHealth, 3000);
+/* ------------------------------------------------------------- staff list */
+
+/** GET /api/v1/staff (whom to transfer to), unless the copy is fresh enough. */
+async function loadStaff({ force = false } = {}) {
+  if (!force && state.staff && Date.now() - state.staffAt < STAFF_MAX_AGE_MS) return;
+  try {
+    const r = await api.get('/api/v1/staff');
+    state.staff = Array.isArray(r && r.staff) ? r.staff : [];
+    state.staffAt = Date.now();
+    state.staffError = null;
+  } catch (err) {
+    if (err && err.status === 401) return;
+    state.staffError = err;
+  }
+  const d = state.ticket;
+  if (d && !byId('transfer-part').hidden) renderTransferOptions(d);
+}
+
+const refreshHealthSoon = debounce(loadHealth, 1000);
 
 /* ------------------------------------------------------------------- duty */
 
@@ -423,6 +442,9 @@ function renderTicketActions(d) {
   if (d.status === 'queued' || d.status === 'offered') {
     p.append(actionButton('claim', t('console.actions.claim'), 'btn-primary', (b) => claimTicket(d.ticket, b)));
   }
+  if (d.status === 'offered' && d.offered_to_me === true) {
+    p.append(actionButton('decline', t('console.actions.decline'), 'btn-secondary', (b) => declineTicket(d.ticket, b)));
+  }
   if (d.status === 'claimed' && (mine || state.supervisor)) {
     p.append(actionButton('release', t('console.actions.release'), 'btn-secondary', (b) => releaseTicket(d.ticket, b)));
   }
@@ -463,21 +485,58 @@ async function loadTemplates(d) {
   renderTemplates();
 }
 
-function renderTransferOptions(d) {
-  const list = byId('transfer-options');
-  const hint = byId('transfer-to-hint');
-  clear(list);
-  if (Array.isArray(state.staff)) {
-    const fits = state.staff.filter((s) => !s.disabled && (s.role === 'expert' || s.role === 'supervisor') && s.username !== d.owner
+/**
+ * The colleagues `d` may be transferred to, as the server checks them (transfer.lua):
+ * active experts and supervisors who take its topic and language, neither its holder
+ * nor me (claiming is my own move); those on duty first, then by name.
+ */
+function transferTargets(d) {
+  if (!Array.isArray(state.staff)) return null;
+  const name = (s) => s.display_name || s.username;
+  return state.staff
+    .filter((s) => !s.disabled && (s.role === 'expert' || s.role === 'supervisor') && s.username !== d.owner && s.username !== me()
       && Array.isArray(s.categories) && s.categories.includes(d.category)
-      && Array.isArray(s.languages) && s.languages.includes(d.language));
-    for (const s of fits) list.append(el('option', { attrs: { value: s.username, label: s.display_name ? `${s.display_name} (${roleLabel(s.role)})` : roleLabel(s.role) } }));
-    hint.textContent = t('console.transfer.toHintList', {
-      count: fits.length, topic: categoryLabel(d.category), language: languageLabel(d.language),
-    });
-  } else {
-    hint.textContent = t('console.transfer.toHint', { topic: categoryLabel(d.category), language: languageLabel(d.language) });
+      && Array.isArray(s.languages) && s.languages.includes(d.language))
+    .sort((a, b) => (b.on_duty === true) - (a.on_duty === true) || name(a).localeCompare(name(b)) || a.username.localeCompare(b.username));
+}
+
+function transferOption(s) {
+  const who = s.display_name && s.display_name !== s.username ? `${s.display_name} (${s.username})` : s.username;
+  const text = s.on_duty === true
+    ? t(s.on_duty_since ? 'console.transfer.optionOnSince' : 'console.transfer.optionOn', { name: who, role: roleLabel(s.role), time: s.on_duty_since ? formatShort(s.on_duty_since) : '' })
+    : t('console.transfer.optionOff', { name: who, role: roleLabel(s.role) });
+  return el('option', { text, attrs: { value: s.username } });
+}
+
+function renderTransferOptions(d) {
+  const select = byId('transfer-to');
+  const hint = byId('transfer-to-hint');
+  const current = select.value;
+  const fits = transferTargets(d);
+  const where = { topic: categoryLabel(d.category), language: languageLabel(d.language) };
+  const on = (fits || []).filter((s) => s.on_duty === true);
+  const off = (fits || []).filter((s) => s.on_duty !== true);
+  const groups = [
+    { label: t('console.transfer.groupOn'), options: on.map(transferOption) },
+    { label: t('console.transfer.groupOff'), options: off.map(transferOption) },
+  ].filter((g) => g.options.length);
+  // Rebuilt only when it changed: a live refresh must not close a list someone has open.
+  const sig = JSON.stringify([t('console.transfer.choose'), groups.map((g) => [g.label, g.options.map((o) => [o.value, o.textContent])])]);
+  if (select.dataset.sig !== sig) {
+    select.dataset.sig = sig;
+    clear(select);
+    select.append(el('option', { text: t('console.transfer.choose'), attrs: { value: '' } }));
+    for (const g of groups) select.append(el('optgroup', { attrs: { label: g.label } }, ...g.options));
+    if (fits && fits.some((s) => s.username === current)) select.value = current;
   }
+  if (!fits) {
+    hint.textContent = state.staffError
+      ? t('console.transfer.listFailed', { error: errorText(state.staffError) })
+      : t('staff.loading');
+    return;
+  }
+  hint.textContent = !fits.length ? t('console.transfer.noneFit', where)
+    : t(on.length ? 'console.transfer.toHintSelect' : 'console.transfer.toHintSelectNoneOn', { count: fits.length, onDuty: on.length, ...where });
 }
 
 function renderTicket() {
@@ -579,7 +638,10 @@ function renderTicket() {
 
   const transferPart = byId('transfer-part');
   transferPart.hidden = !(TRANSFERABLE.has(d.status) && (d.owner === me() || state.supervisor));
-  if (!transferPart.hidden) renderTransferOptions(d);
+  if (!transferPart.hidden) {
+    renderTransferOptions(d);
+    loadStaff();
+  }
 
   renderAudit(d);
   renderFieldErrors();
@@ -733,10 +795,9 @@ async function transfer(button) {
   const to = byId('transfer-to');
   const note = byId('transfer-note');
   if (!id) return;
-  const name = to.value.trim().toLowerCase();
-  const okName = /^[a-z0-9][a-z0-9._-]{0,63}$/.test(name);
-  setFieldError('transferTo', to, byId('transfer-to-error'), okName ? null : () => t(name ? 'console.transfer.badName' : 'staff.errors.required'));
-  if (!okName) {
+  const name = to.value;
+  setFieldError('transferTo', to, byId('transfer-to-error'), name ? null : () => t('console.transfer.chooseRequired'));
+  if (!name) {
     to.focus();
     return;
   }
@@ -749,11 +810,31 @@ async function transfer(button) {
       setMessage('ok', () => t('console.done.transferred', { name }));
       afterMove(id);
     } catch (err) {
-      if (err && err.field === 'to') setFieldError('transferTo', to, byId('transfer-to-error'), () => errorText(err));
-      else {
+      if (err && err.field === 'to') {
+        setFieldError('transferTo', to, byId('transfer-to-error'), () => errorText(err));
+        loadStaff({ force: true }); // who may take it has changed since the list was read
+      } else {
         setMessage('error', () => errorText(err));
         afterMove(id);
       }
+    }
+  });
+}
+
+async function declineTicket(id, button) {
+  await busy(button, async () => {
+    try {
+      await api.post(ticketPath(id, 'decline'));
+      if (state.openId === id) setMessage('ok', () => t('console.done.declined'));
+      else announce(t('console.done.declined'));
+      afterMove(id);
+    } catch (err) {
+      if (state.openId === id) setMessage('error', () => errorText(err));
+      else {
+        showAppError(err);
+        announce(errorText(err));
+      }
+      loadLists();
     }
   });
 }
@@ -852,6 +933,9 @@ function inList(name, id) {
 
 function onTicketEvent(ev) {
   if (ev.type === 'duty') {
+    // Supervisors hear of duty changes: the transfer list's "on duty" marks are stale.
+    state.staffAt = 0;
+    if (state.ticket && !byId('transfer-part').hidden) loadStaff();
     if (state.supervisor) refreshHealthSoon();
     return;
   }
@@ -877,7 +961,8 @@ function startLive() {
     ticket: onTicketEvent,
     status: (s) => renderLiveStatus(status, s),
   });
-  // What the stream does not announce (a new question nobody was offered) shows up here.
+  // Every change is announced on the stream (a new question too); the poll is the
+  // backstop for a stream that dropped events while it reconnected.
   state.pollTimer = setInterval(() => {
     if (!document.hidden) loadLists(['pool', 'offered', 'mine']);
   }, LIST_POLL_MS);
@@ -931,6 +1016,8 @@ function showSignedOut(noticeKey) {
   state.ticket = null;
   state.health = null;
   state.staff = null;
+  state.staffAt = 0;
+  state.staffError = null;
   byId('app-view').hidden = true;
   byId('staff-controls').hidden = true;
   byId('signin-view').hidden = false;
@@ -1001,6 +1088,8 @@ function wire() {
   onUnauthorized(() => showSignedOut('staff.signin.ended'));
   onLanguageChange(() => {
     document.title = t('console.pageTitle');
+    const live = byId('live-status');
+    if (live.dataset.state) renderLiveStatus(live, live.dataset.state); // its words follow the language too
     if (state.session) {
       byId('page-title').textContent = t(state.supervisor ? 'console.titleSupervisor' : 'console.title');
       renderWho();

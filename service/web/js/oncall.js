@@ -10,8 +10,9 @@
  *
  * The service figures come from GET /api/v1/stats (last 30 days) and are drawn as
  * inline SVG (staff-charts.js) with a data table each. "Open questions by time left"
- * needs GET /api/v1/tickets?view=all, which only supervisors may read: other accounts
- * are told so instead.
+ * comes from GET /api/v1/queue/summary (counts only, never a ticket or a text), which
+ * on-call accounts and supervisors may read; it is fetched again on every alert, on
+ * every ticket event a supervisor's stream carries, and once a minute.
  */
 import { initShell } from './shell.js';
 import { onLanguageChange, htmlLang } from './i18n.js';
@@ -26,6 +27,7 @@ import {
 const ROLES = ['oncall', 'supervisor'];
 const STATS_POLL_MS = 5 * 60_000;
 const ALERT_POLL_MS = 60_000;
+const OPEN_POLL_MS = 60_000;
 
 const state = {
   session: null,
@@ -35,7 +37,7 @@ const state = {
   message: null,
   stats: null,
   statsError: null,
-  open: null,       // tickets of view=all (supervisors)
+  open: null,       // GET /api/v1/queue/summary
   openError: null,
   events: null,
   timers: [],
@@ -270,10 +272,15 @@ function renderStats() {
     [t('oncall.charts.day'), t('oncall.charts.window.series'), t('oncall.stats.answered'), t('oncall.charts.submitted')],
     days.map((d) => [dayLong(d.date), pct[days.indexOf(d)] == null ? noData : formatPercent(d.answered_in_window_pct), formatNumber(d.answered ?? 0), formatNumber(d.submitted ?? 0)])));
 
-  // 2. Time to answer, p50 and p90, hours per day.
-  const p50 = days.map((d) => (num(d.answer_seconds_p50) == null ? null : d.answer_seconds_p50 / 3600));
-  const p90 = days.map((d) => (num(d.answer_seconds_p90) == null ? null : d.answer_seconds_p90 / 3600));
-  const hoursFmt = (h) => formatHours(h * 3600);
+  // 2. Time to answer, p50 and p90 per day, in the unit that fits the longest of them
+  // (answers within minutes would all read "0 h" on an axis in hours).
+  const longest = Math.max(0, ...days.flatMap((d) => [num(d.answer_seconds_p50), num(d.answer_seconds_p90)]).filter((v) => v != null));
+  const unit = longest >= 2 * 3600 ? { div: 3600, key: 'staff.hoursShort', name: 'n' }
+    : longest >= 120 ? { div: 60, key: 'staff.duration.m', name: 'm' }
+      : { div: 1, key: 'staff.duration.s', name: 's' };
+  const p50 = days.map((d) => (num(d.answer_seconds_p50) == null ? null : d.answer_seconds_p50 / unit.div));
+  const p90 = days.map((d) => (num(d.answer_seconds_p90) == null ? null : d.answer_seconds_p90 / unit.div));
+  const hoursFmt = (v) => t(unit.key, { [unit.name]: formatNumber(Number(v.toPrecision(3))) });
   drawChart(byId('chart-times'), {
     kind: 'line',
     title: t('oncall.charts.times.title'),
@@ -331,52 +338,43 @@ async function loadStats() {
 
 /* ------------------------------------------------- open tickets by time left */
 
+/** The summary's buckets (open_by_time_left), most urgent first. */
 const BUCKETS = [
-  { key: 'overdue', max: 0, cls: 'series-c' },
-  { key: 'h1', max: 3600, cls: 'series-c' },
-  { key: 'h4', max: 4 * 3600, cls: 'series-b' },
-  { key: 'h12', max: 12 * 3600, cls: 'series-a' },
-  { key: 'h24', max: 24 * 3600, cls: 'series-a' },
-  { key: 'more', max: Infinity, cls: 'series-a' },
+  { key: 'overdue', api: 'overdue', cls: 'series-c' },
+  { key: 'h1', api: 'under_1h', cls: 'series-c' },
+  { key: 'h4', api: '1h_to_4h', cls: 'series-b' },
+  { key: 'h12', api: '4h_to_12h', cls: 'series-a' },
+  { key: 'h24', api: '12h_to_24h', cls: 'series-a' },
+  { key: 'more', api: 'over_24h', cls: 'series-a' },
 ];
 
 function renderOpen() {
   const host = byId('chart-open');
   const note = byId('chart-open-note');
   const details = byId('chart-open-details');
-  if (!state.supervisor) {
-    note.textContent = t('oncall.charts.open.needsSupervisor');
-    clear(host);
+  const s = state.open;
+  clear(note);
+  if (state.openError) {
+    // A failed refresh keeps the last figures on screen, under the error.
+    note.append(el('span', { class: 'error-prefix', text: t('errors.prefix') }), ' ', errorText(state.openError), s ? ' ' : '');
+  }
+  if (!s) {
+    if (!state.openError) note.textContent = t('staff.loading');
+    else clear(host);
     details.hidden = true;
     return;
   }
   details.hidden = false;
-  if (state.openError) {
-    note.textContent = errorText(state.openError);
-    clear(host);
-    return;
-  }
-  if (!state.open) {
-    note.textContent = t('staff.loading');
-    return;
-  }
-  const now = Date.now();
-  const counts = BUCKETS.map(() => 0);
-  let crises = 0;
-  for (const it of state.open.items) {
-    const left = (Date.parse(it.due_at) - now) / 1000;
-    const i = left < 0 ? 0 : BUCKETS.findIndex((b, k) => k > 0 && left <= b.max);
-    counts[i < 0 ? BUCKETS.length - 1 : i] += 1;
-    if (it.crisis) crises += 1;
-  }
-  const total = state.open.items.length;
-  note.textContent = t('oncall.charts.open.note', { total, crises, time: formatShort(new Date(state.open.at).toISOString()) })
-    + (state.open.complete ? '' : ` ${t('console.health.partial')}`);
-  const rows = BUCKETS.map((b, i) => ({ label: t(`oncall.charts.open.buckets.${b.key}`), value: counts[i], cls: b.cls }));
+  const by = s.open_by_time_left && typeof s.open_by_time_left === 'object' ? s.open_by_time_left : {};
+  const count = (v) => (Number.isFinite(Number(v)) ? Number(v) : 0);
+  const rows = BUCKETS.map((b) => ({ label: t(`oncall.charts.open.buckets.${b.key}`), value: count(by[b.api]), cls: b.cls }));
+  const total = rows.reduce((sum, r) => sum + r.value, 0);
+  note.append(`${t('oncall.charts.open.note', { total: formatNumber(total), crises: formatNumber(count(s.open_crises)), time: formatShort(s.at) })} ${
+    t('oncall.charts.open.onDuty', { count: count(s.experts_on_duty) })}`);
   drawChart(host, {
     kind: 'rows',
     title: t('oncall.charts.open.title'),
-    desc: rows.map((r) => `${r.label}: ${r.value}`).join('; '),
+    desc: rows.map((r) => `${r.label}: ${formatNumber(r.value)}`).join('; '),
     rows,
     valueFormat: (v) => formatNumber(v),
     empty: total ? null : t('oncall.charts.open.none'),
@@ -387,14 +385,8 @@ function renderOpen() {
 }
 
 async function loadOpen() {
-  if (!state.supervisor) {
-    renderOpen();
-    return;
-  }
   try {
-    const { items, complete } = await fetchAll('/api/v1/tickets?view=all&limit=1000', 'tickets', { maxPages: 10 });
-    // Only what the chart needs is kept: no text is ever asked for or held here.
-    state.open = { items: items.map((x) => ({ due_at: x.due_at, crisis: x.crisis === true })), complete, at: Date.now() };
+    state.open = await api.get('/api/v1/queue/summary');
     state.openError = null;
   } catch (err) {
     if (err && err.status === 401) return;
@@ -406,17 +398,18 @@ async function loadOpen() {
 /* ------------------------------------------------------------------- live */
 
 const reloadAlerts = debounce(() => loadAlerts({ announceNew: true }), 300);
-const reloadOpen = debounce(loadOpen, 5000);
+const reloadOpen = debounce(loadOpen, 500);
 
 function startLive() {
   stopLive();
   const status = byId('live-status');
   status.hidden = false;
   state.events = openEvents({
-    alert: () => reloadAlerts(),
-    ticket: () => {
-      if (state.supervisor) reloadOpen();
+    alert: () => {
+      reloadAlerts();
+      reloadOpen();
     },
+    ticket: () => reloadOpen(), // supervisors' streams carry ticket events; on-call's do not
     status: (s) => {
       renderLiveStatus(status, s);
       if (s === 'live') reloadAlerts(); // catch up on anything missed while away
@@ -427,8 +420,8 @@ function startLive() {
   }, STATS_POLL_MS));
   state.timers.push(setInterval(() => loadAlerts({ announceNew: true }), ALERT_POLL_MS));
   state.timers.push(setInterval(() => {
-    if (state.supervisor && state.open && !document.hidden) renderOpen(); // time moves tickets between buckets
-  }, 60_000));
+    if (!document.hidden) loadOpen(); // time moves tickets between buckets, and on-call hears of no ticket events
+  }, OPEN_POLL_MS));
 }
 
 function stopLive() {
@@ -495,6 +488,8 @@ function wire() {
   onUnauthorized(() => showSignedOut('staff.signin.ended'));
   onLanguageChange(() => {
     document.title = t('oncall.pageTitle');
+    const live = byId('live-status');
+    if (live.dataset.state) renderLiveStatus(live, live.dataset.state); // its words follow the language too
     if (state.session) {
       renderWho();
       renderAlerts();

@@ -214,9 +214,13 @@ export function formatDuration(seconds) {
   return t('staff.duration.s', { s: sec });
 }
 
-/** Hours with one decimal ("5.2 h") for chart values in seconds. */
+/**
+ * A time to answer given in seconds: hours with one decimal ("5.2 h"), or under an
+ * hour in minutes and seconds ("12 min", "45 s") rather than a meaningless "0 h".
+ */
 export function formatHours(seconds) {
   if (seconds == null || !Number.isFinite(Number(seconds))) return t('staff.noData');
+  if (Number(seconds) < 3600) return formatDuration(Number(seconds));
   const hours = Number(seconds) / 3600;
   let n;
   try {

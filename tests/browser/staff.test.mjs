@@ -1,0 +1,473 @@
+/*
+ * staff.test.mjs — the staff pages (/console and /oncall) in a real browser, against
+ * the real answer24-web and answer24-worker (routing, deadlines, alerts).
+ *
+ * What staff must be able to do (shared/domain.md): an expert goes on duty, sees a
+ * question offered live, claims it, answers from an editable template, passes an
+ * offer on, and picks a transfer target from a list; a supervisor sees queue health
+ * and approves a crisis answer held for review; on-call sees a crisis alert arrive
+ * live, acknowledges it in one action and resolves it. Question text is only ever
+ * text; the pages pass axe-core (no serious or critical finding) and reflow at 360
+ * and 320 px; no request leaves 127.0.0.1.
+ *
+ * One stack (Redis, answer24-web, answer24-worker, Chromium) serves every test of this
+ * file, with accounts made by answer24ctl; each test has its own guarded browser
+ * context (harness.mjs). Tests run in order and share the desk's state (who is on
+ * duty, open alerts). Screenshots land in tests/browser/artifacts/<test>-<state>.png.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startStack, catalogue, HTML_LANG, LOCAL_HOST, waitFor, waitPageReady } from './harness.mjs';
+
+const EN = catalogue('en');
+const ZH = catalogue('zh');
+const KO = catalogue('ko');
+const TEST_TIMEOUT = 90_000;
+const PASSWORD = 'browser-staff-test-password';
+
+/** The desk: two experts, a supervisor and an on-call account. */
+const USERS = {
+    erin: { role: 'expert', categories: ['sleep', 'stress', 'other'], languages: ['en', 'ko'] },
+    dan: { role: 'expert', categories: ['sleep'], languages: ['en'] },
+    sam: { role: 'supervisor', categories: ['depression', 'anxiety', 'stress', 'sleep', 'family', 'disaster', 'other'], languages: ['ko', 'zh', 'en'] },
+    olga: { role: 'oncall' },
+};
+
+const ORDINARY = 'I have trouble sleeping at night lately. What could help?';
+const CRISIS = 'I want to kill myself';
+const XSS = '<img src=x onerror=alert(1)><script>alert(2)</script>';
+const TEMPLATE = {
+    id: 'en-sleep-welcome',
+    body: {
+        language: 'en', category: 'sleep', title: 'Sleep: first reply',
+        text: 'Thank you for writing to answer24. Many people find that a regular time to get up helps sleep more than anything else.',
+    },
+};
+
+let stack;
+const tokens = {};
+
+before(async () => {
+    stack = await startStack({ worker: true });
+    for (const [name, u] of Object.entries(USERS)) {
+        await stack.addUser(name, u.role, PASSWORD, { categories: u.categories, languages: u.languages });
+    }
+    for (const name of Object.keys(USERS)) tokens[name] = await stack.apiSignIn(name, PASSWORD);
+    const r = await stack.api('PUT', `/api/v1/templates/${TEMPLATE.id}`, { token: tokens.sam, body: TEMPLATE.body });
+    assert.ok(r.status === 201 || r.status === 200, `template: HTTP ${r.status} ${JSON.stringify(r.body)}`);
+});
+
+after(async () => {
+    if (stack) await stack.stop();
+});
+
+/* ------------------------------------------------------------------ helpers */
+
+/** A citizen's question, through the API (with Connection: close, like every set-up call). */
+async function ask(text, category = 'sleep', language = 'en') {
+    const r = await stack.api('POST', '/api/v1/questions', { body: { text, category, language } });
+    assert.equal(r.status, 201, `submit: ${JSON.stringify(r.body)}`);
+    return r.body;
+}
+
+async function call(who, method, pathname, body) {
+    return stack.api(method, pathname, { token: tokens[who], body });
+}
+
+async function setDuty(who, on) {
+    const r = await call(who, 'PUT', '/api/v1/me/duty', { on_duty: on });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+}
+
+/** The ticket as a supervisor sees it. */
+async function ticketOf(id) {
+    const r = await call('sam', 'GET', `/api/v1/tickets/${id}`);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    return r.body;
+}
+
+async function switchLanguage(page, code) {
+    await page.click(`#lang-list [data-lang="${code}"]`);
+    await page.waitForFunction((l) => document.documentElement.lang === l, HTML_LANG[code]);
+}
+
+/** Signs in through the page's form and waits for the signed-in view. */
+async function signIn(page, username) {
+    await page.waitForSelector('#signin-view:not([hidden])');
+    await page.fill('#signin-username', username);
+    await page.fill('#signin-password', PASSWORD);
+    await page.click('#signin-form button[type="submit"]');
+    await page.waitForSelector('#app-view:not([hidden])');
+    await page.waitForSelector('#live-status[data-state="live"]', { timeout: 10000 });
+}
+
+/** The list item of `ticket` in list `list` (offered, pool, mine, review). */
+function listItem(page, list, ticket) {
+    return page.locator(`#list-${list} li.ticket-item`, { has: page.locator(`.ti-id:text-is("${ticket}")`) });
+}
+
+/** Opens the return page of a question in a new tab of the same context; returns the page. */
+async function citizenPage(s, made) {
+    const page = await s.context.newPage();
+    await page.goto(`${s.base}/t/${made.ticket}#${made.access_code}`);
+    await waitPageReady(page);
+    await page.waitForSelector('#question-view:not([hidden])');
+    return page;
+}
+
+/** The checks of WCAG 1.4.10 at the current width: nothing wider than the viewport. */
+async function assertNoHorizontalScroll(page, label) {
+    const r = await page.evaluate(() => {
+        const iw = window.innerWidth;
+        const sw = document.scrollingElement.scrollWidth;
+        const wide = [];
+        for (const el of document.querySelectorAll('body *')) {
+            const style = getComputedStyle(el);
+            if (style.display === 'none' || style.visibility === 'hidden') continue;
+            const rect = el.getBoundingClientRect();
+            if (rect.width === 0 || rect.height === 0 || rect.right <= 0) continue; // off-screen on purpose (skip link)
+            if (el.closest('.visually-hidden')) continue;
+            // Inside a scrolling region (a wide data table) is fine: the region itself must fit.
+            const scroller = el.parentElement && el.parentElement.closest('.table-scroll');
+            if (scroller) continue;
+            if (rect.right > iw + 1) {
+                const id = el.id ? `#${el.id}` : '';
+                const cls = el.className && typeof el.className === 'string' ? `.${el.className.split(/\s+/).join('.')}` : '';
+                wide.push(`${el.tagName.toLowerCase()}${id}${cls} right=${Math.round(rect.right)}`);
+            }
+        }
+        return { iw, sw, wide: wide.slice(0, 8) };
+    });
+    assert.ok(r.sw <= r.iw, `${label}: horizontal scrolling, scrollWidth ${r.sw} > innerWidth ${r.iw}; wide: ${r.wide.join(', ')}`);
+    assert.deepEqual(r.wide, [], `${label}: elements wider than the ${r.iw} px viewport (clipped or overflowing)`);
+}
+
+/** Checks the current page state at 360 and 320 px (screenshots of the 320 px state), then restores the size. */
+async function assertReflows(s, label) {
+    const before = s.page.viewportSize();
+    for (const width of [360, 320]) {
+        await s.page.setViewportSize({ width, height: 720 });
+        await s.page.waitForTimeout(150); // charts redraw on resize
+        await assertNoHorizontalScroll(s.page, `${label} at ${width} px`);
+    }
+    await s.shot(`${label}_320`);
+    await s.page.setViewportSize(before);
+}
+
+/* ------------------------------------------------------------------ signed out */
+
+test('console_and_oncall_signed_out_axe_reflow', { timeout: TEST_TIMEOUT }, async (t) => {
+    await stack.run(t, { locale: 'en-US' }, async (s) => {
+        const { page } = s;
+        for (const where of ['console', 'oncall']) {
+            await s.goto(`/${where}`);
+            await page.waitForSelector('#signin-view:not([hidden])');
+            assert.equal(await page.isHidden('#app-view'), true);
+            await s.axe(`${where}_signed_out`);
+            await s.shot(`${where}_signed_out`);
+            await assertReflows(s, `${where}_signed_out`);
+        }
+        // A wrong password is explained next to the form, not by a dialog.
+        s.allowConsole(/status of 401/, 'a wrong password is answered 401 on purpose');
+        await page.fill('#signin-username', 'olga');
+        await page.fill('#signin-password', 'not-the-password');
+        await page.click('#signin-form button[type="submit"]');
+        await page.waitForFunction((m) => document.getElementById('signin-error').textContent.includes(m), EN.staff.signin.bad);
+        await s.axe('oncall_signin_error');
+        await s.shot('oncall_signin_error');
+    });
+});
+
+/* ------------------------------------------------------------------ (a) expert */
+
+test('expert_claims_offer_inserts_template_edits_and_answers', { timeout: TEST_TIMEOUT }, async (t) => {
+    await setDuty('dan', false);
+    await stack.run(t, { locale: 'en-US', viewport: { width: 1280, height: 900 } }, async (s) => {
+        const { page } = s;
+        await s.goto('/console');
+        await signIn(page, 'erin');
+        assert.equal(await page.textContent('#page-title'), EN.console.title);
+        assert.equal(await page.isHidden('#health'), true, 'queue health is for supervisors');
+
+        // On duty by the switch.
+        if (await page.getAttribute('#duty-toggle', 'aria-checked') !== 'true') {
+            await page.click('#duty-toggle');
+            await page.waitForSelector('#duty-toggle[aria-checked="true"]');
+        }
+        assert.equal(await page.isHidden('#offduty-note'), true);
+
+        // A citizen asks; the router offers it to erin, the only expert on duty: it arrives live.
+        const made = await ask(ORDINARY);
+        const item = listItem(page, 'offered', made.ticket);
+        await item.waitFor({ timeout: 10000 });
+        const itemText = await item.innerText();
+        assert.ok(itemText.includes(EN.categories.sleep) && itemText.includes('English'), `item: ${itemText}`);
+        assert.ok(/left/.test(itemText), `a countdown in words: ${itemText}`);
+        assert.equal(await item.locator('button').count(), 2, 'Claim and Decline');
+        await s.shot('offered');
+
+        // A colleague comes on duty meanwhile (the offer stays erin's): the transfer list ranks them first.
+        await setDuty('dan', true);
+
+        await item.getByRole('button', { name: /^Claim/ }).click();
+        await page.waitForSelector('#answer-part:not([hidden])');
+        await page.waitForFunction((m) => document.getElementById('ticket-message').textContent.includes(m), EN.console.done.claimed);
+        assert.equal(await page.textContent('#ticket-text'), ORDINARY);
+        await listItem(page, 'mine', made.ticket).waitFor();
+
+        // Transfer: a list of colleagues who take the topic and language, on duty first (no free text).
+        assert.equal(await page.evaluate(() => document.getElementById('transfer-to').tagName), 'SELECT');
+        await page.waitForFunction(() => document.querySelectorAll('#transfer-to optgroup').length > 0);
+        const targets = await page.$$eval('#transfer-to optgroup', (gs) => gs.map((g) => ({
+            label: g.label, users: [...g.querySelectorAll('option')].map((o) => o.value),
+        })));
+        assert.deepEqual(targets, [
+            { label: EN.console.transfer.groupOn, users: ['dan'] },
+            { label: EN.console.transfer.groupOff, users: ['sam'] },
+        ], 'on-duty colleagues first; erin herself and olga (on-call) are not offered');
+
+        // Template: insert, then edit before sending.
+        await page.waitForSelector(`#template-select option[value="${TEMPLATE.id}"]`, { state: 'attached' });
+        await page.selectOption('#template-select', TEMPLATE.id);
+        await page.click('#template-insert');
+        assert.equal(await page.inputValue('#answer-text'), TEMPLATE.body.text);
+        assert.equal(await page.evaluate(() => document.activeElement.id), 'answer-text', 'focus goes to the answer');
+        await page.keyboard.press('Control+End');
+        const added = ' If it keeps you awake for weeks, please talk to a doctor.';
+        await page.keyboard.type(added);
+        const answer = TEMPLATE.body.text + added;
+        assert.equal(await page.inputValue('#answer-text'), answer);
+        await s.axe('ticket_claimed_answer_draft');
+        await s.shot('answer_draft');
+        await assertReflows(s, 'ticket_claimed');
+
+        await page.click('#answer-send');
+        await page.waitForSelector('#answer-confirm:not([hidden])');
+        assert.equal(await page.textContent('#answer-confirm-text'), EN.console.answer.confirmText);
+        await page.click('#answer-confirm-yes');
+        await page.waitForFunction((m) => document.getElementById('ticket-message').textContent.includes(m), EN.console.done.answered);
+        await page.waitForSelector('#answer-part', { state: 'hidden' });
+        await s.shot('answered');
+
+        // The citizen's return page shows the answer, exactly as edited.
+        const citizen = await citizenPage(s, made);
+        await citizen.waitForFunction((a) => document.getElementById('q-answer').innerText.includes(a), answer);
+        await s.shot('citizen_sees_answer', citizen);
+        await citizen.close();
+    });
+});
+
+test('expert_declines_offer_router_passes_it_on', { timeout: TEST_TIMEOUT }, async (t) => {
+    await setDuty('dan', false);
+    await stack.run(t, { locale: 'en-US' }, async (s) => {
+        const { page } = s;
+        await s.goto('/console');
+        await signIn(page, 'erin');
+        const made = await ask('Stress at work keeps me awake. Is that normal?', 'sleep');
+        const item = listItem(page, 'offered', made.ticket);
+        await item.waitFor({ timeout: 10000 });
+        await setDuty('dan', true); // someone to pass it on to
+        // In the ticket view too: Claim and Decline.
+        await item.locator('a.ti-link').click();
+        await page.waitForSelector('#ticket-actions [data-key="action:decline"]');
+        await s.shot('offer_open');
+        await page.click('#ticket-actions [data-key="action:decline"]');
+        await page.waitForFunction((m) => document.getElementById('ticket-message').textContent.includes(m), EN.console.done.declined);
+        await item.waitFor({ state: 'detached', timeout: 10000 });
+        await waitFor(async () => {
+            const d = await ticketOf(made.ticket);
+            return d.status === 'offered' && d.owner === 'dan';
+        }, { timeout: 10000, what: 'the router to offer the declined question to dan' });
+        await s.shot('declined');
+    });
+    // dan's offer goes back to the router (and so to erin) when he leaves.
+    await setDuty('dan', false);
+});
+
+test('expert_transfers_claim_to_colleague_from_list', { timeout: TEST_TIMEOUT }, async (t) => {
+    await setDuty('erin', true);
+    const made = await ask('I wake up at 4 every morning and cannot fall asleep again.', 'sleep');
+    const r = await call('erin', 'POST', `/api/v1/tickets/${made.ticket}/claim`, {});
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    await stack.run(t, { locale: 'en-US' }, async (s) => {
+        const { page } = s;
+        await s.goto(`/console#ticket=${made.ticket}`);
+        await signIn(page, 'erin');
+        await page.waitForSelector('#transfer-part:not([hidden])');
+        await page.waitForSelector('#transfer-to option[value="dan"]', { state: 'attached' });
+        // Nothing chosen: the error is next to the list, not a dialog.
+        await page.fill('#transfer-note', 'Prefers short practical advice.');
+        await page.click('#transfer-submit');
+        await page.waitForSelector('#transfer-to-error:not([hidden])');
+        assert.ok((await page.textContent('#transfer-to-error')).includes(EN.console.transfer.chooseRequired));
+        assert.equal(await page.getAttribute('#transfer-to', 'aria-invalid'), 'true');
+        await s.shot('transfer_choose');
+        await page.selectOption('#transfer-to', 'dan');
+        await page.click('#transfer-submit');
+        await page.waitForFunction((m) => document.getElementById('ticket-message').textContent.includes(m),
+            EN.console.done.transferred.replace('{name}', 'dan'));
+        const d = await ticketOf(made.ticket);
+        assert.equal(d.status, 'claimed');
+        assert.equal(d.owner, 'dan');
+        assert.deepEqual(d.notes.map((n) => [n.by, n.text]), [['erin', 'Prefers short practical advice.']]);
+        await s.shot('transferred');
+    });
+});
+
+/* ------------------------------------------------------------------ (b) review */
+
+test('crisis_answer_reviewed_and_approved_by_supervisor', { timeout: TEST_TIMEOUT }, async (t) => {
+    await setDuty('erin', true);
+    const made = await ask(CRISIS, 'sleep');
+    assert.equal(made.crisis, true);
+    let r = await call('erin', 'POST', `/api/v1/tickets/${made.ticket}/claim`, {});
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    const answer = 'Thank you for telling us. You matter, and you do not have to face this alone.';
+    r = await call('erin', 'POST', `/api/v1/tickets/${made.ticket}/answer`, { text: answer });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.status, 'in_review', 'a crisis answer waits for review');
+    assert.equal((await stack.apiGet(made.ticket, made.access_code)).body.answer, null, 'not released before review');
+
+    await stack.run(t, { locale: 'en-US', viewport: { width: 1280, height: 900 } }, async (s) => {
+        const { page } = s;
+        await s.goto('/console');
+        await signIn(page, 'sam');
+        assert.equal(await page.textContent('#page-title'), EN.console.titleSupervisor);
+
+        // Queue health from /api/v1/queue/summary: six figures in words.
+        await page.waitForFunction(() => document.querySelectorAll('#health-figures .figure').length === 6);
+        const health = await page.$$eval('#health-figures .figure', (fs) => fs.map((f) => f.querySelector('dt').textContent));
+        assert.deepEqual(health, [EN.console.health.waiting, EN.console.health.claimed, EN.console.health.crises,
+            EN.console.health.dueSoon, EN.console.health.overdueTitle, EN.console.health.onDuty]);
+
+        const item = listItem(page, 'review', made.ticket);
+        await item.waitFor();
+        assert.ok((await item.innerText()).includes('Crisis'), 'the crisis flag is in words');
+
+        // A new question reaches the supervisor's pool live (the "queued" event).
+        const later = await ask('How much sleep does a teenager need?', 'sleep');
+        await listItem(page, 'pool', later.ticket).waitFor({ timeout: 10000 });
+
+        await item.locator('a.ti-link').click();
+        await page.waitForSelector('#review-controls:not([hidden])');
+        assert.equal(await page.textContent('#draft-text'), answer);
+        await s.axe('supervisor_review');
+        await s.shot('supervisor_review');
+
+        await page.click('#review-approve');
+        await page.waitForFunction((m) => document.getElementById('ticket-message').textContent.includes(m), EN.console.done.approved);
+        await item.waitFor({ state: 'detached' });
+        await s.shot('approved');
+
+        const citizen = await citizenPage(s, made);
+        await citizen.waitForFunction((a) => document.getElementById('q-answer').innerText.includes(a), answer);
+        await s.shot('citizen_sees_reviewed_answer', citizen);
+        await citizen.close();
+
+        await page.emulateMedia({ colorScheme: 'dark' });
+        await s.axe('supervisor_dark');
+        await s.shot('supervisor_dark');
+    });
+});
+
+/* ------------------------------------------------------------------ (c) on-call */
+
+test('oncall_sees_crisis_alert_live_acknowledges_and_resolves', { timeout: TEST_TIMEOUT }, async (t) => {
+    await stack.run(t, { locale: 'en-US', viewport: { width: 1280, height: 900 } }, async (s) => {
+        const { page } = s;
+        await s.goto('/oncall');
+        await signIn(page, 'olga');
+        await page.waitForSelector('#alert-list li');
+        // The open-questions chart comes from the queue summary: on-call sees it now.
+        await page.waitForSelector('#chart-open svg');
+        assert.ok(!(await page.textContent('#chart-open-note')).includes(EN.oncall.charts.open.needsSupervisor));
+        await page.waitForSelector('#chart-window svg, #chart-window .chart-empty');
+
+        // A crisis question arrives while the page is open: the alert shows up live.
+        const made = await ask(CRISIS, 'stress', 'ko');
+        const alert = page.locator('#alert-list li.alert-item', { has: page.locator(`a[href="/console#ticket=${made.ticket}"]`) });
+        await alert.waitFor({ timeout: 15000 });
+        const text = await alert.innerText();
+        assert.ok(text.includes(EN.staff.alertKinds.crisis), text);
+        assert.ok(text.includes('Korean') && text.includes(EN.categories.stress), `language and topic: ${text}`);
+        assert.ok(text.includes(EN.oncall.alerts.notAcked), text);
+        assert.ok(!(await page.innerText('body')).includes(CRISIS), 'no question text on the on-call page');
+        await page.waitForFunction(() => document.getElementById('announcer-urgent').textContent.length > 0);
+        assert.match(await page.title(), /^\(\d+\) /, 'the tab title counts unacknowledged alerts');
+        await s.axe('alert_open');
+        await s.shot('alert_open');
+        await assertReflows(s, 'oncall_alert_and_charts');
+
+        // One action acknowledges: it says who, and the button is gone.
+        await alert.getByRole('button', { name: EN.oncall.alerts.ack }).click();
+        const ackedBy = EN.oncall.alerts.ackedBy.replace(/\{name\}.*$/, 'olga'); // "Acknowledged by olga"
+        await waitFor(async () => (await alert.innerText()).includes(ackedBy), { what: 'the alert to say who acknowledged it' });
+        assert.equal(await alert.getByRole('button', { name: EN.oncall.alerts.ack }).count(), 0);
+        const a = (await call('olga', 'GET', '/api/v1/alerts?state=open')).body.alerts.find((x) => x.ticket === made.ticket && x.kind === 'crisis');
+        assert.equal(a.state, 'acked');
+        assert.equal(a.acked_by, 'olga');
+        await s.shot('alert_acked');
+
+        await alert.getByRole('button', { name: EN.oncall.alerts.resolve }).click();
+        await alert.waitFor({ state: 'detached' });
+        const open = (await call('olga', 'GET', '/api/v1/alerts?state=open')).body.alerts;
+        assert.ok(!open.some((x) => x.id === a.id), 'resolved alerts leave the open list');
+        await s.shot('alert_resolved');
+
+        await switchLanguage(page, 'zh');
+        assert.equal(await page.textContent('#chart-open-title'), ZH.oncall.charts.open.title);
+        await page.emulateMedia({ colorScheme: 'dark' });
+        await s.axe('oncall_dark_zh');
+        await s.shot('oncall_dark_zh');
+    });
+});
+
+/* ------------------------------------------------------------------ (d) XSS */
+
+test('xss_question_shown_as_text_in_console', { timeout: TEST_TIMEOUT }, async (t) => {
+    const made = await ask(XSS, 'other');
+    await stack.run(t, { locale: 'en-US' }, async (s) => {
+        const { page } = s;
+        await s.goto(`/console#ticket=${made.ticket}`);
+        await signIn(page, 'sam');
+        await page.waitForFunction((x) => document.getElementById('ticket-text').textContent === x, XSS);
+        await page.waitForTimeout(300); // give an onerror handler every chance to fire
+        const seen = await page.evaluate(() => ({
+            shown: document.getElementById('ticket-text').innerText,
+            children: document.querySelectorAll('#ticket-text .usertext *').length,
+            imgX: document.querySelectorAll('img[src="x"]').length,
+            scripts: [...document.scripts].map((sc) => sc.getAttribute('src')),
+        }));
+        assert.ok(seen.shown.includes('<img src=x onerror=alert(1)>'), 'the literal markup is visible text');
+        assert.equal(seen.children, 0, 'no element was made from the text');
+        assert.equal(seen.imgX, 0);
+        assert.deepEqual(seen.scripts, ['/js/console.js']);
+        assert.deepEqual(s.guard.dialogs, [], 'no dialog fired');
+        await s.shot('ticket');
+        // The same view in Korean: the question keeps its own lang, the page is Korean.
+        await switchLanguage(page, 'ko');
+        assert.ok((await page.textContent('#live-status')).includes(KO.staff.live.live), 'the live status follows the language');
+        assert.equal(await page.getAttribute('#ticket-text .usertext', 'lang'), 'en');
+        assert.equal(await page.textContent('#ticket-text'), XSS);
+        await s.axe('ticket_ko');
+        await s.shot('ticket_ko');
+    });
+});
+
+/* ------------------------------------------------------------------ (g) nothing leaves 127.0.0.1 */
+
+test('no_request_leaves_localhost', { timeout: TEST_TIMEOUT }, async () => {
+    // Runs last: every test before it went through the same guard.
+    assert.ok(stack.requestCount > 50, `the guard saw the traffic (${stack.requestCount} requests)`);
+    const hosts = new Set(stack.allRequests.map((u) => {
+        const x = new URL(u);
+        return x.protocol === 'data:' || x.protocol === 'blob:' ? x.protocol : x.host;
+    }));
+    hosts.delete('data:');
+    hosts.delete('blob:');
+    assert.deepEqual([...hosts], [`${LOCAL_HOST}:${stack.web.port}`]);
+    assert.deepEqual(stack.allExternal, [], 'no request of any test left 127.0.0.1');
+    // No question text in either program's log.
+    const logs = stack.web.logText() + stack.worker.logText();
+    for (const text of [ORDINARY, CRISIS, XSS]) assert.ok(!logs.includes(text), `question text in a log: ${text}`);
+});
