@@ -415,6 +415,17 @@ h2o_req_t *a24_op_take(a24_op_t *op)
     return req;
 }
 
+void a24_op_hold(a24_op_t *op)
+{
+    uv_timer_stop(&op->timer);
+}
+
+void a24_op_rearm(a24_op_t *op)
+{
+    if (op->req != NULL)
+        uv_timer_start(&op->timer, on_op_timeout, (uint64_t)op->app->cfg->http.request_timeout, 0);
+}
+
 /* The timer has closed: the operation can go. */
 static void on_op_closed(uv_handle_t *h)
 {

@@ -119,6 +119,14 @@ void *a24_op_start(a24_app_t *app, h2o_req_t *req, size_t size);
  */
 h2o_req_t *a24_op_take(a24_op_t *op);
 
+/**
+ * Stops the Redis timer while the operation waits on something else (the password
+ * check on the threadpool), so a busy CPU is not reported as Redis being away;
+ * a24_op_rearm starts it again before the next Redis call.
+ */
+void a24_op_hold(a24_op_t *op);
+void a24_op_rearm(a24_op_t *op);
+
 /** Ends an operation: no callback will use it again. Frees it after its timer closes. */
 void a24_op_finish(a24_op_t *op);
 

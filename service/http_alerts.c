@@ -269,11 +269,12 @@ static void on_summary_reply(a24_store_t *store, redisReply *r, void *privdata)
     }
     h2o_req_t *req = a24_op_take(&a->op);
     if (req != NULL) {
-        static const char *const names[] = {"overdue", "under_1h", "1h_to_4h",
+        static const char *const names[] = {"overdue",   "under_1h",   "1h_to_4h",
                                             "4h_to_12h", "12h_to_24h", "over_24h"};
         json_t *by_left = json_object();
         for (size_t i = 0; i < 6 && i < r->element[8]->elements; i++)
-            json_object_set_new(by_left, names[i], json_integer(r->element[8]->element[i]->integer));
+            json_object_set_new(by_left, names[i],
+                                json_integer(r->element[8]->element[i]->integer));
         a24_http_json(req, 200,
                       json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "at",
                                 a24_http_time(a24_reply_int(r, 0, 0)), "waiting",

@@ -237,6 +237,7 @@ static void after_verify(uv_work_t *w, int status)
         return;
     }
     int rc;
+    a24_op_rearm(&l->op);
     if (l->verified) {
         if (l->op.req == NULL) { /* nobody is left to take the token */
             a24_op_finish(&l->op);
@@ -283,6 +284,7 @@ static void on_begin_reply(a24_store_t *store, redisReply *r, void *privdata)
         return;
     }
     l->work.data = l;
+    a24_op_hold(&l->op); /* the check is CPU, not Redis: its time is not Redis' */
     if (uv_queue_work(l->op.app->loop, &l->work, do_verify, after_verify) != 0) {
         a24_op_fail_unavailable(&l->op);
         return;
