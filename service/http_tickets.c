@@ -673,6 +673,7 @@ typedef struct {
     unsigned char *sealed; /* the answer, note or reason, sealed with the ticket id */
     size_t sealed_len;
     char target[A24_USERNAME_MAX + 1]; /* transfer */
+    bool second_opinion;               /* answer: ask a supervisor before release */
     bool raise;                        /* risk: to crisis (else back to normal) */
 } act_op_t;
 
@@ -767,7 +768,7 @@ static int act_send(act_op_t *a)
         script = "answer";
         ARG(a24_ticket_from_list(A24_EV_ANSWER));
         sealed_at = argc, ARG(sealed);
-        ARG("auto"), ARG("1"), ARG(answer_bounds()), ARG("answer");
+        ARG(a->second_opinion ? "review" : "auto"), ARG("1"), ARG(answer_bounds()), ARG("answer");
         break;
     case ACT_APPROVE:
         if (a->step == 0 && a->sealed != NULL) {
@@ -972,6 +973,7 @@ static void act_start(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m
     a->op.dispose = act_dispose;
     a->act = proto.act;
     a->raise = proto.raise;
+    a->second_opinion = proto.second_opinion;
     memcpy(a->target, proto.target, sizeof a->target);
     me_from(&a->me, staff);
     memcpy(a->ticket, id.base, id.len);
@@ -1034,11 +1036,32 @@ static void text_move(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m
     a24_text_body_dispose(&body);
 }
 
-/* POST .../answer, signed in. */
+/*
+ * POST .../answer {"text", "second_opinion"?}, signed in. A crisis-flagged ticket's
+ * answer always waits for a supervisor; any other waits too when the expert asks for a
+ * second opinion (the deadline keeps running either way).
+ */
 static void on_answer_authed(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
                              const a24_staff_t *staff)
 {
-    text_move(app, req, m, staff, ACT_ANSWER);
+    static const char *const known[] = {"text", "second_opinion", NULL};
+    json_t *doc = object_body_or_respond(req, known);
+    if (doc == NULL)
+        return;
+    a24_error_t err;
+    const char *text;
+    size_t len;
+    json_t *second = json_object_get(doc, "second_opinion");
+    if (string_member(doc, "text", true, A24_TEXT_MAX_CHARS, &text, &len, &err) != 0) {
+        a24_http_send_error(req, &err);
+    } else if (second != NULL && !json_is_boolean(second)) {
+        a24_http_error(req, 400, "wrong_type", "This field must be true or false.",
+                       "second_opinion");
+    } else {
+        act_start(app, req, m, staff,
+                  (act_op_t){.act = ACT_ANSWER, .second_opinion = json_is_true(second)}, text, len);
+    }
+    json_decref(doc);
 }
 
 /* POST .../notes, signed in. */

@@ -8,7 +8,7 @@
 -- ARGV: 1 ticket  2 user  3 states it may be answered from  4 sealed answer ("" when
 --       approving the stored draft)  5 "auto" (a crisis-flagged ticket's answer waits
 --       for review, decided here so that a risk raised a moment before cannot slip an
---       answer past review) | "release"
+--       answer past review) | "review" (the expert asks for a second opinion) | "release"
 --       6 "1" if the user must be the owner  7 histogram bounds in seconds ",900,3600,"
 --       8 the event name ("answer", or "approve" for a supervisor's release)
 -- Returns {"ok", state, answered_at} | {"missing"} | {"state", state, owner} | {"forbidden"}
@@ -28,7 +28,7 @@ if text == '' then
     text = redis.call('HGET', tk, 'draft') or ''
 end
 local new = copy(t)
-if ARGV[5] == 'auto' and t.crisis == '1' then
+if ARGV[5] == 'review' or (ARGV[5] == 'auto' and t.crisis == '1') then
     -- The deadline keeps running; the claim's lease does not (nothing is left to lose).
     new.state = 'in_review'
     redis.call('HSET', tk, 'state', 'in_review', 'draft', text, 'review_asked', now)

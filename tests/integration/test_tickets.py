@@ -326,6 +326,19 @@ class TicketsTest(unittest.TestCase):
             raw = b"".join(redis.call("LRANGE", f"a24:t:{ticket}:msgs", 0, -1))
             self.assertNotIn(answer.encode(), raw)  # sealed at rest
 
+    def test_second_opinion_holds_an_ordinary_answer_for_review(self):
+        ticket, code, _ = self.submit("sleep", "en")
+        self.assertEqual(self.act("alice", ticket, "claim").status, 200)
+        r = self.act("alice", ticket, "answer", {"text": "x", "second_opinion": "yes"})
+        self.assertEqual((r.status, r.error_code), (400, "wrong_type"), r.body)
+        r = self.act("alice", ticket, "answer", {"text": secret_text("draft"),
+                                                 "second_opinion": True})
+        self.assertEqual((r.status, r.json["status"]), (200, "in_review"), r.body)
+        self.assertIsNone(self.web.read(ticket, code).json["answer"])
+        self.assertIn(ticket, self.ids("sue", "review"))
+        self.assertEqual(self.act("sue", ticket, "review", {"decision": "approve"}).status, 200)
+        self.assertEqual(self.web.read(ticket, code).json["status"], "answered")
+
     def test_crisis_answer_waits_for_review(self):
         ticket, code, _ = self.submit("sleep", "en",
                                       selfcheck={"phq9": [0, 0, 0, 0, 0, 0, 0, 0, 1]})

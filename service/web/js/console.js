@@ -615,6 +615,7 @@ function renderTicket() {
   answerPart.hidden = !canAnswer;
   if (canAnswer) {
     byId('answer-crisis-note').hidden = !d.crisis;
+    byId('answer-second-field').hidden = !!d.crisis; /* a crisis answer is always reviewed */
     answerText.setAttribute('lang', ticketLang(d) || '');
     loadTemplates(d);
   } else {
@@ -871,7 +872,8 @@ function askSend() {
   if (!state.openId || !state.ticket) return;
   if (!checkText('answer', answerText, byId('answer-error'))) return;
   const text = byId('answer-confirm-text');
-  text.textContent = t(state.ticket.crisis ? 'console.answer.confirmReview' : 'console.answer.confirmText');
+  const review = state.ticket.crisis || byId('answer-second').checked;
+  text.textContent = t(review ? 'console.answer.confirmReview' : 'console.answer.confirmText');
   byId('answer-confirm').hidden = false;
   text.focus();
 }
@@ -881,7 +883,9 @@ async function sendAnswer(button) {
   if (!id) return;
   await busy(button, async () => {
     try {
-      const r = await api.post(ticketPath(id, 'answer'), { text: answerText.value });
+      const second = !state.ticket.crisis && byId('answer-second').checked;
+      const r = await api.post(ticketPath(id, 'answer'), { text: answerText.value, second_opinion: second });
+      byId('answer-second').checked = false;
       state.drafts.delete(id);
       answerText.value = '';
       updateAnswerCount();
