@@ -23,6 +23,8 @@
 
 #include <yaml.h>
 
+#include "rota.h"
+
 #ifndef A24_DEFAULT_WEB_DIR
 #define A24_DEFAULT_WEB_DIR "/usr/share/answer24/web"
 #endif
@@ -207,6 +209,12 @@ static const char *check_listen(const char *text)
 }
 
 /* Checks log.level against the four levels the logger knows. */
+static const char *check_quiet_hours(const char *text)
+{
+    int start, end;
+    return a24_quiet_parse(text, &start, &end) == 0 ? NULL : "quiet hours like 22:00-07:00";
+}
+
 static const char *check_level(const char *text)
 {
     static const char *const levels[] = {"debug", "info", "warn", "error"};
@@ -279,6 +287,8 @@ static const struct setting settings[] = {
         "HMAC key signing webhook bodies; empty: unsigned"),
     KEY(alerts, ack_timeout, KIND_DURATION, POSITIVE, NULL, "1h",
         "an acknowledged but unresolved alert fires again after this"),
+    KEY(alerts, quiet_hours, KIND_STRING, 0, check_quiet_hours, "",
+        "HH:MM-HH:MM (rota.timezone) holding experts-only reminders; never crises or breaches"),
     KEY(alerts, crisis_repeat, KIND_DURATION, POSITIVE, NULL, "5m",
         "an unacknowledged crisis alert repeats this often"),
     KEY(alerts, escalate_after, KIND_INT, POSITIVE, NULL, "3",

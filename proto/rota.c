@@ -111,6 +111,26 @@ int a24_rota_parse(const char *text, a24_rota_t *rota, char *err, size_t errlen)
     return 0;
 }
 
+int a24_quiet_parse(const char *text, int *start, int *end)
+{
+    *start = *end = 0;
+    const char *p = skip(text);
+    if (*p == '\0')
+        return 0;
+    if (read_time(&p, start) != 0 || *p++ != '-' || read_time(&p, end) != 0 || *skip(p) != '\0' ||
+        *start == *end)
+        return -1;
+    return 0;
+}
+
+int a24_quiet_left(int start, int end, int minute)
+{
+    if (start == end)
+        return 0;
+    int len = (end - start + 1440) % 1440, into = (minute - start + 1440) % 1440;
+    return into < len ? len - into : 0;
+}
+
 int a24_rota_minute(int tm_wday, int tm_hour, int tm_min)
 {
     return ((tm_wday + 6) % 7) * 24 * 60 + tm_hour * 60 + tm_min;

@@ -46,4 +46,16 @@ int a24_rota_minute(int tm_wday, int tm_hour, int tm_min);
 /** The canonical text of a rota ("mon 09:00-17:00; tue 09:00-17:00"). */
 void a24_rota_format(const a24_rota_t *rota, char *out, size_t len);
 
+/**
+ * Parses quiet hours "HH:MM-HH:MM" (the end may be past midnight: "22:00-07:00") into
+ * minutes of the day. "" means none (*start = *end = 0). 0, or -1 if malformed.
+ */
+int a24_quiet_parse(const char *text, int *start, int *end);
+
+/**
+ * Minutes from `minute_of_day` to the end of the quiet hours `start`..`end`, or 0 when
+ * that minute is not in them.
+ */
+int a24_quiet_left(int start, int end, int minute_of_day);
+
 #endif

@@ -13,10 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "clock.h"
 #include "keys.h"
 #include "log.h"
+#include "rota.h"
 #include "ticket.h"
 
 /* Entries one script call takes (more are taken at once after): small enough that a
@@ -37,7 +39,8 @@ struct a24_deadline {
     a24_ms_t sent;   /* local monotonic time the fire script was sent */
     a24_ms_t armed;  /* the Redis time the timer is armed for; -1 when idle */
     char ladder[512];
-    char batch[16], crisis_repeat[24], ack_timeout[24], escalate_after[16];
+    int quiet_start, quiet_end; /* minutes of the day in rota.timezone; equal: none */
+    char batch[16], crisis_repeat[24], ack_timeout[24], escalate_after[16], quiet_until[24];
 };
 
 static void fire(a24_deadline_t *d);
@@ -125,6 +128,13 @@ static void fire(a24_deadline_t *d)
         return;
     }
     const a24_config_t *cfg = d->w->cfg;
+    /* The quiet hours are local time; what is due stays the script's (Redis') call. */
+    time_t now = time(NULL);
+    struct tm local;
+    localtime_r(&now, &local);
+    int left = a24_quiet_left(d->quiet_start, d->quiet_end, local.tm_hour * 60 + local.tm_min);
+    snprintf(d->quiet_until, sizeof d->quiet_until, "%lld",
+             left > 0 ? (long long)now * 1000 + ((long long)left * 60 - local.tm_sec) * 1000 : 0LL);
     const char *argv[] = {
         A24_KEY_SCHEDULE,   A24_KEY_ALERTS,
         A24_KEY_ALERTS_SEQ, A24_KEY_ALERTS_OPEN,
@@ -133,7 +143,7 @@ static void fire(a24_deadline_t *d)
         d->crisis_repeat,   d->ack_timeout,
         d->escalate_after,  ",queued,offered,claimed,in_review,",
         A24_PREFIX_TICKET,  A24_PREFIX_ALERT,
-        A24_SUFFIX_AUDIT,
+        A24_SUFFIX_AUDIT,   d->quiet_until,
     };
     size_t lens[sizeof argv / sizeof argv[0]];
     for (size_t i = 0; i < sizeof argv / sizeof argv[0]; i++)
@@ -213,6 +223,7 @@ a24_deadline_t *a24_deadline_create(a24_worker_t *w, char *err, size_t errlen)
     d->w = w;
     d->armed = -1;
     a24_deadline_ladder_spec(cfg, d->ladder, sizeof d->ladder);
+    a24_quiet_parse(cfg->alerts.quiet_hours, &d->quiet_start, &d->quiet_end); /* checked */
     snprintf(d->batch, sizeof d->batch, "%d", BATCH);
     snprintf(d->crisis_repeat, sizeof d->crisis_repeat, "%lld",
              (long long)cfg->alerts.crisis_repeat);

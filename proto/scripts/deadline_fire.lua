@@ -17,6 +17,9 @@
 --       5 repeats before an unacknowledged alert goes up a level
 --       6 states that await an answer (",queued,offered,claimed,in_review,")
 --       7 ticket key prefix  8 alert key prefix  9 audit key suffix
+--       10 the end of the quiet hours in ms if now is in them, else 0: a reminder to
+--          experts alone waits for it (a crisis, an on-call step or a breach never
+--          does), unless a more urgent step falls due first, which makes it moot
 -- Returns {fired, next due ms or -1, now}
 
 local SCHED, STREAM, SEQ, OPEN, STATS, INTAKE = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
@@ -27,6 +30,7 @@ local ack_timeout = tonumber(ARGV[4])
 local escalate_after = tonumber(ARGV[5])
 local awaiting = ARGV[6]
 local TPREFIX, APREFIX, AUDIT = ARGV[7], ARGV[8], ARGV[9]
+local quiet_until = tonumber(ARGV[10] or '0')
 
 local ladder = {}
 for p, n, r in string.gmatch(ARGV[2], '(%d+):([%a+]+):(%d+)') do
@@ -86,21 +90,35 @@ local function do_ticket(id)
     local window, due = tonumber(f.window), tonumber(f.due)
     local start = due - window
     local step = tonumber(f.step) or 0
+    local held = false
     while step < #ladder and start + math.floor(window * ladder[step + 1].permille / 1000) <= now do
         local s = ladder[step + 1]
-        local kind = 'late'
-        if s.permille >= 1000 then
-            kind = 'breach'
-            redis.call('HSET', tk, 'breached', now)
-            redis.call('HINCRBY', STATS, 'breaches', 1)
-            redis.call('HINCRBY', key(K.KEY_DAY, day_of(due)), 'breaches', 1)
+        local quiet = quiet_until > now and s.notify == 'experts' and f.crisis ~= '1' and
+            s.permille < 1000
+        local after = ladder[step + 2]
+        if quiet and after and start + math.floor(window * after.permille / 1000) <= quiet_until then
+            step = step + 1 -- a more urgent step comes before the quiet ends: this one is moot
+            audit(id, now, 'deadline', 'quiet_skip', f.state, f.state)
+        elseif quiet then
+            held = true
+            break
+        else
+            local kind = 'late'
+            if s.permille >= 1000 then
+                kind = 'breach'
+                redis.call('HSET', tk, 'breached', now)
+                redis.call('HINCRBY', STATS, 'breaches', 1)
+                redis.call('HINCRBY', key(K.KEY_DAY, day_of(due)), 'breaches', 1)
+            end
+            step = step + 1
+            raise(id, f, kind, step, s.notify, s.rep)
         end
-        step = step + 1
-        raise(id, f, kind, step, s.notify, s.rep)
     end
 
     local next_at = nil
-    if step < #ladder then
+    if held then
+        next_at = quiet_until
+    elseif step < #ladder then
         next_at = start + math.floor(window * ladder[step + 1].permille / 1000)
     end
     -- An offer runs only while offered, a lease only while claimed (not in review).

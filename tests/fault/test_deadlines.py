@@ -145,6 +145,51 @@ class LadderTest(unittest.TestCase):
         self.assertEqual(len(kinds), 60 * len(LADDER), "doubled steps")
 
 
+class QuietHoursTest(unittest.TestCase):
+    """Quiet hours hold a reminder to experts alone, never a crisis, an on-call step or
+    a breach; a held reminder made moot by a more urgent step is skipped."""
+
+    def quiet_now(self):
+        from datetime import datetime, timedelta, timezone
+        now = datetime.now(timezone.utc)
+        return ((now - timedelta(hours=1)).strftime("%H:%M") + "-" +
+                (now + timedelta(hours=1)).strftime("%H:%M"))
+
+    def start(self, cfg):
+        cfg = a24test.deep_merge(cfg, {"rota": {"timezone": "UTC"},
+                                       "alerts": {"quiet_hours": self.quiet_now(), "poll": "200ms"}})
+        stack = a24test.start_stack(self.addCleanup, config=cfg)
+        resp = stack.resp()
+        self.addCleanup(resp.close)
+        w = a24workers.Worker(stack, role="deadline")
+        self.addCleanup(lambda: self.assertEqual(w.stop(), [], w.log()))
+        w.start()
+        return stack, resp
+
+    def test_quiet_hours_skip_a_moot_reminder_but_never_hold_urgent_steps(self):
+        stack, resp = self.start(config())
+        t = stack.web.submit("a question at night", "sleep").json["ticket"]
+        c = stack.web.submit("I want to kill myself", "sleep").json["ticket"]
+        a24test.wait_until(lambda: len([a for a in a24workers.alerts(resp)
+                                        if a["ticket"] == t]) >= 2, 15, what="the urgent steps")
+        mine = ladder_alerts(a24workers.alerts(resp), t)
+        self.assertEqual([int(a["step"]) for a in mine], [2, 3], "on-call and breach fire")
+        audit = [x.decode() for x in resp.call("LRANGE", f"a24:t:{t}:audit", 0, -1)]
+        self.assertTrue(any(" quiet_skip " in x for x in audit), audit)
+        kinds = {a["kind"] for a in a24workers.alerts(resp) if a["ticket"] == c}
+        self.assertIn("crisis", kinds, "a crisis is never held")
+
+    def test_quiet_hours_hold_a_reminder_until_morning(self):
+        stack, resp = self.start({"deadlines": {"answer": "6h"},
+                                  "escalation": [{"at": "0%", "notify": "experts"}]})
+        t = stack.web.submit("a question at night", "sleep").json["ticket"]
+        time.sleep(1.5)
+        self.assertEqual(ladder_alerts(a24workers.alerts(resp), t), [], "held, not raised")
+        held_until = float(resp.call("ZSCORE", "a24:schedule", t)) / 1000
+        self.assertAlmostEqual(held_until, time.time() + 3600, delta=90,
+                               msg="waits for the end of the quiet hours")
+
+
 class AlertTest(unittest.TestCase):
     def setUp(self):
         self.hook = a24workers.HookReceiver().start()

@@ -76,6 +76,21 @@ static void rota_minute_from_struct_tm_days(void **state)
     assert_int_equal(a24_rota_minute(0, 23, 59), MIN(6, 23, 59)); /* Sunday */
 }
 
+static void rota_quiet_hours(void **state)
+{
+    (void)state;
+    int s, e;
+    assert_int_equal(a24_quiet_parse("22:00-07:00", &s, &e), 0);
+    assert_int_equal(a24_quiet_left(s, e, 23 * 60), 8 * 60);
+    assert_int_equal(a24_quiet_left(s, e, 6 * 60 + 59), 1);
+    assert_int_equal(a24_quiet_left(s, e, 7 * 60), 0);
+    assert_int_equal(a24_quiet_left(s, e, 12 * 60), 0);
+    assert_int_equal(a24_quiet_parse("", &s, &e), 0);
+    assert_int_equal(a24_quiet_left(s, e, 0), 0);
+    assert_int_equal(a24_quiet_parse("22:00", &s, &e), -1);
+    assert_int_equal(a24_quiet_parse("10:00-10:00", &s, &e), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -84,6 +99,7 @@ int main(void)
         cmocka_unit_test(rota_lists_and_canonical_text),
         cmocka_unit_test(rota_rejects_nonsense),
         cmocka_unit_test(rota_minute_from_struct_tm_days),
+        cmocka_unit_test(rota_quiet_hours),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
