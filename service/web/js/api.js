@@ -61,7 +61,7 @@ export function newIdempotencyKey() {
  * One request. Resolves to the parsed JSON body (or null for an empty body such as
  * 204); rejects with an ApiError.
  */
-async function request(method, path, { body, code, idempotencyKey, signal } = {}) {
+export async function request(method, path, { body, code, idempotencyKey, signal, withCookies = false } = {}) {
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (code) headers.Authorization = `Bearer ${code}`;
@@ -73,7 +73,7 @@ async function request(method, path, { body, code, idempotencyKey, signal } = {}
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: 'omit',
+      credentials: withCookies ? 'same-origin' : 'omit',
       cache: 'no-store',
       referrerPolicy: 'no-referrer',
       redirect: 'error',

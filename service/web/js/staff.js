@@ -14,7 +14,7 @@
  * through textContent (dom.js el()), never as markup.
  */
 import { t, raw, lang, htmlLang, formatNumber, formatDateTime } from './i18n.js';
-import { ApiError, codeForStatus, parseRetryAfter } from './api.js';
+import { ApiError, request } from './api.js';
 import { el, clear, byId, announce, fieldError } from './dom.js';
 
 const SESSION_KEY = 'answer24.staff.session';
@@ -67,45 +67,11 @@ export function onUnauthorized(fn) {
  * onUnauthorized listeners.
  */
 export async function staffRequest(method, path, { body, signal, withCookies = false, anonymous = false } = {}) {
-  const headers = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
   const s = anonymous ? null : currentSession();
-  if (s) headers.Authorization = `Bearer ${s.token}`;
-  let response;
   try {
-    response = await fetch(path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: withCookies ? 'same-origin' : 'omit',
-      cache: 'no-store',
-      referrerPolicy: 'no-referrer',
-      redirect: 'error',
-      signal,
-    });
+    return await request(method, path, { body, signal, withCookies, code: s ? s.token : undefined });
   } catch (err) {
-    if (err && err.name === 'AbortError') throw err;
-    throw new ApiError({ status: 0, code: 'network' });
-  }
-  let data = null;
-  const text = await response.text().catch(() => '');
-  if (text) {
-    try {
-      data = JSON.parse(text);
-    } catch (_) {
-      data = null;
-    }
-  }
-  if (!response.ok) {
-    const e = data && typeof data === 'object' && data.error && typeof data.error === 'object' ? data.error : {};
-    const err = new ApiError({
-      status: response.status,
-      code: typeof e.code === 'string' && e.code ? e.code : codeForStatus(response.status),
-      message: typeof e.message === 'string' ? e.message : '',
-      field: typeof e.field === 'string' ? e.field : null,
-      retryAfter: parseRetryAfter(response.headers.get('Retry-After')),
-    });
-    if (response.status === 401 && s && !anonymous) {
+    if (err instanceof ApiError && err.status === 401 && s) {
       storeSession(null);
       for (const fn of unauthorizedListeners) {
         try {
@@ -115,7 +81,6 @@ export async function staffRequest(method, path, { body, signal, withCookies = f
     }
     throw err;
   }
-  return data;
 }
 
 export const api = {
