@@ -63,7 +63,7 @@ typedef struct {
         size_t webhooks_len;
         char *webhook_secret;     /* HMAC key for the signature header; empty = unsigned */
         a24_ms_t ack_timeout;     /* acknowledged but unresolved: fire again after this */
-        char *quiet_hours;       /* "22:00-07:00" in rota.timezone, or "": none */
+        char *quiet_hours;        /* "22:00-07:00" in rota.timezone, or "": none */
         a24_ms_t crisis_repeat;   /* an unacknowledged crisis alert repeats this often */
         int escalate_after;       /* unacknowledged repeats before going up a level */
         char *dashboard_url;      /* the on-call page, linked from every alert */

@@ -561,6 +561,37 @@ long long a24_reply_int(const redisReply *r, size_t i, long long dflt)
     return dflt;
 }
 
+const char *a24_reply_field(const redisReply *flat, const char *name, size_t *len)
+{
+    size_t n = strlen(name);
+    *len = 0;
+    if (flat == NULL || flat->type != REDIS_REPLY_ARRAY)
+        return NULL;
+    for (size_t i = 0; i + 1 < flat->elements; i += 2) {
+        const redisReply *k = flat->element[i], *v = flat->element[i + 1];
+        if (k->type == REDIS_REPLY_STRING && k->len == n && memcmp(k->str, name, n) == 0 &&
+            v->type == REDIS_REPLY_STRING) {
+            *len = v->len;
+            return v->str;
+        }
+    }
+    return NULL;
+}
+
+long long a24_reply_field_int(const redisReply *flat, const char *name, long long dflt)
+{
+    size_t len;
+    const char *v = a24_reply_field(flat, name, &len);
+    char buf[32];
+    if (v == NULL || len == 0 || len >= sizeof buf)
+        return dflt;
+    memcpy(buf, v, len);
+    buf[len] = '\0';
+    char *end;
+    long long x = strtoll(buf, &end, 10);
+    return *end == '\0' ? x : dflt;
+}
+
 bool a24_reply_failed(const redisReply *r)
 {
     return r == NULL || r->type == REDIS_REPLY_ERROR;

@@ -88,6 +88,15 @@ int a24_reply_integer(const redisReply *r, long long *out);
 const char *a24_reply_str(const redisReply *r, size_t i, size_t *len);
 /** The integer of element `i` of an array reply (strings of digits accepted); `dflt` if absent. */
 long long a24_reply_int(const redisReply *r, size_t i, long long dflt);
+/**
+ * The value of field `name` in a flat {field, value, ...} array reply (HGETALL, a
+ * stream entry's fields), or NULL (and *len 0) if absent.
+ */
+const char *a24_reply_field(const redisReply *flat, const char *name, size_t *len);
+
+/** A field of a flat array reply as an integer; `dflt` if absent or not a number. */
+long long a24_reply_field_int(const redisReply *flat, const char *name, long long dflt);
+
 /** True if `r` is an error reply or NULL. */
 bool a24_reply_failed(const redisReply *r);
 

@@ -7,6 +7,7 @@
 #include "http.h"
 
 #include <arpa/inet.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,6 +220,22 @@ int a24_http_query(h2o_req_t *req, const char *name, char *out, size_t outlen)
         p = stop + 1;
     }
     return -1;
+}
+
+json_t *a24_http_open_text(a24_app_t *app, const char *ad, const char *sealed, size_t len)
+{
+    if (sealed == NULL || len < A24_SEAL_OVERHEAD)
+        return json_null();
+    unsigned char *plain = malloc(len);
+    if (plain == NULL)
+        return json_null();
+    long n = a24_secret_open(&app->secrets, ad, sealed, len, plain);
+    json_t *s = n >= 0 ? json_stringn((const char *)plain, (size_t)n) : NULL;
+    sodium_memzero(plain, len);
+    free(plain);
+    if (n < 0)
+        a24_log_error("unseal_failed", "{s:s}", "ticket", ad);
+    return s != NULL ? s : json_null();
 }
 
 json_t *a24_http_time(a24_ms_t ms)

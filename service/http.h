@@ -89,6 +89,12 @@ h2o_iovec_t a24_http_bearer(h2o_req_t *req);
  */
 int a24_http_query(h2o_req_t *req, const char *name, char *out, size_t outlen);
 
+/**
+ * Opens a text sealed with associated data `ad` (a ticket id) into a new JSON string,
+ * or JSON null (logged) if it does not open.
+ */
+json_t *a24_http_open_text(a24_app_t *app, const char *ad, const char *sealed, size_t len);
+
 /** A new JSON string of `ms` as an RFC 3339 UTC time. */
 json_t *a24_http_time(a24_ms_t ms);
 

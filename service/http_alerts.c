@@ -61,10 +61,8 @@ static int read_page(h2o_req_t *req, size_t *offset, size_t *limit)
 /* The value of `name` in a flat HGETALL array, or NULL. */
 static const char *hash_get(const redisReply *h, const char *name)
 {
-    for (size_t i = 0; i + 1 < h->elements; i += 2)
-        if (strcmp(h->element[i]->str, name) == 0)
-            return h->element[i + 1]->str;
-    return NULL;
+    size_t len;
+    return a24_reply_field(h, name, &len);
 }
 
 /* A time field of an alert as JSON (null if absent). */

@@ -91,10 +91,7 @@ static void metric(text_t *t, const char *name, const char *type, const char *he
 /* The value of `name` in an HGETALL reply, or 0. */
 static long long stat_of(const redisReply *r, const char *name)
 {
-    for (size_t i = 0; r != NULL && r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2)
-        if (strcmp(r->element[i]->str, name) == 0)
-            return strtoll(r->element[i + 1]->str, NULL, 10);
-    return 0;
+    return a24_reply_field_int(r, name, 0);
 }
 
 /* HGETALL a24:stats replied: write everything out. */

@@ -45,35 +45,10 @@ static int first_step(const a24_config_t *cfg)
     return cfg->escalation_len > 0 ? cfg->escalation[0].at_permille : -1;
 }
 
-/* A new JSON string of an RFC 3339 time. */
-static json_t *json_time(a24_ms_t ms)
-{
-    char buf[A24_RFC3339_LEN];
-    a24_clock_format(ms, buf);
-    return json_string(buf);
-}
-
 /* The crisis lines for `language`, as a new reference. */
 static json_t *resources_for(a24_app_t *app, const char *language)
 {
     return json_deep_copy(a24_crisis_lines(app->crisis, language));
-}
-
-/* Opens a sealed text of `ticket` into a new JSON string, or JSON null if it won't open. */
-static json_t *open_text(a24_app_t *app, const char *ad, const char *sealed, size_t len)
-{
-    if (sealed == NULL || len < A24_SEAL_OVERHEAD)
-        return json_null();
-    unsigned char *plain = malloc(len);
-    if (plain == NULL)
-        return json_null();
-    long n = a24_secret_open(&app->secrets, ad, sealed, len, plain);
-    json_t *s = n >= 0 ? json_stringn((const char *)plain, (size_t)n) : json_null();
-    sodium_memzero(plain, len);
-    free(plain);
-    if (n < 0)
-        a24_log_error("unseal_failed", "{s:s}", "ticket", ad);
-    return s != NULL ? s : json_null();
 }
 
 /* ---------------------------------------------------------------- submit */
@@ -101,10 +76,10 @@ static json_t *submit_body(submit_op_t *s, a24_ms_t created, a24_ms_t due)
     a24_app_t *app = s->op.app;
     char path[64 + A24_CODE_TEXT_LEN];
     snprintf(path, sizeof path, "/t/%s#%s", s->ticket, s->code);
-    json_t *body = json_pack("{s:s, s:s, s:s, s:o, s:o, s:b, s:o, s:s}", "ticket", s->ticket,
-                             "access_code", s->code, "status", "queued", "created_at",
-                             json_time(created), "due_at", json_time(due), "crisis", s->crisis,
-                             "resources", resources_for(app, s->language), "return_path", path);
+    json_t *body = json_pack(
+        "{s:s, s:s, s:s, s:o, s:o, s:b, s:o, s:s}", "ticket", s->ticket, "access_code", s->code,
+        "status", "queued", "created_at", a24_http_time(created), "due_at", a24_http_time(due),
+        "crisis", s->crisis, "resources", resources_for(app, s->language), "return_path", path);
     char *url = NULL;
     if (s->origin != NULL && asprintf(&url, "%s%s", s->origin, path) > 0) {
         char *qr = a24_qr_data_url(url);
@@ -381,28 +356,6 @@ static void answer_not_found(citizen_op_t *c, h2o_req_t *req)
                        NULL);
 }
 
-/* Finds `name` in a flat HGETALL array; NULL if absent. */
-static const char *field(const redisReply *fields, const char *name, size_t *len)
-{
-    for (size_t i = 0; fields != NULL && i + 1 < fields->elements; i += 2) {
-        const redisReply *k = fields->element[i];
-        if (k->len == strlen(name) && memcmp(k->str, name, k->len) == 0) {
-            *len = fields->element[i + 1]->len;
-            return fields->element[i + 1]->str;
-        }
-    }
-    *len = 0;
-    return NULL;
-}
-
-/* A field as an integer (0 if absent). */
-static long long field_int(const redisReply *fields, const char *name)
-{
-    size_t len;
-    const char *v = field(fields, name, &len);
-    return v != NULL ? strtoll(v, NULL, 10) : 0;
-}
-
 /* Builds the citizen's view of a ticket from its fields and messages. */
 static json_t *ticket_view(citizen_op_t *c, const redisReply *f, const redisReply *msgs)
 {
@@ -410,14 +363,14 @@ static json_t *ticket_view(citizen_op_t *c, const redisReply *f, const redisRepl
     size_t len;
     const char *v;
     char state[16] = "", category[16] = "", language[4] = "en";
-    if ((v = field(f, "state", &len)) != NULL && len < sizeof state)
+    if ((v = a24_reply_field(f, "state", &len)) != NULL && len < sizeof state)
         memcpy(state, v, len), state[len] = '\0';
-    if ((v = field(f, "category", &len)) != NULL && len < sizeof category)
+    if ((v = a24_reply_field(f, "category", &len)) != NULL && len < sizeof category)
         memcpy(category, v, len), category[len] = '\0';
-    if ((v = field(f, "language", &len)) != NULL && len < sizeof language)
+    if ((v = a24_reply_field(f, "language", &len)) != NULL && len < sizeof language)
         memcpy(language, v, len), language[len] = '\0';
-    v = field(f, "q", &len);
-    json_t *text = open_text(app, c->ticket, v, len);
+    v = a24_reply_field(f, "q", &len);
+    json_t *text = a24_http_open_text(app, c->ticket, v, len);
 
     json_t *followups = json_array(), *thread = json_array(), *answer = json_null();
     for (size_t i = 0; msgs != NULL && i < msgs->elements; i++) {
@@ -429,25 +382,26 @@ static json_t *ticket_view(citizen_op_t *c, const redisReply *f, const redisRepl
         if (c1 == NULL || c2 == NULL)
             continue;
         a24_ms_t at = strtoll(c1 + 1, NULL, 10);
-        json_t *t = open_text(app, c->ticket, c2 + 1, elen - (size_t)(c2 + 1 - e));
+        json_t *t = a24_http_open_text(app, c->ticket, c2 + 1, elen - (size_t)(c2 + 1 - e));
         bool expert = e[0] == 'e';
         json_array_append_new(thread,
                               json_pack("{s:s, s:O, s:o}", "from", expert ? "expert" : "citizen",
-                                        "text", t, "at", json_time(at)));
+                                        "text", t, "at", a24_http_time(at)));
         if (expert) {
             json_decref(answer);
-            answer = json_pack("{s:O, s:o}", "text", t, "answered_at", json_time(at));
+            answer = json_pack("{s:O, s:o}", "text", t, "answered_at", a24_http_time(at));
         } else {
-            json_array_append_new(followups,
-                                  json_pack("{s:O, s:o}", "text", t, "created_at", json_time(at)));
+            json_array_append_new(
+                followups, json_pack("{s:O, s:o}", "text", t, "created_at", a24_http_time(at)));
         }
         json_decref(t);
     }
     return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:b, s:b, s:o, s:o, s:o, s:o}", "ticket",
                      c->ticket, "status", state, "category", category, "language", language, "text",
-                     text, "created_at", json_time(field_int(f, "created")), "due_at",
-                     json_time(field_int(f, "due")), "crisis", field_int(f, "crisis") == 1,
-                     "green_channel", field_int(f, "green") == 1, "answer", answer, "followups",
+                     text, "created_at", a24_http_time(a24_reply_field_int(f, "created", 0)),
+                     "due_at", a24_http_time(a24_reply_field_int(f, "due", 0)), "crisis",
+                     a24_reply_field_int(f, "crisis", 0) == 1, "green_channel",
+                     a24_reply_field_int(f, "green", 0) == 1, "answer", answer, "followups",
                      followups, "thread", thread, "resources", resources_for(app, language));
 }
 
@@ -529,7 +483,7 @@ static void on_load_reply(a24_store_t *store, redisReply *r, void *privdata)
         return;
     }
     const redisReply *fields = strcmp(verdict, "ok") == 0 ? r->element[1] : NULL;
-    const char *stored = field(fields, "code", &len);
+    const char *stored = a24_reply_field(fields, "code", &len);
     if (fields == NULL ||
         !a24_secret_code_verify(&c->op.app->secrets, c->code, c->code_len, stored, len)) {
         answer_not_found(c, a24_op_take(&c->op));
@@ -576,7 +530,7 @@ static void on_followup_reply(a24_store_t *store, redisReply *r, void *privdata)
             a24_log_info("followup_added", "{s:s, s:s%}", "ticket", c->ticket, "state", state, len);
             a24_http_json(req, 201,
                           json_pack("{s:s, s:s%, s:o}", "ticket", c->ticket, "status", state, len,
-                                    "due_at", json_time(a24_reply_int(r, 2, 0))));
+                                    "due_at", a24_http_time(a24_reply_int(r, 2, 0))));
         } else if (strcmp(verdict, "state") == 0) {
             const char *state = a24_reply_str(r, 1, &len);
             answer_state(req, state != NULL ? state : "", len);

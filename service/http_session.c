@@ -57,14 +57,6 @@ typedef struct {
 
 /* ---------------------------------------------------------------- shared pieces */
 
-/* A new JSON string of an RFC 3339 time. */
-static json_t *json_time(a24_ms_t ms)
-{
-    char buf[A24_RFC3339_LEN];
-    a24_clock_format(ms, buf);
-    return json_string(buf);
-}
-
 /* Adds Set-Cookie for the event stream: the token, or an expired empty one. */
 static void set_cookie(h2o_req_t *req, const char *token, long long max_age_s)
 {
@@ -146,8 +138,8 @@ static void on_create_reply(a24_store_t *store, redisReply *r, void *privdata)
         a24_http_json(req, 200,
                       json_pack("{s:s, s:s%, s:o, s:o, s:s, s:s%}", "token", l->token, "role",
                                 role != NULL ? role : "", rlen, "expires_at",
-                                json_time(a24_reply_int(r, 3, 0)), "absolute_expires_at",
-                                json_time(a24_reply_int(r, 4, 0)), "username", l->username,
+                                a24_http_time(a24_reply_int(r, 3, 0)), "absolute_expires_at",
+                                a24_http_time(a24_reply_int(r, 4, 0)), "username", l->username,
                                 "display_name", display != NULL ? display : "", dlen));
     }
     a24_op_finish(&l->op);
@@ -428,7 +420,7 @@ static void on_me_authed(a24_app_t *app, h2o_req_t *req, const a24_route_match_t
                             a24_role_name(staff->role), "categories",
                             a24_account_list_json(staff->categories, a24_categories), "languages",
                             a24_account_list_json(staff->languages, a24_languages), "display_name",
-                            staff->display_name, "expires_at", json_time(staff->expires_at)));
+                            staff->display_name, "expires_at", a24_http_time(staff->expires_at)));
 }
 
 /* GET /api/v1/me */

@@ -107,61 +107,11 @@ static unsigned char *seal_text(a24_app_t *app, const char *ticket, const char *
     return sealed;
 }
 
-/* Opens a sealed text of `ticket` into a new JSON string, or JSON null if it won't open. */
-static json_t *open_text(a24_app_t *app, const char *ticket, const char *sealed, size_t len)
-{
-    if (sealed == NULL || len < A24_SEAL_OVERHEAD)
-        return json_null();
-    unsigned char *plain = malloc(len);
-    if (plain == NULL)
-        return json_null();
-    long n = a24_secret_open(&app->secrets, ticket, sealed, len, plain);
-    json_t *s = n >= 0 ? json_stringn((const char *)plain, (size_t)n) : NULL;
-    sodium_memzero(plain, len);
-    free(plain);
-    if (n < 0)
-        a24_log_error("unseal_failed", "{s:s}", "ticket", ticket);
-    return s != NULL ? s : json_null();
-}
-
-/* Finds `name` in a flat {field, value, ...} array reply; NULL (and *len 0) if absent. */
-static const char *field(const redisReply *flat, const char *name, size_t *len)
-{
-    size_t n = strlen(name);
-    *len = 0;
-    if (flat == NULL || flat->type != REDIS_REPLY_ARRAY)
-        return NULL;
-    for (size_t i = 0; i + 1 < flat->elements; i += 2) {
-        const redisReply *k = flat->element[i], *v = flat->element[i + 1];
-        if (k->type == REDIS_REPLY_STRING && k->len == n && memcmp(k->str, name, n) == 0 &&
-            v->type == REDIS_REPLY_STRING) {
-            *len = v->len;
-            return v->str;
-        }
-    }
-    return NULL;
-}
-
-/* A field as an integer; `dflt` if absent or not a number. */
-static long long field_int(const redisReply *flat, const char *name, long long dflt)
-{
-    size_t len;
-    const char *v = field(flat, name, &len);
-    char buf[32];
-    if (v == NULL || len == 0 || len >= sizeof buf)
-        return dflt;
-    memcpy(buf, v, len);
-    buf[len] = '\0';
-    char *end;
-    long long x = strtoll(buf, &end, 10);
-    return *end == '\0' ? x : dflt;
-}
-
 /* True if field `name` is exactly `want`. */
 static bool field_is(const redisReply *flat, const char *name, const char *want)
 {
     size_t len;
-    const char *v = field(flat, name, &len);
+    const char *v = a24_reply_field(flat, name, &len);
     return v != NULL && len == strlen(want) && memcmp(v, want, len) == 0;
 }
 
@@ -310,10 +260,10 @@ static int score_total(json_t *items, size_t n)
 static json_t *selfcheck_json(a24_app_t *app, const char *id, const redisReply *fields, bool full)
 {
     size_t len;
-    const char *sealed = field(fields, "sc", &len);
+    const char *sealed = a24_reply_field(fields, "sc", &len);
     if (sealed == NULL || len == 0)
         return json_null();
-    json_t *text = open_text(app, id, sealed, len);
+    json_t *text = a24_http_open_text(app, id, sealed, len);
     json_t *sc = json_is_string(text)
                      ? json_loadb(json_string_value(text), json_string_length(text), 0, NULL)
                      : NULL;
@@ -350,35 +300,35 @@ static json_t *selfcheck_json(a24_app_t *app, const char *id, const redisReply *
 static json_t *ticket_item(a24_app_t *app, const me_t *me, a24_ms_t now, const redisReply *f)
 {
     size_t len, slen, olen;
-    const char *v = field(f, "id", &len);
+    const char *v = a24_reply_field(f, "id", &len);
     char id[A24_TICKET_ID_LEN + 1];
     if (v == NULL || !a24_secret_ticket_id_valid(v, len))
         return NULL;
     memcpy(id, v, len);
     id[len] = '\0';
-    const char *state = field(f, "state", &slen);
-    const char *owner = field(f, "owner", &olen);
+    const char *state = a24_reply_field(f, "state", &slen);
+    const char *owner = a24_reply_field(f, "owner", &olen);
     bool mine =
         owner != NULL && olen == strlen(me->username) && memcmp(owner, me->username, olen) == 0;
     bool offered = field_is(f, "state", "offered"), claimed = field_is(f, "state", "claimed"),
          in_review = field_is(f, "state", "in_review");
-    a24_ms_t due = field_int(f, "due", 0);
+    a24_ms_t due = a24_reply_field_int(f, "due", 0);
     long long left = due - now;
     left = left >= 0 ? left / 1000 : -((-left + 999) / 1000);
     size_t rlen;
-    const char *risk = field(f, "risk", &rlen);
+    const char *risk = a24_reply_field(f, "risk", &rlen);
     if (risk != NULL && rlen == 4 && memcmp(risk, "none", 4) == 0)
         risk = NULL, rlen = 0;
 
     json_t *item = json_object();
     json_object_set_new(item, "ticket", json_string(id));
     json_object_set_new(item, "status", json_str_or_null(state, slen));
-    v = field(f, "category", &len);
+    v = a24_reply_field(f, "category", &len);
     json_object_set_new(item, "category", json_str_or_null(v, len));
-    v = field(f, "language", &len);
+    v = a24_reply_field(f, "language", &len);
     json_object_set_new(item, "language", json_str_or_null(v, len));
     json_object_set_new(item, "due_at", a24_http_time(due));
-    json_object_set_new(item, "created_at", a24_http_time(field_int(f, "created", 0)));
+    json_object_set_new(item, "created_at", a24_http_time(a24_reply_field_int(f, "created", 0)));
     json_object_set_new(item, "seconds_left", json_integer(left));
     json_object_set_new(item, "crisis", json_boolean(field_is(f, "crisis", "1")));
     json_object_set_new(item, "risk_reason", json_str_or_null(risk, rlen));
@@ -386,13 +336,13 @@ static json_t *ticket_item(a24_app_t *app, const me_t *me, a24_ms_t now, const r
     json_object_set_new(item, "owner", json_str_or_null(owner, olen));
     json_object_set_new(item, "offered_to_me", json_boolean(offered && mine));
     json_object_set_new(item, "claimed_by_me", json_boolean((claimed || in_review) && mine));
-    json_object_set_new(item, "followups", json_integer(field_int(f, "followups", 0)));
+    json_object_set_new(item, "followups", json_integer(a24_reply_field_int(f, "followups", 0)));
     a24_ms_t t;
-    if ((t = field_int(f, "offer_until", 0)) > 0 && offered)
+    if ((t = a24_reply_field_int(f, "offer_until", 0)) > 0 && offered)
         json_object_set_new(item, "offer_until", a24_http_time(t));
-    if ((t = field_int(f, "lease_until", 0)) > 0 && claimed)
+    if ((t = a24_reply_field_int(f, "lease_until", 0)) > 0 && claimed)
         json_object_set_new(item, "lease_until", a24_http_time(t));
-    if ((t = field_int(f, "answered_at", 0)) > 0)
+    if ((t = a24_reply_field_int(f, "answered_at", 0)) > 0)
         json_object_set_new(item, "answered_at", a24_http_time(t));
     json_object_set_new(item, "selfcheck", selfcheck_json(app, id, f, false));
     return item;
@@ -536,10 +486,10 @@ static json_t *thread_json(a24_app_t *app, const char *id, const redisReply *msg
         if (e->type != REDIS_REPLY_STRING || !split_element(e->str, e->len, &who, &at, &sealed))
             continue;
         bool expert = who.len == 1 && who.base[0] == 'e';
-        json_array_append_new(thread,
-                              json_pack("{s:s, s:o, s:o}", "from", expert ? "expert" : "citizen",
-                                        "text", open_text(app, id, sealed.base, sealed.len), "at",
-                                        a24_http_time(parse_ms(at.base, at.len))));
+        json_array_append_new(
+            thread, json_pack("{s:s, s:o, s:o}", "from", expert ? "expert" : "citizen", "text",
+                              a24_http_open_text(app, id, sealed.base, sealed.len), "at",
+                              a24_http_time(parse_ms(at.base, at.len))));
     }
     return thread;
 }
@@ -554,8 +504,8 @@ static json_t *notes_json(a24_app_t *app, const char *id, const redisReply *note
         if (e->type != REDIS_REPLY_STRING || !split_element(e->str, e->len, &at, &by, &sealed))
             continue;
         json_array_append_new(out, json_pack("{s:s%, s:o, s:o}", "by", by.base, by.len, "text",
-                                             open_text(app, id, sealed.base, sealed.len), "at",
-                                             a24_http_time(parse_ms(at.base, at.len))));
+                                             a24_http_open_text(app, id, sealed.base, sealed.len),
+                                             "at", a24_http_time(parse_ms(at.base, at.len))));
     }
     return out;
 }
@@ -608,15 +558,16 @@ static void on_view_reply(a24_store_t *store, redisReply *r, void *privdata)
         a24_http_error(req, 404, "not_found", "There is no such ticket.", NULL);
     } else if (req != NULL) {
         const redisReply *f = r->element[2];
-        const char *sealed = field(f, "q", &len);
-        json_object_set_new(item, "text", open_text(app, v->ticket, sealed, len));
+        const char *sealed = a24_reply_field(f, "q", &len);
+        json_object_set_new(item, "text", a24_http_open_text(app, v->ticket, sealed, len));
         json_object_set_new(item, "selfcheck", selfcheck_json(app, v->ticket, f, true));
         json_object_set_new(item, "thread", thread_json(app, v->ticket, r->element[3]));
         json_t *draft = json_null();
-        if ((sealed = field(f, "draft", &len)) != NULL) {
+        if ((sealed = a24_reply_field(f, "draft", &len)) != NULL) {
             json_decref(draft);
-            draft = json_pack("{s:o, s:o}", "text", open_text(app, v->ticket, sealed, len),
-                              "submitted_at", a24_http_time(field_int(f, "review_asked", 0)));
+            draft =
+                json_pack("{s:o, s:o}", "text", a24_http_open_text(app, v->ticket, sealed, len),
+                          "submitted_at", a24_http_time(a24_reply_field_int(f, "review_asked", 0)));
         }
         json_object_set_new(item, "draft", draft);
         json_object_set_new(item, "notes", notes_json(app, v->ticket, r->element[4]));
@@ -1175,11 +1126,11 @@ static json_t *template_json(const redisReply *f)
     json_t *t = json_object();
     static const char *const names[] = {"id", "language", "category", "title", "text", NULL};
     for (const char *const *n = names; *n != NULL; n++) {
-        v = field(f, *n, &len);
+        v = a24_reply_field(f, *n, &len);
         json_object_set_new(t, *n, json_stringn(v != NULL ? v : "", len));
     }
-    json_object_set_new(t, "updated_at", a24_http_time(field_int(f, "updated", 0)));
-    v = field(f, "by", &len);
+    json_object_set_new(t, "updated_at", a24_http_time(a24_reply_field_int(f, "updated", 0)));
+    v = a24_reply_field(f, "by", &len);
     json_object_set_new(t, "updated_by", json_str_or_null(v, len));
     return t;
 }

@@ -39,8 +39,8 @@ char *a24_qr_data_url(const char *text)
             int run = 1;
             while (x + run < w && (qr->data[y * w + x + run] & 1))
                 run++;
-            n += snprintf(svg + n, cap - (size_t)n, "M%d %dh%dv1h-%dz", x + QUIET, y + QUIET,
-                          run, run);
+            n += snprintf(svg + n, cap - (size_t)n, "M%d %dh%dv1h-%dz", x + QUIET, y + QUIET, run,
+                          run);
             x += run;
         }
     }

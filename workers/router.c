@@ -63,10 +63,8 @@ static int by_urgency(const void *a, const void *b)
 /* The value of `name` in a stream entry's field array, or NULL. */
 static const char *field(const redisReply *kv, const char *name)
 {
-    for (size_t i = 0; kv != NULL && kv->type == REDIS_REPLY_ARRAY && i + 1 < kv->elements; i += 2)
-        if (strcmp(kv->element[i]->str, name) == 0)
-            return kv->element[i + 1]->str;
-    return NULL;
+    size_t len;
+    return a24_reply_field(kv, name, &len);
 }
 
 /* XACK's reply needs nothing. */
