@@ -618,7 +618,7 @@ typedef enum {
 typedef struct {
     a24_op_t op;
     act_t act;
-    int step; /* answer: 0 reads the crisis flag; approve with a note: 0 writes the note */
+    int step; /* approve with a note: 0 writes the note, 1 approves */
     me_t me;
     char ticket[A24_TICKET_ID_LEN + 1];
     unsigned char *sealed; /* the answer, note or reason, sealed with the ticket id */

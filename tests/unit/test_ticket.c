@@ -1,0 +1,111 @@
+/* Unit tests of proto/ticket: the state table and what the scripts receive from it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ticket.h"
+
+static void ticket_names_round_trip(void **state)
+{
+    (void)state;
+    for (int s = 0; s < A24_STATE_COUNT; s++) {
+        const char *name = a24_state_name((a24_state_t)s);
+        assert_int_equal(a24_state_parse(name, strlen(name)), s);
+    }
+    assert_int_equal(a24_state_parse("lost", 4), -1);
+    assert_int_equal(a24_state_parse("queue", 5), -1); /* a prefix is not a name */
+    assert_string_equal(a24_state_name(A24_STATE_COUNT), "unknown");
+    assert_string_equal(a24_event_name(A24_EV_CLAIM), "claim");
+    assert_string_equal(a24_event_name(A24_EV_COUNT), "unknown");
+}
+
+static void ticket_life_follows_the_design(void **state)
+{
+    (void)state;
+    /* queued -> offered -> claimed -> answered, and back to the queue on time-outs. */
+    assert_true(a24_ticket_allows(A24_STATE_QUEUED, A24_EV_OFFER));
+    assert_int_equal(a24_ticket_target(A24_EV_OFFER), A24_STATE_OFFERED);
+    assert_true(a24_ticket_allows(A24_STATE_OFFERED, A24_EV_CLAIM));
+    assert_true(a24_ticket_allows(A24_STATE_QUEUED, A24_EV_CLAIM)); /* from the pool */
+    assert_true(a24_ticket_allows(A24_STATE_CLAIMED, A24_EV_ANSWER));
+    assert_int_equal(a24_ticket_target(A24_EV_ANSWER), A24_STATE_ANSWERED);
+    assert_int_equal(a24_ticket_target(A24_EV_OFFER_TIMEOUT), A24_STATE_QUEUED);
+    assert_int_equal(a24_ticket_target(A24_EV_LEASE_EXPIRY), A24_STATE_QUEUED);
+    assert_int_equal(a24_ticket_target(A24_EV_DECLINE), A24_STATE_QUEUED);
+    /* Review: claimed -> in_review -> answered or back to claimed. */
+    assert_true(a24_ticket_allows(A24_STATE_CLAIMED, A24_EV_SUBMIT_REVIEW));
+    assert_true(a24_ticket_allows(A24_STATE_IN_REVIEW, A24_EV_APPROVE));
+    assert_int_equal(a24_ticket_target(A24_EV_RETURN), A24_STATE_CLAIMED);
+    /* A follow-up reopens only an answered ticket. */
+    assert_true(a24_ticket_allows(A24_STATE_ANSWERED, A24_EV_FOLLOWUP));
+    assert_false(a24_ticket_allows(A24_STATE_QUEUED, A24_EV_FOLLOWUP));
+}
+
+static void ticket_refuses_what_must_not_happen(void **state)
+{
+    (void)state;
+    /* Nobody answers a ticket they do not hold; nothing moves a withdrawn ticket. */
+    assert_false(a24_ticket_allows(A24_STATE_QUEUED, A24_EV_ANSWER));
+    assert_false(a24_ticket_allows(A24_STATE_OFFERED, A24_EV_ANSWER));
+    assert_false(a24_ticket_allows(A24_STATE_CLAIMED, A24_EV_CLAIM)); /* one winner */
+    assert_false(a24_ticket_allows(A24_STATE_IN_REVIEW, A24_EV_ANSWER));
+    for (int e = 0; e < A24_EV_COUNT; e++) {
+        assert_false(a24_ticket_allows(A24_STATE_WITHDRAWN, (a24_event_t)e));
+        assert_false(a24_ticket_allows(A24_STATE_CLOSED, (a24_event_t)e));
+    }
+    assert_false(a24_ticket_allows(A24_STATE_COUNT, A24_EV_CLAIM));
+    assert_false(a24_ticket_allows(A24_STATE_QUEUED, A24_EV_COUNT));
+}
+
+static void ticket_open_states_take_withdrawal(void **state)
+{
+    (void)state;
+    for (int s = 0; s < A24_STATE_COUNT; s++) {
+        bool open = s != A24_STATE_CLOSED && s != A24_STATE_WITHDRAWN;
+        assert_int_equal(a24_state_is_open((a24_state_t)s), open);
+    }
+}
+
+static void ticket_from_lists_match_the_table(void **state)
+{
+    (void)state;
+    /* The scripts decide with these lists: each must name exactly the table's states. */
+    for (int e = 0; e < A24_EV_COUNT; e++) {
+        const char *list = a24_ticket_from_list((a24_event_t)e);
+        assert_int_equal(list[0], ',');
+        for (int s = 0; s < A24_STATE_COUNT; s++) {
+            char framed[32];
+            snprintf(framed, sizeof framed, ",%s,", a24_state_name((a24_state_t)s));
+            assert_int_equal(strstr(list, framed) != NULL,
+                             a24_ticket_allows((a24_state_t)s, (a24_event_t)e));
+        }
+    }
+    assert_string_equal(a24_ticket_from_list(A24_EV_CLAIM), ",queued,offered,");
+}
+
+static void ticket_names_in_lists(void **state)
+{
+    (void)state;
+    assert_true(a24_name_in(a24_categories, "disaster", 8));
+    assert_false(a24_name_in(a24_categories, "disast", 6));
+    assert_true(a24_name_in(a24_languages, "zh", 2));
+    assert_false(a24_name_in(a24_languages, "fr", 2));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(ticket_names_round_trip),
+        cmocka_unit_test(ticket_life_follows_the_design),
+        cmocka_unit_test(ticket_refuses_what_must_not_happen),
+        cmocka_unit_test(ticket_open_states_take_withdrawal),
+        cmocka_unit_test(ticket_from_lists_match_the_table),
+        cmocka_unit_test(ticket_names_in_lists),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
