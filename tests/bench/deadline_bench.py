@@ -22,97 +22,15 @@ Only 127.0.0.1. One raw RESP connection, pipelined.
 import argparse
 import json
 import random
-import socket
 import sys
 import time
+
+from benchresp import Redis, RespError, pct  # noqa: E402,F401
 
 CATEGORIES = ["depression", "anxiety", "stress", "sleep", "family", "disaster", "other"]
 LANGUAGES = ["ko", "zh", "en"]
 CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"  # proto/secret.c: lower-case Crockford
 SCHEDULE = "a24:schedule"
-
-
-class RespError(Exception):
-    pass
-
-
-class Redis:
-    """A minimal RESP2 client: enough for pipelined commands and their replies."""
-
-    def __init__(self, port):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.rf = self.sock.makefile("rb", buffering=1 << 20)
-
-    @staticmethod
-    def encode(args):
-        out = [b"*%d\r\n" % len(args)]
-        for a in args:
-            if not isinstance(a, bytes):
-                a = str(a).encode()
-            out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-        return b"".join(out)
-
-    def read(self):
-        line = self.rf.readline()
-        if not line:
-            raise RespError("connection closed")
-        kind, rest = line[:1], line[1:-2]
-        if kind == b"+":
-            return rest.decode()
-        if kind == b"-":
-            return RespError(rest.decode())
-        if kind == b":":
-            return int(rest)
-        if kind == b"$":
-            n = int(rest)
-            if n < 0:
-                return None
-            data = self.rf.read(n + 2)
-            return data[:-2].decode()
-        if kind == b"*":
-            n = int(rest)
-            if n < 0:
-                return None
-            return [self.read() for _ in range(n)]
-        raise RespError("bad reply %r" % line)
-
-    def call(self, *args):
-        self.sock.sendall(self.encode(args))
-        r = self.read()
-        if isinstance(r, RespError):
-            raise r
-        return r
-
-    def pipeline(self, commands, chunk=2000):
-        """Sends commands in chunks, reading each chunk's replies; raises on any error."""
-        replies = []
-        for i in range(0, len(commands), chunk):
-            part = commands[i:i + chunk]
-            self.sock.sendall(b"".join(self.encode(c) for c in part))
-            for _ in part:
-                r = self.read()
-                if isinstance(r, RespError):
-                    raise r
-                replies.append(r)
-        return replies
-
-    def now_ms(self):
-        s, us = self.call("TIME")
-        return int(s) * 1000 + int(us) // 1000
-
-    def used_memory(self):
-        """used_memory less the AOF buffer and the clients' buffers (this loader's
-        pipelined query buffer would otherwise count as data), after a short pause in
-        which appendfsync everysec writes the AOF buffer out."""
-        time.sleep(0.1)
-        fields = {}
-        for line in self.call("INFO", "memory").splitlines():
-            if ":" in line:
-                k, v = line.split(":", 1)
-                fields[k] = v
-        return (int(fields["used_memory"]) - int(fields.get("mem_aof_buffer", 0)) -
-                int(fields.get("mem_clients_normal", 0)))
 
 
 def ticket_id(rng):
@@ -188,14 +106,6 @@ def cmd_wait(a):
             print(json.dumps({"left": left, "at": now}))
             return
         time.sleep(0.1)
-
-
-def pct(sorted_vals, p):
-    """Nearest-rank percentile."""
-    if not sorted_vals:
-        return None
-    k = max(0, min(len(sorted_vals) - 1, -(-p * len(sorted_vals) // 100) - 1))
-    return sorted_vals[int(k)]
 
 
 def cmd_check(a):

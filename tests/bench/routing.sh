@@ -107,6 +107,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'say "!! routing.sh: stopped (time limit of $LIMIT s, or SIGTERM)"; exit 124' TERM
 
+# shellcheck source=tests/bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+
 # The whole run is bounded: after LIMIT seconds the script stops itself (and cleans up).
 # The watchdog stops its own sleep when it is stopped.
 (
@@ -117,65 +120,6 @@ trap 'say "!! routing.sh: stopped (time limit of $LIMIT s, or SIGTERM)"; exit 12
 ) 2>/dev/null &
 WATCHDOG=$!
 
-# Runs a command in the background and waits for it, so that the time limit (SIGTERM)
-# and Ctrl-C interrupt the wait at once; cleanup stops it by its pid.
-run() {
-    "$@" &
-    local pid=$! rc=0
-    PIDS+=("$pid")
-    wait "$pid" || rc=$?
-    forget "$pid"
-    return "$rc"
-}
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# Polls a command until it succeeds, for at most $1 tenths of a second.
-wait_for() {
-    local tries=$1
-    shift
-    while ! "$@" >/dev/null 2>&1; do
-        tries=$((tries - 1))
-        [ "$tries" -gt 0 ] || return 1
-        sleep 0.1
-    done
-}
-
-# Sends SIGTERM to $1 and waits up to 10 s; sets STOPPED to its exit status (128+n:
-# killed by signal n), or "hung" when it had to be killed.
-stop_pid() {
-    local pid=$1 tries=100
-    STOPPED=0
-    kill -TERM "$pid" 2>/dev/null || true
-    while kill -0 "$pid" 2>/dev/null && [ "$tries" -gt 0 ]; do
-        tries=$((tries - 1))
-        sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-        forget "$pid"
-        STOPPED=hung
-        return
-    fi
-    wait "$pid" 2>/dev/null || STOPPED=$?
-    forget "$pid"
-}
-
-# Drops a reaped pid from PIDS, so that cleanup never signals a recycled pid.
-forget() {
-    local keep=() p
-    for p in "${PIDS[@]}"; do
-        [ "$p" = "$1" ] || keep+=("$p")
-    done
-    PIDS=("${keep[@]}")
-}
-
-HZ=$(getconf CLK_TCK)
-cpu_secs() { awk -v hz="$HZ" '{ sub(/.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' "/proc/$1/stat" 2>/dev/null || echo 0; }
-busy_secs() { awk -v hz="$HZ" '/^cpu / { printf "%.2f", ($2 + $3 + $4 + $9) / hz }' /proc/stat; }
 now_secs() { date +%s.%N; }
 sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a - b }'; }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (b > 0 ? a / b * 100 : 0) }'; }
@@ -281,7 +225,7 @@ done
 [ ! -s "$TMP/ctl.failed" ] || die "answer24ctl user add failed for $(tr '\n' ' ' <"$TMP/ctl.failed"): $(tail -3 "$TMP/ctl.log")"
 
 say "signing the experts in and putting them on duty"
-run timeout 120 python3 "$PY" duty --http-port "$HTTP_PORT" --users "$TMP/users" >"$TMP/duty.json" ||
+bounded timeout 120 python3 "$PY" duty --http-port "$HTTP_PORT" --users "$TMP/users" >"$TMP/duty.json" ||
     die "sign-in or duty failed: $(cat "$TMP/duty.json")"
 jr "$TMP/duty.json" sign_in_503
 [ "${R[sign_in_503]}" = "[]" ] ||
@@ -319,7 +263,7 @@ for p in REDIS WEB ROUTER DEADLINE COLLECT; do
     pid_var=${p}_PID
     [ -z "${!pid_var}" ] || C0[$p]=$(cpu_secs "${!pid_var}")
 done
-run timeout $((DURATION + 60)) python3 "$PY" generate --http-port "$HTTP_PORT" --rate "$RATE" \
+bounded timeout $((DURATION + 60)) python3 "$PY" generate --http-port "$HTTP_PORT" --rate "$RATE" \
     --duration "$DURATION" --conns "$CONNS" --out "$TMP/tickets" >"$TMP/generate.json" ||
     die "the generator failed"
 t1=$(now_secs) b1=$(busy_secs)
@@ -333,7 +277,7 @@ jr "$TMP/generate.json" scheduled created by_status errors hung_threads achieved
     worst_send_seconds own_late_p99 own_late_max
 
 say "waiting for the router to drain the intake"
-run timeout 60 python3 "$PY" drain --port "$REDIS_PORT" --timeout 30 >"$TMP/drain.json" || die "drain failed"
+bounded timeout 60 python3 "$PY" drain --port "$REDIS_PORT" --timeout 30 >"$TMP/drain.json" || die "drain failed"
 jr "$TMP/drain.json" drained waited_ms
 [ "${R[drained]}" = True ] || flag "the intake was not drained 30 s after the last question: $(cat "$TMP/drain.json")"
 touch "$TMP/stop"
@@ -346,7 +290,7 @@ stop_pid "$COLLECT_PID"
 jr "$TMP/collect.json" events_by_type offered_events max_read_lag_ms xlen_at_end
 
 say "reading the tickets back"
-run timeout 120 python3 "$PY" report --port "$REDIS_PORT" --tickets "$TMP/tickets" --events "$TMP/events" \
+bounded timeout 120 python3 "$PY" report --port "$REDIS_PORT" --tickets "$TMP/tickets" --events "$TMP/events" \
     --experts "$TMP/users" >"$TMP/report.json" || die "report failed"
 jr "$TMP/report.json" tickets missing_hash crisis offered never_offered never_offered_sample \
     offered_without_event offered_twice state_not_offered audit_mismatch owner_mismatch p50 p90 \

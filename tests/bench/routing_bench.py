@@ -46,6 +46,8 @@ import sys
 import threading
 import time
 
+from benchresp import Redis, RespError, pct  # noqa: E402,F401
+
 CATEGORIES = ["depression", "anxiety", "stress", "sleep", "family", "disaster", "other"]
 LANGUAGES = ["ko", "zh", "en"]
 EVENTS = "a24:events"
@@ -82,86 +84,8 @@ EN_MORE = [
 ]
 
 
-class RespError(Exception):
-    pass
-
-
-class Redis:
-    """A minimal RESP2 client: enough for pipelined commands and their replies."""
-
-    def __init__(self, port, timeout=30):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.rf = self.sock.makefile("rb", buffering=1 << 20)
-
-    @staticmethod
-    def encode(args):
-        out = [b"*%d\r\n" % len(args)]
-        for a in args:
-            if not isinstance(a, bytes):
-                a = str(a).encode()
-            out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-        return b"".join(out)
-
-    def read(self):
-        line = self.rf.readline()
-        if not line:
-            raise RespError("connection closed")
-        kind, rest = line[:1], line[1:-2]
-        if kind == b"+":
-            return rest.decode()
-        if kind == b"-":
-            return RespError(rest.decode())
-        if kind == b":":
-            return int(rest)
-        if kind == b"$":
-            n = int(rest)
-            if n < 0:
-                return None
-            data = self.rf.read(n + 2)
-            return data[:-2].decode("utf-8", "replace")
-        if kind == b"*":
-            n = int(rest)
-            if n < 0:
-                return None
-            return [self.read() for _ in range(n)]
-        raise RespError("bad reply %r" % line)
-
-    def call(self, *args):
-        self.sock.sendall(self.encode(args))
-        r = self.read()
-        if isinstance(r, RespError):
-            raise r
-        return r
-
-    def pipeline(self, commands, chunk=2000):
-        """Sends commands in chunks, reading each chunk's replies; raises on any error."""
-        replies = []
-        for i in range(0, len(commands), chunk):
-            part = commands[i:i + chunk]
-            self.sock.sendall(b"".join(self.encode(c) for c in part))
-            for _ in part:
-                r = self.read()
-                if isinstance(r, RespError):
-                    raise r
-                replies.append(r)
-        return replies
-
-    def now_ms(self):
-        s, us = self.call("TIME")
-        return int(s) * 1000 + int(us) // 1000
-
-
 def pairs(flat):
     return {flat[i]: flat[i + 1] for i in range(0, len(flat) - 1, 2)}
-
-
-def pct(sorted_vals, p):
-    """Nearest-rank percentile."""
-    if not sorted_vals:
-        return None
-    k = max(0, min(len(sorted_vals) - 1, -(-p * len(sorted_vals) // 100) - 1))
-    return sorted_vals[int(k)]
 
 
 def fmt_ms(v):

@@ -25,6 +25,7 @@ import {
   errorText, statusLabel, categoryLabel, languageLabel, roleLabel, riskReasonLabel,
   selfcheckSummary, crisisFlag, flag, countdown, formatDateTime, formatShort, formatNumber,
   openEvents, renderLiveStatus, startTicker, debounce, busy, TICKET_HTML_LANG,
+  renderWho,
 } from './staff.js';
 
 const ROLES = ['expert', 'supervisor'];
@@ -987,10 +988,6 @@ function stopLive() {
 
 /* ---------------------------------------------------------- signed in/out */
 
-function renderWho() {
-  const s = state.session;
-  byId('who').textContent = s ? t('staff.signedInAs', { name: s.display_name || s.username, role: roleLabel(s.role) }) : '';
-}
 
 function showSignedIn(s, { focus = false } = {}) {
   state.session = s;
@@ -1001,7 +998,7 @@ function showSignedIn(s, { focus = false } = {}) {
   byId('health').hidden = !state.supervisor;
   byId('review-section').hidden = !state.supervisor;
   byId('page-title').textContent = t(state.supervisor ? 'console.titleSupervisor' : 'console.title');
-  renderWho();
+  renderWho(state.session);
   renderDuty();
   renderLists();
   loadDuty();
@@ -1096,7 +1093,7 @@ function wire() {
     if (live.dataset.state) renderLiveStatus(live, live.dataset.state); // its words follow the language too
     if (state.session) {
       byId('page-title').textContent = t(state.supervisor ? 'console.titleSupervisor' : 'console.title');
-      renderWho();
+      renderWho(state.session);
       renderDuty();
       renderLists();
       renderTicket();

@@ -20,8 +20,9 @@ import { drawChart, dataTable } from './staff-charts.js';
 import {
   t, el, clear, byId, announce,
   api, currentSession, signOut, onUnauthorized, initSignIn, errorText,
-  categoryLabel, languageLabel, roleLabel, alertKindLabel, ageNode, formatShort,
+  categoryLabel, languageLabel, alertKindLabel, ageNode, formatShort,
   formatHours, formatPercent, formatNumber, openEvents, renderLiveStatus, startTicker, debounce, busy, fetchAll,
+  renderWho,
 } from './staff.js';
 
 const ROLES = ['oncall', 'supervisor'];
@@ -434,10 +435,6 @@ function stopLive() {
 
 /* ---------------------------------------------------------- signed in/out */
 
-function renderWho() {
-  const s = state.session;
-  byId('who').textContent = s ? t('staff.signedInAs', { name: s.display_name || s.username, role: roleLabel(s.role) }) : '';
-}
 
 function showSignedIn(s, { focus = false } = {}) {
   state.session = s;
@@ -445,7 +442,7 @@ function showSignedIn(s, { focus = false } = {}) {
   byId('signin-view').hidden = true;
   byId('app-view').hidden = false;
   byId('staff-controls').hidden = false;
-  renderWho();
+  renderWho(state.session);
   renderAlerts();
   renderStats();
   renderOpen();
@@ -491,7 +488,7 @@ function wire() {
     const live = byId('live-status');
     if (live.dataset.state) renderLiveStatus(live, live.dataset.state); // its words follow the language too
     if (state.session) {
-      renderWho();
+      renderWho(state.session);
       renderAlerts();
       renderStats();
       renderOpen();

@@ -156,6 +156,11 @@ export function roleLabel(role) {
   return word('roles', role);
 }
 
+/** Writes "Signed in as <name> (<role>)" into #who, or clears it. */
+export function renderWho(s) {
+  byId('who').textContent = s ? t('staff.signedInAs', { name: s.display_name || s.username, role: roleLabel(s.role) }) : '';
+}
+
 export function riskReasonLabel(reason) {
   if (!reason) return '';
   return word('risk', reason, t('staff.risk.other', { reason }));

@@ -1,0 +1,73 @@
+# Shared by the benchmark scripts (sourced, not run): process bookkeeping and CPU
+# accounting. The caller keeps the pids it started in the array PIDS and stops them in
+# its own cleanup trap.
+
+# A port on 127.0.0.1 that nothing listens on right now.
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Polls a command until it succeeds, for at most $1 tenths of a second.
+wait_for() {
+    local tries=$1
+    shift
+    while ! "$@" >/dev/null 2>&1; do
+        tries=$((tries - 1))
+        [ "$tries" -gt 0 ] || return 1
+        sleep 0.1
+    done
+}
+
+# Drops a reaped pid from PIDS, so that cleanup never signals a recycled pid.
+forget() {
+    local keep=() p
+    for p in "${PIDS[@]}"; do
+        [ "$p" = "$1" ] || keep+=("$p")
+    done
+    PIDS=("${keep[@]}")
+}
+
+# Sends SIGTERM to $1 and waits up to 10 s; sets STOPPED to its exit status (128+n:
+# killed by signal n, e.g. 134 = SIGABRT), or "hung" when it had to be killed.
+stop_pid() {
+    local pid=$1 tries=100
+    STOPPED=0
+    kill -TERM "$pid" 2>/dev/null || true
+    while kill -0 "$pid" 2>/dev/null && [ "$tries" -gt 0 ]; do
+        tries=$((tries - 1))
+        sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+        forget "$pid"
+        STOPPED=hung
+        return
+    fi
+    wait "$pid" 2>/dev/null || STOPPED=$?
+    forget "$pid"
+}
+
+# Runs a command in the background and waits for it, so that a signal (a time limit,
+# Ctrl-C) reaches the trap at once instead of after the command (bash defers traps
+# during a foreground job); cleanup stops it by its pid.
+bounded() {
+    "$@" &
+    local pid=$! rc=0
+    PIDS+=("$pid")
+    wait "$pid" || rc=$?
+    forget "$pid"
+    return "$rc"
+}
+
+HZ=$(getconf CLK_TCK)
+
+# user+system CPU seconds process $1 has used so far (0 for none or a process gone).
+cpu_secs() {
+    [ -n "${1:-}" ] || { echo 0; return; }
+    awk -v hz="$HZ" '{ sub(/.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+
+# CPU seconds the whole machine has been busy in processes, or stolen by the hypervisor
+# (all cores; interrupt time, mostly our own loopback traffic, is left out).
+busy_secs() { awk -v hz="$HZ" '/^cpu / { printf "%.2f", ($2 + $3 + $4 + $9) / hz }' /proc/stat; }
