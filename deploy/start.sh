@@ -84,7 +84,7 @@ answer24 is running.
   On-call:         http://127.0.0.1:${http_port}/oncall
   Metrics:         http://127.0.0.1:${http_port}/metrics
   Redis:           127.0.0.1:${redis_port} (data in var/redis, AOF on)
-  Logs:            var/log/   Stop: deploy/stop.sh
+  Logs:            var/log/   Stop: ./deploy/stop.sh
 EOM
 if [ -n "$demo_accounts" ]; then
     printf '  Demo accounts (local only; change them before real use):\n%s' "$demo_accounts"
