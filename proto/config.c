@@ -208,6 +208,12 @@ static const char *check_listen(const char *text)
     return NULL;
 }
 
+/* An optional listen address: "" (off) or host:port. */
+static const char *check_listen_or_empty(const char *text)
+{
+    return text[0] == '\0' ? NULL : check_listen(text);
+}
+
 /* Checks log.level against the four levels the logger knows. */
 static const char *check_quiet_hours(const char *text)
 {
@@ -320,6 +326,10 @@ static const struct setting settings[] = {
     KEY(privacy, retention, KIND_DURATION, POSITIVE, NULL, "90d",
         "closed tickets are purged after this"),
     KEY(log, level, KIND_STRING, NONEMPTY, check_level, "info", "debug, info, warn or error"),
+    KEY(worker, metrics_listen, KIND_STRING, 0, check_listen_or_empty, "",
+        "host:port where answer24-worker serves /metrics; empty: none"),
+    KEY(worker, metrics_refresh, KIND_DURATION, POSITIVE, NULL, "2s",
+        "how often the worker reads its /metrics figures from Redis"),
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))

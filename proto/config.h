@@ -95,6 +95,10 @@ typedef struct {
     struct {
         char *level; /* debug | info | warn | error */
     } log;
+    struct {
+        char *metrics_listen; /* host:port of the worker's /metrics, or "": none */
+        a24_ms_t metrics_refresh; /* how often the figures are read from Redis */
+    } worker;
 } a24_config_t;
 
 /**

@@ -297,9 +297,11 @@ static void check_done(a24_notifier_t *n)
         n->inflight--;
         if (result == CURLE_OK && code >= 200 && code < 300) {
             a24_log_info("webhook_delivered", "{s:s, s:i}", "key", j->key, "attempt", j->attempt);
+            n->w->counters.webhooks_delivered++;
             job_free(j, true);
         } else {
             uint64_t wait = backoff(n->w->cfg, j->attempt);
+            n->w->counters.webhooks_failed++;
             a24_log_warn("webhook_failed", "{s:s, s:i, s:i, s:s, s:I}", "key", j->key, "attempt",
                          j->attempt, "status", (int)code, "error", curl_easy_strerror(result),
                          "retry_ms", (json_int_t)wait);

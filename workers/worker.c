@@ -7,6 +7,7 @@
 
 #include "deadline.h"
 #include "log.h"
+#include "metrics.h"
 #include "notifier.h"
 #include "shifts.h"
 #include "router.h"
@@ -43,6 +44,9 @@ int a24_worker_init(a24_worker_t *w, uv_loop_t *loop, const a24_config_t *cfg, u
         goto error;
     if ((roles & A24_ROLE_ROUTER) && (w->router = a24_router_create(w, err, errlen)) == NULL)
         goto error;
+    if (cfg->worker.metrics_listen[0] != '\0' &&
+        (w->metrics = a24_metrics_create(w, err, errlen)) == NULL)
+        goto error;
     return 0;
 error:
     a24_worker_stop(w);
@@ -54,6 +58,8 @@ void a24_worker_stop(a24_worker_t *w)
     if (w->stopping)
         return;
     w->stopping = true;
+    a24_metrics_destroy(w->metrics);
+    w->metrics = NULL;
     a24_router_destroy(w->router);
     w->router = NULL;
     a24_shifts_destroy(w->rota);

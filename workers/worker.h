@@ -21,6 +21,13 @@ struct a24_deadline;
 struct a24_notifier;
 struct a24_router;
 struct a24_shifts;
+struct a24_metrics;
+
+/** What this process did, for its /metrics (counted where it happens). */
+typedef struct {
+    unsigned long long webhooks_delivered; /* attempts answered 2xx */
+    unsigned long long webhooks_failed;    /* attempts that failed and will be retried */
+} a24_worker_counters_t;
 
 typedef struct {
     uv_loop_t *loop;
@@ -32,6 +39,8 @@ typedef struct {
     struct a24_notifier *notifier;
     struct a24_router *router;
     struct a24_shifts *rota;
+    struct a24_metrics *metrics; /* NULL unless worker.metrics_listen is set */
+    a24_worker_counters_t counters;
 } a24_worker_t;
 
 /** The role bits of "router", "deadline", "notifier" or "all"; 0 if unknown. */

@@ -1,0 +1,364 @@
+/*
+ * metrics: the worker's own /metrics, for Prometheus.
+ *
+ * A worker has no API, so operators could not see how far behind it is. When
+ * worker.metrics_listen is set, a small h2o server answers GET /metrics with the
+ * figures that tell a stuck or slow desk: the lag and pending entries of every
+ * consumer group on the intake and alert streams, the size of the deadline schedule
+ * and how overdue its earliest step is, and this process' webhook deliveries.
+ *
+ * The Redis figures are read on a timer (worker.metrics_refresh) into a snapshot, and
+ * a request is answered from that snapshot at once: a request never waits on Redis,
+ * so nothing ever touches a request after its client left. The snapshot's age is a
+ * figure too, so a scrape of a worker that lost Redis says so.
+ *
+ * Must never: block the loop, or expose a ticket id or any text.
+ */
+#include "metrics.h"
+
+#include <h2o.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "keys.h"
+#include "log.h"
+
+#define MAX_GROUPS 8
+#define GROUP_NAME_MAX 32
+
+typedef struct {
+    char stream[16]; /* "intake" or "alerts" */
+    char name[GROUP_NAME_MAX];
+    long long pending, lag; /* lag -1: Redis could not tell */
+} group_figures_t;
+
+/* What the last refresh read from Redis. */
+typedef struct {
+    group_figures_t groups[MAX_GROUPS];
+    size_t ngroups;
+    long long schedule_size;
+    long long earliest_due_ms; /* -1: the schedule is empty */
+    long long redis_now_ms;
+    a24_ms_t read_at; /* monotonic ms of the last complete read; 0: never */
+} snapshot_t;
+
+struct a24_metrics {
+    a24_worker_t *w;
+    h2o_globalconf_t h2o;
+    h2o_context_t ctx;
+    h2o_accept_ctx_t accept;
+    uv_tcp_t listener;
+    uv_timer_t refresh;
+    snapshot_t snap, next;
+    int outstanding; /* replies of the current refresh still to come */
+    int refs;        /* open handles, replies still to come, and the owner's */
+    bool listening, closing;
+};
+
+/* Drops one reference; the last one frees the object. */
+static void unref(a24_metrics_t *m)
+{
+    if (--m->refs > 0)
+        return;
+    h2o_context_dispose(&m->ctx);
+    h2o_config_dispose(&m->h2o);
+    free(m);
+}
+
+/* ------------------------------------------------------------------ reading Redis */
+
+/* Adds the groups of one XINFO GROUPS reply to the snapshot being read. */
+static void read_groups(a24_metrics_t *m, const char *stream, const redisReply *r)
+{
+    if (r == NULL || r->type != REDIS_REPLY_ARRAY)
+        return;
+    for (size_t i = 0; i < r->elements && m->next.ngroups < MAX_GROUPS; i++) {
+        const redisReply *g = r->element[i];
+        size_t len;
+        const char *name = a24_reply_field(g, "name", &len);
+        if (name == NULL || len >= GROUP_NAME_MAX)
+            continue;
+        group_figures_t *f = &m->next.groups[m->next.ngroups++];
+        snprintf(f->stream, sizeof f->stream, "%s", stream);
+        memcpy(f->name, name, len);
+        f->name[len] = '\0';
+        f->pending = a24_reply_field_int(g, "pending", 0);
+        f->lag = a24_reply_field_int(g, "lag", -1);
+    }
+}
+
+/* One reply of a refresh; the snapshot is published when the last one is in. */
+static void on_figure(a24_store_t *store, redisReply *reply, void *privdata)
+{
+    (void)store;
+    a24_metrics_t *m = *(a24_metrics_t **)privdata;
+    const char *what = ((const char **)privdata)[1];
+    free(privdata);
+    m->outstanding--;
+    if (m->closing) {
+        unref(m);
+        return;
+    }
+    if (strcmp(what, "intake") == 0 || strcmp(what, "alerts") == 0) {
+        read_groups(m, what, reply);
+    } else if (strcmp(what, "schedule") == 0 && reply != NULL &&
+               reply->type == REDIS_REPLY_INTEGER) {
+        m->next.schedule_size = reply->integer;
+    } else if (strcmp(what, "earliest") == 0 && reply != NULL && reply->type == REDIS_REPLY_ARRAY &&
+               reply->elements == 2) {
+        size_t len;
+        const char *score = a24_reply_str(reply, 1, &len);
+        m->next.earliest_due_ms = score != NULL ? atoll(score) : -1;
+    } else if (strcmp(what, "time") == 0 && reply != NULL && reply->type == REDIS_REPLY_ARRAY &&
+               reply->elements == 2) {
+        m->next.redis_now_ms =
+            a24_reply_int(reply, 0, 0) * 1000 + a24_reply_int(reply, 1, 0) / 1000;
+    }
+    if (m->outstanding == 0 && m->next.redis_now_ms > 0) {
+        m->next.read_at = a24_clock_mono();
+        m->snap = m->next;
+    }
+    unref(m);
+}
+
+/* Sends one command of a refresh; its reply goes to on_figure tagged with `what`. */
+static void ask(a24_metrics_t *m, const char *what, const char *fmt, const char *arg)
+{
+    const void **tag = malloc(2 * sizeof *tag);
+    if (tag == NULL)
+        return;
+    tag[0] = m;
+    tag[1] = what;
+    m->outstanding++;
+    m->refs++;
+    if (a24_store_command(m->w->store, on_figure, tag, fmt, arg) != 0) {
+        m->outstanding--;
+        m->refs--;
+        free(tag);
+    }
+}
+
+/* The refresh timer: read every figure again (unless the last read is still out). */
+static void on_refresh(uv_timer_t *t)
+{
+    a24_metrics_t *m = t->data;
+    if (m->outstanding > 0 || m->w->store == NULL || !a24_store_ready(m->w->store))
+        return;
+    memset(&m->next, 0, sizeof m->next);
+    m->next.earliest_due_ms = -1;
+    ask(m, "intake", "XINFO GROUPS %s", A24_KEY_INTAKE);
+    ask(m, "alerts", "XINFO GROUPS %s", A24_KEY_ALERTS);
+    ask(m, "schedule", "ZCARD %s", A24_KEY_SCHEDULE);
+    ask(m, "earliest", "ZRANGE %s 0 0 WITHSCORES", A24_KEY_SCHEDULE);
+    ask(m, "time", "TIME%s", "");
+}
+
+/* ------------------------------------------------------------------ serving */
+
+typedef struct {
+    char *buf;
+    size_t len, cap;
+} text_t;
+
+/* Appends printf-style text; on allocation failure the text stays as it was. */
+static void put(text_t *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(text_t *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if (t->len + (size_t)n + 1 > t->cap) {
+        size_t cap = (t->cap + (size_t)n + 1) * 2;
+        char *b = realloc(t->buf, cap);
+        if (b == NULL)
+            return;
+        t->buf = b;
+        t->cap = cap;
+    }
+    va_start(ap, fmt);
+    vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
+    va_end(ap);
+    t->len += (size_t)n;
+}
+
+/* The stream and group figures of the snapshot. */
+static void put_groups(text_t *t, const snapshot_t *s)
+{
+    put(&t[0], "# HELP answer24_stream_pending Entries delivered to a group but not acknowledged.\n"
+               "# TYPE answer24_stream_pending gauge\n");
+    for (size_t i = 0; i < s->ngroups; i++)
+        put(t, "answer24_stream_pending{stream=\"%s\",group=\"%s\"} %lld\n", s->groups[i].stream,
+            s->groups[i].name, s->groups[i].pending);
+    put(t, "# HELP answer24_stream_lag Entries not yet delivered to a group.\n"
+           "# TYPE answer24_stream_lag gauge\n");
+    for (size_t i = 0; i < s->ngroups; i++)
+        if (s->groups[i].lag >= 0)
+            put(t, "answer24_stream_lag{stream=\"%s\",group=\"%s\"} %lld\n", s->groups[i].stream,
+                s->groups[i].name, s->groups[i].lag);
+}
+
+/* The whole text of /metrics. */
+static void render(a24_metrics_t *m, text_t *t)
+{
+    const snapshot_t *s = &m->snap;
+    const a24_worker_t *w = m->w;
+    bool fresh = s->read_at > 0;
+    put(t,
+        "# HELP answer24_worker_redis_up 1 while the worker's Redis connection is ready.\n"
+        "# TYPE answer24_worker_redis_up gauge\nanswer24_worker_redis_up %d\n",
+        w->store != NULL && a24_store_ready(w->store) ? 1 : 0);
+    put(t,
+        "# HELP answer24_worker_figures_age_seconds Age of the Redis figures below.\n"
+        "# TYPE answer24_worker_figures_age_seconds gauge\n"
+        "answer24_worker_figures_age_seconds %.3f\n",
+        fresh ? (double)(a24_clock_mono() - s->read_at) / 1000.0 : -1.0);
+    if (fresh) {
+        put_groups(t, s);
+        put(t,
+            "# HELP answer24_schedule_size Tickets and alerts with a next step due.\n"
+            "# TYPE answer24_schedule_size gauge\nanswer24_schedule_size %lld\n",
+            s->schedule_size);
+        if (s->earliest_due_ms >= 0)
+            put(t,
+                "# HELP answer24_schedule_earliest_overdue_seconds How late the earliest "
+                "step is (negative: still ahead).\n"
+                "# TYPE answer24_schedule_earliest_overdue_seconds gauge\n"
+                "answer24_schedule_earliest_overdue_seconds %.3f\n",
+                (double)(s->redis_now_ms - s->earliest_due_ms) / 1000.0);
+    }
+    put(t,
+        "# HELP answer24_webhook_deliveries_total Webhook deliveries answered 2xx.\n"
+        "# TYPE answer24_webhook_deliveries_total counter\n"
+        "answer24_webhook_deliveries_total %llu\n"
+        "# HELP answer24_webhook_failures_total Webhook attempts that failed (retried).\n"
+        "# TYPE answer24_webhook_failures_total counter\n"
+        "answer24_webhook_failures_total %llu\n",
+        (unsigned long long)w->counters.webhooks_delivered,
+        (unsigned long long)w->counters.webhooks_failed);
+}
+
+/* h2o: GET /metrics, answered from the snapshot at once. */
+static int on_req(h2o_handler_t *self, h2o_req_t *req)
+{
+    a24_metrics_t *m = *(a24_metrics_t **)(self + 1);
+    if (!h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET")) ||
+        !h2o_memis(req->path_normalized.base, req->path_normalized.len, H2O_STRLIT("/metrics")))
+        return -1;
+    text_t t = {0};
+    render(m, &t);
+    char *body = h2o_mem_alloc_pool(&req->pool, t.len + 1);
+    memcpy(body, t.buf != NULL ? t.buf : "", t.len);
+    free(t.buf);
+    req->res.status = 200;
+    req->res.reason = "OK";
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+                   H2O_STRLIT("text/plain; version=0.0.4; charset=utf-8"));
+    req->res.content_length = t.len;
+    h2o_send_inline(req, body, t.len);
+    return 0;
+}
+
+/* libuv: a scraper connects. */
+static void on_accept(uv_stream_t *listener, int status)
+{
+    a24_metrics_t *m = listener->data;
+    if (status != 0 || m->closing)
+        return;
+    uv_tcp_t *conn = h2o_mem_alloc(sizeof *conn);
+    uv_tcp_init(listener->loop, conn);
+    if (uv_accept(listener, (uv_stream_t *)conn) != 0) {
+        uv_close((uv_handle_t *)conn, (uv_close_cb)free);
+        return;
+    }
+    h2o_accept(&m->accept, h2o_uv_socket_create((uv_stream_t *)conn, (uv_close_cb)free));
+}
+
+/* Binds "host:port" or "[v6]:port". 0, or a libuv error code. */
+static int bind_listen(a24_metrics_t *m, const char *listen)
+{
+    char host[64];
+    const char *colon = strrchr(listen, ':');
+    const char *h = listen;
+    size_t hlen = (size_t)(colon - listen);
+    if (listen[0] == '[') {
+        h++;
+        hlen -= 2;
+    }
+    if (hlen >= sizeof host)
+        return UV_EINVAL;
+    memcpy(host, h, hlen);
+    host[hlen] = '\0';
+    int port = atoi(colon + 1);
+    struct sockaddr_storage addr;
+    bool v6 = strchr(host, ':') != NULL;
+    int rc = v6 ? uv_ip6_addr(host, port, (struct sockaddr_in6 *)&addr)
+                : uv_ip4_addr(host, port, (struct sockaddr_in *)&addr);
+    if (rc != 0)
+        return rc;
+    uv_tcp_init(m->w->loop, &m->listener);
+    m->listener.data = m;
+    m->listening = true;
+    m->refs++;
+    if ((rc = uv_tcp_bind(&m->listener, (struct sockaddr *)&addr, 0)) != 0)
+        return rc;
+    return uv_listen((uv_stream_t *)&m->listener, 64, on_accept);
+}
+
+a24_metrics_t *a24_metrics_create(a24_worker_t *w, char *err, size_t errlen)
+{
+    const char *listen = w->cfg->worker.metrics_listen;
+    a24_metrics_t *m = calloc(1, sizeof *m);
+    if (m == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    m->w = w;
+    m->refs = 1; /* the owner's, dropped by a24_metrics_destroy */
+    uv_timer_init(w->loop, &m->refresh);
+    m->refresh.data = m;
+    m->refs++;
+    h2o_config_init(&m->h2o);
+    h2o_hostconf_t *host =
+        h2o_config_register_host(&m->h2o, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
+    h2o_handler_t *handler = h2o_create_handler(path, sizeof *handler + sizeof m);
+    handler->on_req = on_req;
+    *(a24_metrics_t **)(handler + 1) = m;
+    h2o_context_init(&m->ctx, w->loop, &m->h2o);
+    m->accept.ctx = &m->ctx;
+    m->accept.hosts = m->h2o.hosts;
+    int rc = bind_listen(m, listen);
+    if (rc != 0) {
+        snprintf(err, errlen, "worker.metrics_listen: cannot listen on %s: %s", listen,
+                 uv_strerror(rc));
+        a24_metrics_destroy(m);
+        return NULL;
+    }
+    uv_timer_start(&m->refresh, on_refresh, 0, (uint64_t)w->cfg->worker.metrics_refresh);
+    a24_log_info("metrics_listening", "{s:s}", "listen", listen);
+    return m;
+}
+
+/* A handle closed. */
+static void on_closed(uv_handle_t *h)
+{
+    unref(h->data);
+}
+
+void a24_metrics_destroy(a24_metrics_t *m)
+{
+    if (m == NULL)
+        return;
+    /* Replies still out find `closing` set and only drop their reference (the store
+     * calls every callback once, with NULL when the connection goes). */
+    m->closing = true;
+    if (m->listening)
+        uv_close((uv_handle_t *)&m->listener, on_closed);
+    uv_close((uv_handle_t *)&m->refresh, on_closed);
+    unref(m);
+}
