@@ -35,7 +35,8 @@
  * a24:events          stream: live ticket events for the consoles (capped)
  * a24:day:<n>         hash: figures of UTC day n (days since the epoch): submitted,
  *                     answered, in_window, breaches, crises, and per category
- *                     "<figure>:<category>"
+ *                     "<figure>:<category>"; window_ended and within_window count
+ *                     on the day a window ended (see window_end in _lib.lua)
  * a24:day:<n>:times   list: seconds from question to answer, for the percentiles
  * a24:alert:<id>      hash: an alert (ticket, kind, level, notify, state, times, who)
  * a24:alerts          stream: every alert event (raised, repeat, refire, acked, resolved)
