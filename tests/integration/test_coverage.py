@@ -127,6 +127,9 @@ class PromiseFigureTest(unittest.TestCase):
         # The answered-only figure stays, under its own name: 2 of the 3 answered.
         self.assertEqual(totals["answered"], 3)
         self.assertAlmostEqual(totals["answered_in_window_pct"], 200 / 3)
+        m = self.web.metrics()
+        self.assertEqual(m["answer24_windows_ended_total"], 4)
+        self.assertEqual(m["answer24_windows_kept_total"], 2)
         ended = sum(d["window_ended"] for d in r.json["days"])
         self.assertEqual(ended, 4)
         for d in r.json["days"]:
