@@ -152,6 +152,33 @@ class PromiseFigureTest(unittest.TestCase):
         self.assertAlmostEqual(json.loads(p.stdout)["totals"]["within_window_pct"], 50.0)
 
 
+class PromiseWithoutEngineTest(PromiseFigureTest):
+    """No deadline engine runs: a late answer and a withdrawal after the due time still
+    count their window as ended (missed), once; a withdrawal before it never counts."""
+
+    def setUp(self):
+        self.stack = a24test.start_stack(self.addCleanup, config={
+            "deadlines": {"answer": f"{WINDOW_S}s"}})
+        self.web = self.stack.web
+        self.tokens = add_accounts(self, self.web, [("alice", "expert", "sleep", "en")])
+        self.assertEqual(self.call("alice", "PUT", "/api/v1/me/duty", {"on_duty": True}).status,
+                         200)
+        self.resp = self.stack.resp()
+        self.addCleanup(self.resp.close)
+
+    def test_within_window_counts_late_and_never_answered(self):
+        late, _, due = self.submit()
+        gone_late, code_late, _ = self.submit()
+        gone_early, code_early, _ = self.submit()
+        self.assertEqual(self.web.withdraw(gone_early, code_early).status, 204)
+        time.sleep(max(0.0, due - time.time()) + 0.5)
+        self.assertEqual(self.stat("window_ended"), 0, "nothing counts the windows on its own")
+        self.answer(late)
+        self.assertEqual(self.web.withdraw(gone_late, code_late).status, 204)
+        self.assertEqual(self.stat("window_ended"), 2)
+        self.assertEqual(self.stat("within_window"), 0)
+
+
 SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
 
 
