@@ -301,7 +301,8 @@ class CoverageAlertTest(unittest.TestCase):
         def coverage_alerts():
             return [a for a in a24workers.alerts(resp) if a["kind"] == "coverage_gap"]
         time.sleep(max(0.0, warn_at - 3 - time.time()))
-        self.assertEqual(coverage_alerts(), [], "no alert before coverage_warning")
+        if time.time() < warn_at - 0.5:  # (a slow start may leave no time to look)
+            self.assertEqual(coverage_alerts(), [], "no alert before coverage_warning")
         a24test.wait_until(lambda: coverage_alerts(), 15, interval=0.1, what="coverage_gap")
         raised = time.time()
         self.assertLess(raised, gap)
