@@ -307,6 +307,8 @@ static const struct setting settings[] = {
         "time allowed for one webhook delivery attempt"),
     KEY(alerts, retry_max, KIND_DURATION, POSITIVE, NULL, "5m",
         "longest wait between webhook delivery attempts"),
+    KEY(alerts, coverage_warning, KIND_DURATION, 0, NULL, "2h",
+        "coverage_gap alert this long before no expert covers a language and category; 0: off"),
     KEY(rota, timezone, KIND_STRING, NONEMPTY, NULL, "UTC",
         "time zone of the rota's shift times (e.g. Asia/Seoul)"),
     KEY(rota, tick, KIND_DURATION, POSITIVE, NULL, "30s",

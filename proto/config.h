@@ -70,6 +70,8 @@ typedef struct {
         a24_ms_t poll;            /* the deadline engine's backstop poll */
         a24_ms_t webhook_timeout; /* one delivery attempt */
         a24_ms_t retry_max;       /* the longest wait between delivery attempts */
+        /* a coverage_gap alert this long before a gap in the rota starts; 0: none */
+        a24_ms_t coverage_warning;
     } alerts;
     struct {
         char *timezone; /* the zone rota times are written in (e.g. Asia/Seoul) */

@@ -35,7 +35,8 @@
  * a24:events          stream: live ticket events for the consoles (capped)
  * a24:day:<n>         hash: figures of UTC day n (days since the epoch): submitted,
  *                     answered, in_window, breaches, crises, and per category
- *                     "<figure>:<category>"
+ *                     "<figure>:<category>"; window_ended and within_window count
+ *                     on the day a window ended (see window_end in _lib.lua)
  * a24:day:<n>:times   list: seconds from question to answer, for the percentiles
  * a24:alert:<id>      hash: an alert (ticket, kind, level, notify, state, times, who)
  * a24:alerts          stream: every alert event (raised, repeat, refire, acked, resolved)
@@ -58,6 +59,9 @@
  *                     updated, by}; the desk's own wording, not citizen text, so unsealed
  * a24:templates       sorted set: every template id, by the ms of its last change
  * a24:templates:<lang>:<cat>  set: the template ids of one language and category
+ * a24:coverage:raised:<subject>:<start>  string: a coverage_gap alert was raised for
+ *                     the gap of "<lang>:<cat>" starting at <start> (s); SET NX, so
+ *                     several workers raise it once; expires a day after the gap ends
  */
 #ifndef A24_KEYS_H
 #define A24_KEYS_H
@@ -104,6 +108,7 @@
 #define A24_KEY_TEMPLATE "a24:template:%s"
 #define A24_KEY_TEMPLATES "a24:templates"
 #define A24_KEY_TEMPLATES_FOR "a24:templates:%s:%s"
+#define A24_KEY_COVERAGE_RAISED "a24:coverage:raised:%s:%s"
 
 /* Prefixes and suffixes the scripts use to name keys of ids they find on their way. */
 #define A24_PREFIX_TICKET "a24:t:"

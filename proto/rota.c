@@ -1,12 +1,15 @@
 /*
- * rota: parsing and checking weekly shifts. Pure logic: no clock, no time zone (the
- * caller converts the moment to the rota's local minute of the week).
+ * rota: parsing and checking weekly shifts. Pure logic: no clock (the caller gives
+ * the moment); only a24_rota_gaps converts moments to local time, in the zone the
+ * caller set with a24_rota_zone.
  */
 #include "rota.h"
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define WEEK (7 * 24 * 60)
 
@@ -159,4 +162,64 @@ void a24_rota_format(const a24_rota_t *rota, char *out, size_t len)
                               day_names[s->start / (24 * 60)], start / 60, start % 60,
                               (end / 60) % 24, end % 60);
     }
+}
+
+/* ---------------------------------------------------------------- coverage ahead */
+
+void a24_rota_zone(const char *zone)
+{
+    const char *now = getenv("TZ");
+    if (now == NULL || strcmp(now, zone) != 0) {
+        setenv("TZ", zone, 1);
+        tzset();
+    }
+}
+
+/* The pairs of `wanted` nobody covers at moment `t`. */
+static uint64_t uncovered_at(const a24_cover_t *experts, size_t n, uint64_t wanted, int64_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm local;
+    localtime_r(&tt, &local);
+    int minute = a24_rota_minute(local.tm_wday, local.tm_hour, local.tm_min);
+    uint64_t covered = 0;
+    for (size_t i = 0; i < n && (wanted & ~covered) != 0; i++)
+        if ((experts[i].pairs & wanted & ~covered) != 0 &&
+            a24_rota_on_shift(experts[i].rota, minute))
+            covered |= experts[i].pairs;
+    return wanted & ~covered;
+}
+
+/* Orders gaps by start, then pair. */
+static int by_start(const void *a, const void *b)
+{
+    const a24_gap_t *x = a, *y = b;
+    if (x->start != y->start)
+        return (x->start > y->start) - (x->start < y->start);
+    return (x->pair > y->pair) - (x->pair < y->pair);
+}
+
+size_t a24_rota_gaps(const a24_cover_t *experts, size_t n, uint64_t wanted, int64_t from,
+                     int64_t to, a24_gap_t *out, size_t max)
+{
+    int64_t open[64];
+    size_t count = 0;
+    uint64_t was = 0;
+    from -= ((from % 60) + 60) % 60;
+    for (int64_t t = from; t < to + 60; t += 60) {
+        uint64_t now = t < to ? uncovered_at(experts, n, wanted, t) : 0;
+        for (int p = 0; p < 64; p++) {
+            uint64_t bit = (uint64_t)1 << p;
+            if ((now & bit) && !(was & bit))
+                open[p] = t;
+            if (!(now & bit) && (was & bit)) {
+                if (count < max)
+                    out[count] = (a24_gap_t){p, open[p], t < to ? t : to};
+                count++;
+            }
+        }
+        was = now;
+    }
+    qsort(out, count < max ? count : max, sizeof *out, by_start);
+    return count;
 }

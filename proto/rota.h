@@ -1,5 +1,6 @@
 /*
- * rota: an expert's weekly shifts, and whether a moment falls in one.
+ * rota: an expert's weekly shifts, whether a moment falls in one, and the gaps the
+ * shifts of every expert leave ahead (a24_rota_gaps).
  *
  * Written as the operator types it: "mon-fri 09:00-17:00; sat 10:00-14:00; sun
  * 22:00-06:00" — days (mon..sun, single, comma lists or ranges), then a start and an
@@ -15,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define A24_ROTA_MAX_SHIFTS 64
 
@@ -57,5 +59,35 @@ int a24_quiet_parse(const char *text, int *start, int *end);
  * that minute is not in them.
  */
 int a24_quiet_left(int start, int end, int minute_of_day);
+
+/* ---------------------------------------------------------------- coverage ahead */
+
+/** One expert as coverage sees them: their rota and the pairs they take, as bits. */
+typedef struct {
+    const a24_rota_t *rota;
+    uint64_t pairs; /* bit i: the expert covers pair i (the caller numbers the pairs) */
+} a24_cover_t;
+
+/** A stretch in which nobody covers pair `pair`: [start, end), seconds since the epoch. */
+typedef struct {
+    int pair;
+    int64_t start, end;
+} a24_gap_t;
+
+/**
+ * The gaps of [from, to) (seconds since the epoch; `from` is taken down to its minute):
+ * the stretches in which no expert's rota covers one of the pairs in `wanted`, checked
+ * minute by minute in local time, so a day on which the clocks change counts its real
+ * hours. A gap that runs on at `from` starts at `from`, one that runs on at `to` ends
+ * there. Writes at most `max` gaps to `out`, ordered by start, then pair; returns how
+ * many there are (more than `max` when `out` was too small).
+ *
+ * Local time is the process' time zone: call a24_rota_zone first.
+ */
+size_t a24_rota_gaps(const a24_cover_t *experts, size_t n, uint64_t wanted, int64_t from,
+                     int64_t to, a24_gap_t *out, size_t max);
+
+/** Makes `zone` (rota.timezone, e.g. "Asia/Seoul") the process' local time zone. */
+void a24_rota_zone(const char *zone);
 
 #endif

@@ -36,6 +36,7 @@ void a24_stats_format_day(int64_t day, char out[11])
 /* Counts gathered for one day, one category or the whole range. */
 typedef struct {
     long long submitted, answered, in_window, breaches, crises;
+    long long window_ended, within_window; /* on the day the window ended (its due day) */
     long long *times;
     size_t ntimes, cap;
 } tally_t;
@@ -72,18 +73,29 @@ static json_t *percentile(tally_t *t, int p)
     return json_integer(t->times[rank > 0 ? rank - 1 : 0]);
 }
 
-/* A tally as JSON (times are consumed for the percentiles). */
+/* `part` over `whole` in percent, or JSON null when there is no whole. */
+static json_t *pct(long long part, long long whole)
+{
+    return whole > 0 ? json_real((double)part * 100.0 / (double)whole) : json_null();
+}
+
+/*
+ * A tally as JSON (times are consumed for the percentiles). Two shares of the promise:
+ * answered_in_window_pct counts answered questions only (by the day they were asked);
+ * within_window_pct counts every question whose window ended (by that day), so a
+ * question never answered lowers it.
+ */
 static json_t *tally_json(tally_t *t)
 {
-    json_t *share = t->submitted > 0 && t->answered > 0
-                        ? json_real((double)t->in_window * 100.0 / (double)t->answered)
-                        : json_null();
-    return json_pack("{s:I, s:I, s:I, s:o, s:o, s:o, s:I, s:I}", "submitted",
+    json_t *share = t->submitted > 0 ? pct(t->in_window, t->answered) : json_null();
+    return json_pack("{s:I, s:I, s:I, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:o}", "submitted",
                      (json_int_t)t->submitted, "answered", (json_int_t)t->answered,
                      "answered_in_window", (json_int_t)t->in_window, "answered_in_window_pct",
                      share, "answer_seconds_p50", percentile(t, 50), "answer_seconds_p90",
                      percentile(t, 90), "breaches", (json_int_t)t->breaches, "crises",
-                     (json_int_t)t->crises);
+                     (json_int_t)t->crises, "window_ended", (json_int_t)t->window_ended,
+                     "within_window", (json_int_t)t->within_window, "within_window_pct",
+                     pct(t->within_window, t->window_ended));
 }
 
 /* Adds one "name[:category]" count to the day tally and the category tallies. */
@@ -110,6 +122,10 @@ static void count(tally_t *day, tally_t *cats, const char *name, long long v)
         t->breaches += v;
     else if (n == 6 && memcmp(name, "crises", 6) == 0)
         t->crises += v;
+    else if (n == 12 && memcmp(name, "window_ended", 12) == 0)
+        t->window_ended += v;
+    else if (n == 13 && memcmp(name, "within_window", 13) == 0)
+        t->within_window += v;
 }
 
 json_t *a24_stats_report(const redisReply *reply, int64_t from, int64_t to)
@@ -132,13 +148,15 @@ json_t *a24_stats_report(const redisReply *reply, int64_t from, int64_t to)
         total.submitted += day.submitted, total.answered += day.answered;
         total.in_window += day.in_window, total.breaches += day.breaches;
         total.crises += day.crises;
+        total.window_ended += day.window_ended, total.within_window += day.within_window;
         char date[11];
         a24_stats_format_day(d->element[0]->integer, date);
         json_t *dj = tally_json(&day);
         json_object_set_new(dj, "date", json_string(date));
         json_t *cj = json_object();
         for (int c = 0; c < NCAT && a24_categories[c] != NULL; c++) {
-            if (cats[c].submitted || cats[c].answered || cats[c].breaches || cats[c].crises) {
+            if (cats[c].submitted || cats[c].answered || cats[c].breaches || cats[c].crises ||
+                cats[c].window_ended) {
                 json_t *one = tally_json(&cats[c]);
                 json_object_del(one, "answer_seconds_p50"); /* times are not kept per category */
                 json_object_del(one, "answer_seconds_p90");
@@ -172,7 +190,8 @@ static void csv_row(FILE *out, const char *date, const char *category, const jso
 {
     static const char *const cols[] = {
         "submitted",          "answered",           "answered_in_window", "answered_in_window_pct",
-        "answer_seconds_p50", "answer_seconds_p90", "breaches",           "crises"};
+        "answer_seconds_p50", "answer_seconds_p90", "breaches",           "crises",
+        "window_ended",       "within_window",      "within_window_pct"};
     fprintf(out, "%s,%s", date, category);
     for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
         fputc(',', out);
@@ -184,7 +203,8 @@ static void csv_row(FILE *out, const char *date, const char *category, const jso
 void a24_stats_csv(const json_t *report, FILE *out)
 {
     fprintf(out, "date,category,submitted,answered,answered_in_window,answered_in_window_pct,"
-                 "answer_seconds_p50,answer_seconds_p90,breaches,crises\n");
+                 "answer_seconds_p50,answer_seconds_p90,breaches,crises,window_ended,"
+                 "within_window,within_window_pct\n");
     size_t i;
     json_t *day;
     json_array_foreach(json_object_get(report, "days"), i, day)

@@ -24,6 +24,13 @@ void a24_stats_format_day(int64_t day, char out[11]);
 /**
  * The report for days `from`..`to` from stats_days.lua's reply: {"from", "to",
  * "totals": {...}, "days": [{"date", ..., "categories": {...}}]}. A new reference.
+ *
+ * Two promise figures, each a percentage or null when nothing counts:
+ *   answered_in_window_pct  answered in time / answered, answered questions only, by
+ *                           the day the question was asked (kept for compatibility)
+ *   within_window_pct       within_window / window_ended: questions answered in time
+ *                           over every question whose window ended, answered or not,
+ *                           by the day the window ended (its due day)
  */
 json_t *a24_stats_report(const redisReply *reply, int64_t from, int64_t to);
 

@@ -140,6 +140,11 @@ static void on_stats_reply(a24_store_t *store, redisReply *r, void *privdata)
                stat_of(r, "breaches"));
         metric(&t, "answer24_tickets_withdrawn_total", "counter", "Questions withdrawn.",
                stat_of(r, "withdrawn"));
+        metric(&t, "answer24_windows_ended_total", "counter",
+               "Answer windows that ended: answered, or passed unanswered.",
+               stat_of(r, "window_ended"));
+        metric(&t, "answer24_windows_kept_total", "counter",
+               "Answer windows that ended with an answer in time.", stat_of(r, "within_window"));
         metric(&t, "answer24_open_tickets", "gauge", "Questions waiting for an answer.",
                stat_of(r, "open"));
         put(&t, "# HELP answer24_answer_seconds Time from question to answer.\n"

@@ -1,6 +1,11 @@
 /*
  * shifts: the tick. Reading the rotas and converting the clock happen here; the edge
- * and the duty change happen in rota_tick.lua, atomically.
+ * and the duty change happen in rota_tick.lua, atomically. On the same tick, the gaps
+ * the rota leaves ahead (proto/coverage.h) that start within alerts.coverage_warning
+ * raise a coverage_gap alert, once per gap however many workers tick
+ * (coverage_alert.lua). A gap already under way when first seen, or one nobody ever
+ * covers, has no start to warn before and raises nothing here; `answer24ctl rota
+ * gaps` and the dashboard list it.
  */
 #include "shifts.h"
 
@@ -10,14 +15,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "coverage.h"
 #include "keys.h"
-#include "rota.h"
 #include "log.h"
+#include "rota.h"
 
 struct a24_shifts {
     a24_worker_t *w;
     uv_timer_t timer;
-    bool busy, stopping;
+    bool busy, stopping, cover_busy;
     char nudge[16];
 };
 
@@ -60,14 +66,65 @@ static void on_rotas(a24_store_t *store, redisReply *r, void *privdata)
     }
 }
 
+/* coverage_alert.lua replied for one gap. */
+static void on_cover_alert(a24_store_t *store, redisReply *r, void *privdata)
+{
+    (void)store, (void)privdata;
+    size_t len;
+    const char *verdict = a24_reply_str(r, 0, &len);
+    if (verdict != NULL && strcmp(verdict, "raised") == 0)
+        a24_log_info("coverage_gap_raised", "{s:s}", "alert", a24_reply_str(r, 1, &len));
+    else if (r != NULL && r->type == REDIS_REPLY_ERROR)
+        a24_log_error("coverage_alert_failed", "{s:s}", "error", r->str);
+}
+
+/* Raises the alert of gap `g` (seconds), if no worker has. */
+static void raise_gap(a24_shifts_t *rw, const a24_gap_t *g, int64_t now)
+{
+    char subject[48], start[24], end[24], ttl[24];
+    a24_coverage_subject(g->pair, subject);
+    snprintf(start, sizeof start, "%lld", (long long)g->start);
+    snprintf(end, sizeof end, "%lld", (long long)g->end);
+    snprintf(ttl, sizeof ttl, "%lld", (long long)(g->end - now + 86400) * 1000);
+    const char *argv[] = {subject, start, end, "oncall+supervisor", ttl};
+    size_t lens[] = {strlen(subject), strlen(start), strlen(end), strlen(argv[3]), strlen(ttl)};
+    a24_store_script(rw->w->store, "coverage_alert", on_cover_alert, NULL, 0, 5, argv, lens);
+}
+
+/*
+ * rota_cover.lua replied: every gap starting from a tick ago (so none falls between two
+ * ticks) to alerts.coverage_warning ahead is raised; a gap running at the start of that
+ * look-back began before it, and is left alone.
+ */
+static void on_cover(a24_store_t *store, redisReply *r, void *privdata)
+{
+    (void)store;
+    a24_shifts_t *rw = privdata;
+    rw->cover_busy = false;
+    if (rw->stopping || r == NULL || r->type != REDIS_REPLY_ARRAY)
+        return;
+    const a24_config_t *cfg = rw->w->cfg;
+    int64_t now = (int64_t)time(NULL);
+    int64_t from = now - cfg->rota.tick / 1000 - 60, warn = cfg->alerts.coverage_warning / 1000;
+    from -= from % 60;
+    a24_gap_t gaps[256];
+    size_t n = a24_coverage_compute(r, cfg->rota.timezone, from, now + warn + 60, gaps, 256);
+    for (size_t i = 0; i < n && i < 256; i++)
+        if (gaps[i].start > from && gaps[i].start <= now + warn)
+            raise_gap(rw, &gaps[i], now);
+}
+
 /* Every rota.tick. */
 static void on_tick(uv_timer_t *t)
 {
     a24_shifts_t *rw = t->data;
-    if (rw->busy || rw->stopping || rw->w->store == NULL)
+    if (rw->stopping || rw->w->store == NULL)
         return;
-    if (a24_store_command(rw->w->store, on_rotas, rw, "HGETALL %s", A24_KEY_ROTA) == 0)
+    if (!rw->busy && a24_store_command(rw->w->store, on_rotas, rw, "HGETALL %s", A24_KEY_ROTA) == 0)
         rw->busy = true;
+    if (!rw->cover_busy && rw->w->cfg->alerts.coverage_warning > 0 &&
+        a24_store_script(rw->w->store, "rota_cover", on_cover, rw, 0, 0, NULL, NULL) == 0)
+        rw->cover_busy = true;
 }
 
 a24_shifts_t *a24_shifts_create(a24_worker_t *w, char *err, size_t errlen)
@@ -79,8 +136,7 @@ a24_shifts_t *a24_shifts_create(a24_worker_t *w, char *err, size_t errlen)
     }
     rw->w = w;
     /* Shift times are local to the rota's zone; the logs stay in UTC (gmtime). */
-    setenv("TZ", w->cfg->rota.timezone, 1);
-    tzset();
+    a24_rota_zone(w->cfg->rota.timezone);
     snprintf(rw->nudge, sizeof rw->nudge, "%d", w->cfg->routing.nudge);
     uv_timer_init(w->loop, &rw->timer);
     rw->timer.data = rw;

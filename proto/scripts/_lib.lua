@@ -294,3 +294,25 @@ local function duty_set(user, on, cats_csv, langs_csv, why, nudge)
         'on_duty', on and '1' or '0', 'handed_back', handed, 'why', why, 'at', now)
     return handed, nudged
 end
+
+-- Counts ticket `t`'s answer window as ended, once per window (a follow-up opens a new
+-- one with a new due time), on the UTC day of its due time: `window_ended` always,
+-- `within_window` when `answered_in_time`. Called when an answer lands (in time or
+-- late), when the deadline engine passes the due time of an unanswered question, and
+-- when a question is withdrawn after its due time; a question withdrawn before it
+-- never counts. The figure `within_window_pct` of the statistics is
+-- within_window / window_ended, so the questions never answered are in it.
+local function window_end(t, answered_in_time)
+    local tk = key(K.KEY_TICKET, t.id)
+    if not t.due or redis.call('HGET', tk, 'window_counted') == t.due then
+        return
+    end
+    redis.call('HSET', tk, 'window_counted', t.due)
+    local day = key(K.KEY_DAY, day_of(tonumber(t.due)))
+    local figures = answered_in_time and {'window_ended', 'within_window'} or {'window_ended'}
+    for _, f in ipairs(figures) do
+        redis.call('HINCRBY', K.KEY_STATS, f, 1)
+        redis.call('HINCRBY', day, f, 1)
+        redis.call('HINCRBY', day, f .. ':' .. (t.category or 'other'), 1)
+    end
+end

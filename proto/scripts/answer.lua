@@ -72,6 +72,7 @@ if now <= tonumber(t.due) then
     redis.call('HINCRBY', day, 'in_window:' .. t.category, 1)
 end
 redis.call('RPUSH', key(K.KEY_DAY_TIMES, day_of(start)), secs)
+window_end(t, now <= tonumber(t.due)) -- the promise figure, on the day the window ends
 
 audit(id, now, user, ARGV[8], t.state, 'answered')
 live(now, 'answered', new)

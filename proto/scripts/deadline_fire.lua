@@ -115,12 +115,15 @@ local function do_ticket(id)
         end
     end
 
+    if due <= now then window_end(f, false) end -- missed: counted once, on its due day
+
     local next_at = nil
     if held then
         next_at = quiet_until
     elseif step < #ladder then
         next_at = start + math.floor(window * ladder[step + 1].permille / 1000)
     end
+    if due > now and (not next_at or due < next_at) then next_at = due end -- see window_end
     -- An offer runs only while offered, a lease only while claimed (not in review).
     local timers = {}
     if f.state == 'offered' then timers[1] = offer_until end

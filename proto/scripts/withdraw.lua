@@ -18,6 +18,7 @@ if not state_in(ARGV[1], t.state) then
     return {'state', t.state}
 end
 local now = now_ms()
+if AWAITING[t.state] and tonumber(t.due) <= now then window_end(t, false) end -- missed
 local new = copy(t)
 new.state = 'withdrawn'
 redis.call('HDEL', KEYS[1], 'q', 'sc', 'draft')

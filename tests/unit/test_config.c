@@ -798,7 +798,7 @@ static void config_every_key_has_env_override(void **state)
         }
         checked++;
     }
-    assert_int_equal(checked, 35); /* every scalar key of the table */
+    assert_int_equal(checked, 36); /* every scalar key of the table */
     free(text);
 }
 

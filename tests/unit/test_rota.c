@@ -1,4 +1,5 @@
-/* Unit tests of proto/rota: parsing, canonical text, and shifts across midnight. */
+/* Unit tests of proto/rota: parsing, canonical text, shifts across midnight, and the
+ * coverage gaps ahead in the rota's time zone. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,6 +7,7 @@
 
 #include <cmocka.h>
 #include <string.h>
+#include <time.h>
 
 #include "rota.h"
 
@@ -91,6 +93,94 @@ static void rota_quiet_hours(void **state)
     assert_int_equal(a24_quiet_parse("10:00-10:00", &s, &e), -1);
 }
 
+/* Seconds since the epoch of a UTC date and time. */
+static int64_t utc(int y, int mo, int d, int h, int mi)
+{
+    struct tm tm = {
+        .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi};
+    return (int64_t)timegm(&tm);
+}
+
+/*
+ * Seoul (UTC+9): the only expert of pair 0 works mon-fri 09:00-17:00 local; pair 1 is
+ * covered day and night by another. The week from Monday 00:00 local has six gaps, all
+ * of pair 0, at the local hours, not the UTC ones.
+ */
+static void rota_gaps_in_the_rota_zone(void **state)
+{
+    (void)state;
+    a24_rota_zone("Asia/Seoul");
+    a24_rota_t day, always;
+    char err[160];
+    assert_int_equal(a24_rota_parse("mon-fri 09:00-17:00", &day, err, sizeof err), 0);
+    assert_int_equal(a24_rota_parse("mon-sun 00:00-24:00", &always, err, sizeof err), 0);
+    a24_cover_t experts[] = {{&day, 1u}, {&always, 2u}};
+    int64_t from = utc(2026, 12, 6, 15, 0); /* Monday 7 December 00:00 in Seoul */
+    a24_gap_t gaps[16];
+    size_t n = a24_rota_gaps(experts, 2, 3u, from, from + 7 * 86400, gaps, 16);
+    assert_int_equal(n, 6);
+    assert_int_equal(gaps[0].pair, 0);
+    assert_int_equal(gaps[0].start, from);
+    assert_int_equal(gaps[0].end, from + 9 * 3600);
+    assert_int_equal(gaps[1].start, from + 17 * 3600);
+    assert_int_equal(gaps[1].end, from + 33 * 3600);
+    assert_int_equal(gaps[5].start, from + 4 * 86400 + 17 * 3600); /* Friday 17:00 ... */
+    assert_int_equal(gaps[5].end, from + 7 * 86400);               /* ... to the end */
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(gaps[i].pair, 0);
+    a24_rota_zone("UTC");
+}
+
+/* Berlin springs forward on 29 March 2026: the gap sun 00:00-04:00 lasts 3 real hours. */
+static void rota_gaps_count_real_hours_when_clocks_change(void **state)
+{
+    (void)state;
+    a24_rota_zone("Europe/Berlin");
+    a24_rota_t r;
+    char err[160];
+    assert_int_equal(a24_rota_parse("mon-sat 00:00-24:00; sun 04:00-24:00", &r, err, sizeof err),
+                     0);
+    a24_cover_t experts[] = {{&r, 4u}};
+    a24_gap_t gaps[4];
+    size_t n =
+        a24_rota_gaps(experts, 1, 4u, utc(2026, 3, 28, 12, 0), utc(2026, 3, 30, 0, 0), gaps, 4);
+    assert_int_equal(n, 1);
+    assert_int_equal(gaps[0].pair, 2);
+    assert_int_equal(gaps[0].start, utc(2026, 3, 28, 23, 0)); /* 00:00 CET */
+    assert_int_equal(gaps[0].end, utc(2026, 3, 29, 2, 0));    /* 04:00 CEST */
+    n = a24_rota_gaps(experts, 1, 4u, utc(2026, 3, 21, 12, 0), utc(2026, 3, 23, 0, 0), gaps, 4);
+    assert_int_equal(n, 1);
+    assert_int_equal(gaps[0].end - gaps[0].start, 4 * 3600); /* an ordinary Sunday */
+    a24_rota_zone("UTC");
+}
+
+/*
+ * A pair nobody takes is one gap over the whole range; a gap already under way starts at
+ * `from` (taken down to its minute) and one under way at the end ends there; two experts together
+ * close a gap neither closes alone; a short `out` still tells how many gaps there are.
+ */
+static void rota_gaps_edges(void **state)
+{
+    (void)state;
+    a24_rota_zone("UTC");
+    a24_rota_t morning, evening;
+    char err[160];
+    assert_int_equal(a24_rota_parse("mon-sun 06:00-14:00", &morning, err, sizeof err), 0);
+    assert_int_equal(a24_rota_parse("mon-sun 14:00-06:00", &evening, err, sizeof err), 0);
+    a24_cover_t both[] = {{&morning, 1u}, {&evening, 1u}};
+    a24_gap_t gaps[2];
+    int64_t from = utc(2026, 12, 7, 3, 0) + 30; /* Monday 03:00:30 */
+    assert_int_equal(a24_rota_gaps(both, 2, 1u, from, from + 7 * 86400, gaps, 2), 0);
+    assert_int_equal(a24_rota_gaps(both, 1, 1u, from, from + 86400, gaps, 2), 2);
+    assert_int_equal(gaps[0].start, from - 30);
+    assert_int_equal(gaps[0].end, utc(2026, 12, 7, 6, 0));
+    assert_int_equal(gaps[1].start, utc(2026, 12, 7, 14, 0));
+    assert_int_equal(a24_rota_gaps(both, 2, 3u, from, from + 3 * 86400, gaps, 1), 1);
+    assert_int_equal(gaps[0].pair, 1);
+    assert_int_equal(gaps[0].end, from + 3 * 86400);
+    assert_int_equal(a24_rota_gaps(both, 1, 1u, from, from + 3 * 86400, gaps, 1), 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -100,6 +190,9 @@ int main(void)
         cmocka_unit_test(rota_rejects_nonsense),
         cmocka_unit_test(rota_minute_from_struct_tm_days),
         cmocka_unit_test(rota_quiet_hours),
+        cmocka_unit_test(rota_gaps_in_the_rota_zone),
+        cmocka_unit_test(rota_gaps_count_real_hours_when_clocks_change),
+        cmocka_unit_test(rota_gaps_edges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,75 @@
+/*
+ * http_coverage: the coverage the rota gives in the coming days, for on-call and
+ * supervisors.
+ *
+ *   GET /api/v1/coverage/gaps?days=7 -> 200 {"from", "to", "timezone", "gaps": [{"subject",
+ *       "language", "category", "start", "end", "hours", "start_local", "end_local"}],
+ *       "truncated"}
+ *
+ * One script (rota_cover.lua) reads every account with a rota; proto/coverage.c works
+ * out the gaps, the same way `answer24ctl rota gaps` and the worker's coverage_gap
+ * alert do. `days` is 1..28 (default 7).
+ *
+ * Must never: show anything but pairs and times (no ticket, no name).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "clock.h"
+#include "coverage.h"
+#include "log.h"
+
+typedef struct {
+    a24_op_t op;
+    int64_t from, to;
+} coverage_op_t;
+
+/* rota_cover.lua replied. */
+static void on_cover_reply(a24_store_t *store, redisReply *r, void *privdata)
+{
+    (void)store;
+    coverage_op_t *c = privdata;
+    if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+        if (r != NULL && r->type == REDIS_REPLY_ERROR)
+            a24_log_error("script_failed", "{s:s, s:s}", "script", "rota_cover", "error", r->str);
+        a24_op_fail_unavailable(&c->op);
+        return;
+    }
+    h2o_req_t *req = a24_op_take(&c->op);
+    if (req != NULL)
+        a24_http_json(req, 200,
+                      a24_coverage_report(r, c->op.app->cfg->rota.timezone, c->from, c->to));
+    a24_op_finish(&c->op);
+}
+
+/* GET /api/v1/coverage/gaps, once signed in. */
+static void on_gaps(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
+                    const a24_staff_t *staff)
+{
+    (void)m, (void)staff;
+    long days = 7;
+    char buf[8], *end = NULL;
+    if (a24_http_query(req, "days", buf, sizeof buf) >= 0 &&
+        ((days = strtol(buf, &end, 10)), end == buf || *end != '\0' || days < 1 || days > 28)) {
+        a24_http_error(req, 400, "bad_days", "days is a whole number from 1 to 28.", "days");
+        return;
+    }
+    coverage_op_t *c = a24_op_start(app, req, sizeof *c);
+    if (c == NULL)
+        return;
+    c->from = a24_clock_now() / 1000;
+    c->to = c->from + days * 86400;
+    if (a24_store_script(app->store, "rota_cover", on_cover_reply, c, 0, 0, NULL, NULL) != 0)
+        a24_op_fail_unavailable(&c->op);
+}
+
+static void route_gaps(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)
+{
+    a24_auth_require(app, req, m, A24_AUTH_ALERTS | A24_ROLE_ADMIN, on_gaps);
+}
+
+const a24_route_t a24_coverage_routes[] = {
+    {"GET", "/api/v1/coverage/gaps", route_gaps, 0},
+    {NULL, NULL, NULL, 0},
+};
