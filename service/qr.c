@@ -1,17 +1,16 @@
 /*
- * qr: QR code to SVG path to data URL. Must never: log or keep the text it encodes.
+ * qr: QR code to SVG. Must never: log or keep the text it encodes.
  */
 #include "qr.h"
 
 #include <qrencode.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define QUIET 4 /* modules of white border the standard asks for */
 
-char *a24_qr_data_url(const char *text)
+char *a24_qr_svg(const char *text, size_t *len)
 {
     QRcode *qr = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
     if (qr == NULL)
@@ -20,9 +19,9 @@ char *a24_qr_data_url(const char *text)
     /* Each run of dark modules in a row is "Mx,yhnv1h-nz": at most 32 bytes. */
     size_t cap = 256 + (size_t)w * (size_t)(w / 2 + 1) * 32;
     char *svg = malloc(cap);
-    char *url = NULL;
+    char *out = NULL;
     if (svg == NULL)
-        goto out;
+        goto done;
     int n = snprintf(svg, cap,
                      "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
                      "shape-rendering=\"crispEdges\"><rect width=\"%d\" height=\"%d\" "
@@ -45,17 +44,11 @@ char *a24_qr_data_url(const char *text)
         }
     }
     n += snprintf(svg + n, cap - (size_t)n, "\"/></svg>");
-
-    static const char prefix[] = "data:image/svg+xml;base64,";
-    size_t b64 = sodium_base64_ENCODED_LEN((size_t)n, sodium_base64_VARIANT_ORIGINAL);
-    url = malloc(sizeof prefix + b64);
-    if (url == NULL)
-        goto out;
-    memcpy(url, prefix, sizeof prefix - 1);
-    sodium_bin2base64(url + sizeof prefix - 1, b64, (const unsigned char *)svg, (size_t)n,
-                      sodium_base64_VARIANT_ORIGINAL);
-out:
+    *len = (size_t)n;
+    out = svg;
+    svg = NULL;
+done:
     free(svg);
     QRcode_free(qr);
-    return url;
+    return out;
 }
