@@ -540,17 +540,32 @@ static void on_load_reply(a24_store_t *store, redisReply *r, void *privdata)
 static void send_qr(citizen_op_t *c, h2o_req_t *req)
 {
     const char *public_url = c->op.app->cfg->http.public_url;
+    char canon[A24_CODE_CHARS + 1], code[A24_CODE_TEXT_LEN + 1];
+    if (a24_secret_code_canonical(c->code, c->code_len, canon) != 0) {
+        a24_http_error(req, 500, "internal", "The QR code could not be drawn.", NULL);
+        return;
+    }
+    /* The spelling the person was given: groups of four joined by dashes. */
+    size_t o = 0;
+    for (size_t i = 0; i < A24_CODE_CHARS; i++) {
+        if (i > 0 && i % 4 == 0)
+            code[o++] = '-';
+        code[o++] = canon[i];
+    }
+    code[o] = '\0';
     char *url = NULL;
     int n;
     if (public_url != NULL && public_url[0] != '\0') {
         size_t plen = strlen(public_url);
         while (plen > 0 && public_url[plen - 1] == '/')
             plen--;
-        n = asprintf(&url, "%.*s/t/%s#%s", (int)plen, public_url, c->ticket, c->code);
+        n = asprintf(&url, "%.*s/t/%s#%s", (int)plen, public_url, c->ticket, code);
     } else {
         n = asprintf(&url, "%s://%.*s/t/%s#%s", req->scheme->name.base, (int)req->authority.len,
-                     req->authority.base, c->ticket, c->code);
+                     req->authority.base, c->ticket, code);
     }
+    sodium_memzero(canon, sizeof canon);
+    sodium_memzero(code, sizeof code);
     size_t len = 0;
     char *svg = n > 0 ? a24_qr_svg(url, &len) : NULL;
     if (n > 0) {
