@@ -29,6 +29,7 @@
 #define MAX_FOLLOWUPS 20
 #define IDEMPOTENCY_TTL_MS (24 * 3600 * 1000LL)
 #define RATE_WINDOW_MS (3600 * 1000LL)
+#define RATE_WINDOW_TEXT "3600000" /* RATE_WINDOW_MS as a script argument */
 #define IDEM_KEY_MAX 128
 
 /* ---------------------------------------------------------------- shared pieces */
@@ -189,6 +190,130 @@ static char *selfcheck_json(const a24_question_t *q)
     return text;
 }
 
+/* What submit.lua stores of a question, sealed or hashed, ready to send. */
+typedef struct {
+    unsigned char code_hash[A24_HASH_LEN];
+    unsigned char digest[A24_HASH_LEN]; /* keyed: it cannot confirm a guessed body */
+    unsigned char *q;                   /* the sealed question */
+    size_t q_len;
+    unsigned char *sc; /* the sealed self-check (consented scores only), or NULL */
+    size_t sc_len;
+    unsigned char code[A24_CODE_TEXT_LEN + A24_SEAL_OVERHEAD];
+} sealed_t;
+
+/* Frees what seal_question allocated. */
+static void sealed_dispose(sealed_t *z)
+{
+    free(z->q);
+    free(z->sc);
+}
+
+/* Seals the question, the consented self-check and the code. Returns 0, or -1 (memory). */
+static int seal_question(a24_app_t *app, submit_op_t *s, h2o_req_t *req, const a24_question_t *q,
+                         sealed_t *z)
+{
+    a24_secret_code_hash(&app->secrets, s->code, strlen(s->code), z->code_hash);
+    a24_secret_digest(&app->secrets, req->entity.base, req->entity.len, z->digest);
+    char *sc = selfcheck_json(q);
+    size_t sc_len = sc != NULL ? strlen(sc) : 0;
+    z->q_len = q->text_len + A24_SEAL_OVERHEAD;
+    z->q = malloc(z->q_len);
+    z->sc_len = sc != NULL ? sc_len + A24_SEAL_OVERHEAD : 0;
+    z->sc = sc != NULL ? malloc(z->sc_len) : NULL;
+    int rc = -1;
+    if (z->q == NULL || (sc != NULL && z->sc == NULL))
+        goto out;
+    a24_secret_seal(&app->secrets, s->ticket, q->text, q->text_len, z->q);
+    if (sc != NULL)
+        a24_secret_seal(&app->secrets, s->ticket, sc, sc_len, z->sc);
+    char code_ad[8 + A24_TICKET_ID_LEN];
+    snprintf(code_ad, sizeof code_ad, "code:%s", s->ticket);
+    a24_secret_seal(&app->secrets, code_ad, s->code, A24_CODE_TEXT_LEN, z->code);
+    rc = 0;
+out:
+    if (sc != NULL) {
+        sodium_memzero(sc, sc_len);
+        free(sc);
+    }
+    return rc;
+}
+
+/* The 9 keys of submit.lua, in its order (see its header). */
+static void submit_keys(a24_app_t *app, submit_op_t *s, h2o_req_t *req, const char *idem_tag,
+                        char k[9][A24_KEY_MAX])
+{
+    char tag[A24_TAG_LEN + 1];
+    a24_http_client_tag(app, req, tag);
+    a24_key(k[0], A24_KEY_TICKET, s->ticket);
+    a24_key(k[1], A24_KEY_AUDIT, s->ticket);
+    a24_key(k[2], "%s", A24_KEY_INTAKE);
+    a24_key(k[3], "%s", A24_KEY_SCHEDULE);
+    a24_key(k[4], A24_KEY_IDEM, idem_tag);
+    a24_key(k[5], A24_KEY_RATE, "submit", tag);
+    a24_key(k[6], "%s", A24_KEY_STATS);
+    a24_key(k[7], A24_KEY_RATE, "crisis", tag);
+    a24_key(k[8], A24_KEY_RATE, "intake", "desk");
+}
+
+/* Sends the sealed question to submit.lua; the reply answers the request. */
+static int run_submit(a24_app_t *app, submit_op_t *s, h2o_req_t *req, const a24_question_t *q,
+                      const char *risk, const char *idem_tag, const sealed_t *z)
+{
+    const a24_config_t *cfg = app->cfg;
+    char k[9][A24_KEY_MAX];
+    submit_keys(app, s, req, idem_tag, k);
+    char window_s[24], step_s[16], ttl_s[24], limit_s[16], rwin_s[24], allow_s[16], budget_s[16];
+    snprintf(window_s, sizeof window_s, "%lld",
+             (long long)window_of(cfg, s->crisis, q->green_channel));
+    snprintf(step_s, sizeof step_s, "%d", first_step(cfg));
+    snprintf(ttl_s, sizeof ttl_s, "%lld", IDEMPOTENCY_TTL_MS);
+    snprintf(limit_s, sizeof limit_s, "%d", cfg->limits.submissions_per_hour);
+    snprintf(rwin_s, sizeof rwin_s, "%lld", RATE_WINDOW_MS);
+    snprintf(allow_s, sizeof allow_s, "%d", cfg->limits.crisis_submissions_per_hour);
+    snprintf(budget_s, sizeof budget_s, "%d", cfg->limits.intake_per_minute);
+    const char *argv[] = {
+        k[0],
+        k[1],
+        k[2],
+        k[3],
+        k[4],
+        k[5],
+        k[6],
+        k[7],
+        k[8],
+        s->ticket,
+        q->category,
+        q->language,
+        s->crisis ? "1" : "0",
+        risk != NULL ? risk : "none",
+        q->green_channel ? "1" : "0",
+        window_s,
+        step_s,
+        (const char *)z->code_hash,               /* ARGV 9 */
+        (const char *)z->q,                       /* ARGV 10 */
+        z->sc != NULL ? (const char *)z->sc : "", /* ARGV 11 */
+        strcmp(idem_tag, "none") != 0 ? "1" : "0",
+        (const char *)z->digest, /* ARGV 13 */
+        (const char *)z->code,   /* ARGV 14 */
+        ttl_s,
+        limit_s,
+        rwin_s,
+        allow_s,
+        budget_s,
+        "60000",
+    };
+    enum { N = sizeof argv / sizeof argv[0] };
+    size_t lens[N];
+    for (size_t i = 0; i < N; i++)
+        lens[i] = i >= 17 && i <= 22 && i != 20 ? 0 : strlen(argv[i]);
+    lens[17] = A24_HASH_LEN;
+    lens[18] = z->q_len;
+    lens[19] = z->sc_len;
+    lens[21] = A24_HASH_LEN;
+    lens[22] = sizeof z->code;
+    return a24_store_script(app->store, "submit", on_submit_reply, s, 9, N, argv, lens);
+}
+
 /* POST /api/v1/questions */
 static void on_submit(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)
 {
@@ -224,100 +349,15 @@ static void on_submit(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m
     snprintf(s->language, sizeof s->language, "%s", q.language);
     a24_secret_ticket_id(s->ticket);
     a24_secret_access_code(s->code);
-
-    unsigned char code_hash[A24_HASH_LEN], digest[A24_HASH_LEN];
-    a24_secret_code_hash(&app->secrets, s->code, strlen(s->code), code_hash);
-    a24_secret_digest(&app->secrets, req->entity.base, req->entity.len, digest);
-
-    unsigned char *sealed_q = malloc(q.text_len + A24_SEAL_OVERHEAD);
-    char *sc = selfcheck_json(&q);
-    size_t sc_len = sc != NULL ? strlen(sc) : 0;
-    unsigned char *sealed_sc = sc != NULL ? malloc(sc_len + A24_SEAL_OVERHEAD) : NULL;
-    unsigned char sealed_code[A24_CODE_TEXT_LEN + A24_SEAL_OVERHEAD];
-    if (sealed_q == NULL || (sc != NULL && sealed_sc == NULL)) {
-        a24_op_fail_unavailable(&s->op);
-        goto out;
-    }
-    a24_secret_seal(&app->secrets, s->ticket, q.text, q.text_len, sealed_q);
-    if (sc != NULL)
-        a24_secret_seal(&app->secrets, s->ticket, sc, sc_len, sealed_sc);
-    char code_ad[8 + A24_TICKET_ID_LEN];
-    snprintf(code_ad, sizeof code_ad, "code:%s", s->ticket);
-    a24_secret_seal(&app->secrets, code_ad, s->code, A24_CODE_TEXT_LEN, sealed_code);
-
-    char k_ticket[A24_KEY_MAX], k_audit[A24_KEY_MAX], k_idem[A24_KEY_MAX], k_rate[A24_KEY_MAX];
-    char k_crisis[A24_KEY_MAX], k_intake[A24_KEY_MAX];
-    char tag[A24_TAG_LEN + 1], idem_tag[A24_TAG_LEN + 1] = "none";
-    a24_key(k_ticket, A24_KEY_TICKET, s->ticket);
-    a24_key(k_audit, A24_KEY_AUDIT, s->ticket);
+    char idem_tag[A24_TAG_LEN + 1] = "none";
     if (has_idem)
         a24_secret_idem_tag(&app->secrets, idem.base, idem.len, idem_tag);
-    a24_key(k_idem, A24_KEY_IDEM, idem_tag);
-    a24_http_client_tag(app, req, tag);
-    a24_key(k_rate, A24_KEY_RATE, "submit", tag);
-    a24_key(k_crisis, A24_KEY_RATE, "crisis", tag);
-    a24_key(k_intake, A24_KEY_RATE, "intake", "desk");
 
-    const a24_config_t *cfg = app->cfg;
-    a24_ms_t window = window_of(cfg, s->crisis, q.green_channel);
-    char window_s[24], step_s[16], ttl_s[24], limit_s[16], rwin_s[24], allow_s[16], budget_s[16];
-    snprintf(window_s, sizeof window_s, "%lld", (long long)window);
-    snprintf(step_s, sizeof step_s, "%d", first_step(cfg));
-    snprintf(ttl_s, sizeof ttl_s, "%lld", IDEMPOTENCY_TTL_MS);
-    snprintf(limit_s, sizeof limit_s, "%d", cfg->limits.submissions_per_hour);
-    snprintf(rwin_s, sizeof rwin_s, "%lld", RATE_WINDOW_MS);
-    snprintf(allow_s, sizeof allow_s, "%d", cfg->limits.crisis_submissions_per_hour);
-    snprintf(budget_s, sizeof budget_s, "%d", cfg->limits.intake_per_minute);
-    const char *argv[] = {
-        k_ticket,
-        k_audit,
-        A24_KEY_INTAKE,
-        A24_KEY_SCHEDULE,
-        k_idem,
-        k_rate,
-        A24_KEY_STATS,
-        k_crisis,
-        k_intake,
-        s->ticket,
-        q.category,
-        q.language,
-        s->crisis ? "1" : "0",
-        risk != NULL ? risk : "none",
-        q.green_channel ? "1" : "0",
-        window_s,
-        step_s,
-        (const char *)code_hash,
-        (const char *)sealed_q,
-        sc != NULL ? (const char *)sealed_sc : "",
-        has_idem ? "1" : "0",
-        (const char *)digest,
-        (const char *)sealed_code,
-        ttl_s,
-        limit_s,
-        rwin_s,
-        allow_s,
-        budget_s,
-        "60000",
-    };
-    /* Binary arguments: ARGV 9, 10, 11, 13, 14 after the 9 keys. */
-    size_t lens[sizeof argv / sizeof argv[0]];
-    for (size_t i = 0; i < sizeof argv / sizeof argv[0]; i++)
-        lens[i] = i == 17 || i == 18 || i == 19 || i == 21 || i == 22 ? 0 : strlen(argv[i]);
-    lens[17] = A24_HASH_LEN;
-    lens[18] = q.text_len + A24_SEAL_OVERHEAD;
-    lens[19] = sc != NULL ? sc_len + A24_SEAL_OVERHEAD : 0;
-    lens[21] = A24_HASH_LEN;
-    lens[22] = sizeof sealed_code;
-    if (a24_store_script(app->store, "submit", on_submit_reply, s, 9,
-                         (int)(sizeof argv / sizeof argv[0]), argv, lens) != 0)
+    sealed_t z = {0};
+    if (seal_question(app, s, req, &q, &z) != 0 ||
+        run_submit(app, s, req, &q, risk, idem_tag, &z) != 0)
         a24_op_fail_unavailable(&s->op);
-out:
-    if (sc != NULL) {
-        sodium_memzero(sc, sc_len);
-        free(sc);
-    }
-    free(sealed_sc);
-    free(sealed_q);
+    sealed_dispose(&z);
     a24_question_dispose(&q);
 }
 
@@ -487,8 +527,6 @@ static int act(citizen_op_t *c)
     return a24_store_script(app->store, "withdraw", on_withdraw_reply, c, 6, 11, argv, lens);
 }
 
-static void send_qr(citizen_op_t *c, h2o_req_t *req);
-
 /* ticket_load.lua replied: verify the code, then read or act. */
 static void on_load_reply(a24_store_t *store, redisReply *r, void *privdata)
 {
@@ -525,59 +563,12 @@ static void on_load_reply(a24_store_t *store, redisReply *r, void *privdata)
             a24_help_send(c->op.app, req, 200, ticket_view(c, fields, r->element[2]), c->language,
                           "resources");
         else if (req != NULL)
-            send_qr(c, req);
+            a24_qr_send(c->op.app, req, c->ticket, c->code, c->code_len);
         a24_op_finish(&c->op);
         return;
     }
     if (c->op.req == NULL || act(c) != 0) /* the client left, or Redis went away */
         a24_op_fail_unavailable(&c->op);
-}
-
-/*
- * Answers the QR code of the return link as SVG: http.public_url when configured, else
- * the origin the request came to.
- */
-static void send_qr(citizen_op_t *c, h2o_req_t *req)
-{
-    const char *public_url = c->op.app->cfg->http.public_url;
-    char canon[A24_CODE_CHARS + 1], code[A24_CODE_TEXT_LEN + 1];
-    if (a24_secret_code_canonical(c->code, c->code_len, canon) != 0) {
-        a24_http_error(req, 500, "internal", "The QR code could not be drawn.", NULL);
-        return;
-    }
-    /* The spelling the person was given: groups of four joined by dashes. */
-    size_t o = 0;
-    for (size_t i = 0; i < A24_CODE_CHARS; i++) {
-        if (i > 0 && i % 4 == 0)
-            code[o++] = '-';
-        code[o++] = canon[i];
-    }
-    code[o] = '\0';
-    char *url = NULL;
-    int n;
-    if (public_url != NULL && public_url[0] != '\0') {
-        size_t plen = strlen(public_url);
-        while (plen > 0 && public_url[plen - 1] == '/')
-            plen--;
-        n = asprintf(&url, "%.*s/t/%s#%s", (int)plen, public_url, c->ticket, code);
-    } else {
-        n = asprintf(&url, "%s://%.*s/t/%s#%s", req->scheme->name.base, (int)req->authority.len,
-                     req->authority.base, c->ticket, code);
-    }
-    sodium_memzero(canon, sizeof canon);
-    sodium_memzero(code, sizeof code);
-    size_t len = 0;
-    char *svg = n > 0 ? a24_qr_svg(url, &len) : NULL;
-    if (n > 0) {
-        sodium_memzero(url, (size_t)n);
-        free(url);
-    }
-    if (svg == NULL) {
-        a24_http_error(req, 500, "internal", "The QR code could not be drawn.", NULL);
-        return;
-    }
-    a24_http_body(req, 200, "image/svg+xml", svg, len);
-    free(svg);
 }
 
 /* Answers a refusal the scripts gave for the ticket's state. */
@@ -710,10 +701,9 @@ static void start_with_code(a24_app_t *app, h2o_req_t *req, const a24_route_matc
     a24_key(k_msgs, A24_KEY_MSGS, c->ticket);
     a24_key(k_rate, A24_KEY_RATE, "code", c->tag);
     snprintf(limit, sizeof limit, "%d", app->cfg->limits.code_checks_per_hour);
-    char win[24];
-    snprintf(win, sizeof win, "%lld", RATE_WINDOW_MS);
-    const char *argv[] = {k_ticket, k_msgs, k_rate, limit, win};
-    size_t lens[] = {strlen(k_ticket), strlen(k_msgs), strlen(k_rate), strlen(limit), strlen(win)};
+    const char *argv[] = {k_ticket, k_msgs, k_rate, limit, RATE_WINDOW_TEXT};
+    size_t lens[] = {strlen(k_ticket), strlen(k_msgs), strlen(k_rate), strlen(limit),
+                     sizeof RATE_WINDOW_TEXT - 1};
     if (a24_store_script(app->store, "ticket_load", on_load_reply, c, 3, 5, argv, lens) != 0)
         a24_op_fail_unavailable(&c->op);
 }

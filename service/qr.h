@@ -10,7 +10,17 @@
 
 #include <stddef.h>
 
+#include "http.h"
+
 /** `text` as a QR code in SVG (malloc'd, NUL-ended, `*len` bytes), or NULL. */
 char *a24_qr_svg(const char *text, size_t *len);
+
+/**
+ * Answers the QR code (image/svg+xml) of the return link of `ticket` with the code as
+ * the person gave it (`given`, any spelling, already verified): http.public_url, else
+ * the origin the request came to, then /t/{ticket}#{code}.
+ */
+void a24_qr_send(a24_app_t *app, h2o_req_t *req, const char *ticket, const char *given,
+                 size_t given_len);
 
 #endif
