@@ -465,6 +465,32 @@ class SubmitShapeTest(unittest.TestCase):
                 "Authorization": f"Bearer {code}"}), 404, "not_found")
         assert_error(self, self.web.request("GET", path), 401, "code_required")
 
+    def test_qr_encodes_the_public_url_and_the_code_as_given_out(self):
+        b = self.web.submit("Draw my code twice.", "sleep").json
+        path = f"/api/v1/questions/{b['ticket']}/qr"
+
+        def qr(code, host=None):
+            headers = {"Authorization": f"Bearer {code}"}
+            if host:
+                headers["Host"] = host
+            r = self.web.request("GET", path, headers=headers)
+            self.assertEqual(r.status, 200, r.body)
+            return r.body
+        first = qr(b["access_code"])
+        # Any accepted spelling of the code draws the link with the code as given out,
+        # and with http.public_url set the request's Host plays no part.
+        self.assertEqual(qr(b["access_code"].lower().replace("-", " ")), first)
+        self.assertEqual(qr(b["access_code"], host="evil.example"), first)
+        # Without http.public_url the origin is the request's.
+        stack = a24test.start_stack(self.addCleanup)
+        c = stack.web.submit("Draw mine.", "sleep").json
+        p = f"/api/v1/questions/{c['ticket']}/qr"
+        auth = {"Authorization": f"Bearer {c['access_code']}"}
+        one = stack.web.request("GET", p, headers=dict(auth, Host="a.example")).body
+        two = stack.web.request("GET", p, headers=dict(auth, Host="b.example")).body
+        self.assertTrue(one.startswith(b"<svg") and two.startswith(b"<svg"))
+        self.assertNotEqual(one, two)
+
     def test_phq9_item9_alone_flags_and_stores_no_score(self):
         r = self.web.submit("I feel a bit tired these days.", "depression", phq9_item9=2)
         self.assertEqual(r.status, 201, r.body)
