@@ -571,6 +571,65 @@ class FollowupCrisisTest(unittest.TestCase):
         self.assertAlmostEqual(parse_time(r.json["due_at"]), soon / 1000, delta=1)
 
 
+class FollowupCrisisHeldTest(unittest.TestCase):
+    """A crisis follow-up on a claimed or answered ticket keeps every index and load right."""
+
+    @classmethod
+    def setUpClass(cls):
+        import subprocess
+        cls.stack = a24test.start_stack(cls.addClassCleanup)
+        cls.web = cls.stack.web
+        env = dict(os.environ)
+        env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
+        p = subprocess.run([os.path.join(a24test.BIN_DIR, "answer24ctl"), "--config",
+                            cls.web.config_path, "user", "add", "--username", "erin", "--role",
+                            "expert", "--categories", "stress", "--languages", "en",
+                            "--password-stdin"], input="a long enough password 1\n",
+                           capture_output=True, text=True, timeout=60, env=env)
+        assert p.returncode == 0, p.stderr
+        r = cls.web.request("POST", "/api/v1/session",
+                            {"username": "erin", "password": "a long enough password 1"})
+        assert r.status == 200, r.body
+        cls.auth = {"Authorization": f"Bearer {r.json['token']}"}
+        r = cls.web.request("PUT", "/api/v1/me/duty", {"on_duty": True}, cls.auth)
+        assert r.status == 200, r.body
+
+    def act(self, ticket, what, body=None):
+        return self.web.request("POST", f"/api/v1/tickets/{ticket}/{what}", body, self.auth)
+
+    def crisis_load(self):
+        with self.stack.resp() as resp:
+            return int(resp.call("HGET", "a24:crisisload", "erin") or 0)
+
+    def test_claimed_ticket_counts_in_the_crisis_load(self):
+        b = self.web.submit("Work is hard.", "stress", language="en").json
+        self.assertEqual(self.act(b["ticket"], "claim").status, 200)
+        before = self.crisis_load()
+        r = self.web.followup(b["ticket"], b["access_code"], FOLLOWUP_CRISIS)
+        self.assertEqual((r.json["status"], r.json["crisis"]), ("claimed", True), r.body)
+        self.assertEqual(self.crisis_load(), before + 1)
+        with self.stack.resp() as resp:
+            self.assertLess(float(resp.call("ZSCORE", "a24:mine:erin", b["ticket"])), 0)
+        self.assertEqual(self.act(b["ticket"], "release").status, 200)
+        self.assertEqual(self.crisis_load(), before)
+
+    def test_answered_ticket_reopens_as_a_crisis(self):
+        b = self.web.submit("Work is hard again.", "stress", language="en").json
+        self.assertEqual(self.act(b["ticket"], "claim").status, 200)
+        self.assertEqual(self.act(b["ticket"], "answer", {"text": "Take care."}).status, 200)
+        before = time.time()
+        r = self.web.followup(b["ticket"], b["access_code"], FOLLOWUP_CRISIS)
+        self.assertEqual((r.json["status"], r.json["crisis"]), ("queued", True), r.body)
+        self.assertAlmostEqual(parse_time(r.json["due_at"]), before + HOUR, delta=5)
+        with self.stack.resp() as resp:
+            h = resp.hgetall(f"a24:t:{b['ticket']}")
+            self.assertEqual((h[b"crisis"], h[b"crisis_alert"]), (b"1", b"pending"))
+            self.assertLess(float(resp.call("ZSCORE", "a24:pool:stress:en", b["ticket"])), 0)
+            entries = resp.call("XREVRANGE", "a24:intake", "+", "-", "COUNT", 1)
+            fields = entries[0][1]
+            self.assertEqual(dict(zip(fields[::2], fields[1::2]))[b"crisis"], b"1")
+
+
 class LimitsTest(unittest.TestCase):
     """Limits never hide help: every 429 carries crisis lines; crises get an allowance."""
 
