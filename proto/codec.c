@@ -220,6 +220,36 @@ static int read_selfcheck(json_t *sc, a24_question_t *q, a24_error_t *err)
     return 0;
 }
 
+/* Reads the optional "green_channel": true or false. */
+static int read_green(json_t *v, a24_question_t *q, a24_error_t *err)
+{
+    if (v == NULL || json_is_null(v))
+        return 0;
+    if (!json_is_boolean(v)) {
+        a24_error_set(err, 400, "wrong_type", "This field must be true or false.", "green_channel");
+        return -1;
+    }
+    q->green_channel = json_is_true(v);
+    return 0;
+}
+
+/*
+ * Reads the optional "phq9_item9": PHQ-9 item 9 alone, 0..3, sent whether or not the
+ * person consents to attach the scores; only the flag it raises is ever stored.
+ */
+static int read_item9(json_t *v, a24_question_t *q, a24_error_t *err)
+{
+    if (v == NULL || json_is_null(v))
+        return 0;
+    if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 3) {
+        a24_error_set(err, 400, "invalid_selfcheck", "phq9_item9 must be 0, 1, 2 or 3.",
+                      "phq9_item9");
+        return -1;
+    }
+    q->phq9_item9 = (int)json_integer_value(v);
+    return 0;
+}
+
 /* Fails on any key of `doc` not in the NULL-terminated `known`. */
 static int reject_unknown(json_t *doc, const char *const *known, a24_error_t *err)
 {
@@ -238,9 +268,10 @@ static int reject_unknown(json_t *doc, const char *const *known, a24_error_t *er
 
 int a24_codec_question(const char *body, size_t len, a24_question_t *q, a24_error_t *err)
 {
-    static const char *const known[] = {"text",          "category",  "language",
-                                        "green_channel", "selfcheck", NULL};
+    static const char *const known[] = {"text",      "category",   "language", "green_channel",
+                                        "selfcheck", "phq9_item9", NULL};
     memset(q, 0, sizeof *q);
+    q->phq9_item9 = -1;
     q->doc = a24_codec_object(body, len, err);
     if (q->doc == NULL)
         return -1;
@@ -281,16 +312,9 @@ int a24_codec_question(const char *body, size_t len, a24_question_t *q, a24_erro
         q->language = json_string_value(v);
     }
 
-    v = json_object_get(q->doc, "green_channel");
-    if (v != NULL && !json_is_null(v)) {
-        if (!json_is_boolean(v)) {
-            a24_error_set(err, 400, "wrong_type", "This field must be true or false.",
-                          "green_channel");
-            goto error;
-        }
-        q->green_channel = json_is_true(v);
-    }
-    if (read_selfcheck(json_object_get(q->doc, "selfcheck"), q, err) != 0)
+    if (read_green(json_object_get(q->doc, "green_channel"), q, err) != 0 ||
+        read_selfcheck(json_object_get(q->doc, "selfcheck"), q, err) != 0 ||
+        read_item9(json_object_get(q->doc, "phq9_item9"), q, err) != 0)
         goto error;
     return 0;
 

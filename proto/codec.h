@@ -35,6 +35,7 @@ typedef struct {
     bool has_phq9, has_gad7;
     int phq9[9];
     int gad7[7];
+    int phq9_item9; /* "phq9_item9" 0..3 sent on its own (no consent needed), or -1 */
 } a24_question_t;
 
 /** A body that carries one text (follow-up, answer, note). */

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <arpa/inet.h>
 #include <yaml.h>
 
 #include "rota.h"
@@ -214,6 +215,61 @@ static const char *check_listen_or_empty(const char *text)
     return text[0] == '\0' ? NULL : check_listen(text);
 }
 
+/*
+ * Checks one entry of http.trusted_proxies: an IPv4 or IPv6 address, optionally with a
+ * prefix length ("10.0.0.0/8", "fd00::/8"). `len` bytes of `text`.
+ */
+static bool proxy_ok(const char *text, size_t len)
+{
+    char buf[64];
+    unsigned char addr[16];
+    if (len == 0 || len >= sizeof buf)
+        return false;
+    memcpy(buf, text, len);
+    buf[len] = '\0';
+    char *slash = strchr(buf, '/');
+    int max = strchr(buf, ':') != NULL ? 128 : 32;
+    if (slash != NULL) {
+        const char *p = slash + 1;
+        uint64_t bits;
+        if (read_decimal(&p, (uint64_t)max, &bits) != 0 || *p != '\0')
+            return false;
+        *slash = '\0';
+    }
+    return inet_pton(max == 128 ? AF_INET6 : AF_INET, buf, addr) == 1;
+}
+
+/* Checks http.trusted_proxies: "" or addresses and CIDRs separated by commas or spaces. */
+static const char *check_proxies(const char *text)
+{
+    static const char expected[] = "addresses or CIDRs like 127.0.0.1, 10.0.0.0/8, ::1";
+    const char *p = text;
+    int count = 0;
+    while (*p != '\0') {
+        size_t skip = strspn(p, ", \t");
+        p += skip;
+        size_t n = strcspn(p, ", \t");
+        if (n > 0 && (!proxy_ok(p, n) || ++count > 32))
+            return count > 32 ? "at most 32 addresses or CIDRs" : expected;
+        p += n;
+    }
+    return NULL;
+}
+
+/* Checks http.public_url: "" or an http(s) origin without spaces, query or fragment. */
+static const char *check_public_url(const char *text)
+{
+    static const char expected[] = "an origin like https://desk.example.org";
+    if (text[0] == '\0')
+        return NULL;
+    const char *host = strncmp(text, "https://", 8) == 0  ? text + 8
+                       : strncmp(text, "http://", 7) == 0 ? text + 7
+                                                          : NULL;
+    if (host == NULL || host[0] == '\0' || host[0] == '/' || strpbrk(text, " \t?#") != NULL)
+        return expected;
+    return NULL;
+}
+
 /* Checks log.level against the four levels the logger knows. */
 static const char *check_quiet_hours(const char *text)
 {
@@ -272,7 +328,11 @@ static const struct setting settings[] = {
     KEY(http, idle_timeout, KIND_DURATION, POSITIVE, NULL, "10s",
         "keep-alive and request head read timeout"),
     KEY(http, trust_proxy, KIND_BOOL, 0, NULL, "false",
-        "take the client address from X-Forwarded-For"),
+        "deprecated: true trusts X-Forwarded-For from loopback only (use trusted_proxies)"),
+    KEY(http, trusted_proxies, KIND_STRING, 0, check_proxies, "",
+        "proxies (addresses, CIDRs; a list or comma-separated) whose X-Forwarded-For is used"),
+    KEY(http, public_url, KIND_STRING, 0, check_public_url, "",
+        "public origin for return links and QR codes (https://...); empty: from the request"),
     KEY(redis, url, KIND_STRING, NONEMPTY, NULL, "redis://127.0.0.1:6379/0",
         "the Redis primary (redis://host:port/db)"),
     KEY(redis, reconnect_min, KIND_DURATION, POSITIVE, NULL, "100ms",
@@ -322,7 +382,11 @@ static const struct setting settings[] = {
     KEY(limits, submissions_per_hour, KIND_INT, 0, NULL, "20",
         "questions one client may submit per hour"),
     KEY(limits, code_checks_per_hour, KIND_INT, 0, NULL, "120",
-        "access code checks one client may make per hour"),
+        "failed access code checks one client may make per hour"),
+    KEY(limits, crisis_submissions_per_hour, KIND_INT, 0, NULL, "5",
+        "crisis questions one client may still submit per hour past the limit above"),
+    KEY(limits, intake_per_minute, KIND_INT, 0, NULL, "600",
+        "questions the whole desk takes per minute (0: no limit); crises always pass"),
     KEY(screening, data_dir, KIND_STRING, NONEMPTY, NULL, A24_DEFAULT_DATA_DIR,
         "word lists, crisis lines and examples"),
     KEY(privacy, retention, KIND_DURATION, POSITIVE, NULL, "90d",
@@ -862,6 +926,34 @@ static void list_sections(char *buf, size_t len)
     snprintf(buf + o, len - o, "escalation");
 }
 
+/*
+ * Joins a list of scalars into one new "a, b, c" string (the spelling the environment
+ * uses for the same key), or NULL with an error written.
+ */
+static char *join_list(struct load *ld, yaml_node_t *node, const char *what)
+{
+    size_t cap = 1, o = 0;
+    for (yaml_node_item_t *it = node->data.sequence.items.start; it < node->data.sequence.items.top;
+         it++) {
+        const char *t = scalar_text(ld, node_at(ld, *it), what);
+        if (t == NULL)
+            return NULL;
+        cap += strlen(t) + 2;
+    }
+    char *out = malloc(cap);
+    if (out == NULL) {
+        fail(ld, 0, "%s: out of memory", ld->path);
+        return NULL;
+    }
+    out[0] = '\0';
+    for (yaml_node_item_t *it = node->data.sequence.items.start; it < node->data.sequence.items.top;
+         it++) {
+        const char *t = scalar_text(ld, node_at(ld, *it), what);
+        o += (size_t)snprintf(out + o, cap - o, "%s%s", o > 0 ? ", " : "", t);
+    }
+    return out;
+}
+
 /* Reads one section, a mapping of the table's keys (null: nothing set). */
 static int load_section(struct load *ld, const char *name, const yaml_node_t *key,
                         yaml_node_t *node)
@@ -900,9 +992,17 @@ static int load_section(struct load *ld, const char *name, const yaml_node_t *ke
         snprintf(path, sizeof(path), "%s.%s", name, keyname);
         if (ld->line[i] > 0)
             return fail(ld, line_of(k), "%s: given twice (first on line %d)", path, ld->line[i]);
-        if ((text = scalar_text(ld, v, path)) == NULL)
+        char *joined = NULL;
+        if (v->type == YAML_SEQUENCE_NODE && settings[i].check == check_proxies) {
+            if ((joined = join_list(ld, v, path)) == NULL)
+                return -1;
+            text = joined;
+        } else if ((text = scalar_text(ld, v, path)) == NULL) {
             return -1;
-        if (set_value(ld->cfg, &settings[i], text, why, sizeof(why)) != 0)
+        }
+        int rc = set_value(ld->cfg, &settings[i], text, why, sizeof(why));
+        free(joined);
+        if (rc != 0)
             return fail(ld, line_of(v), "%s: %s", path, why);
         ld->line[i] = line_of(k);
     }

@@ -46,7 +46,9 @@ typedef struct {
         size_t max_body;          /* bytes, default 16384 */
         a24_ms_t request_timeout; /* an answer from Redis must come within this */
         a24_ms_t idle_timeout;    /* keep-alive / request head read timeout */
-        int trust_proxy;          /* 1: client address from X-Forwarded-For */
+        int trust_proxy;          /* deprecated: 1 means trusted_proxies "127.0.0.0/8, ::1" */
+        char *trusted_proxies;    /* "addr, cidr, ..." whose X-Forwarded-For is believed */
+        char *public_url;         /* "https://desk.example.org", or "": from the request */
     } http;
     struct {
         char *url; /* redis://host:port/db */
@@ -85,8 +87,10 @@ typedef struct {
         char *key_file; /* 32-byte master key, created 0600 on first start */
     } secrets;
     struct {
-        int submissions_per_hour; /* per client */
-        int code_checks_per_hour; /* per client */
+        int submissions_per_hour;        /* per client */
+        int code_checks_per_hour;        /* per client */
+        int crisis_submissions_per_hour; /* per client, crisis texts past the limit above */
+        int intake_per_minute;           /* questions the whole desk takes a minute; 0 = off */
     } limits;
     struct {
         char *data_dir; /* word lists, crisis lines, examples */

@@ -31,8 +31,17 @@ static const char *const required_fields[] = {"name", "number", "hours", "source
 /* An entry may carry these, as strings, too. */
 static const char *const optional_fields[] = {"tel", "sms", "url", "what"};
 
+/* One language's array and its JSON text, made once at load. */
+typedef struct {
+    const json_t *lines; /* borrowed from root */
+    char *text;
+    size_t len;
+} serialised_t;
+
 struct a24_crisis {
-    json_t *root; /* the whole checked document; language arrays are borrowed from it */
+    json_t *root;        /* the whole checked document; language arrays are borrowed from it */
+    serialised_t *cache; /* one per language array of root */
+    size_t ncache;
 };
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -218,6 +227,29 @@ static int check_document(const json_t *root, char *err, size_t errlen)
     return 0;
 }
 
+/* Serialises every language's array of c->root once. Returns 0, or -1 out of memory. */
+static int serialise_all(a24_crisis_t *c)
+{
+    const char *key;
+    json_t *v;
+    c->cache = calloc(json_object_size(c->root), sizeof *c->cache);
+    if (c->cache == NULL)
+        return -1;
+    json_object_foreach(c->root, key, v)
+    {
+        if (!json_is_array(v))
+            continue;
+        serialised_t *e = &c->cache[c->ncache];
+        e->text = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        if (e->text == NULL)
+            return -1;
+        e->lines = v;
+        e->len = strlen(e->text);
+        c->ncache++;
+    }
+    return 0;
+}
+
 /*
  * Loads <data_dir>/crisis_lines.json and checks it whole; any fault refuses the file, with
  * the first fault in `err`, so that no partly good directory is ever served.
@@ -239,11 +271,16 @@ a24_crisis_t *a24_crisis_create(const char *data_dir, char *err, size_t errlen)
     a24_crisis_t *c = NULL;
     if (check_document(root, err, errlen) != 0)
         goto error;
-    if ((c = malloc(sizeof *c)) == NULL) {
+    if ((c = calloc(1, sizeof *c)) == NULL) {
         set_err(err, errlen, "crisis_lines.json: out of memory");
         goto error;
     }
     c->root = root;
+    if (serialise_all(c) != 0) {
+        set_err(err, errlen, "crisis_lines.json: out of memory");
+        a24_crisis_destroy(c);
+        return NULL;
+    }
     return c;
 
 error:
@@ -256,6 +293,9 @@ void a24_crisis_destroy(a24_crisis_t *c)
 {
     if (c == NULL)
         return;
+    for (size_t i = 0; i < c->ncache; i++)
+        free(c->cache[i].text);
+    free(c->cache);
     json_decref(c->root);
     free(c);
 }
@@ -286,4 +326,17 @@ const json_t *a24_crisis_lines(const a24_crisis_t *c, const char *language)
     if (!json_is_array(lines))
         lines = json_object_get(c->root, fallback_language);
     return lines;
+}
+
+/* The text made at load for the array a24_crisis_lines picks: same choice, no work. */
+const char *a24_crisis_lines_json(const a24_crisis_t *c, const char *language, size_t *len)
+{
+    const json_t *lines = a24_crisis_lines(c, language);
+    for (size_t i = 0; lines != NULL && i < c->ncache; i++) {
+        if (c->cache[i].lines == lines) {
+            *len = c->cache[i].len;
+            return c->cache[i].text;
+        }
+    }
+    return NULL;
 }

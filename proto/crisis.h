@@ -33,4 +33,12 @@ void a24_crisis_destroy(a24_crisis_t *c);
  */
 const json_t *a24_crisis_lines(const a24_crisis_t *c, const char *language);
 
+/**
+ * The same lines as a24_crisis_lines, serialised once at load (compact JSON, UTF-8):
+ * a borrowed string owned by `c`, with its length in `*len`. Every answer that carries
+ * crisis lines splices this text instead of building the array again. NULL only when
+ * `c` is NULL.
+ */
+const char *a24_crisis_lines_json(const a24_crisis_t *c, const char *language, size_t *len);
+
 #endif

@@ -263,7 +263,14 @@ void a24_secret_idem_tag(const a24_secrets_t *s, const char *key, size_t len,
     keyed_tag(s->idem, key, len, out);
 }
 
-void a24_secret_digest(const void *data, size_t len, unsigned char out[A24_HASH_LEN])
+void a24_secret_digest(const a24_secrets_t *s, const void *data, size_t len,
+                       unsigned char out[A24_HASH_LEN])
 {
-    crypto_generichash(out, A24_HASH_LEN, data, len, NULL, 0);
+    /* A key of its own, derived from the idempotency subkey: never the tag's key itself. */
+    static const char purpose[] = "answer24 body digest";
+    unsigned char key[crypto_generichash_KEYBYTES];
+    crypto_generichash(key, sizeof key, (const unsigned char *)purpose, sizeof purpose - 1, s->idem,
+                       sizeof s->idem);
+    crypto_generichash(out, A24_HASH_LEN, data, len, key, sizeof key);
+    sodium_memzero(key, sizeof key);
 }

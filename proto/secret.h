@@ -99,7 +99,11 @@ void a24_secret_client_tag(const a24_secrets_t *s, const struct sockaddr *addr, 
 void a24_secret_idem_tag(const a24_secrets_t *s, const char *key, size_t len,
                          char out[A24_TAG_LEN + 1]);
 
-/** An unkeyed digest of `len` bytes (to tell two request bodies apart). */
-void a24_secret_digest(const void *data, size_t len, unsigned char out[A24_HASH_LEN]);
+/**
+ * A keyed digest of `len` bytes (to tell two request bodies apart): BLAKE2b under a key
+ * derived from the master key, so a stored digest cannot confirm a guessed text.
+ */
+void a24_secret_digest(const a24_secrets_t *s, const void *data, size_t len,
+                       unsigned char out[A24_HASH_LEN]);
 
 #endif

@@ -22,6 +22,14 @@ typedef struct {
     uint64_t redis_unavailable;
 } a24_web_counters_t;
 
+/** One trusted proxy network of http.trusted_proxies (see http.c). */
+#define A24_MAX_PROXIES 32
+typedef struct {
+    int family; /* AF_INET or AF_INET6 */
+    unsigned char addr[16];
+    int bits;
+} a24_proxy_net_t;
+
 typedef struct a24_app {
     const a24_config_t *cfg;
     a24_secrets_t secrets;
@@ -33,8 +41,10 @@ typedef struct a24_app {
     h2o_context_t ctx;
     a24_web_counters_t counters;
     a24_ms_t started;
-    size_t inflight;       /* operations waiting on Redis */
-    struct a24_feed *feed; /* live events for the SSE streams */
+    size_t inflight;                          /* operations waiting on Redis */
+    struct a24_feed *feed;                    /* live events for the SSE streams */
+    a24_proxy_net_t proxies[A24_MAX_PROXIES]; /* http.trusted_proxies, parsed at start */
+    size_t nproxies;
 } a24_app_t;
 
 #endif

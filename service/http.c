@@ -81,6 +81,8 @@ void a24_http_security_headers(h2o_req_t *req)
                "camera=(), microphone=(), geolocation=(), interest-cohort=()");
 }
 
+static void add_retry_after(h2o_req_t *req, long long ms);
+
 /* Sets status and the API's common headers. */
 static void start_api_response(h2o_req_t *req, int status)
 {
@@ -101,13 +103,26 @@ void a24_http_json(h2o_req_t *req, int status, json_t *body)
         if (text == NULL)
             abort();
     }
-    start_api_response(req, status);
-    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
-                   H2O_STRLIT("application/json; charset=utf-8"));
-    size_t len = strlen(text);
-    req->res.content_length = len;
-    h2o_send_inline(req, text, len);
+    a24_http_json_text(req, status, text, strlen(text));
     free(text);
+}
+
+void a24_http_json_text(h2o_req_t *req, int status, const char *text, size_t len)
+{
+    a24_http_body(req, status, "application/json; charset=utf-8", text, len);
+}
+
+void a24_http_body(h2o_req_t *req, int status, const char *type, const char *body, size_t len)
+{
+    start_api_response(req, status);
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, type, strlen(type));
+    req->res.content_length = len;
+    h2o_send_inline(req, body, len);
+}
+
+void a24_http_retry_after(h2o_req_t *req, long long retry_after_ms)
+{
+    add_retry_after(req, retry_after_ms);
 }
 
 void a24_http_empty(h2o_req_t *req, int status)
@@ -245,34 +260,182 @@ json_t *a24_http_time(a24_ms_t ms)
     return json_string(buf);
 }
 
+/* ---------------------------------------------------------------- client identity */
+
+/*
+ * Who the client is: the peer, unless the peer is one of http.trusted_proxies; then
+ * X-Forwarded-For is walked from the right (the entry the nearest proxy wrote) past
+ * every trusted proxy, and the first address that is not one is the client. Entries
+ * left of it were written by the client itself and are never believed.
+ */
+
+/* Parses one address ("1.2.3.4", "::1", "[::1]:80", "1.2.3.4:80") into `ss`. */
+static bool parse_addr(const char *text, size_t len, struct sockaddr_storage *ss)
+{
+    char buf[64];
+    while (len > 0 && (*text == ' ' || *text == '\t'))
+        text++, len--;
+    while (len > 0 && (text[len - 1] == ' ' || text[len - 1] == '\t'))
+        len--;
+    if (len > 0 && text[0] == '[') {
+        const char *close = memchr(text, ']', len);
+        if (close == NULL)
+            return false;
+        text++, len = (size_t)(close - text);
+    } else if (memchr(text, '.', len) != NULL) {
+        const char *colon = memchr(text, ':', len);
+        if (colon != NULL)
+            len = (size_t)(colon - text); /* an IPv4 address with a port */
+    }
+    if (len == 0 || len >= sizeof buf)
+        return false;
+    memcpy(buf, text, len);
+    buf[len] = '\0';
+    memset(ss, 0, sizeof *ss);
+    struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+    if (inet_pton(AF_INET, buf, &in4->sin_addr) == 1)
+        in4->sin_family = AF_INET;
+    else if (inet_pton(AF_INET6, buf, &in6->sin6_addr) == 1)
+        in6->sin6_family = AF_INET6;
+    else
+        return false;
+    return true;
+}
+
+/* An IPv4-mapped IPv6 address ("::ffff:1.2.3.4") as the IPv4 address it is. */
+static void unmap(struct sockaddr_storage *ss)
+{
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+    if (ss->ss_family != AF_INET6 || !IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr))
+        return;
+    struct sockaddr_in in4 = {.sin_family = AF_INET};
+    memcpy(&in4.sin_addr, in6->sin6_addr.s6_addr + 12, 4);
+    memset(ss, 0, sizeof *ss);
+    memcpy(ss, &in4, sizeof in4);
+}
+
+/* True if `ss` is inside one of the trusted proxy networks. */
+static bool is_trusted(const a24_app_t *app, const struct sockaddr_storage *ss)
+{
+    const unsigned char *a =
+        ss->ss_family == AF_INET
+            ? (const unsigned char *)&((const struct sockaddr_in *)ss)->sin_addr
+            : ((const struct sockaddr_in6 *)ss)->sin6_addr.s6_addr;
+    for (size_t i = 0; i < app->nproxies; i++) {
+        const a24_proxy_net_t *n = &app->proxies[i];
+        if (n->family != ss->ss_family)
+            continue;
+        int full = n->bits / 8, rest = n->bits % 8;
+        if (memcmp(a, n->addr, (size_t)full) != 0)
+            continue;
+        unsigned char mask = (unsigned char)(0xff00 >> rest);
+        if (rest == 0 || ((a[full] ^ n->addr[full]) & mask) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Adds one "addr[/bits]" of http.trusted_proxies to the table (checked by config.c). */
+static void add_proxy(a24_app_t *app, const char *text, size_t len)
+{
+    char buf[64];
+    if (len >= sizeof buf || app->nproxies == A24_MAX_PROXIES)
+        return;
+    memcpy(buf, text, len);
+    buf[len] = '\0';
+    char *slash = strchr(buf, '/');
+    if (slash != NULL)
+        *slash = '\0';
+    struct sockaddr_storage ss;
+    if (!parse_addr(buf, strlen(buf), &ss))
+        return;
+    a24_proxy_net_t *n = &app->proxies[app->nproxies++];
+    n->family = ss.ss_family;
+    int max = n->family == AF_INET ? 32 : 128;
+    memcpy(n->addr,
+           n->family == AF_INET ? (const void *)&((struct sockaddr_in *)&ss)->sin_addr
+                                : (const void *)((struct sockaddr_in6 *)&ss)->sin6_addr.s6_addr,
+           (size_t)max / 8);
+    n->bits = slash != NULL ? atoi(slash + 1) : max;
+    if (n->bits > max)
+        n->bits = max;
+}
+
+/* True if http.listen names a loopback address. */
+static bool listens_on_loopback(const char *listen)
+{
+    return strncmp(listen, "127.", 4) == 0 || strncmp(listen, "localhost:", 10) == 0 ||
+           strncmp(listen, "[::1]:", 6) == 0;
+}
+
+void a24_http_client_init(a24_app_t *app)
+{
+    const a24_config_t *cfg = app->cfg;
+    const char *p = cfg->http.trusted_proxies != NULL ? cfg->http.trusted_proxies : "";
+    app->nproxies = 0;
+    while (*p != '\0') {
+        p += strspn(p, ", \t");
+        size_t n = strcspn(p, ", \t");
+        if (n > 0)
+            add_proxy(app, p, n);
+        p += n;
+    }
+    if (app->nproxies == 0 && cfg->http.trust_proxy) {
+        /* The deprecated switch: a proxy on this host, nothing further away. */
+        add_proxy(app, "127.0.0.0/8", 11);
+        add_proxy(app, "::1", 3);
+    }
+    if (app->nproxies == 0 && listens_on_loopback(cfg->http.listen))
+        a24_log_warn("no_trusted_proxy", "{s:s}", "message",
+                     "http.listen is a loopback address but http.trusted_proxies is empty: "
+                     "behind a proxy every citizen shares one client and one rate limit");
+}
+
+/* Appends the X-Forwarded-For entries of every such header, in order, to `e`. */
+static size_t forwarded_entries(h2o_req_t *req, h2o_iovec_t *e, size_t max)
+{
+    size_t n = 0;
+    for (ssize_t i = -1; (i = h2o_find_header(&req->headers, H2O_TOKEN_X_FORWARDED_FOR, i)) >= 0;) {
+        h2o_iovec_t v = req->headers.entries[i].value;
+        const char *p = v.base, *end = v.base + v.len;
+        while (p <= end) {
+            const char *comma = memchr(p, ',', (size_t)(end - p));
+            const char *stop = comma != NULL ? comma : end;
+            if (n == max) /* keep the right-most ones: drop the oldest */
+                memmove(e, e + 1, --n * sizeof *e);
+            e[n++] = h2o_iovec_init(p, (size_t)(stop - p));
+            p = stop + 1;
+        }
+    }
+    return n;
+}
+
+/* The client's address: see the comment above. */
+static void client_address(a24_app_t *app, h2o_req_t *req, struct sockaddr_storage *ss)
+{
+    memset(ss, 0, sizeof *ss);
+    req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)ss);
+    unmap(ss);
+    if (app->nproxies == 0 || !is_trusted(app, ss))
+        return;
+    h2o_iovec_t e[32];
+    size_t n = forwarded_entries(req, e, sizeof e / sizeof e[0]);
+    while (n-- > 0) {
+        struct sockaddr_storage hop;
+        if (!parse_addr(e[n].base, e[n].len, &hop))
+            return; /* garbage from here on: the last proxy we trust is the client */
+        unmap(&hop);
+        *ss = hop;
+        if (!is_trusted(app, &hop))
+            return;
+    }
+}
+
 void a24_http_client_tag(a24_app_t *app, h2o_req_t *req, char out[A24_TAG_LEN + 1])
 {
     struct sockaddr_storage ss;
-    memset(&ss, 0, sizeof ss);
-    req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss);
-    if (app->cfg->http.trust_proxy) {
-        /* Behind a proxy we run ourselves: the first X-Forwarded-For entry is the client. */
-        ssize_t i = h2o_find_header(&req->headers, H2O_TOKEN_X_FORWARDED_FOR, -1);
-        if (i >= 0) {
-            char buf[64];
-            h2o_iovec_t v = req->headers.entries[i].value;
-            const char *comma = memchr(v.base, ',', v.len);
-            size_t n = comma != NULL ? (size_t)(comma - v.base) : v.len;
-            while (n > 0 && v.base[n - 1] == ' ')
-                n--;
-            if (n < sizeof buf) {
-                memcpy(buf, v.base, n);
-                buf[n] = '\0';
-                struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
-                struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-                memset(&ss, 0, sizeof ss);
-                if (inet_pton(AF_INET, buf, &in4->sin_addr) == 1)
-                    in4->sin_family = AF_INET;
-                else if (inet_pton(AF_INET6, buf, &in6->sin6_addr) == 1)
-                    in6->sin6_family = AF_INET6;
-            }
-        }
-    }
+    client_address(app, req, &ss);
     a24_secret_client_tag(&app->secrets, (struct sockaddr *)&ss, a24_clock_day(a24_clock_now()),
                           out);
 }

@@ -62,6 +62,15 @@ void a24_http_security_headers(h2o_req_t *req);
 /** Answers with `body` (stolen) as JSON. */
 void a24_http_json(h2o_req_t *req, int status, json_t *body);
 
+/** Answers with `len` bytes of JSON text (copied), for bodies spliced from cached parts. */
+void a24_http_json_text(h2o_req_t *req, int status, const char *text, size_t len);
+
+/** Answers `len` bytes of `body` (copied) as `type` (a static string). */
+void a24_http_body(h2o_req_t *req, int status, const char *type, const char *body, size_t len);
+
+/** Adds Retry-After (whole seconds, at least one) to the coming response. */
+void a24_http_retry_after(h2o_req_t *req, long long retry_after_ms);
+
 /** Answers with an empty body (204 and the like). */
 void a24_http_empty(h2o_req_t *req, int status);
 
@@ -99,7 +108,16 @@ json_t *a24_http_open_text(a24_app_t *app, const char *ad, const char *sealed, s
 /** A new JSON string of `ms` as an RFC 3339 UTC time. */
 json_t *a24_http_time(a24_ms_t ms);
 
-/** The daily client tag of the request's address (see secret.h). */
+/**
+ * Reads http.trusted_proxies (and the deprecated http.trust_proxy) into `app`, and warns
+ * once when the front end listens on loopback with no proxy trusted. Call at start.
+ */
+void a24_http_client_init(a24_app_t *app);
+
+/**
+ * The daily client tag of the request's client (see secret.h): the peer, or behind
+ * trusted proxies the right-most X-Forwarded-For address that is not one of them.
+ */
 void a24_http_client_tag(a24_app_t *app, h2o_req_t *req, char out[A24_TAG_LEN + 1]);
 
 /* ---------------------------------------------------------------- operations */

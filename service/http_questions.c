@@ -3,12 +3,16 @@
  *
  * A question is validated and screened here, sealed, and written by one script
  * (submit.lua) together with its intake entry and first deadline; 201 goes out only
- * from that script's reply. Reads and changes with an access code first load the
- * ticket behind the code-check rate limit, verify the code in constant time, and
- * only then act; a wrong ticket and a wrong code are the same 404.
+ * from that script's reply, small (no picture: the QR code has its own address) and
+ * with the crisis lines serialised once at load. Follow-ups are screened too, and a
+ * crisis follow-up turns the ticket into a crisis inside followup.lua. Reads and
+ * changes with an access code first load the ticket, verify the code in constant
+ * time, and only then act; a wrong ticket and a wrong code are the same 404, and
+ * past the failed-check limit a wrong code is 429 while the right one still works.
+ * Every 429 carries the crisis lines of the request's language.
  *
  * Must never: log or echo a text or a code; answer 201 before Redis confirmed; let a
- * failed code check go uncounted.
+ * failed code check go uncounted; store self-check scores without consent.
  */
 #include <sodium.h>
 #include <stdlib.h>
@@ -16,6 +20,7 @@
 
 #include "clock.h"
 #include "http.h"
+#include "http_help.h"
 #include "keys.h"
 #include "log.h"
 #include "qr.h"
@@ -24,6 +29,7 @@
 #define MAX_FOLLOWUPS 20
 #define IDEMPOTENCY_TTL_MS (24 * 3600 * 1000LL)
 #define RATE_WINDOW_MS (3600 * 1000LL)
+#define RATE_WINDOW_TEXT "3600000" /* RATE_WINDOW_MS as a script argument */
 #define IDEM_KEY_MAX 128
 
 /* ---------------------------------------------------------------- shared pieces */
@@ -45,10 +51,19 @@ static int first_step(const a24_config_t *cfg)
     return cfg->escalation_len > 0 ? cfg->escalation[0].at_permille : -1;
 }
 
-/* The crisis lines for `language`, as a new reference. */
-static json_t *resources_for(a24_app_t *app, const char *language)
+/*
+ * The one place this file screens a citizen's text (questions and follow-ups alike),
+ * with PHQ-9 scores attached by consent (`phq9`, or NULL) and item 9 sent on its own
+ * (`item9`, -1 when absent). Returns the reason the ticket stores ("phrase",
+ * "phq9_item9", ...), or NULL when nothing was found. Screening only ever raises risk.
+ */
+static const char *screen_text(a24_app_t *app, const char *text, size_t len, const int *phq9,
+                               int item9)
 {
-    return json_deep_copy(a24_crisis_lines(app->crisis, language));
+    a24_risk_reason_t r = a24_screening_check(app->screening, text, len, phq9);
+    if (r == A24_RISK_NONE && item9 > 0)
+        r = A24_RISK_PHQ9_ITEM9;
+    return r == A24_RISK_NONE ? NULL : a24_risk_reason_name(r);
 }
 
 /* ---------------------------------------------------------------- submit */
@@ -59,7 +74,6 @@ typedef struct {
     char code[A24_CODE_TEXT_LEN + 1];
     char language[4];
     bool crisis;
-    char *origin; /* scheme://authority, for the QR code of the return link */
 } submit_op_t;
 
 /* Wipes the code the operation held. */
@@ -67,30 +81,22 @@ static void submit_dispose(a24_op_t *op)
 {
     submit_op_t *s = (submit_op_t *)op;
     sodium_memzero(s->code, sizeof s->code);
-    free(s->origin);
 }
 
-/* Builds the 201 body for a stored (or replayed) question. */
-static json_t *submit_body(submit_op_t *s, a24_ms_t created, a24_ms_t due)
+/*
+ * Answers 201 for a stored (or replayed) question: what the person needs at once, in
+ * at most 2 KiB (the QR code is drawn on request, GET .../qr).
+ */
+static void send_submitted(submit_op_t *s, h2o_req_t *req, a24_ms_t created, a24_ms_t due)
 {
-    a24_app_t *app = s->op.app;
     char path[64 + A24_CODE_TEXT_LEN];
     snprintf(path, sizeof path, "/t/%s#%s", s->ticket, s->code);
-    json_t *body = json_pack(
-        "{s:s, s:s, s:s, s:o, s:o, s:b, s:o, s:s}", "ticket", s->ticket, "access_code", s->code,
-        "status", "queued", "created_at", a24_http_time(created), "due_at", a24_http_time(due),
-        "crisis", s->crisis, "resources", resources_for(app, s->language), "return_path", path);
-    char *url = NULL;
-    if (s->origin != NULL && asprintf(&url, "%s%s", s->origin, path) > 0) {
-        char *qr = a24_qr_data_url(url);
-        if (body != NULL && qr != NULL)
-            json_object_set_new(body, "qr", json_string(qr));
-        free(qr);
-        sodium_memzero(url, strlen(url));
-        free(url);
-    }
+    json_t *body =
+        json_pack("{s:s, s:s, s:s, s:o, s:o, s:b, s:s}", "ticket", s->ticket, "access_code",
+                  s->code, "status", "queued", "created_at", a24_http_time(created), "due_at",
+                  a24_http_time(due), "crisis", s->crisis, "return_path", path);
     sodium_memzero(path, sizeof path);
-    return body;
+    a24_help_send(s->op.app, req, 201, body, s->language, "resources");
 }
 
 /* submit.lua replied. */
@@ -114,7 +120,7 @@ static void on_submit_reply(a24_store_t *store, redisReply *r, void *privdata)
         a24_log_info("question_submitted", "{s:s, s:b, s:s}", "ticket", s->ticket, "crisis",
                      s->crisis, "language", s->language);
         if (req != NULL)
-            a24_http_json(req, 201, submit_body(s, a24_reply_int(r, 1, 0), a24_reply_int(r, 2, 0)));
+            send_submitted(s, req, a24_reply_int(r, 1, 0), a24_reply_int(r, 2, 0));
     } else if (strcmp(verdict, "replay") == 0 && req != NULL) {
         /* The same request again: the first outcome, with the code it was given. */
         const char *id = a24_reply_str(r, 1, &len);
@@ -134,13 +140,13 @@ static void on_submit_reply(a24_store_t *store, redisReply *r, void *privdata)
             memcpy(s->ticket, id, A24_TICKET_ID_LEN);
             s->crisis = a24_reply_int(r, 5, 0) == 1;
             app->counters.submit_replays++;
-            a24_http_json(req, 201, submit_body(s, a24_reply_int(r, 3, 0), a24_reply_int(r, 4, 0)));
+            send_submitted(s, req, a24_reply_int(r, 3, 0), a24_reply_int(r, 4, 0));
         }
     } else if (strcmp(verdict, "conflict") == 0 && req != NULL) {
         a24_http_error(req, 409, "idempotency_conflict",
                        "This Idempotency-Key was already used with a different body.", NULL);
     } else if (strcmp(verdict, "limited") == 0 && req != NULL) {
-        a24_http_rate_limited(req, a24_reply_int(r, 1, RATE_WINDOW_MS));
+        a24_help_rate_limited(app, req, a24_reply_int(r, 1, RATE_WINDOW_MS), s->language);
     } else if (req != NULL) {
         a24_http_error(req, 500, "internal", "Something went wrong; nothing was saved.", NULL);
     }
@@ -184,6 +190,130 @@ static char *selfcheck_json(const a24_question_t *q)
     return text;
 }
 
+/* What submit.lua stores of a question, sealed or hashed, ready to send. */
+typedef struct {
+    unsigned char code_hash[A24_HASH_LEN];
+    unsigned char digest[A24_HASH_LEN]; /* keyed: it cannot confirm a guessed body */
+    unsigned char *q;                   /* the sealed question */
+    size_t q_len;
+    unsigned char *sc; /* the sealed self-check (consented scores only), or NULL */
+    size_t sc_len;
+    unsigned char code[A24_CODE_TEXT_LEN + A24_SEAL_OVERHEAD];
+} sealed_t;
+
+/* Frees what seal_question allocated. */
+static void sealed_dispose(sealed_t *z)
+{
+    free(z->q);
+    free(z->sc);
+}
+
+/* Seals the question, the consented self-check and the code. Returns 0, or -1 (memory). */
+static int seal_question(a24_app_t *app, submit_op_t *s, h2o_req_t *req, const a24_question_t *q,
+                         sealed_t *z)
+{
+    a24_secret_code_hash(&app->secrets, s->code, strlen(s->code), z->code_hash);
+    a24_secret_digest(&app->secrets, req->entity.base, req->entity.len, z->digest);
+    char *sc = selfcheck_json(q);
+    size_t sc_len = sc != NULL ? strlen(sc) : 0;
+    z->q_len = q->text_len + A24_SEAL_OVERHEAD;
+    z->q = malloc(z->q_len);
+    z->sc_len = sc != NULL ? sc_len + A24_SEAL_OVERHEAD : 0;
+    z->sc = sc != NULL ? malloc(z->sc_len) : NULL;
+    int rc = -1;
+    if (z->q == NULL || (sc != NULL && z->sc == NULL))
+        goto out;
+    a24_secret_seal(&app->secrets, s->ticket, q->text, q->text_len, z->q);
+    if (sc != NULL)
+        a24_secret_seal(&app->secrets, s->ticket, sc, sc_len, z->sc);
+    char code_ad[8 + A24_TICKET_ID_LEN];
+    snprintf(code_ad, sizeof code_ad, "code:%s", s->ticket);
+    a24_secret_seal(&app->secrets, code_ad, s->code, A24_CODE_TEXT_LEN, z->code);
+    rc = 0;
+out:
+    if (sc != NULL) {
+        sodium_memzero(sc, sc_len);
+        free(sc);
+    }
+    return rc;
+}
+
+/* The 9 keys of submit.lua, in its order (see its header). */
+static void submit_keys(a24_app_t *app, submit_op_t *s, h2o_req_t *req, const char *idem_tag,
+                        char k[9][A24_KEY_MAX])
+{
+    char tag[A24_TAG_LEN + 1];
+    a24_http_client_tag(app, req, tag);
+    a24_key(k[0], A24_KEY_TICKET, s->ticket);
+    a24_key(k[1], A24_KEY_AUDIT, s->ticket);
+    a24_key(k[2], "%s", A24_KEY_INTAKE);
+    a24_key(k[3], "%s", A24_KEY_SCHEDULE);
+    a24_key(k[4], A24_KEY_IDEM, idem_tag);
+    a24_key(k[5], A24_KEY_RATE, "submit", tag);
+    a24_key(k[6], "%s", A24_KEY_STATS);
+    a24_key(k[7], A24_KEY_RATE, "crisis", tag);
+    a24_key(k[8], A24_KEY_RATE, "intake", "desk");
+}
+
+/* Sends the sealed question to submit.lua; the reply answers the request. */
+static int run_submit(a24_app_t *app, submit_op_t *s, h2o_req_t *req, const a24_question_t *q,
+                      const char *risk, const char *idem_tag, const sealed_t *z)
+{
+    const a24_config_t *cfg = app->cfg;
+    char k[9][A24_KEY_MAX];
+    submit_keys(app, s, req, idem_tag, k);
+    char window_s[24], step_s[16], ttl_s[24], limit_s[16], rwin_s[24], allow_s[16], budget_s[16];
+    snprintf(window_s, sizeof window_s, "%lld",
+             (long long)window_of(cfg, s->crisis, q->green_channel));
+    snprintf(step_s, sizeof step_s, "%d", first_step(cfg));
+    snprintf(ttl_s, sizeof ttl_s, "%lld", IDEMPOTENCY_TTL_MS);
+    snprintf(limit_s, sizeof limit_s, "%d", cfg->limits.submissions_per_hour);
+    snprintf(rwin_s, sizeof rwin_s, "%lld", RATE_WINDOW_MS);
+    snprintf(allow_s, sizeof allow_s, "%d", cfg->limits.crisis_submissions_per_hour);
+    snprintf(budget_s, sizeof budget_s, "%d", cfg->limits.intake_per_minute);
+    const char *argv[] = {
+        k[0],
+        k[1],
+        k[2],
+        k[3],
+        k[4],
+        k[5],
+        k[6],
+        k[7],
+        k[8],
+        s->ticket,
+        q->category,
+        q->language,
+        s->crisis ? "1" : "0",
+        risk != NULL ? risk : "none",
+        q->green_channel ? "1" : "0",
+        window_s,
+        step_s,
+        (const char *)z->code_hash,               /* ARGV 9 */
+        (const char *)z->q,                       /* ARGV 10 */
+        z->sc != NULL ? (const char *)z->sc : "", /* ARGV 11 */
+        strcmp(idem_tag, "none") != 0 ? "1" : "0",
+        (const char *)z->digest, /* ARGV 13 */
+        (const char *)z->code,   /* ARGV 14 */
+        ttl_s,
+        limit_s,
+        rwin_s,
+        allow_s,
+        budget_s,
+        "60000",
+    };
+    enum { N = sizeof argv / sizeof argv[0] };
+    size_t lens[N];
+    for (size_t i = 0; i < N; i++)
+        lens[i] = i >= 17 && i <= 22 && i != 20 ? 0 : strlen(argv[i]);
+    lens[17] = A24_HASH_LEN;
+    lens[18] = z->q_len;
+    lens[19] = z->sc_len;
+    lens[21] = A24_HASH_LEN;
+    lens[22] = sizeof z->code;
+    return a24_store_script(app->store, "submit", on_submit_reply, s, 9, N, argv, lens);
+}
+
 /* POST /api/v1/questions */
 static void on_submit(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)
 {
@@ -210,103 +340,30 @@ static void on_submit(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m
     }
     s->op.dispose = submit_dispose;
 
-    a24_risk_reason_t risk =
-        a24_screening_check(app->screening, q.text, q.text_len, q.has_phq9 ? q.phq9 : NULL);
-    s->crisis = risk != A24_RISK_NONE;
+    /* Item 9 flags whether or not the scores are attached; only the flag is stored. */
+    int item9 = q.phq9_item9;
+    if (q.has_phq9 && q.phq9[8] > item9)
+        item9 = q.phq9[8];
+    const char *risk = screen_text(app, q.text, q.text_len, q.has_phq9 ? q.phq9 : NULL, item9);
+    s->crisis = risk != NULL;
     snprintf(s->language, sizeof s->language, "%s", q.language);
     a24_secret_ticket_id(s->ticket);
     a24_secret_access_code(s->code);
-    if (asprintf(&s->origin, "%s://%.*s", req->scheme->name.base, (int)req->authority.len,
-                 req->authority.base) < 0)
-        s->origin = NULL;
-
-    unsigned char code_hash[A24_HASH_LEN], digest[A24_HASH_LEN];
-    a24_secret_code_hash(&app->secrets, s->code, strlen(s->code), code_hash);
-    a24_secret_digest(req->entity.base, req->entity.len, digest);
-
-    unsigned char *sealed_q = malloc(q.text_len + A24_SEAL_OVERHEAD);
-    char *sc = selfcheck_json(&q);
-    size_t sc_len = sc != NULL ? strlen(sc) : 0;
-    unsigned char *sealed_sc = sc != NULL ? malloc(sc_len + A24_SEAL_OVERHEAD) : NULL;
-    unsigned char sealed_code[A24_CODE_TEXT_LEN + A24_SEAL_OVERHEAD];
-    if (sealed_q == NULL || (sc != NULL && sealed_sc == NULL)) {
-        a24_op_fail_unavailable(&s->op);
-        goto out;
-    }
-    a24_secret_seal(&app->secrets, s->ticket, q.text, q.text_len, sealed_q);
-    if (sc != NULL)
-        a24_secret_seal(&app->secrets, s->ticket, sc, sc_len, sealed_sc);
-    char code_ad[8 + A24_TICKET_ID_LEN];
-    snprintf(code_ad, sizeof code_ad, "code:%s", s->ticket);
-    a24_secret_seal(&app->secrets, code_ad, s->code, A24_CODE_TEXT_LEN, sealed_code);
-
-    char k_ticket[A24_KEY_MAX], k_audit[A24_KEY_MAX], k_idem[A24_KEY_MAX], k_rate[A24_KEY_MAX];
-    char tag[A24_TAG_LEN + 1], idem_tag[A24_TAG_LEN + 1] = "none";
-    a24_key(k_ticket, A24_KEY_TICKET, s->ticket);
-    a24_key(k_audit, A24_KEY_AUDIT, s->ticket);
+    char idem_tag[A24_TAG_LEN + 1] = "none";
     if (has_idem)
         a24_secret_idem_tag(&app->secrets, idem.base, idem.len, idem_tag);
-    a24_key(k_idem, A24_KEY_IDEM, idem_tag);
-    a24_http_client_tag(app, req, tag);
-    a24_key(k_rate, A24_KEY_RATE, "submit", tag);
 
-    a24_ms_t window = window_of(app->cfg, s->crisis, q.green_channel);
-    char window_s[24], step_s[16], ttl_s[24], limit_s[16], rwin_s[24];
-    snprintf(window_s, sizeof window_s, "%lld", (long long)window);
-    snprintf(step_s, sizeof step_s, "%d", first_step(app->cfg));
-    snprintf(ttl_s, sizeof ttl_s, "%lld", IDEMPOTENCY_TTL_MS);
-    snprintf(limit_s, sizeof limit_s, "%d", app->cfg->limits.submissions_per_hour);
-    snprintf(rwin_s, sizeof rwin_s, "%lld", RATE_WINDOW_MS);
-    const char *argv[] = {
-        k_ticket,
-        k_audit,
-        A24_KEY_INTAKE,
-        A24_KEY_SCHEDULE,
-        k_idem,
-        k_rate,
-        A24_KEY_STATS,
-        s->ticket,
-        q.category,
-        q.language,
-        s->crisis ? "1" : "0",
-        a24_risk_reason_name(risk),
-        q.green_channel ? "1" : "0",
-        window_s,
-        step_s,
-        (const char *)code_hash,
-        (const char *)sealed_q,
-        sc != NULL ? (const char *)sealed_sc : "",
-        has_idem ? "1" : "0",
-        (const char *)digest,
-        (const char *)sealed_code,
-        ttl_s,
-        limit_s,
-        rwin_s,
-    };
-    size_t lens[sizeof argv / sizeof argv[0]];
-    for (size_t i = 0; i < sizeof argv / sizeof argv[0]; i++)
-        lens[i] = i == 15 || i == 16 || i == 17 || i == 19 || i == 20 ? 0 : strlen(argv[i]);
-    lens[15] = A24_HASH_LEN;
-    lens[16] = q.text_len + A24_SEAL_OVERHEAD;
-    lens[17] = sc != NULL ? sc_len + A24_SEAL_OVERHEAD : 0;
-    lens[19] = A24_HASH_LEN;
-    lens[20] = sizeof sealed_code;
-    if (a24_store_script(app->store, "submit", on_submit_reply, s, 7,
-                         (int)(sizeof argv / sizeof argv[0]), argv, lens) != 0)
+    sealed_t z = {0};
+    if (seal_question(app, s, req, &q, &z) != 0 ||
+        run_submit(app, s, req, &q, risk, idem_tag, &z) != 0)
         a24_op_fail_unavailable(&s->op);
-out:
-    if (sc != NULL) {
-        sodium_memzero(sc, sc_len);
-        free(sc);
-    }
-    free(sealed_sc);
-    free(sealed_q);
+    sealed_dispose(&z);
     a24_question_dispose(&q);
 }
 
 /* ---------------------------------------------------------------- with the code */
 
-typedef enum { ACT_READ, ACT_FOLLOWUP, ACT_WITHDRAW } citizen_act_t;
+typedef enum { ACT_READ, ACT_FOLLOWUP, ACT_WITHDRAW, ACT_QR } citizen_act_t;
 
 typedef struct {
     a24_op_t op;
@@ -318,6 +375,8 @@ typedef struct {
     unsigned char code_hash[A24_HASH_LEN];
     char *text; /* a follow-up's text */
     size_t text_len;
+    const char *risk; /* what screening found in the follow-up (static), or NULL */
+    char language[4]; /* the ticket's, once loaded */
 } citizen_op_t;
 
 /* Wipes the code and text the operation held. */
@@ -396,13 +455,13 @@ static json_t *ticket_view(citizen_op_t *c, const redisReply *f, const redisRepl
         }
         json_decref(t);
     }
-    return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:b, s:b, s:o, s:o, s:o, s:o}", "ticket",
+    return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:b, s:b, s:o, s:o, s:o}", "ticket",
                      c->ticket, "status", state, "category", category, "language", language, "text",
                      text, "created_at", a24_http_time(a24_reply_field_int(f, "created", 0)),
                      "due_at", a24_http_time(a24_reply_field_int(f, "due", 0)), "crisis",
                      a24_reply_field_int(f, "crisis", 0) == 1, "green_channel",
                      a24_reply_field_int(f, "green", 0) == 1, "answer", answer, "followups",
-                     followups, "thread", thread, "resources", resources_for(app, language));
+                     followups, "thread", thread);
 }
 
 static void on_followup_reply(a24_store_t *store, redisReply *r, void *privdata);
@@ -424,9 +483,10 @@ static int act(citizen_op_t *c)
         if (sealed == NULL)
             return -1;
         a24_secret_seal(&app->secrets, c->ticket, c->text, c->text_len, sealed);
-        char max_s[16], step_s[16];
+        char max_s[16], step_s[16], crisis_s[24];
         snprintf(max_s, sizeof max_s, "%d", MAX_FOLLOWUPS);
         snprintf(step_s, sizeof step_s, "%d", first_step(app->cfg));
+        snprintf(crisis_s, sizeof crisis_s, "%lld", (long long)app->cfg->deadlines.crisis);
         const char *argv[] = {k_ticket,
                               k_msgs,
                               k_audit,
@@ -440,13 +500,16 @@ static int act(citizen_op_t *c)
                               step_s,
                               (const char *)c->code_hash,
                               A24_CHANNEL_WAKE,
-                              c->ticket};
-        size_t lens[14];
-        for (int i = 0; i < 14; i++)
+                              c->ticket,
+                              c->risk != NULL ? "1" : "0",
+                              c->risk != NULL ? c->risk : "none",
+                              crisis_s};
+        size_t lens[17];
+        for (int i = 0; i < 17; i++)
             lens[i] = i == 8 || i == 11 ? 0 : strlen(argv[i]);
         lens[8] = sealed_len;
         lens[11] = A24_HASH_LEN;
-        int rc = a24_store_script(app->store, "followup", on_followup_reply, c, 6, 14, argv, lens);
+        int rc = a24_store_script(app->store, "followup", on_followup_reply, c, 6, 17, argv, lens);
         free(sealed);
         return rc;
     }
@@ -475,26 +538,32 @@ static void on_load_reply(a24_store_t *store, redisReply *r, void *privdata)
         a24_op_fail_unavailable(&c->op);
         return;
     }
-    if (strcmp(verdict, "limited") == 0) {
-        h2o_req_t *req = a24_op_take(&c->op);
-        if (req != NULL)
-            a24_http_rate_limited(req, a24_reply_int(r, 1, RATE_WINDOW_MS));
-        a24_op_finish(&c->op);
-        return;
-    }
-    const redisReply *fields = strcmp(verdict, "ok") == 0 ? r->element[1] : NULL;
+    bool ok = strcmp(verdict, "ok") == 0;
+    const redisReply *fields = ok ? r->element[1] : NULL;
+    long long over = a24_reply_int(r, ok ? 3 : 1, 0);
     const char *stored = a24_reply_field(fields, "code", &len);
     if (fields == NULL ||
         !a24_secret_code_verify(&c->op.app->secrets, c->code, c->code_len, stored, len)) {
-        answer_not_found(c, a24_op_take(&c->op));
+        /* Past the failed-check limit a wrong code is refused; the right one never is. */
+        h2o_req_t *req = a24_op_take(&c->op);
+        if (over > 0 && req != NULL)
+            a24_help_rate_limited(c->op.app, req, over, NULL);
+        else
+            answer_not_found(c, req);
         a24_op_finish(&c->op);
         return;
     }
     memcpy(c->code_hash, stored, A24_HASH_LEN);
-    if (c->act == ACT_READ) {
+    const char *v = a24_reply_field(fields, "language", &len);
+    if (v != NULL && len < sizeof c->language)
+        memcpy(c->language, v, len), c->language[len] = '\0';
+    if (c->act == ACT_READ || c->act == ACT_QR) {
         h2o_req_t *req = a24_op_take(&c->op);
-        if (req != NULL)
-            a24_http_json(req, 200, ticket_view(c, fields, r->element[2]));
+        if (req != NULL && c->act == ACT_READ)
+            a24_help_send(c->op.app, req, 200, ticket_view(c, fields, r->element[2]), c->language,
+                          "resources");
+        else if (req != NULL)
+            a24_qr_send(c->op.app, req, c->ticket, c->code, c->code_len);
         a24_op_finish(&c->op);
         return;
     }
@@ -527,10 +596,14 @@ static void on_followup_reply(a24_store_t *store, redisReply *r, void *privdata)
     if (req != NULL) {
         if (strcmp(verdict, "ok") == 0) {
             const char *state = a24_reply_str(r, 1, &len);
-            a24_log_info("followup_added", "{s:s, s:s%}", "ticket", c->ticket, "state", state, len);
-            a24_http_json(req, 201,
-                          json_pack("{s:s, s:s%, s:o}", "ticket", c->ticket, "status", state, len,
-                                    "due_at", a24_http_time(a24_reply_int(r, 2, 0))));
+            bool crisis = a24_reply_int(r, 3, 0) == 1;
+            a24_log_info("followup_added", "{s:s, s:s%, s:b, s:b}", "ticket", c->ticket, "state",
+                         state, len, "crisis", crisis, "screened_crisis", c->risk != NULL);
+            a24_help_send(c->op.app, req, 201,
+                          json_pack("{s:s, s:s%, s:o, s:b}", "ticket", c->ticket, "status", state,
+                                    len, "due_at", a24_http_time(a24_reply_int(r, 2, 0)), "crisis",
+                                    crisis),
+                          c->language, "resources");
         } else if (strcmp(verdict, "state") == 0) {
             const char *state = a24_reply_str(r, 1, &len);
             answer_state(req, state != NULL ? state : "", len);
@@ -602,6 +675,7 @@ static void start_with_code(a24_app_t *app, h2o_req_t *req, const a24_route_matc
     a24_http_client_tag(app, req, c->tag);
     c->code = malloc(code.len + 1);
     if (body.doc != NULL) {
+        c->risk = screen_text(app, body.text, body.text_len, NULL, -1);
         c->text_len = body.text_len;
         c->text = malloc(body.text_len + 1);
         if (c->text != NULL)
@@ -627,9 +701,10 @@ static void start_with_code(a24_app_t *app, h2o_req_t *req, const a24_route_matc
     a24_key(k_msgs, A24_KEY_MSGS, c->ticket);
     a24_key(k_rate, A24_KEY_RATE, "code", c->tag);
     snprintf(limit, sizeof limit, "%d", app->cfg->limits.code_checks_per_hour);
-    const char *argv[] = {k_ticket, k_msgs, k_rate, limit};
-    size_t lens[] = {strlen(k_ticket), strlen(k_msgs), strlen(k_rate), strlen(limit)};
-    if (a24_store_script(app->store, "ticket_load", on_load_reply, c, 3, 4, argv, lens) != 0)
+    const char *argv[] = {k_ticket, k_msgs, k_rate, limit, RATE_WINDOW_TEXT};
+    size_t lens[] = {strlen(k_ticket), strlen(k_msgs), strlen(k_rate), strlen(limit),
+                     sizeof RATE_WINDOW_TEXT - 1};
+    if (a24_store_script(app->store, "ticket_load", on_load_reply, c, 3, 5, argv, lens) != 0)
         a24_op_fail_unavailable(&c->op);
 }
 
@@ -651,6 +726,12 @@ static void on_withdraw(a24_app_t *app, h2o_req_t *req, const a24_route_match_t 
     start_with_code(app, req, m, ACT_WITHDRAW);
 }
 
+/* GET /api/v1/questions/{ticket}/qr: the return link as a QR code (SVG), with the code. */
+static void on_qr(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)
+{
+    start_with_code(app, req, m, ACT_QR);
+}
+
 /* GET /api/v1/crisis-lines?language=xx: the panel's numbers, without a question. */
 static void on_crisis_lines(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)
 {
@@ -667,9 +748,7 @@ static void on_crisis_lines(a24_app_t *app, h2o_req_t *req, const a24_route_matc
             if (strcmp(*l, want) == 0)
                 language = *l;
     }
-    a24_http_json(
-        req, 200,
-        json_pack("{s:s, s:o}", "language", language, "lines", resources_for(app, language)));
+    a24_help_send(app, req, 200, json_pack("{s:s}", "language", language), language, "lines");
 }
 
 const a24_route_t a24_question_routes[] = {
@@ -677,6 +756,7 @@ const a24_route_t a24_question_routes[] = {
     {"GET", "/api/v1/questions/*", on_read, 0},
     {"DELETE", "/api/v1/questions/*", on_withdraw, 0},
     {"POST", "/api/v1/questions/*/followups", on_followup, A24_ROUTE_JSON_BODY},
+    {"GET", "/api/v1/questions/*/qr", on_qr, 0},
     {"GET", "/api/v1/crisis-lines", on_crisis_lines, 0},
     {NULL, NULL, NULL, 0},
 };

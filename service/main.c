@@ -144,6 +144,7 @@ static int load_app(a24_app_t *app)
         fprintf(stderr, "answer24-web: %s\n", err);
         return -1;
     }
+    a24_http_client_init(app);
     return 0;
 }
 

@@ -1,5 +1,6 @@
 /*
- * qr: QR code to SVG path to data URL. Must never: log or keep the text it encodes.
+ * qr: the return link as a QR code in SVG, drawn when asked for. Must never: log or
+ * keep the text it encodes (it holds the access code).
  */
 #include "qr.h"
 
@@ -11,7 +12,7 @@
 
 #define QUIET 4 /* modules of white border the standard asks for */
 
-char *a24_qr_data_url(const char *text)
+char *a24_qr_svg(const char *text, size_t *len)
 {
     QRcode *qr = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
     if (qr == NULL)
@@ -20,9 +21,9 @@ char *a24_qr_data_url(const char *text)
     /* Each run of dark modules in a row is "Mx,yhnv1h-nz": at most 32 bytes. */
     size_t cap = 256 + (size_t)w * (size_t)(w / 2 + 1) * 32;
     char *svg = malloc(cap);
-    char *url = NULL;
+    char *out = NULL;
     if (svg == NULL)
-        goto out;
+        goto done;
     int n = snprintf(svg, cap,
                      "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
                      "shape-rendering=\"crispEdges\"><rect width=\"%d\" height=\"%d\" "
@@ -45,17 +46,59 @@ char *a24_qr_data_url(const char *text)
         }
     }
     n += snprintf(svg + n, cap - (size_t)n, "\"/></svg>");
-
-    static const char prefix[] = "data:image/svg+xml;base64,";
-    size_t b64 = sodium_base64_ENCODED_LEN((size_t)n, sodium_base64_VARIANT_ORIGINAL);
-    url = malloc(sizeof prefix + b64);
-    if (url == NULL)
-        goto out;
-    memcpy(url, prefix, sizeof prefix - 1);
-    sodium_bin2base64(url + sizeof prefix - 1, b64, (const unsigned char *)svg, (size_t)n,
-                      sodium_base64_VARIANT_ORIGINAL);
-out:
+    *len = (size_t)n;
+    out = svg;
+    svg = NULL;
+done:
     free(svg);
     QRcode_free(qr);
-    return url;
+    return out;
+}
+
+/*
+ * Answers the QR code of the return link as SVG: http.public_url when configured, else
+ * the origin the request came to.
+ */
+void a24_qr_send(a24_app_t *app, h2o_req_t *req, const char *ticket, const char *given,
+                 size_t given_len)
+{
+    const char *public_url = app->cfg->http.public_url;
+    char canon[A24_CODE_CHARS + 1], code[A24_CODE_TEXT_LEN + 1];
+    if (a24_secret_code_canonical(given, given_len, canon) != 0) {
+        a24_http_error(req, 500, "internal", "The QR code could not be drawn.", NULL);
+        return;
+    }
+    /* The spelling the person was given: groups of four joined by dashes. */
+    size_t o = 0;
+    for (size_t i = 0; i < A24_CODE_CHARS; i++) {
+        if (i > 0 && i % 4 == 0)
+            code[o++] = '-';
+        code[o++] = canon[i];
+    }
+    code[o] = '\0';
+    char *url = NULL;
+    int n;
+    if (public_url != NULL && public_url[0] != '\0') {
+        size_t plen = strlen(public_url);
+        while (plen > 0 && public_url[plen - 1] == '/')
+            plen--;
+        n = asprintf(&url, "%.*s/t/%s#%s", (int)plen, public_url, ticket, code);
+    } else {
+        n = asprintf(&url, "%s://%.*s/t/%s#%s", req->scheme->name.base, (int)req->authority.len,
+                     req->authority.base, ticket, code);
+    }
+    sodium_memzero(canon, sizeof canon);
+    sodium_memzero(code, sizeof code);
+    size_t len = 0;
+    char *svg = n > 0 ? a24_qr_svg(url, &len) : NULL;
+    if (n > 0) {
+        sodium_memzero(url, (size_t)n);
+        free(url);
+    }
+    if (svg == NULL) {
+        a24_http_error(req, 500, "internal", "The QR code could not be drawn.", NULL);
+        return;
+    }
+    a24_http_body(req, 200, "image/svg+xml", svg, len);
+    free(svg);
 }

@@ -316,3 +316,27 @@ local function window_end(t, answered_in_time)
         redis.call('HINCRBY', day, f .. ':' .. (t.category or 'other'), 1)
     end
 end
+
+-- Makes ticket `t` (being moved to `new`, due at `due`) a crisis at `now` for `reason`:
+-- the deadline becomes min(due, now + crisis_ms) with the window measured from the same
+-- start, the crisis alert to on-call is raised at once (deadline_fire.lua takes the
+-- 'pending' mark), and the crisis is counted. Only fields change here; the caller
+-- reindexes (crisis first in the pool and open lists, crisis loads) and audits.
+-- Returns the new due time.
+local function crisis_raise(t, new, now, due, crisis_ms, reason)
+    local tk = key(K.KEY_TICKET, t.id)
+    local start = due - tonumber(t.window)
+    local sooner = now + crisis_ms
+    if sooner < due then
+        due = sooner
+        redis.call('HSET', tk, 'due', due, 'window', due - start)
+    end
+    redis.call('HSET', tk, 'crisis', '1', 'risk', reason, 'crisis_alert', 'pending')
+    schedule(t.id, now)
+    new.crisis, new.due = '1', tostring(due)
+    local day = key(K.KEY_DAY, day_of(now))
+    redis.call('HINCRBY', day, 'crises', 1)
+    redis.call('HINCRBY', day, 'crises:' .. (t.category or 'other'), 1)
+    redis.call('HINCRBY', K.KEY_STATS, 'crises', 1)
+    return due
+end

@@ -5,12 +5,19 @@
 -- answer 201. With an Idempotency-Key the first outcome is kept, and a retry of the
 -- same body gets the same ticket back instead of a second one.
 --
+-- Limits: past the per-client limit a question that screened as a crisis is still
+-- taken, under a small per-client crisis allowance (so one address cannot flood
+-- on-call); the desk-wide intake budget per minute refuses ordinary questions only.
+--
 -- KEYS: 1 ticket  2 audit  3 intake  4 schedule  5 idempotency  6 rate  7 stats
+--       8 the client's crisis allowance  9 the desk's intake budget
 -- ARGV: 1 ticket id  2 category  3 language  4 crisis (0/1)  5 risk reason
 --       6 green (0/1)  7 window ms  8 first ladder step in permille (-1: none)
 --       9 code hash  10 sealed question  11 sealed self-check or ""
---       12 "1" to use the idempotency key  13 body digest  14 sealed access code
+--       12 "1" to use the idempotency key  13 keyed body digest  14 sealed access code
 --       15 idempotency ttl ms  16 rate limit (0: none)  17 rate window ms
+--       18 crisis allowance past the limit (0: none)  19 intake budget (0: none)
+--       20 intake budget window ms
 -- Returns {"created", created, due} | {"replay", ticket, sealed code, created, due,
 --          crisis} | {"conflict"} | {"limited", retry after ms}
 
@@ -26,13 +33,33 @@ if ARGV[12] == '1' then
     end
 end
 
+-- ms until the window of counter `k` ends, `window` if it has none.
+local function retry_of(k, window)
+    local ttl = redis.call('PTTL', k)
+    if ttl < 0 then ttl = window end
+    return ttl
+end
+
+local crisis = ARGV[4] == '1'
 local limit = tonumber(ARGV[16])
+local counter = nil -- the per-client counter this question is charged to
 if limit > 0 then
+    counter = KEYS[6]
     local used = tonumber(redis.call('GET', KEYS[6]) or '0')
     if used >= limit then
-        local ttl = redis.call('PTTL', KEYS[6])
-        if ttl < 0 then ttl = tonumber(ARGV[17]) end
-        return {'limited', ttl}
+        local allowance = tonumber(ARGV[18])
+        local spent = tonumber(redis.call('GET', KEYS[8]) or '0')
+        if not crisis or spent >= allowance then
+            return {'limited', retry_of(KEYS[6], tonumber(ARGV[17]))}
+        end
+        counter = KEYS[8]
+    end
+end
+local budget = tonumber(ARGV[19])
+if budget > 0 and not crisis then
+    local taken = tonumber(redis.call('GET', KEYS[9]) or '0')
+    if taken >= budget then
+        return {'limited', retry_of(KEYS[9], tonumber(ARGV[20]))}
     end
 end
 
@@ -87,9 +114,14 @@ if ARGV[12] == '1' then
         'created', now, 'due', due, 'crisis', ARGV[4])
     redis.call('PEXPIRE', KEYS[5], ARGV[15])
 end
-if limit > 0 then
-    if redis.call('INCR', KEYS[6]) == 1 then
-        redis.call('PEXPIRE', KEYS[6], ARGV[17])
+if counter then
+    if redis.call('INCR', counter) == 1 then
+        redis.call('PEXPIRE', counter, ARGV[17])
+    end
+end
+if budget > 0 then
+    if redis.call('INCR', KEYS[9]) == 1 then
+        redis.call('PEXPIRE', KEYS[9], ARGV[20])
     end
 end
 return {'created', now, due}

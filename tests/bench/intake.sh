@@ -131,6 +131,7 @@ start_web() {
     ANSWER24_REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0 \
     ANSWER24_SECRETS_KEY_FILE=$dir/secret.key \
     ANSWER24_LIMITS_SUBMISSIONS_PER_HOUR=0 \
+    ANSWER24_LIMITS_INTAKE_PER_MINUTE=0 \
     ANSWER24_LOG_LEVEL=warn \
         "$BUILD/bin/answer24-web" </dev/null >"$dir/web.log" 2>&1 &
     WEB_PID=$!

@@ -168,6 +168,7 @@ secrets:
   key_file: $TMP/secret.key
 limits:
   submissions_per_hour: 0
+  intake_per_minute: 0
 deadlines:
   offer_timeout: 1h
 alerts:

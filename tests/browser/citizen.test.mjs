@@ -158,8 +158,9 @@ for (const code of ['ko', 'zh', 'en']) {
             assert.equal(result.linkCode.replace(/-/g, '').toUpperCase(), result.code);
             assert.ok(result.link.startsWith(`${s.base}/t/`), result.link);
 
-            // QR image: a data: URL that decodes and has the catalogue's alt text.
-            assert.ok(await isShown(page, '#result-qr-figure'), 'QR figure shown');
+            // QR image: fetched after the result (never drawn at submit), shown as a
+            // data: URL that decodes and has the catalogue's alt text.
+            await page.waitForSelector('#result-qr-figure:not([hidden])');
             const qr = await page.$eval('#result-qr', (img) => ({
                 src: img.getAttribute('src') || '', alt: img.alt, ok: img.complete && img.naturalWidth > 0,
             }));
@@ -333,6 +334,31 @@ test('crisis_panel_when_redis_down_keeps_draft', { timeout: TEST_TIMEOUT }, asyn
 
 
 /* ------------------------------------------------------------------ (d) language switch */
+
+test('selfcheck_item9_sent_without_consent_opens_crisis_panel', { timeout: TEST_TIMEOUT }, async (t) => {
+    await stack.run(t, { locale: 'en-US' }, async (s) => {
+        const { page } = s;
+        await s.goto('/');
+        await fillQuestion(page, ORDINARY.en, 'depression');
+        await page.click('#selfcheck summary');
+        assert.equal(await isShown(page, '#crisis-panel'), false, 'panel closed before item 9');
+        await page.check('#sc-phq9-9-0');
+        assert.equal(await isShown(page, '#crisis-panel'), false, 'item 9 = 0 opens nothing');
+        await page.check('#sc-phq9-9-2');
+        // The panel opens at once, before anything is sent, and help shows under item 9.
+        await page.waitForSelector('#crisis-panel:not([hidden])');
+        await page.waitForSelector('#sc-item9-help');
+        assert.equal(await page.isChecked('#selfcheck-consent'), false);
+        const request = await submitAndWait(page);
+        const sent = request.postDataJSON();
+        // Item 9 goes without consent; the scores do not.
+        assert.equal(sent.phq9_item9, 2);
+        assert.equal(sent.selfcheck, undefined);
+        await page.waitForSelector('#result-crisis:not([hidden])');
+        assert.ok(await isShown(page, '#crisis-panel'), 'panel stays open on the crisis result');
+        await s.shot('item9_result');
+    });
+});
 
 test('language_switch_keeps_draft', { timeout: TEST_TIMEOUT }, async (t) => {
     await stack.run(t, { locale: 'en-US' }, async (s) => {

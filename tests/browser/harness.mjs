@@ -269,6 +269,7 @@ class Web {
             'limits:',
             '  submissions_per_hour: 0',
             '  code_checks_per_hour: 0',
+            '  intake_per_minute: 0',
             '',
         ].join('\n'));
     }

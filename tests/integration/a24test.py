@@ -57,6 +57,7 @@ DEFAULT_CONFIG = {
     "limits": {
         "submissions_per_hour": 0,
         "code_checks_per_hour": 0,
+        "intake_per_minute": 0,
     },
     "redis": {
         "reconnect_min": "50ms",

@@ -3,7 +3,12 @@ contract's citizen table, on a real answer24-web in front of a private redis-ser
 (tests/integration/a24test.py):
 
 - POST /api/v1/questions: the 201 body (ticket, access code, status, due_at, crisis,
-  resources, return path, QR code), the security headers, keep-alive;
+  resources, return path; at most 2 KiB in every language), the security headers,
+  keep-alive; PHQ-9 item 9 on its own; the QR code endpoint;
+- follow-ups screened: a crisis follow-up makes the ticket a crisis (flag, reason, due
+  time, an on-call alert from the deadline engine, crisis first in the queues);
+- limits: every 429 carries crisis lines, the crisis allowance, the intake budget, the
+  failed-check limit that never refuses the right code, trusted proxies;
 - GET /api/v1/questions/{ticket} with the code: the round trip of the text, code
   spellings, the uniform 404 for a wrong ticket or code, 401 without a code;
 - follow-ups and withdrawal, and the 409s after withdrawal;
@@ -16,11 +21,14 @@ contract's citizen table, on a real answer24-web in front of a private redis-ser
 import os
 import re
 import sys
+import json
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fault"))
 import a24test  # noqa: E402
+import a24workers  # noqa: E402
 
 TICKET_RE = re.compile(r"^[0-9a-z]{16}$")
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -89,7 +97,10 @@ class CitizenApiTest(unittest.TestCase):
             self.assertIsInstance(line.get("number"), str, line)
             self.assertTrue(line["number"])
         self.assertEqual(b["return_path"], f"/t/{b['ticket']}#{b['access_code']}")
-        self.assertTrue(b["qr"].startswith("data:image/svg+xml;base64,"), b["qr"][:40])
+        # Nothing on the submit path that need not be there: no picture.
+        self.assertEqual(set(b), {"ticket", "access_code", "status", "due_at", "created_at",
+                                  "crisis", "resources", "return_path"})
+        self.assertLessEqual(len(r.body), 2048)
 
     def test_submit_tickets_and_codes_are_distinct(self):
         seen = [self.submit_ok() for _ in range(5)]
@@ -406,6 +417,313 @@ class ScriptsTest(unittest.TestCase):
         self.assertEqual(sorted(names), scripts)
         for line in p.stdout.splitlines():
             self.assertRegex(line.split()[1], r"^[0-9a-f]{40}$")
+
+CRISIS_TEXTS = {"en": "I want to kill myself", "ko": "죽고 싶어요", "zh": "我想自杀"}
+FOLLOWUP_CRISIS = "I am going to kill myself tonight. I have the pills ready."
+LINE_OF = {"ko": "109", "zh": "12356"}  # a number only that language's lines carry
+with open(os.path.join(a24test.SOURCE_DIR, "proto", "data", "crisis_lines.json")) as _f:
+    DIRECTORY = json.load(_f)
+
+
+class SubmitShapeTest(unittest.TestCase):
+    """The 201 stays small in every language, crisis or not; the QR code is drawn on request."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.stack = a24test.start_stack(cls.addClassCleanup, config={
+            "http": {"public_url": "https://desk.example.org"}})
+        cls.web = cls.stack.web
+
+    def test_201_at_most_2_kib_in_every_language(self):
+        for language, crisis_text in CRISIS_TEXTS.items():
+            for text, crisis in (("I cannot sleep at night.", False), (crisis_text, True)):
+                r = self.web.submit(text, "depression", language=language, green_channel=True,
+                                    selfcheck={"phq9": [1] * 9, "gad7": [2] * 7})
+                self.assertEqual(r.status, 201, r.body)
+                self.assertIs(r.json["crisis"], True)  # item 9 = 1 flags, whatever the text
+                self.assertLessEqual(len(r.body), 2048, (language, crisis, len(r.body)))
+                r = self.web.submit(text, "depression", language=language)
+                self.assertEqual(r.json["crisis"], crisis, (language, text))
+                self.assertLessEqual(len(r.body), 2048, (language, crisis, len(r.body)))
+                if language in LINE_OF:
+                    self.assertIn(LINE_OF[language], [x["number"] for x in r.json["resources"]])
+
+    def test_qr_endpoint(self):
+        b = self.web.submit("Draw my code.", "sleep").json
+        path = f"/api/v1/questions/{b['ticket']}/qr"
+        r = self.web.request("GET", path, headers={"Authorization": f"Bearer {b['access_code']}"})
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(r.headers["content-type"], "image/svg+xml")
+        self.assertTrue(r.body.startswith(b"<svg "), r.body[:40])
+        self.assertIn(b"<path", r.body)
+        self.assertEqual(r.headers.get("cache-control"), "no-store")
+        # Same 404 rules as a read: wrong code, unknown ticket; 401 without a code.
+        other = self.web.submit("Someone else.", "sleep").json
+        for p, code in ((path, other["access_code"]),
+                        ("/api/v1/questions/0000000000000000/qr", b["access_code"])):
+            assert_error(self, self.web.request("GET", p, headers={
+                "Authorization": f"Bearer {code}"}), 404, "not_found")
+        assert_error(self, self.web.request("GET", path), 401, "code_required")
+
+    def test_qr_encodes_the_public_url_and_the_code_as_given_out(self):
+        b = self.web.submit("Draw my code twice.", "sleep").json
+        path = f"/api/v1/questions/{b['ticket']}/qr"
+
+        def qr(code, host=None):
+            headers = {"Authorization": f"Bearer {code}"}
+            if host:
+                headers["Host"] = host
+            r = self.web.request("GET", path, headers=headers)
+            self.assertEqual(r.status, 200, r.body)
+            return r.body
+        first = qr(b["access_code"])
+        # Any accepted spelling of the code draws the link with the code as given out,
+        # and with http.public_url set the request's Host plays no part.
+        self.assertEqual(qr(b["access_code"].lower().replace("-", " ")), first)
+        self.assertEqual(qr(b["access_code"], host="evil.example"), first)
+        # Without http.public_url the origin is the request's.
+        stack = a24test.start_stack(self.addCleanup)
+        c = stack.web.submit("Draw mine.", "sleep").json
+        p = f"/api/v1/questions/{c['ticket']}/qr"
+        auth = {"Authorization": f"Bearer {c['access_code']}"}
+        one = stack.web.request("GET", p, headers=dict(auth, Host="a.example")).body
+        two = stack.web.request("GET", p, headers=dict(auth, Host="b.example")).body
+        self.assertTrue(one.startswith(b"<svg") and two.startswith(b"<svg"))
+        self.assertNotEqual(one, two)
+
+    def test_phq9_item9_alone_flags_and_stores_no_score(self):
+        r = self.web.submit("I feel a bit tired these days.", "depression", phq9_item9=2)
+        self.assertEqual(r.status, 201, r.body)
+        self.assertIs(r.json["crisis"], True)
+        with self.stack.resp() as resp:
+            h = resp.hgetall(f"a24:t:{r.json['ticket']}")
+        self.assertEqual(h[b"crisis"], b"1")
+        self.assertEqual(h[b"risk"], b"phq9_item9")
+        self.assertNotIn(b"sc", h)  # no self-check stored without consent
+        self.assertFalse([k for k in h if b"phq" in k or b"item" in k], h.keys())
+        r = self.web.submit("I feel a bit tired these days.", "depression", phq9_item9=0)
+        self.assertIs(r.json["crisis"], False)
+        # Item 9 alone beside consented scores whose item 9 is 0: still flagged.
+        r = self.web.submit("I feel a bit tired these days.", "depression", phq9_item9=1,
+                            selfcheck={"phq9": [0] * 9})
+        self.assertIs(r.json["crisis"], True)
+
+
+class FollowupCrisisTest(unittest.TestCase):
+    """A follow-up that screens as a crisis makes the ticket a crisis at once."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.stack = a24test.start_stack(cls.addClassCleanup, config={
+            "deadlines": {"answer": "24h", "crisis": "1h"}, "alerts": {"poll": "200ms"}})
+        cls.web = cls.stack.web
+        cls.worker = a24workers.Worker(cls.stack, role="deadline").start()
+        cls.addClassCleanup(cls.worker.kill)
+
+    def test_crisis_followup_flips_the_ticket(self):
+        b = self.web.submit("I have trouble at work.", "stress", language="ko").json
+        calm = self.web.submit("I have trouble at home.", "stress", language="ko").json
+        self.assertIs(b["crisis"], False)
+        t, code = b["ticket"], b["access_code"]
+        r = self.web.followup(t, code, "Thank you, it is a little better today.")
+        self.assertEqual(r.status, 201, r.body)
+        self.assertIs(r.json["crisis"], False)
+        before = time.time()
+        r = self.web.followup(t, code, FOLLOWUP_CRISIS)
+        self.assertEqual(r.status, 201, r.body)
+        self.assertIs(r.json["crisis"], True)
+        self.assertIn("109", [x["number"] for x in r.json["resources"]])  # the ticket's language
+        self.assertAlmostEqual(parse_time(r.json["due_at"]), before + HOUR, delta=5)
+        read = self.web.read(t, code)
+        self.assertIs(read.json["crisis"], True)
+        self.assertEqual(read.json["due_at"], r.json["due_at"])
+        with self.stack.resp() as resp:
+            h = resp.hgetall(f"a24:t:{t}")
+            self.assertEqual(h[b"crisis"], b"1")
+            self.assertEqual(h[b"risk"], b"phrase")
+            # Crisis first: ahead of an older ordinary ticket in the open list and its pool.
+            self.assertLess(float(resp.call("ZSCORE", "a24:open", t)),
+                            float(resp.call("ZSCORE", "a24:open", calm["ticket"])))
+            self.assertLess(float(resp.call("ZSCORE", "a24:pool:stress:ko", t)),
+                            float(resp.call("ZSCORE", "a24:pool:stress:ko", calm["ticket"])))
+            audit = [x.decode() for x in resp.call("LRANGE", f"a24:t:{t}:audit", 0, -1)]
+            self.assertTrue([x for x in audit if " crisis_followup " in x], audit)
+
+            def crisis_alert():
+                return [a for a in a24workers.alerts(resp)
+                        if a["ticket"] == t and a["kind"] == "crisis"]
+            alerts = a24test.wait_until(crisis_alert, 10, what="the crisis alert")
+        self.assertEqual(len(alerts), 1)
+        self.assertIn("oncall", alerts[0]["notify"])
+        # A later follow-up keeps the flag and moves nothing.
+        r = self.web.followup(t, code, "Still here.")
+        self.assertIs(r.json["crisis"], True)
+        self.assertEqual(r.json["due_at"], read.json["due_at"])
+
+    def test_crisis_followup_never_moves_the_deadline_later(self):
+        b = self.web.submit("Short question.", "sleep", language="en").json
+        with self.stack.resp() as resp:
+            # A due time sooner than the crisis window stays.
+            soon = int(resp.call("HGET", f"a24:t:{b['ticket']}", "created")) + 60_000
+            resp.call("HSET", f"a24:t:{b['ticket']}", "due", soon, "window", 60_000)
+        r = self.web.followup(b["ticket"], b["access_code"], FOLLOWUP_CRISIS)
+        self.assertIs(r.json["crisis"], True)
+        self.assertAlmostEqual(parse_time(r.json["due_at"]), soon / 1000, delta=1)
+
+
+class FollowupCrisisHeldTest(unittest.TestCase):
+    """A crisis follow-up on a claimed or answered ticket keeps every index and load right."""
+
+    @classmethod
+    def setUpClass(cls):
+        import subprocess
+        cls.stack = a24test.start_stack(cls.addClassCleanup)
+        cls.web = cls.stack.web
+        env = dict(os.environ)
+        env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
+        p = subprocess.run([os.path.join(a24test.BIN_DIR, "answer24ctl"), "--config",
+                            cls.web.config_path, "user", "add", "--username", "erin", "--role",
+                            "expert", "--categories", "stress", "--languages", "en",
+                            "--password-stdin"], input="a long enough password 1\n",
+                           capture_output=True, text=True, timeout=60, env=env)
+        assert p.returncode == 0, p.stderr
+        r = cls.web.request("POST", "/api/v1/session",
+                            {"username": "erin", "password": "a long enough password 1"})
+        assert r.status == 200, r.body
+        cls.auth = {"Authorization": f"Bearer {r.json['token']}"}
+        r = cls.web.request("PUT", "/api/v1/me/duty", {"on_duty": True}, cls.auth)
+        assert r.status == 200, r.body
+
+    def act(self, ticket, what, body=None):
+        return self.web.request("POST", f"/api/v1/tickets/{ticket}/{what}", body, self.auth)
+
+    def crisis_load(self):
+        with self.stack.resp() as resp:
+            return int(resp.call("HGET", "a24:crisisload", "erin") or 0)
+
+    def test_claimed_ticket_counts_in_the_crisis_load(self):
+        b = self.web.submit("Work is hard.", "stress", language="en").json
+        self.assertEqual(self.act(b["ticket"], "claim").status, 200)
+        before = self.crisis_load()
+        r = self.web.followup(b["ticket"], b["access_code"], FOLLOWUP_CRISIS)
+        self.assertEqual((r.json["status"], r.json["crisis"]), ("claimed", True), r.body)
+        self.assertEqual(self.crisis_load(), before + 1)
+        with self.stack.resp() as resp:
+            self.assertLess(float(resp.call("ZSCORE", "a24:mine:erin", b["ticket"])), 0)
+        self.assertEqual(self.act(b["ticket"], "release").status, 200)
+        self.assertEqual(self.crisis_load(), before)
+
+    def test_answered_ticket_reopens_as_a_crisis(self):
+        b = self.web.submit("Work is hard again.", "stress", language="en").json
+        self.assertEqual(self.act(b["ticket"], "claim").status, 200)
+        self.assertEqual(self.act(b["ticket"], "answer", {"text": "Take care."}).status, 200)
+        before = time.time()
+        r = self.web.followup(b["ticket"], b["access_code"], FOLLOWUP_CRISIS)
+        self.assertEqual((r.json["status"], r.json["crisis"]), ("queued", True), r.body)
+        self.assertAlmostEqual(parse_time(r.json["due_at"]), before + HOUR, delta=5)
+        with self.stack.resp() as resp:
+            h = resp.hgetall(f"a24:t:{b['ticket']}")
+            self.assertEqual((h[b"crisis"], h[b"crisis_alert"]), (b"1", b"pending"))
+            self.assertLess(float(resp.call("ZSCORE", "a24:pool:stress:en", b["ticket"])), 0)
+            entries = resp.call("XREVRANGE", "a24:intake", "+", "-", "COUNT", 1)
+            fields = entries[0][1]
+            self.assertEqual(dict(zip(fields[::2], fields[1::2]))[b"crisis"], b"1")
+
+
+class LimitsTest(unittest.TestCase):
+    """Limits never hide help: every 429 carries crisis lines; crises get an allowance."""
+
+    def test_submission_limit_and_crisis_allowance(self):
+        stack = a24test.start_stack(self.addCleanup, config={"limits": {
+            "submissions_per_hour": 2, "crisis_submissions_per_hour": 1}})
+        for i in range(2):
+            self.assertEqual(stack.web.submit(f"Question {i}", "sleep").status, 201)
+        r = stack.web.submit("One too many", "sleep", language="zh")
+        assert_limited(self, r, "zh")
+        r = stack.web.submit(CRISIS_TEXTS["ko"], "depression", language="ko")
+        self.assertEqual(r.status, 201, r.body)  # a crisis past the limit: the allowance
+        self.assertIs(r.json["crisis"], True)
+        r = stack.web.submit(CRISIS_TEXTS["ko"], "depression", language="ko")
+        assert_limited(self, r, "ko")  # the allowance is small: one address cannot flood
+        with stack.resp() as resp:
+            self.assertEqual(int(resp.call("HGET", "a24:stats", "submitted")), 3)
+
+    def test_intake_budget(self):
+        stack = a24test.start_stack(self.addCleanup, config={"limits": {
+            "intake_per_minute": 2}})
+        for i in range(2):
+            self.assertEqual(stack.web.submit(f"Question {i}", "sleep").status, 201)
+        r = stack.web.submit("Over the desk's budget", "sleep", language="ko")
+        assert_limited(self, r, "ko")
+        self.assertLessEqual(int(r.headers["retry-after"]), 60)
+        r = stack.web.submit(CRISIS_TEXTS["en"], "depression")
+        self.assertEqual(r.status, 201, r.body)  # a crisis always passes the budget
+
+    def test_right_code_succeeds_past_the_failed_check_limit(self):
+        stack = a24test.start_stack(self.addCleanup, config={"limits": {
+            "code_checks_per_hour": 3}})
+        b = stack.web.submit("Guess my code", "sleep", language="zh").json
+        other = stack.web.submit("Another one", "sleep").json
+        t, code = b["ticket"], b["access_code"]
+        for _ in range(3):
+            assert_error(self, stack.web.read(t, other["access_code"]), 404, "not_found")
+        r = stack.web.request("GET", f"/api/v1/questions/{t}", headers={
+            "Authorization": f"Bearer {other['access_code']}", "Accept-Language": "zh-CN,en;q=0.5"})
+        assert_limited(self, r, "zh")
+        r = stack.web.read(t, other["access_code"])  # no language known: English and a note
+        assert_limited(self, r, "en")
+        self.assertIn("language=ko", r.json["note"])
+        self.assertEqual(stack.web.read(t, code).status, 200)
+        self.assertEqual(stack.web.followup(t, code, "Still me.").status, 201)
+        r = stack.web.request("GET", f"/api/v1/questions/{t}/qr",
+                              headers={"Authorization": f"Bearer {code}"})
+        self.assertEqual(r.status, 200)
+        self.assertEqual(stack.web.withdraw(t, code).status, 204)
+
+
+class ProxyTest(unittest.TestCase):
+    """The client behind proxies: the right-most X-Forwarded-For address not trusted."""
+
+    def submit_from(self, web, xff):
+        return web.submit("From behind a proxy", "sleep", headers={"X-Forwarded-For": xff})
+
+    def test_right_most_untrusted_address_is_the_client(self):
+        stack = a24test.start_stack(self.addCleanup, config={
+            "http": {"trusted_proxies": ["127.0.0.1", "10.0.0.0/8"]},
+            "limits": {"submissions_per_hour": 1}})
+        web = stack.web
+        self.assertEqual(self.submit_from(web, "203.0.113.5").status, 201)
+        assert_limited(self, self.submit_from(web, "203.0.113.5"), "en")
+        self.assertEqual(self.submit_from(web, "198.51.100.7").status, 201)
+        # The left part is the client's own writing: spoofing it changes nothing.
+        assert_limited(self, self.submit_from(web, "192.0.2.1, 198.51.100.7"), "en")
+        # Trusted proxies in the chain are walked past, from the right.
+        self.assertEqual(self.submit_from(web, "198.51.100.20, 10.1.2.3").status, 201)
+        assert_limited(self, self.submit_from(web, "1.1.1.1, 198.51.100.20, 10.9.9.9"), "en")
+        # IPv6 clients too, and several headers read as one list.
+        self.assertEqual(self.submit_from(web, "2001:db8::1").status, 201)
+        assert_limited(self, web.request("POST", "/api/v1/questions",
+                                         {"text": "again", "category": "sleep"},
+                                         {"X-Forwarded-For": "2001:db8::1"}), "en")
+        self.assertNotIn("no_trusted_proxy", web.log())
+
+    def test_without_trusted_proxies_the_peer_is_the_client(self):
+        stack = a24test.start_stack(self.addCleanup, config={"limits": {"submissions_per_hour": 1}})
+        self.assertEqual(self.submit_from(stack.web, "203.0.113.5").status, 201)
+        assert_limited(self, self.submit_from(stack.web, "198.51.100.7"), "en")
+        warnings = [e for e in stack.web.log_events() if e.get("event") == "no_trusted_proxy"]
+        self.assertEqual(len(warnings), 1, stack.web.log())
+
+
+def assert_limited(tc, r, language):
+    """`r` is the citizen's 429: Retry-After, the error, and the crisis lines of `language`."""
+    tc.assertEqual(r.status, 429, r.body)
+    tc.assertGreaterEqual(int(r.headers["retry-after"]), 1)
+    tc.assertEqual(r.json["error"]["code"], "rate_limited", r.body)
+    lines = r.json["resources"]
+    tc.assertTrue(lines, r.body)
+    tc.assertEqual(lines, DIRECTORY[language])
+    tc.assertNotIn("1393", json.dumps(lines))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ in front of a private redis-server (tests/integration/a24test.py):
 - different keys, or no key, make different tickets.
 """
 
+import hashlib
 import json
 import os
 import sys
@@ -134,6 +135,28 @@ class IdempotencyTest(unittest.TestCase):
             self.assertFalse([k for k in keys if key.encode() in k])
             for k, dump in redis.dump_all().items():
                 self.assertNotIn(key.encode(), dump, k)
+
+    def test_body_digest_is_keyed(self):
+        # The record keeps a keyed hash of the body: a guessed text cannot be confirmed
+        # by hashing it (BLAKE2b without the key is what an unkeyed record would hold).
+        key = "idem-" + uuid.uuid4().hex
+        raw = json.dumps({"text": "A text someone might guess.", "category": "other"}).encode()
+        r = self.web.request("POST", PATH, raw,
+                             {"Content-Type": "application/json", "Idempotency-Key": key})
+        self.assertEqual(r.status, 201, r.body)
+        with self.stack.resp() as redis:
+            records = [redis.hgetall(k) for k in redis.scan("a24:idem:*")]
+        mine = [h for h in records if h.get(b"ticket") == r.json["ticket"].encode()]
+        self.assertEqual(len(mine), 1)
+        digest = mine[0][b"digest"]
+        self.assertEqual(len(digest), 32)
+        for size in (32, 64):
+            self.assertNotIn(hashlib.blake2b(raw, digest_size=size).digest()[:32], (digest,))
+        self.assertNotEqual(digest, hashlib.sha256(raw).digest())
+        # And it still tells bodies apart: the same key with another body conflicts.
+        other = self.web.request("POST", PATH, raw.replace(b"guess", b"write"),
+                                 {"Content-Type": "application/json", "Idempotency-Key": key})
+        a24test.assert_error(self, other, 409, "idempotency_conflict")
 
 
 if __name__ == "__main__":

@@ -226,6 +226,10 @@ static void config_defaults_match_contract(void **state)
     assert_string_equal(cfg.secrets.key_file, "/var/lib/answer24/secret.key");
     assert_int_equal(cfg.limits.submissions_per_hour, 20);
     assert_int_equal(cfg.limits.code_checks_per_hour, 120);
+    assert_int_equal(cfg.limits.crisis_submissions_per_hour, 5);
+    assert_int_equal(cfg.limits.intake_per_minute, 600);
+    assert_string_equal(cfg.http.trusted_proxies, "");
+    assert_string_equal(cfg.http.public_url, "");
     assert_string_equal(cfg.screening.data_dir, A24_DEFAULT_DATA_DIR);
     assert_int_equal(cfg.privacy.retention, DAY(90));
     assert_string_equal(cfg.log.level, "info");
@@ -503,6 +507,34 @@ static void config_listen_and_level_checked(void **state)
     a24_config_dispose(&cfg);
     expect_failure(*state, "log:\n  level: verbose\n",
                    ":2: log.level: expected one of debug, info, warn, error, got \"verbose\"");
+}
+
+static void config_trusted_proxies_and_public_url(void **state)
+{
+    a24_config_t cfg;
+
+    expect_success(*state, "http:\n  trusted_proxies: [10.0.0.0/8, \"::1\", 192.0.2.7]\n", &cfg);
+    assert_string_equal(cfg.http.trusted_proxies, "10.0.0.0/8, ::1, 192.0.2.7");
+    assert_string_equal(cfg.http.public_url, "");
+    a24_config_dispose(&cfg);
+    expect_success(*state,
+                   "http:\n  trusted_proxies: \"127.0.0.1, fd00::/8\"\n"
+                   "  public_url: https://desk.example.org\n",
+                   &cfg);
+    assert_string_equal(cfg.http.trusted_proxies, "127.0.0.1, fd00::/8");
+    assert_string_equal(cfg.http.public_url, "https://desk.example.org");
+    a24_config_dispose(&cfg);
+    expect_failure(*state, "http:\n  trusted_proxies: [10.0.0.0/33]\n",
+                   ":2: http.trusted_proxies: expected addresses or CIDRs");
+    expect_failure(*state, "http:\n  trusted_proxies: \"proxy.local\"\n",
+                   "http.trusted_proxies: expected addresses or CIDRs");
+    expect_failure(*state, "http:\n  public_url: desk.example.org\n",
+                   "http.public_url: expected an origin like https://desk.example.org");
+    expect_success(*state, "limits:\n  crisis_submissions_per_hour: 2\n  intake_per_minute: 0\n",
+                   &cfg);
+    assert_int_equal(cfg.limits.crisis_submissions_per_hour, 2);
+    assert_int_equal(cfg.limits.intake_per_minute, 0);
+    a24_config_dispose(&cfg);
 }
 
 static void config_escalation_parsing(void **state)
@@ -788,7 +820,9 @@ static void config_every_key_has_env_override(void **state)
         unsetenv(var);
         if (strcmp(var, "ANSWER24_ALERTS_WEBHOOK_SECRET") == 0 ||
             strcmp(var, "ANSWER24_ALERTS_QUIET_HOURS") == 0 ||
-            strcmp(var, "ANSWER24_WORKER_METRICS_LISTEN") == 0) {
+            strcmp(var, "ANSWER24_WORKER_METRICS_LISTEN") == 0 ||
+            strcmp(var, "ANSWER24_HTTP_TRUSTED_PROXIES") == 0 ||
+            strcmp(var, "ANSWER24_HTTP_PUBLIC_URL") == 0) {
             assert_int_equal(rc, 0);
             a24_config_dispose(&cfg);
         } else {
@@ -798,7 +832,7 @@ static void config_every_key_has_env_override(void **state)
         }
         checked++;
     }
-    assert_int_equal(checked, 36); /* every scalar key of the table */
+    assert_int_equal(checked, 40); /* every scalar key of the table */
     free(text);
 }
 
@@ -826,6 +860,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(config_missing_file, setup, teardown),
         cmocka_unit_test_setup_teardown(config_print_reference, setup, teardown),
         cmocka_unit_test_setup_teardown(config_every_key_has_env_override, setup, teardown),
+        cmocka_unit_test_setup_teardown(config_trusted_proxies_and_public_url, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

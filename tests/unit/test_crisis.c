@@ -204,6 +204,27 @@ static void crisis_fallback(void **state)
     assert_null(a24_crisis_lines(NULL, "ko"));
 }
 
+/* The text serialised at load is the chosen list, made once and handed out again. */
+static void crisis_serialised_once(void **state)
+{
+    static const char *const tags[] = {"ko", "zh", "en", "ko-KR", "fr", NULL};
+    for (size_t i = 0; i < sizeof tags / sizeof *tags; i++) {
+        size_t len = 0, again = 0;
+        const char *text = a24_crisis_lines_json(*state, tags[i], &len);
+        assert_non_null(text);
+        assert_int_equal(strlen(text), len);
+        assert_ptr_equal(a24_crisis_lines_json(*state, tags[i], &again), text);
+        json_t *parsed = json_loads(text, 0, NULL);
+        assert_non_null(parsed);
+        assert_true(json_equal(parsed, a24_crisis_lines(*state, tags[i])));
+        json_decref(parsed);
+    }
+    size_t len = 0;
+    assert_ptr_equal(a24_crisis_lines_json(*state, "fr", &len),
+                     a24_crisis_lines_json(*state, "en", &len));
+    assert_null(a24_crisis_lines_json(NULL, "ko", &len));
+}
+
 /* --- refusals, on a changed copy of the shipped file ------------------------------ */
 
 /* Loads the shipped file as a new JSON document to change. */
@@ -343,6 +364,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(crisis_names_in_language, setup, teardown),
         cmocka_unit_test_setup_teardown(crisis_1393_never_present, setup, teardown),
         cmocka_unit_test_setup_teardown(crisis_fallback, setup, teardown),
+        cmocka_unit_test_setup_teardown(crisis_serialised_once, setup, teardown),
         cmocka_unit_test(crisis_unchanged_copy_loads),
         cmocka_unit_test(crisis_refuses_1393),
         cmocka_unit_test(crisis_refuses_missing_verified),

@@ -11,7 +11,7 @@
  */
 
 export class ApiError extends Error {
-  constructor({ status = 0, code = 'unknown', message = '', field = null, retryAfter = null } = {}) {
+  constructor({ status = 0, code = 'unknown', message = '', field = null, retryAfter = null, resources = null } = {}) {
     super(message || code);
     this.name = 'ApiError';
     this.status = status;
@@ -19,6 +19,7 @@ export class ApiError extends Error {
     this.serverMessage = message;
     this.field = field;
     this.retryAfter = retryAfter;
+    this.resources = Array.isArray(resources) ? resources : null; // crisis lines of a 429
   }
 }
 
@@ -102,18 +103,41 @@ export async function request(method, path, { body, code, idempotencyKey, signal
       message: typeof e.message === 'string' ? e.message : '',
       field: typeof e.field === 'string' ? e.field : null,
       retryAfter: parseRetryAfter(response.headers.get('Retry-After')),
+      resources: data && typeof data === 'object' ? data.resources : null,
     });
   }
   return data;
 }
 
-/** POST /api/v1/questions -> {ticket, access_code, status, due_at, crisis, resources, return_path?, qr?}. */
+/** POST /api/v1/questions -> {ticket, access_code, status, due_at, created_at, crisis, resources, return_path}. */
 export async function submitQuestion(payload, idempotencyKey) {
   const data = await request('POST', '/api/v1/questions', { body: payload, idempotencyKey });
   if (!data || typeof data.ticket !== 'string' || typeof data.access_code !== 'string') {
     throw new ApiError({ status: 201, code: 'unknown' });
   }
   return data;
+}
+
+/**
+ * GET /api/v1/questions/{ticket}/qr with the code -> the QR code of the return link as
+ * a data: URL (an <img> cannot send the code itself, and the page's CSP allows data:).
+ */
+export async function getQrCode(ticket, code) {
+  let response;
+  try {
+    response = await fetch(`/api/v1/questions/${encodeURIComponent(ticket)}/qr`, {
+      headers: { Accept: 'image/svg+xml', Authorization: `Bearer ${code}` },
+      credentials: 'omit',
+      cache: 'no-store',
+      referrerPolicy: 'no-referrer',
+      redirect: 'error',
+    });
+  } catch (_) {
+    throw new ApiError({ status: 0, code: 'network' });
+  }
+  const svg = await response.text().catch(() => '');
+  if (!response.ok || !svg.startsWith('<svg')) throw new ApiError({ status: response.status, code: codeForStatus(response.status) });
+  return `data:image/svg+xml;base64,${btoa(svg)}`;
 }
 
 /** GET /api/v1/questions/{ticket} with the code. */

@@ -6,12 +6,14 @@
  * checks with the catalogue's wording, the Idempotency-Key (one per submission
  * attempt, reused when the same content is retried), error display next to each
  * field, and the result view. The crisis panel opens on a crisis result, on PHQ-9
- * item 9 > 0 (selfcheck.js) and on every failed submission. The code is held in
- * memory only, for as long as the result is on screen.
+ * item 9 > 0 (selfcheck.js) and on every failed submission; item 9 is sent whenever it
+ * was answered, with or without consent to attach the scores. The QR code is fetched
+ * after the result shows. The code is held in memory only, for as long as the result
+ * is on screen.
  */
 import { initShell } from './shell.js';
 import { t, lang, formatDateTime, formatRelative, onLanguageChange } from './i18n.js';
-import { submitQuestion, newIdempotencyKey, ApiError } from './api.js';
+import { submitQuestion, getQrCode, newIdempotencyKey, ApiError } from './api.js';
 import { openCrisisPanel, mountLines } from './crisis.js';
 import { initSelfcheck } from './selfcheck.js';
 import { el, clear, byId, announce, fieldError } from './dom.js';
@@ -36,7 +38,7 @@ const submitButton = byId('q-submit');
 const formError = byId('form-error');
 
 /** Errors on screen, kept as codes so a language change can re-word them. */
-const errors = { text: null, category: null, form: null, failed: false };
+const errors = { text: null, category: null, form: null, failed: false, resources: null };
 let attempt = null;      // {fingerprint, key}: the Idempotency-Key of the current attempt
 let pending = false;
 let result = null;       // the 201 body while the result is on screen (memory only)
@@ -70,7 +72,7 @@ function renderErrors() {
     const lines = el('div');
     formError.append(el('div', { class: 'crisis-inline' },
       el('p', { class: 'crisis-inline-title', text: t('crisis.afterError') }), lines));
-    mountLines(lines, { level: 3 });
+    mountLines(lines, { resources: errors.resources, level: 3 });
   }
 }
 
@@ -79,6 +81,7 @@ function clearErrors() {
   errors.category = null;
   errors.form = null;
   errors.failed = false;
+  errors.resources = null;
   selfcheck.showError(null);
   renderErrors();
 }
@@ -116,6 +119,7 @@ function placeServerError(err) {
     errors.form = entry;
   }
   errors.failed = true;
+  errors.resources = e.resources; // a 429 brings the lines of the question's language
 }
 
 /* ------------------------------------------------------------------ submit */
@@ -149,6 +153,8 @@ async function onSubmit(event) {
     green_channel: green.checked,
   };
   if (attachment.selfcheck) payload.selfcheck = attachment.selfcheck;
+  // Item 9 goes whether or not the scores are attached: it alone can flag the question.
+  if (Number.isInteger(attachment.item9)) payload.phq9_item9 = attachment.item9;
   const fingerprint = JSON.stringify(payload);
   if (!attempt || attempt.fingerprint !== fingerprint) attempt = { fingerprint, key: newIdempotencyKey() };
 
@@ -169,9 +175,33 @@ async function onSubmit(event) {
 
 /* ------------------------------------------------------------------ result */
 
-/** A data: URL for the QR image, if the server sent a well-formed one. */
+/** A data: URL for the QR image, if it is a well-formed one. */
 function safeQr(qr) {
   return typeof qr === 'string' && /^data:image\/(svg\+xml|png);base64,[A-Za-z0-9+/=]+$/.test(qr) ? qr : '';
+}
+
+/**
+ * Asks for the QR code of the return link (drawn on request, never on submit) and
+ * shows it while the same result is on screen; without it the link and code remain.
+ */
+async function loadQr(body) {
+  let qr = '';
+  try {
+    qr = safeQr(await getQrCode(body.ticket, body.access_code));
+  } catch (_) {
+    qr = '';
+  }
+  if (result !== body) return; // the person moved on
+  result.qr = qr;
+  const figure = byId('result-qr-figure');
+  const img = byId('result-qr');
+  figure.hidden = !qr;
+  if (qr) {
+    img.src = qr;
+    img.alt = t('result.qrAlt');
+  } else {
+    img.removeAttribute('src');
+  }
 }
 
 /** Writes the time-dependent and language-dependent parts of the result. */
@@ -206,16 +236,9 @@ function showResult(body) {
   link.href = href;
   link.textContent = href;
 
-  const qr = safeQr(body.qr);
-  const figure = byId('result-qr-figure');
-  const img = byId('result-qr');
-  figure.hidden = !qr;
-  if (qr) {
-    img.src = qr;
-    img.alt = t('result.qrAlt');
-  } else {
-    img.removeAttribute('src');
-  }
+  byId('result-qr-figure').hidden = true;
+  byId('result-qr').removeAttribute('src');
+  loadQr(body);
 
   // The draft and the self-check answers are no longer needed on this device.
   textArea.value = '';

@@ -64,7 +64,7 @@ function errorText(entry) {
 
 function entryFor(err) {
   const e = err instanceof ApiError ? err : new ApiError({ code: 'unknown' });
-  const entry = { code: e.code, message: e.serverMessage, field: e.field };
+  const entry = { code: e.code, message: e.serverMessage, field: e.field, resources: e.resources };
   if (e.code === 'rate_limited') entry.vars = { minutes: Math.max(1, Math.ceil((e.retryAfter ?? 60) / 60)) };
   return entry;
 }
@@ -325,7 +325,7 @@ function renderFollowupError() {
   if (e && e.failed) {
     const lines = el('div');
     formError.append(el('div', { class: 'crisis-inline' }, el('p', { class: 'crisis-inline-title', text: t('crisis.afterError') }), lines));
-    mountLines(lines, { level: 3 });
+    mountLines(lines, { resources: e.resources, level: 3 });
   }
 }
 
@@ -347,12 +347,18 @@ async function onFollowup(event) {
   }
   button.setAttribute('aria-disabled', 'true');
   try {
-    await postFollowup(state.ticket, state.code, text, state.followupAttempt.key);
+    const reply = await postFollowup(state.ticket, state.code, text, state.followupAttempt.key);
     state.followupAttempt = null;
     followupText.value = '';
     updateFollowupCount();
     renderFollowupError();
     announce(t('return.followupSent'));
+    // A follow-up that reads as a crisis makes the question one: help at once.
+    if (reply && reply.crisis === true) {
+      mountLines(byId('q-crisis-lines'), { resources: reply.resources, level: 3 });
+      show('q-crisis', true);
+      openCrisisPanel();
+    }
     await load({ manual: true }); // status goes back to the queue: polling restarts
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) {

@@ -202,10 +202,14 @@ export function initSelfcheck({ onItem9 }) {
 
   /**
    * What to send: {ok: true} (nothing to attach), {ok: true, selfcheck}, or
-   * {ok: false, code} when consent is given but a questionnaire is unfinished.
+   * {ok: false, code} when consent is given but a questionnaire is unfinished. Whenever
+   * PHQ-9 item 9 was answered, `item9` (0..3) comes too, with consent or without: the
+   * server keeps only that it flagged the question, never the answer itself.
    */
   function getAttachment() {
-    if (!consent.checked) return { ok: true };
+    const answer9 = state.phq9[PHQ9_ITEM9];
+    const item9 = Number.isInteger(answer9) ? { item9: answer9 } : {};
+    if (!consent.checked) return { ok: true, ...item9 };
     const selfcheck = {};
     let partial = false;
     for (const id of Object.keys(INSTRUMENTS)) {
@@ -213,8 +217,8 @@ export function initSelfcheck({ onItem9 }) {
       if (n === state[id].length) selfcheck[id] = state[id].slice();
       else if (n > 0) partial = true;
     }
-    if (partial || Object.keys(selfcheck).length === 0) return { ok: false, code: 'selfcheck_incomplete' };
-    return { ok: true, selfcheck };
+    if (partial || Object.keys(selfcheck).length === 0) return { ok: false, code: 'selfcheck_incomplete', ...item9 };
+    return { ok: true, selfcheck, ...item9 };
   }
 
   /** Forgets every answer (after a successful submission). */
