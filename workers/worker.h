@@ -21,6 +21,8 @@ struct a24_deadline;
 struct a24_notifier;
 struct a24_router;
 struct a24_shifts;
+struct a24_eraser;
+struct a24_memwatch;
 
 typedef struct {
     uv_loop_t *loop;
@@ -32,6 +34,8 @@ typedef struct {
     struct a24_notifier *notifier;
     struct a24_router *router;
     struct a24_shifts *rota;
+    struct a24_eraser *eraser;     /* AOF rewrites after erasures (eraser.h) */
+    struct a24_memwatch *memwatch; /* the redis_memory alert (memwatch.h) */
 } a24_worker_t;
 
 /** The role bits of "router", "deadline", "notifier" or "all"; 0 if unknown. */
