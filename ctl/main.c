@@ -40,7 +40,12 @@ static const char summary[] =
     "                        when a shift starts and off (handing back claims) when it ends\n"
     "  rota show [U]         the rotas\n"
     "  purge                 forget tickets answered or withdrawn more than\n"
-    "                        privacy.retention ago (the worker also does it hourly)\n"
+    "                        privacy.retention ago (the worker also does it hourly), and\n"
+    "                        drop the text keys past it (as keys rotate does)\n"
+    "  keys rotate           add a text key that seals every new text; drop the keys\n"
+    "                        replaced more than privacy.retention ago that no ticket\n"
+    "                        still needs, so older backups can no longer be read\n"
+    "  keys list             the text keys, when they were made, which one seals\n"
     "  scripts load          load every Lua script into Redis (after an upgrade or a\n"
     "                        failover); names any that does not compile\n"
     "  stats [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--format csv|json]\n"
@@ -198,6 +203,8 @@ int main(int argc, char **argv)
         status = a24_ctl_stats(&cfg, argc - first, argv + first);
     else if (strcmp(argv[first], "rota") == 0)
         status = a24_ctl_rota(&cfg, argc - first, argv + first);
+    else if (strcmp(argv[first], "keys") == 0)
+        status = a24_ctl_keys(&cfg, argc - first, argv + first);
     else
         fprintf(stderr, "answer24ctl: unknown command \"%s\" (try --help)\n", argv[first]);
     a24_config_dispose(&cfg);
