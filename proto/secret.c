@@ -22,7 +22,7 @@
 static const char crockford[] = "0123456789abcdefghjkmnpqrstvwxyz";
 
 /* The subkey ids of crypto_kdf; changing one invalidates everything it protects. */
-enum { SUBKEY_SEAL = 1, SUBKEY_CODE, SUBKEY_CLIENT, SUBKEY_IDEM, SUBKEY_TOKEN };
+enum { SUBKEY_SEAL = 1, SUBKEY_CODE, SUBKEY_CLIENT, SUBKEY_IDEM, SUBKEY_TOKEN, SUBKEY_BODY };
 static const char kdf_context[crypto_kdf_CONTEXTBYTES] = {'a', '2', '4', 'k', 'e', 'y', 's', '1'};
 
 /* Creates the parent directories of `path` (mode 0700) where they are missing. */
@@ -106,6 +106,7 @@ int a24_secrets_load(a24_secrets_t *s, const char *key_file, char *err, size_t e
         crypto_kdf_derive_from_key(s->client, 32, SUBKEY_CLIENT, kdf_context, master);
         crypto_kdf_derive_from_key(s->idem, 32, SUBKEY_IDEM, kdf_context, master);
         crypto_kdf_derive_from_key(s->token, 32, SUBKEY_TOKEN, kdf_context, master);
+        crypto_kdf_derive_from_key(s->body, 32, SUBKEY_BODY, kdf_context, master);
     }
     sodium_memzero(master, sizeof master);
     s->ring = NULL;
@@ -359,4 +360,10 @@ void a24_secret_idem_tag(const a24_secrets_t *s, const char *key, size_t len,
 void a24_secret_digest(const void *data, size_t len, unsigned char out[A24_HASH_LEN])
 {
     crypto_generichash(out, A24_HASH_LEN, data, len, NULL, 0);
+}
+
+void a24_secret_body_digest(const a24_secrets_t *s, const void *data, size_t len,
+                            unsigned char out[A24_HASH_LEN])
+{
+    crypto_generichash(out, A24_HASH_LEN, data, len, s->body, sizeof s->body);
 }

@@ -40,6 +40,7 @@ typedef struct {
     unsigned char client[32];
     unsigned char idem[32];
     unsigned char token[32];
+    unsigned char body[32];   /* keyed digests of request bodies (idempotency records) */
     struct a24_keyring *ring; /* the rotated text keys (keyring.h), looked at once a second */
 } a24_secrets_t;
 
@@ -115,5 +116,12 @@ void a24_secret_idem_tag(const a24_secrets_t *s, const char *key, size_t len,
 
 /** An unkeyed digest of `len` bytes (to tell two request bodies apart). */
 void a24_secret_digest(const void *data, size_t len, unsigned char out[A24_HASH_LEN]);
+
+/**
+ * A keyed digest of a request body, for the idempotency record: it tells two bodies
+ * apart like a24_secret_digest, but cannot confirm a guessed text without the key.
+ */
+void a24_secret_body_digest(const a24_secrets_t *s, const void *data, size_t len,
+                            unsigned char out[A24_HASH_LEN]);
 
 #endif

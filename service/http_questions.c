@@ -222,7 +222,7 @@ static void on_submit(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m
 
     unsigned char code_hash[A24_HASH_LEN], digest[A24_HASH_LEN];
     a24_secret_code_hash(&app->secrets, s->code, strlen(s->code), code_hash);
-    a24_secret_digest(req->entity.base, req->entity.len, digest);
+    a24_secret_body_digest(&app->secrets, req->entity.base, req->entity.len, digest);
 
     unsigned char *sealed_q = malloc(q.text_len + A24_SEAL_OVERHEAD);
     char *sc = selfcheck_json(&q);

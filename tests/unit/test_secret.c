@@ -57,6 +57,12 @@ static void secret_key_file_created_private_and_reused(void **state)
     /* The same key file gives the same subkeys. */
     assert_memory_equal(&a, &b, offsetof(a24_secrets_t, ring));
     assert_memory_not_equal(a.seal, a.code, 32); /* one subkey per purpose */
+    assert_memory_not_equal(a.body, a.idem, 32);
+    /* The idempotency record's digest of a body is keyed: not the plain hash. */
+    unsigned char keyed[A24_HASH_LEN], plain[A24_HASH_LEN];
+    a24_secret_body_digest(&a, "{\"text\":\"x\"}", 12, keyed);
+    a24_secret_digest("{\"text\":\"x\"}", 12, plain);
+    assert_memory_not_equal(keyed, plain, A24_HASH_LEN);
     a24_secrets_dispose(&b);
     chmod(key_path, 0644);
     assert_int_equal(a24_secrets_load(&b, key_path, err, sizeof err), -1);
