@@ -344,7 +344,7 @@ static void on_setup_reply(redisAsyncContext *ac, void *r, void *privdata)
 {
     a24_store_t *s = ac->data;
     redisReply *reply = r;
-    if (reply == NULL || s->ac != ac)
+    if (reply == NULL || s->ac != ac || s->setup_pending < 0) /* < 0: already refused */
         return;
     if (reply->type == REDIS_REPLY_ERROR) {
         const char *step = privdata;
