@@ -9,6 +9,7 @@
 #define A24_CTL_H
 
 #include <hiredis/hiredis.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -44,5 +45,14 @@ int a24_ctl_scripts(const a24_config_t *cfg, int argc, char **argv);
 
 /** `answer24ctl purge`: argv[0] is "purge". Returns an exit status. */
 int a24_ctl_purge(const a24_config_t *cfg, int argc, char **argv);
+
+/** `answer24ctl keys rotate|list`: argv[0] is "keys". Returns an exit status. */
+int a24_ctl_keys(const a24_config_t *cfg, int argc, char **argv);
+
+/**
+ * Adds a text key (when `add`) and drops the keys past privacy.retention that no ticket
+ * in Redis still needs (keys.c), printing what changed. Returns an exit status.
+ */
+int a24_ctl_keys_update(const a24_config_t *cfg, redisContext *c, bool add);
 
 #endif

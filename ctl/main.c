@@ -43,7 +43,12 @@ static const char summary[] =
     "                        the stretches of the coming days (times in rota.timezone) in\n"
     "                        which no expert on shift covers a language and category\n"
     "  purge                 forget tickets answered or withdrawn more than\n"
-    "                        privacy.retention ago (the worker also does it hourly)\n"
+    "                        privacy.retention ago (the worker also does it hourly), and\n"
+    "                        drop the text keys past it (as keys rotate does)\n"
+    "  keys rotate           add a text key that seals every new text; drop the keys\n"
+    "                        replaced more than privacy.retention ago that no ticket\n"
+    "                        still needs, so older backups can no longer be read\n"
+    "  keys list             the text keys, when they were made, which one seals\n"
     "  scripts load          load every Lua script into Redis (after an upgrade or a\n"
     "                        failover); names any that does not compile\n"
     "  stats [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--format csv|json]\n"
@@ -59,45 +64,61 @@ static const char summary[] =
     "Exit status: 0 done, 1 refused (name taken, no such user),\n"
     "2 usage or configuration error (including a Redis that cannot be reached).";
 
-/* Sends AUTH or SELECT; false after a line on stderr if Redis refused. */
-static bool setup_command(redisContext *c, const char *what, const char *fmt, const char *arg)
+/* Sends AUTH or SELECT (argv); false after a line on stderr if Redis refused. */
+static bool setup_command(redisContext *c, const char *what, const char *hint, int argc,
+                          const char **argv)
 {
-    redisReply *r = redisCommand(c, fmt, arg);
+    redisReply *r = redisCommandArgv(c, argc, argv, NULL);
     bool ok = r != NULL && r->type != REDIS_REPLY_ERROR;
     if (!ok)
-        fprintf(stderr, "answer24ctl: redis.url: %s failed: %s\n", what,
+        fprintf(stderr, "answer24ctl: Redis refused %s (%s): %s\n", what, hint,
                 r != NULL ? r->str : c->errstr);
     freeReplyObject(r);
     return ok;
 }
 
+/* Signs in (AUTH) and selects the database, before anything else is sent. */
+static bool setup_connection(redisContext *c, const a24_redis_target_t *t)
+{
+    const char *auth[3] = {"AUTH", t->username, t->password};
+    char db_text[16];
+    snprintf(db_text, sizeof db_text, "%d", t->db);
+    const char *select[2] = {"SELECT", db_text};
+    const char *hint = "check the password in redis.url or redis.password_file";
+    if (t->password[0] != '\0' && t->username[0] != '\0' &&
+        !setup_command(c, "the password", hint, 3, auth))
+        return false;
+    auth[1] = t->password;
+    if (t->password[0] != '\0' && t->username[0] == '\0' &&
+        !setup_command(c, "the password", hint, 2, auth))
+        return false;
+    return t->db == 0 || setup_command(c, "SELECT", "redis.url's database", 2, select);
+}
+
 redisContext *a24_ctl_connect(const a24_config_t *cfg)
 {
-    char host[256], unix_path[256], password[256], err[512], db_text[16];
-    int port, db;
-    if (a24_store_parse_url(cfg->redis.url, host, sizeof host, &port, unix_path, sizeof unix_path,
-                            password, sizeof password, &db, err, sizeof err) != 0) {
+    a24_redis_target_t t;
+    char err[600], shown[512];
+    if (a24_store_parse_url(cfg->redis.url, &t, err, sizeof err) != 0) {
         fprintf(stderr, "answer24ctl: %s\n", err);
         return NULL;
     }
+    a24_store_redact_url(cfg->redis.url, shown, sizeof shown);
     struct timeval connect_tv = {CONNECT_TIMEOUT_S, 0}, command_tv = {COMMAND_TIMEOUT_S, 0};
-    redisContext *c = unix_path[0] != '\0' ? redisConnectUnixWithTimeout(unix_path, connect_tv)
-                                           : redisConnectWithTimeout(host, port, connect_tv);
+    redisContext *c = t.unix_path[0] != '\0' ? redisConnectUnixWithTimeout(t.unix_path, connect_tv)
+                                             : redisConnectWithTimeout(t.host, t.port, connect_tv);
     if (c == NULL || c->err) {
-        fprintf(stderr, "answer24ctl: cannot reach Redis at %s: %s\n", cfg->redis.url,
+        fprintf(stderr, "answer24ctl: cannot reach Redis at %s: %s\n", shown,
                 c != NULL ? c->errstr : "out of memory");
         goto fail;
     }
     redisSetTimeout(c, command_tv);
-    if (password[0] != '\0' && !setup_command(c, "AUTH", "AUTH %s", password))
+    if (!setup_connection(c, &t))
         goto fail;
-    snprintf(db_text, sizeof db_text, "%d", db);
-    if (db != 0 && !setup_command(c, "SELECT", "SELECT %s", db_text))
-        goto fail;
-    memset(password, 0, sizeof password);
+    memset(&t, 0, sizeof t);
     return c;
 fail:
-    memset(password, 0, sizeof password);
+    memset(&t, 0, sizeof t);
     if (c != NULL)
         redisFree(c);
     return NULL;
@@ -187,6 +208,8 @@ int main(int argc, char **argv)
         status = a24_ctl_stats(&cfg, argc - first, argv + first);
     else if (strcmp(argv[first], "rota") == 0)
         status = a24_ctl_rota(&cfg, argc - first, argv + first);
+    else if (strcmp(argv[first], "keys") == 0)
+        status = a24_ctl_keys(&cfg, argc - first, argv + first);
     else
         fprintf(stderr, "answer24ctl: unknown command \"%s\" (try --help)\n", argv[first]);
     a24_config_dispose(&cfg);

@@ -1,7 +1,8 @@
 /*
  * purge: `answer24ctl purge`, forget tickets answered or withdrawn longer than
  * privacy.retention ago (the worker does the same every hour; this is for an operator
- * who wants it now, or a changed retention applied at once).
+ * who wants it now, or a changed retention applied at once), and drop the text keys
+ * past retention (keys.c).
  */
 #include <stdio.h>
 #include <string.h>
@@ -37,6 +38,8 @@ int a24_ctl_purge(const a24_config_t *cfg, int argc, char **argv)
     }
     if (status == A24_CTL_OK)
         printf("purged %lld tickets\n", total);
+    if (status == A24_CTL_OK)
+        status = a24_ctl_keys_update(cfg, c, false); /* text keys past retention go too */
     redisFree(c);
     return status;
 }

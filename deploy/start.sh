@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Starts the whole answer24 desk on this machine, from a fresh Debian to running:
-# installs what is missing, builds, starts a private Redis (AOF, appendfsync always)
-# with its data under var/, the front end and a worker, creates the demo accounts,
-# and prints the addresses. Run it again to restart; deploy/stop.sh stops it all.
+# installs what is missing, builds, starts a private Redis (AOF, appendfsync always,
+# a maxmemory with noeviction, an ACL user `answer24` with a generated password and
+# the default user off) with its data under var/, the front end and a worker, creates
+# the demo accounts, and prints the addresses. Run it again to restart;
+# deploy/stop.sh stops it all.
 #
-#   A24_HTTP_PORT (8024) and A24_REDIS_PORT (6479) choose the ports.
+#   A24_HTTP_PORT (8024) and A24_REDIS_PORT (6479) choose the ports,
+#   A24_REDIS_MAXMEMORY (1gb) Redis' memory cap.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 http_port=${A24_HTTP_PORT:-8024}
 redis_port=${A24_REDIS_PORT:-6479}
+redis_maxmemory=${A24_REDIS_MAXMEMORY:-1gb}
 
 deploy/install-deps.sh
 echo "answer24: building" >&2
@@ -20,7 +24,26 @@ deploy/stop.sh --quiet || true
 mkdir -p var/redis var/log var/run
 chmod 700 var
 
+# Redis' password for answer24, generated once and kept (0600) for every restart.
+umask 077
+if [ ! -s var/redis.password ]; then
+    head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > var/redis.password
+    echo >> var/redis.password
+fi
+redis_password=$(head -n1 var/redis.password)
+# The ACL: the default user is off; answer24 may run everything but reconfigure,
+# flush, replicate or stop Redis. The file holds the password's SHA-256, not the password.
+cat > var/redis.acl <<EOA
+user default off
+user answer24 on #$(printf '%s' "$redis_password" | sha256sum | cut -d' ' -f1) ~* &* +@all -flushall -flushdb -config -debug -shutdown -acl -module -monitor -replicaof -slaveof -failover -swapdb -migrate
+EOA
+umask 022
+
 config=var/answer24.yaml
+if [ -f "$config" ] && ! grep -q '^  password_file:' "$config"; then
+    # A configuration from before Redis had a password: sign in from now on.
+    sed -i "/^redis:/a\\  password_file: ${root}/var/redis.password\\n  username: answer24" "$config"
+fi
 if [ ! -f "$config" ]; then
     cat > "$config" <<EOC
 # The local desk's configuration, written by deploy/start.sh on first start.
@@ -30,6 +53,8 @@ http:
   static_dir: ${root}/service/web
 redis:
   url: redis://127.0.0.1:${redis_port}/0
+  password_file: ${root}/var/redis.password
+  username: answer24
 secrets:
   key_file: ${root}/var/secret.key
 screening:
@@ -40,12 +65,19 @@ EOC
 fi
 
 redis-server deploy/redis.conf --port "$redis_port" --dir "$root/var/redis" --daemonize yes \
-    --pidfile "$root/var/run/redis.pid" --logfile "$root/var/log/redis.log"
+    --pidfile "$root/var/run/redis.pid" --logfile "$root/var/log/redis.log" \
+    --aclfile "$root/var/redis.acl" --maxmemory "$redis_maxmemory"
+rping() { REDISCLI_AUTH=$redis_password redis-cli --user answer24 -p "$redis_port" ping 2>/dev/null | grep -q PONG; }
 for _ in $(seq 50); do
-    redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
+    rping && break
     sleep 0.1
 done
-redis-cli -p "$redis_port" ping >/dev/null || { echo "answer24: Redis did not start (var/log/redis.log)" >&2; exit 1; }
+rping || { echo "answer24: Redis did not start (var/log/redis.log)" >&2; exit 1; }
+
+# Texts are sealed under a rotated key from the first start on (answer24ctl keys rotate).
+if [ ! -f var/secret.key.ring ]; then
+    build/bin/answer24ctl --config "$config" keys rotate >/dev/null
+fi
 
 start() { # name, command...
     local name=$1; shift
@@ -83,7 +115,8 @@ answer24 is running.
   Expert console:  http://127.0.0.1:${http_port}/console
   On-call:         http://127.0.0.1:${http_port}/oncall
   Metrics:         http://127.0.0.1:${http_port}/metrics
-  Redis:           127.0.0.1:${redis_port} (data in var/redis, AOF on)
+  Redis:           127.0.0.1:${redis_port} (data in var/redis, AOF on, maxmemory ${redis_maxmemory},
+                   user answer24, password in var/redis.password)
   Logs:            var/log/   Stop: ./deploy/stop.sh
 EOM
 if [ -n "$demo_accounts" ]; then

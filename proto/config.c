@@ -291,7 +291,7 @@ static const char *check_level(const char *text)
  * The key table
  * ------------------------------------------------------------------------------ */
 
-enum kind { KIND_STRING, KIND_DURATION, KIND_INT, KIND_SIZE, KIND_BOOL };
+enum kind { KIND_STRING, KIND_DURATION, KIND_INT, KIND_SIZE, KIND_BOOL, KIND_PERCENT };
 
 enum {
     NONEMPTY = 1u << 0, /* a string that must not be "" */
@@ -396,6 +396,16 @@ static const struct setting settings[] = {
         "host:port where answer24-worker serves /metrics; empty: none"),
     KEY(worker, metrics_refresh, KIND_DURATION, POSITIVE, NULL, "2s",
         "how often the worker reads its /metrics figures from Redis"),
+    KEY(redis, password_file, KIND_STRING, 0, NULL, "",
+        "file holding the Redis password (instead of one in redis.url); empty: none"),
+    KEY(redis, username, KIND_STRING, 0, NULL, "",
+        "Redis ACL user signing in with redis.password_file; empty: the default user"),
+    KEY(redis, memory_alert, KIND_PERCENT, POSITIVE, NULL, "80%",
+        "alert (kind redis_memory) when Redis uses this share of its maxmemory"),
+    KEY(redis, memory_check, KIND_DURATION, POSITIVE, NULL, "30s",
+        "how often the worker compares Redis' memory with its maxmemory"),
+    KEY(privacy, erase_after, KIND_DURATION, POSITIVE, NULL, "10m",
+        "an AOF rewrite removes withdrawn and purged texts from Redis' files within this"),
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -546,6 +556,17 @@ static int set_value(a24_config_t *cfg, const struct setting *s, const char *tex
             break;
         }
         *(int *)field = b;
+        return 0;
+    }
+    case KIND_PERCENT: {
+        int permille;
+        if (parse_percent(text, &permille) != 0) {
+            expected = "a percentage like 80%";
+            break;
+        }
+        if ((s->flags & POSITIVE) && permille == 0)
+            break;
+        *(int *)field = permille;
         return 0;
     }
     }
@@ -1197,6 +1218,89 @@ static int check_together(struct load *ld)
     return 0;
 }
 
+/* Appends `text` to `out` (at *o) with every byte outside [A-Za-z0-9-._~] as %XX. */
+static int percent_encode(const char *text, char *out, size_t len, size_t *o)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++) {
+        bool plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                     (*p >= '0' && *p <= '9') || strchr("-._~", *p) != NULL;
+        if (*o + 4 > len)
+            return -1;
+        if (plain) {
+            out[(*o)++] = (char)*p;
+        } else {
+            out[(*o)++] = '%';
+            out[(*o)++] = hex[*p >> 4];
+            out[(*o)++] = hex[*p & 15];
+        }
+    }
+    out[*o] = '\0';
+    return 0;
+}
+
+/* Reads the first line of redis.password_file into `pw` (trailing spaces dropped). */
+static int read_password_file(struct load *ld, char *where, char *pw, size_t len)
+{
+    const char *path = ld->cfg->redis.password_file;
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return fail(ld, 0, "%sredis.password_file: cannot open %.200s: %s", where, path,
+                    strerror(errno));
+    bool got = fgets(pw, (int)len, f) != NULL;
+    fclose(f);
+    size_t n = got ? strcspn(pw, "\r\n") : 0;
+    while (n > 0 && (pw[n - 1] == ' ' || pw[n - 1] == '\t'))
+        n--;
+    if (got)
+        pw[n] = '\0';
+    if (n == 0)
+        return fail(ld, 0, "%sredis.password_file: %.200s holds no password on its first line",
+                    where, path);
+    return 0;
+}
+
+/*
+ * Folds redis.password_file and redis.username into redis.url
+ * (redis://user:password@host...), so every program signs in the same way from the
+ * one URL. A URL that already carries credentials and a password file are refused
+ * together: which one wins would be a guess.
+ */
+static int fold_redis_credentials(struct load *ld)
+{
+    a24_config_t *cfg = ld->cfg;
+    char where[128], pw[512], url[2048];
+    if (cfg->redis.password_file[0] == '\0' && cfg->redis.username[0] == '\0')
+        return 0;
+    origin(ld, (size_t)find_setting("redis", "password_file"), where, sizeof(where));
+    if (cfg->redis.password_file[0] == '\0')
+        return fail(ld, 0,
+                    "redis.username: needs redis.password_file (or a password in redis.url)");
+    const char *rest = strstr(cfg->redis.url, "://");
+    if (rest == NULL || strchr(rest, '@') != NULL)
+        return fail(ld, 0, "%sredis.password_file: redis.url already carries credentials", where);
+    if (read_password_file(ld, where, pw, sizeof(pw)) != 0)
+        return -1;
+    size_t o = (size_t)(rest + 3 - cfg->redis.url);
+    memcpy(url, cfg->redis.url, o);
+    int rc = percent_encode(cfg->redis.username, url, sizeof(url), &o);
+    if (rc == 0 && o + 2 < sizeof(url))
+        url[o++] = ':';
+    rc = rc != 0 ? rc : percent_encode(pw, url, sizeof(url), &o);
+    if (rc == 0 && o + strlen(rest + 3) + 2 < sizeof(url))
+        snprintf(url + o, sizeof(url) - o, "@%s", rest + 3);
+    else
+        rc = -1;
+    explicit_bzero(pw, sizeof(pw));
+    char *copy = rc == 0 ? strdup(url) : NULL;
+    explicit_bzero(url, sizeof(url));
+    if (copy == NULL)
+        return fail(ld, 0, "%sredis.password_file: password too long", where);
+    free(cfg->redis.url);
+    cfg->redis.url = copy;
+    return 0;
+}
+
 /* Fills cfg with the table's defaults and the contract's escalation ladder. */
 static int load_defaults(struct load *ld)
 {
@@ -1227,7 +1331,7 @@ int a24_config_load(a24_config_t *cfg, const char *path, char *err, size_t errle
     if (err != NULL && errlen > 0)
         err[0] = '\0';
     if (load_defaults(&ld) != 0 || (path != NULL && load_file(&ld) != 0) || load_env(&ld) != 0 ||
-        check_together(&ld) != 0) {
+        check_together(&ld) != 0 || fold_redis_credentials(&ld) != 0) {
         a24_config_dispose(cfg);
         return -1;
     }

@@ -51,9 +51,13 @@ typedef struct {
         char *public_url;         /* "https://desk.example.org", or "": from the request */
     } http;
     struct {
-        char *url; /* redis://host:port/db */
+        char *url; /* redis://[[user]:password@]host:port/db (password_file folded in) */
         a24_ms_t reconnect_min;
         a24_ms_t reconnect_max;
+        char *password_file;   /* the Redis password, first line; "" = none (or in the URL) */
+        char *username;        /* the ACL user of password_file; "" = default user */
+        int memory_alert;      /* permille of maxmemory that raises a redis_memory alert */
+        a24_ms_t memory_check; /* how often the worker looks at INFO memory */
     } redis;
     struct {
         a24_ms_t answer, green_channel, crisis, offer_timeout, claim_lease;
@@ -96,7 +100,8 @@ typedef struct {
         char *data_dir; /* word lists, crisis lines, examples */
     } screening;
     struct {
-        a24_ms_t retention; /* closed tickets are purged after this */
+        a24_ms_t retention;   /* closed tickets are purged after this */
+        a24_ms_t erase_after; /* an AOF rewrite follows a withdrawal or purge within this */
     } privacy;
     struct {
         char *level; /* debug | info | warn | error */

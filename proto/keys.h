@@ -62,6 +62,12 @@
  * a24:coverage:raised:<subject>:<start>  string: a coverage_gap alert was raised for
  *                     the gap of "<lang>:<cat>" starting at <start> (s); SET NX, so
  *                     several workers raise it once; expires a day after the gap ends
+ * a24:erase:pending   string: ms of the earliest withdrawal or purge whose texts may
+ *                     still be in Redis' AOF files; the worker's eraser takes it (GETDEL)
+ *                     when it starts an AOF rewrite (workers/eraser.c)
+ * a24:erase:last      string: ms of the last AOF rewrite the eraser started
+ * a24:redis:memalert  string: the id of the redis_memory alert raised for the current
+ *                     crossing of redis.memory_alert (gone once memory falls below)
  */
 #ifndef A24_KEYS_H
 #define A24_KEYS_H
@@ -109,6 +115,9 @@
 #define A24_KEY_TEMPLATES "a24:templates"
 #define A24_KEY_TEMPLATES_FOR "a24:templates:%s:%s"
 #define A24_KEY_COVERAGE_RAISED "a24:coverage:raised:%s:%s"
+#define A24_KEY_ERASE_PENDING "a24:erase:pending"
+#define A24_KEY_ERASE_LAST "a24:erase:last"
+#define A24_KEY_REDIS_MEMALERT "a24:redis:memalert"
 
 /* Prefixes and suffixes the scripts use to name keys of ids they find on their way. */
 #define A24_PREFIX_TICKET "a24:t:"

@@ -6,11 +6,15 @@
  */
 #include "secret.h"
 
+#include "clock.h"
+#include "keyring.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -18,7 +22,7 @@
 static const char crockford[] = "0123456789abcdefghjkmnpqrstvwxyz";
 
 /* The subkey ids of crypto_kdf; changing one invalidates everything it protects. */
-enum { SUBKEY_SEAL = 1, SUBKEY_CODE, SUBKEY_CLIENT, SUBKEY_IDEM, SUBKEY_TOKEN };
+enum { SUBKEY_SEAL = 1, SUBKEY_CODE, SUBKEY_CLIENT, SUBKEY_IDEM, SUBKEY_TOKEN, SUBKEY_BODY };
 static const char kdf_context[crypto_kdf_CONTEXTBYTES] = {'a', '2', '4', 'k', 'e', 'y', 's', '1'};
 
 /* Creates the parent directories of `path` (mode 0700) where they are missing. */
@@ -102,14 +106,74 @@ int a24_secrets_load(a24_secrets_t *s, const char *key_file, char *err, size_t e
         crypto_kdf_derive_from_key(s->client, 32, SUBKEY_CLIENT, kdf_context, master);
         crypto_kdf_derive_from_key(s->idem, 32, SUBKEY_IDEM, kdf_context, master);
         crypto_kdf_derive_from_key(s->token, 32, SUBKEY_TOKEN, kdf_context, master);
+        crypto_kdf_derive_from_key(s->body, 32, SUBKEY_BODY, kdf_context, master);
     }
     sodium_memzero(master, sizeof master);
+    s->ring = NULL;
+    if (rc == 0 && (s->ring = calloc(1, sizeof *s->ring)) == NULL) {
+        snprintf(err, errlen, "out of memory");
+        rc = -1;
+    }
+    if (rc == 0) {
+        char path[4096];
+        a24_keyring_path(key_file, path, sizeof path);
+        rc = a24_keyring_read(s->ring, path, err, errlen);
+        s->ring->checked = a24_clock_mono();
+    }
+    if (rc != 0)
+        a24_secrets_dispose(s);
     return rc;
 }
 
 void a24_secrets_dispose(a24_secrets_t *s)
 {
+    if (s->ring != NULL) {
+        a24_keyring_wipe(s->ring);
+        free(s->ring);
+    }
     sodium_memzero(s, sizeof *s);
+}
+
+/* Reads the ring again if its file is not the one read last (or is gone). */
+static void ring_refresh(a24_keyring_t *r)
+{
+    struct stat st;
+    bool present = stat(r->path, &st) == 0;
+    if (present == r->present &&
+        (!present || (st.st_dev == r->dev && st.st_ino == r->ino && st.st_size == r->size &&
+                      (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec == r->mtime_ns)))
+        return;
+    a24_keyring_t *fresh = calloc(1, sizeof *fresh);
+    char err[256], path[sizeof r->path];
+    snprintf(path, sizeof path, "%s", r->path);
+    /* A ring that cannot be read keeps the keys there were (and is tried again). */
+    if (fresh != NULL && a24_keyring_read(fresh, path, err, sizeof err) == 0)
+        memcpy(r, fresh, sizeof *r);
+    if (fresh != NULL) {
+        a24_keyring_wipe(fresh);
+        free(fresh);
+    }
+}
+
+void a24_secrets_reload(a24_secrets_t *s)
+{
+    if (s->ring != NULL) {
+        ring_refresh(s->ring);
+        s->ring->checked = a24_clock_mono();
+    }
+}
+
+/* The ring, looked at again when a second has passed since the last look. */
+static const a24_keyring_t *ring_of(const a24_secrets_t *s)
+{
+    if (s->ring == NULL)
+        return NULL;
+    a24_ms_t now = a24_clock_mono();
+    if (now - s->ring->checked >= 1000) {
+        ring_refresh(s->ring);
+        s->ring->checked = now;
+    }
+    return s->ring;
 }
 
 /*
@@ -202,14 +266,39 @@ bool a24_secret_code_verify(const a24_secrets_t *s, const char *code, size_t len
     return sodium_memcmp(h, stored, A24_HASH_LEN) == 0;
 }
 
+/* The marker of a nonce that names its key: two bytes, then the id (big-endian). */
+#define NONCE_MARK0 0xa2
+#define NONCE_MARK1 0x4b
+#define NONCE_ID_BYTES 6 /* marker and id; the other 18 bytes are random */
+
 void a24_secret_seal(const a24_secrets_t *s, const char *ticket, const void *plain, size_t len,
                      unsigned char *out)
 {
     unsigned char *nonce = out;
+    const a24_keyring_t *ring = ring_of(s);
+    const a24_ring_key_t *k = ring != NULL ? a24_keyring_current(ring) : NULL;
     randombytes_buf(nonce, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
-    crypto_aead_xchacha20poly1305_ietf_encrypt(out + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
-                                               NULL, plain, len, (const unsigned char *)ticket,
-                                               strlen(ticket), NULL, nonce, s->seal);
+    if (k != NULL) {
+        nonce[0] = NONCE_MARK0, nonce[1] = NONCE_MARK1;
+        nonce[2] = (unsigned char)(k->id >> 24), nonce[3] = (unsigned char)(k->id >> 16);
+        nonce[4] = (unsigned char)(k->id >> 8), nonce[5] = (unsigned char)k->id;
+    }
+    crypto_aead_xchacha20poly1305_ietf_encrypt(
+        out + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, NULL, plain, len,
+        (const unsigned char *)ticket, strlen(ticket), NULL, nonce, k != NULL ? k->key : s->seal);
+}
+
+/* Opens with one key; -1 if it does not open. */
+static long open_with(const unsigned char *key, const char *ticket, const unsigned char *sealed,
+                      size_t len, unsigned char *out)
+{
+    unsigned long long n;
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+            out, &n, NULL, sealed + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
+            len - crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, (const unsigned char *)ticket,
+            strlen(ticket), sealed, key) != 0)
+        return -1;
+    return (long)n;
 }
 
 long a24_secret_open(const a24_secrets_t *s, const char *ticket, const void *sealed, size_t len,
@@ -217,14 +306,19 @@ long a24_secret_open(const a24_secrets_t *s, const char *ticket, const void *sea
 {
     if (len < A24_SEAL_OVERHEAD)
         return -1;
-    const unsigned char *nonce = sealed;
-    unsigned long long n;
-    if (crypto_aead_xchacha20poly1305_ietf_decrypt(
-            out, &n, NULL, nonce + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
-            len - crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, (const unsigned char *)ticket,
-            strlen(ticket), nonce, s->seal) != 0)
+    const unsigned char *b = sealed;
+    const a24_keyring_t *ring = ring_of(s);
+    if (ring != NULL && b[0] == NONCE_MARK0 && b[1] == NONCE_MARK1) {
+        uint32_t id = (uint32_t)b[2] << 24 | (uint32_t)b[3] << 16 | (uint32_t)b[4] << 8 | b[5];
+        const a24_ring_key_t *k = a24_keyring_find(ring, id);
+        long n = k != NULL ? open_with(k->key, ticket, b, len, out) : -1;
+        if (n >= 0)
+            return n;
+    }
+    /* No key id (sealed before rotation), or one by chance: key 0, unless retired. */
+    if (ring != NULL && ring->key0_retired != 0)
         return -1;
-    return (long)n;
+    return open_with(s->seal, ticket, b, len, out);
 }
 
 /* Keyed BLAKE2b of `data` under `key`, written as A24_TAG_LEN hex characters. */
@@ -263,14 +357,8 @@ void a24_secret_idem_tag(const a24_secrets_t *s, const char *key, size_t len,
     keyed_tag(s->idem, key, len, out);
 }
 
-void a24_secret_digest(const a24_secrets_t *s, const void *data, size_t len,
-                       unsigned char out[A24_HASH_LEN])
+void a24_secret_body_digest(const a24_secrets_t *s, const void *data, size_t len,
+                            unsigned char out[A24_HASH_LEN])
 {
-    /* A key of its own, derived from the idempotency subkey: never the tag's key itself. */
-    static const char purpose[] = "answer24 body digest";
-    unsigned char key[crypto_generichash_KEYBYTES];
-    crypto_generichash(key, sizeof key, (const unsigned char *)purpose, sizeof purpose - 1, s->idem,
-                       sizeof s->idem);
-    crypto_generichash(out, A24_HASH_LEN, data, len, key, sizeof key);
-    sodium_memzero(key, sizeof key);
+    crypto_generichash(out, A24_HASH_LEN, data, len, s->body, sizeof s->body);
 }

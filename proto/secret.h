@@ -32,17 +32,22 @@
 #define A24_TAG_LEN 32   /* hex characters of a client or idempotency tag */
 #define A24_TOKEN_LEN 43 /* session tokens: 256 bits, base64url */
 
+struct a24_keyring;
+
 typedef struct {
-    unsigned char seal[32];
+    unsigned char seal[32]; /* key 0 of the texts: sealed texts without a key id */
     unsigned char code[32];
     unsigned char client[32];
     unsigned char idem[32];
     unsigned char token[32];
+    unsigned char body[32];   /* keyed digests of request bodies (idempotency records) */
+    struct a24_keyring *ring; /* the rotated text keys (keyring.h), looked at once a second */
 } a24_secrets_t;
 
 /**
  * Reads the master key from `key_file`, creating it (mode 0600, parent directory
- * 0700) with fresh random bytes if it does not exist, and derives the subkeys.
+ * 0700) with fresh random bytes if it does not exist, derives the subkeys and reads
+ * the text key ring "<key_file>.ring" (keyring.h; absent: texts seal under key 0).
  * Returns 0, or -1 with one line in `err` (a key file of the wrong size or readable
  * by others is refused).
  */
@@ -50,6 +55,12 @@ int a24_secrets_load(a24_secrets_t *s, const char *key_file, char *err, size_t e
 
 /** Wipes the keys. */
 void a24_secrets_dispose(a24_secrets_t *s);
+
+/**
+ * Reads the key ring again now if its file changed (seal and open do this on their own
+ * at most once a second, so a rotation reaches running programs within a second).
+ */
+void a24_secrets_reload(a24_secrets_t *s);
 
 /** A new random ticket id: A24_TICKET_ID_LEN characters and a NUL. */
 void a24_secret_ticket_id(char out[A24_TICKET_ID_LEN + 1]);
@@ -79,14 +90,18 @@ bool a24_secret_code_verify(const a24_secrets_t *s, const char *code, size_t len
 
 /**
  * Seals `len` bytes for ticket `ticket` into `out`, which must have room for
- * len + A24_SEAL_OVERHEAD bytes.
+ * len + A24_SEAL_OVERHEAD bytes, under the newest key of the ring. The key's id rides
+ * in the nonce (2 marker bytes, 4 bytes of id, 18 random bytes), so the size is the
+ * same as before rotation existed; key 0 keeps a wholly random nonce.
  */
 void a24_secret_seal(const a24_secrets_t *s, const char *ticket, const void *plain, size_t len,
                      unsigned char *out);
 
 /**
  * Opens a sealed text of ticket `ticket` into `out` (room for len - A24_SEAL_OVERHEAD
- * bytes). Returns the plaintext length, or -1 if it was altered or belongs elsewhere.
+ * bytes) with the key its nonce names, or key 0 (texts sealed before rotation).
+ * Returns the plaintext length, or -1 if it was altered, belongs elsewhere, or its key
+ * was dropped (or key 0 retired).
  */
 long a24_secret_open(const a24_secrets_t *s, const char *ticket, const void *sealed, size_t len,
                      unsigned char *out);
@@ -100,10 +115,11 @@ void a24_secret_idem_tag(const a24_secrets_t *s, const char *key, size_t len,
                          char out[A24_TAG_LEN + 1]);
 
 /**
- * A keyed digest of `len` bytes (to tell two request bodies apart): BLAKE2b under a key
- * derived from the master key, so a stored digest cannot confirm a guessed text.
+ * A keyed digest of a request body, for the idempotency record (BLAKE2b under a subkey
+ * of the master key): it tells two bodies apart, but cannot confirm a guessed text
+ * without the key.
  */
-void a24_secret_digest(const a24_secrets_t *s, const void *data, size_t len,
-                       unsigned char out[A24_HASH_LEN]);
+void a24_secret_body_digest(const a24_secrets_t *s, const void *data, size_t len,
+                            unsigned char out[A24_HASH_LEN]);
 
 #endif

@@ -8,6 +8,7 @@
 #include "store.h"
 
 #include <openssl/evp.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,11 +27,8 @@ struct a24_store {
     bool closing;
     uv_timer_t retry;
     a24_ms_t backoff, backoff_min, backoff_max;
-    char host[256];
-    int port;
-    char unix_path[256];
-    char password[256];
-    int db;
+    a24_redis_target_t target;
+    int setup_pending; /* AUTH and SELECT replies still awaited on this connection */
     struct {
         void (*cb)(void *);
         void *arg;
@@ -153,42 +151,64 @@ static int attach(redisAsyncContext *ac, uv_loop_t *loop)
 
 /* ---------------------------------------------------------------- URL parsing */
 
-int a24_store_parse_url(const char *url, char *host, size_t hostlen, int *port, char *unix_path,
-                        size_t unixlen, char *password, size_t pwlen, int *db, char *err,
-                        size_t errlen)
+/* The value of hex digit `c`, or -1. */
+static int hex_value(char c)
 {
-    host[0] = unix_path[0] = password[0] = '\0';
-    *port = 6379;
-    *db = 0;
-    if (strncmp(url, "unix://", 7) == 0) {
-        if (snprintf(unix_path, unixlen, "%s", url + 7) >= (int)unixlen || unix_path[0] != '/')
-            goto bad;
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Copies `n` bytes of URL text into `out`, decoding %XX escapes. -1 if it does not fit. */
+static int url_decode(const char *in, size_t n, char *out, size_t outlen)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = in[i];
+        if (c == '%' && i + 2 < n && hex_value(in[i + 1]) >= 0 && hex_value(in[i + 2]) >= 0) {
+            c = (char)(hex_value(in[i + 1]) * 16 + hex_value(in[i + 2]));
+            i += 2;
+        }
+        if (o + 1 >= outlen || c == '\0')
+            return -1;
+        out[o++] = c;
+    }
+    out[o] = '\0';
+    return 0;
+}
+
+/*
+ * Reads the credentials of "[user][:password]@" at *p into `user` and `password`, and
+ * moves *p past them. Nothing to read (no '@') leaves both empty.
+ */
+static int parse_userinfo(const char **p, char *user, size_t userlen, char *password, size_t pwlen)
+{
+    const char *start = *p;
+    const char *at = strrchr(start, '@');
+    if (at == NULL)
         return 0;
-    }
-    if (strncmp(url, "redis://", 8) != 0)
-        goto bad;
-    const char *p = url + 8;
-    const char *at = strchr(p, '@');
-    if (at != NULL) {
-        const char *colon = memchr(p, ':', (size_t)(at - p));
-        const char *pw = colon != NULL ? colon + 1 : p;
-        if ((size_t)(at - pw) >= pwlen)
-            goto bad;
-        memcpy(password, pw, (size_t)(at - pw));
-        password[at - pw] = '\0';
-        p = at + 1;
-    }
-    size_t n = strcspn(p, ":/");
-    if (n == 0 || n >= hostlen)
-        goto bad;
-    memcpy(host, p, n);
-    host[n] = '\0';
-    p += n;
+    const char *colon = memchr(start, ':', (size_t)(at - start));
+    const char *user_end = colon != NULL ? colon : at;
+    if (url_decode(start, (size_t)(user_end - start), user, userlen) != 0)
+        return -1;
+    if (colon != NULL && url_decode(colon + 1, (size_t)(at - colon - 1), password, pwlen) != 0)
+        return -1;
+    *p = at + 1;
+    return 0;
+}
+
+/* Reads ":port" and "/db" after the host. */
+static int parse_port_db(const char *p, int *port, int *db)
+{
     if (*p == ':') {
         char *end;
         long v = strtol(p + 1, &end, 10);
         if (end == p + 1 || v < 1 || v > 65535)
-            goto bad;
+            return -1;
         *port = (int)v;
         p = end;
     }
@@ -196,26 +216,67 @@ int a24_store_parse_url(const char *url, char *host, size_t hostlen, int *port, 
         char *end;
         long v = strtol(p + 1, &end, 10);
         if (end == p + 1 || *end != '\0' || v < 0 || v > 1000)
-            goto bad;
+            return -1;
         *db = (int)v;
     } else if (*p != '\0' && strcmp(p, "/") != 0) {
-        goto bad;
+        return -1;
     }
     return 0;
-bad:
-    host[0] = unix_path[0] = '\0';
-    memset(password, 0, pwlen);
-    snprintf(err, errlen, "redis.url: expected redis://host:port/db or unix:///path, got \"%s\"",
-             url);
+}
+
+void a24_store_redact_url(const char *url, char *out, size_t outlen)
+{
+    const char *scheme_end = strstr(url, "://");
+    const char *at = strrchr(url, '@');
+    if (scheme_end == NULL || at == NULL || at < scheme_end) {
+        snprintf(out, outlen, "%s", url);
+        return;
+    }
+    snprintf(out, outlen, "%.*s***@%s", (int)(scheme_end + 3 - url), url, at + 1);
+}
+
+int a24_store_parse_url(const char *url, a24_redis_target_t *t, char *err, size_t errlen)
+{
+    memset(t, 0, sizeof *t);
+    t->port = 6379;
+    const char *p;
+    if (strncmp(url, "unix://", 7) == 0)
+        p = url + 7;
+    else if (strncmp(url, "redis://", 8) == 0)
+        p = url + 8;
+    else
+        goto bad;
+    if (parse_userinfo(&p, t->username, sizeof t->username, t->password, sizeof t->password) != 0)
+        goto bad;
+    if (url[0] == 'u') {
+        if (snprintf(t->unix_path, sizeof t->unix_path, "%s", p) >= (int)sizeof t->unix_path ||
+            t->unix_path[0] != '/')
+            goto bad;
+        return 0;
+    }
+    size_t n = strcspn(p, ":/");
+    if (n == 0 || n >= sizeof t->host)
+        goto bad;
+    memcpy(t->host, p, n);
+    t->host[n] = '\0';
+    if (parse_port_db(p + n, &t->port, &t->db) != 0)
+        goto bad;
+    return 0;
+bad:;
+    char shown[512];
+    a24_store_redact_url(url, shown, sizeof shown);
+    sodium_memzero(t, sizeof *t);
+    snprintf(err, errlen,
+             "redis.url: expected redis://[[user]:password@]host:port/db or unix:///path, got "
+             "\"%s\"",
+             shown);
     return -1;
 }
 
 /* Reads the store's URL into its connection fields. */
 static int parse_url(a24_store_t *s, const char *url, char *err, size_t errlen)
 {
-    return a24_store_parse_url(url, s->host, sizeof s->host, &s->port, s->unix_path,
-                               sizeof s->unix_path, s->password, sizeof s->password, &s->db, err,
-                               errlen);
+    return a24_store_parse_url(url, &s->target, err, errlen);
 }
 
 /* ---------------------------------------------------------------- connection */
@@ -235,6 +296,16 @@ static void schedule_retry(a24_store_t *s)
     s->backoff = s->backoff * 2 > s->backoff_max ? s->backoff_max : s->backoff * 2;
 }
 
+/* The connection is up and authenticated: commands may flow, the roles may resume. */
+static void become_ready(a24_store_t *s)
+{
+    s->ready = true;
+    s->backoff = s->backoff_min;
+    a24_log_info("redis_connected", NULL);
+    for (int i = 0; i < s->nhooks; i++)
+        s->hooks[i].cb(s->hooks[i].arg);
+}
+
 /* hiredis: the connection attempt ended. On failure hiredis frees the context after us. */
 static void on_connect(const redisAsyncContext *ac, int status)
 {
@@ -246,11 +317,8 @@ static void on_connect(const redisAsyncContext *ac, int status)
         schedule_retry(s);
         return;
     }
-    s->ready = true;
-    s->backoff = s->backoff_min;
-    a24_log_info("redis_connected", NULL);
-    for (int i = 0; i < s->nhooks; i++)
-        s->hooks[i].cb(s->hooks[i].arg);
+    if (s->setup_pending == 0)
+        become_ready(s);
 }
 
 /* hiredis: the connection is gone; pending callbacks have already run with NULL. */
@@ -266,14 +334,31 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
     schedule_retry(s);
 }
 
-/* A reply to AUTH or SELECT: only a failure is worth a word. */
+/*
+ * A reply to AUTH or SELECT. The store is ready once both have succeeded; a refusal
+ * (a wrong password, a disabled user, a database out of range) is logged as one line
+ * and the connection dropped, to be tried again with the backoff: nothing else is ever
+ * sent on a connection that has not authenticated.
+ */
 static void on_setup_reply(redisAsyncContext *ac, void *r, void *privdata)
 {
-    (void)ac;
+    a24_store_t *s = ac->data;
     redisReply *reply = r;
-    if (reply != NULL && reply->type == REDIS_REPLY_ERROR)
-        a24_log_error("redis_setup_failed", "{s:s, s:s}", "step", (const char *)privdata, "error",
-                      reply->str);
+    if (reply == NULL || s->ac != ac || s->setup_pending < 0) /* < 0: already refused */
+        return;
+    if (reply->type == REDIS_REPLY_ERROR) {
+        const char *step = privdata;
+        a24_log_error(strcmp(step, "auth") == 0 ? "redis_auth_failed" : "redis_setup_failed",
+                      "{s:s, s:s, s:s}", "step", step, "error", reply->str, "hint",
+                      strcmp(step, "auth") == 0
+                          ? "check the password in redis.url or redis.password_file"
+                          : "check the database number in redis.url");
+        s->setup_pending = -1;
+        redisAsyncDisconnect(ac);
+        return;
+    }
+    if (s->setup_pending > 0 && --s->setup_pending == 0)
+        become_ready(s);
 }
 
 /* A connection attempt took too long (a host that drops packets): give it up. */
@@ -292,8 +377,9 @@ static void on_connect_timeout(uv_timer_t *t)
 /* Starts one connection attempt (also the retry timer's callback). */
 static void connect_now(a24_store_t *s)
 {
-    redisAsyncContext *ac = s->unix_path[0] != '\0' ? redisAsyncConnectUnix(s->unix_path)
-                                                    : redisAsyncConnect(s->host, s->port);
+    const a24_redis_target_t *t = &s->target;
+    redisAsyncContext *ac = t->unix_path[0] != '\0' ? redisAsyncConnectUnix(t->unix_path)
+                                                    : redisAsyncConnect(t->host, t->port);
     if (ac == NULL || ac->err) {
         a24_log_warn("redis_connect_failed", "{s:s}", "error",
                      ac != NULL ? ac->errstr : "no memory");
@@ -311,11 +397,19 @@ static void connect_now(a24_store_t *s)
     redisAsyncSetConnectCallback(ac, on_connect);
     uv_timer_start(&s->retry, on_connect_timeout, CONNECT_TIMEOUT_MS, 0);
     redisAsyncSetDisconnectCallback(ac, on_disconnect);
-    /* Queued now, sent first once connected: every later command runs after these. */
-    if (s->password[0] != '\0')
-        redisAsyncCommand(ac, on_setup_reply, "auth", "AUTH %s", s->password);
-    if (s->db != 0)
-        redisAsyncCommand(ac, on_setup_reply, "select", "SELECT %d", s->db);
+    /*
+     * Queued now, sent first once connected: every later command runs after these, and
+     * none can be sent before they succeed (the store is not ready until then).
+     */
+    s->setup_pending = 0;
+    if (t->password[0] != '\0' && t->username[0] != '\0')
+        redisAsyncCommand(ac, on_setup_reply, "auth", "AUTH %s %s", t->username, t->password);
+    else if (t->password[0] != '\0')
+        redisAsyncCommand(ac, on_setup_reply, "auth", "AUTH %s", t->password);
+    s->setup_pending += t->password[0] != '\0';
+    if (t->db != 0)
+        redisAsyncCommand(ac, on_setup_reply, "select", "SELECT %d", t->db);
+    s->setup_pending += t->db != 0;
     s->ac = ac;
 }
 
@@ -366,6 +460,7 @@ static void on_retry_closed(uv_handle_t *h)
 {
     a24_store_t *s = h->data;
     free(s->shas);
+    sodium_memzero(&s->target, sizeof s->target);
     free(s);
 }
 

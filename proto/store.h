@@ -1,9 +1,11 @@
 /*
  * store: the one asynchronous Redis connection of a process, kept alive.
  *
- * hiredis' async API on the libuv loop. The store connects, selects the database,
- * and when the connection drops it reconnects on its own with a backoff between
- * reconnect_min and reconnect_max, so no program needs restarting when Redis
+ * hiredis' async API on the libuv loop. The store connects, authenticates (AUTH,
+ * with the ACL user when the URL names one), selects the database, and only then
+ * reports ready; a refused password is logged as one line and retried. When the
+ * connection drops it reconnects on its own (and authenticates again) with a backoff
+ * between reconnect_min and reconnect_max, so no program needs restarting when Redis
  * returns. While it is down, every submit fails at once (the caller answers 503)
  * rather than queueing work that nobody will confirm.
  *
@@ -30,22 +32,33 @@ typedef struct a24_store a24_store_t;
 typedef void (*a24_store_cb)(a24_store_t *store, redisReply *reply, void *privdata);
 
 /**
- * Creates a store for `url` (redis://[:password@]host[:port][/db] or
- * unix:///path/to/socket) and starts connecting. NULL with one line in `err` if the URL
- * is malformed.
+ * Creates a store for `url` (see a24_store_parse_url; the configuration loader has
+ * already folded redis.password_file and redis.username into it) and starts connecting. NULL with
+ * one line in `err` if the URL is malformed.
  */
 a24_store_t *a24_store_create(uv_loop_t *loop, const char *url, a24_ms_t reconnect_min,
                               a24_ms_t reconnect_max, char *err, size_t errlen);
 
+/** Where a redis.url points and how to sign in there. */
+typedef struct {
+    char host[256];      /* empty for a Unix socket */
+    int port;            /* 6379 by default */
+    char unix_path[256]; /* empty for TCP */
+    char username[128];  /* empty: the default user (AUTH with the password alone) */
+    char password[256];  /* empty: no AUTH */
+    int db;              /* 0 by default */
+} a24_redis_target_t;
+
 /**
- * Reads a redis.url (redis://[:password@]host[:port][/db] or unix:///path) into its
- * parts: `host` or `unix_path` (the other empty), `port` (6379 by default), `password`
- * (empty if none) and `db` (0 by default). Returns 0, or -1 with one line in `err`.
- * For programs that talk to Redis synchronously (answer24ctl).
+ * Reads a redis.url (redis://[[user]:password@]host[:port][/db] or
+ * unix://[[user]:password@]/path; %XX escapes in the user and password) into `t`.
+ * Returns 0, or -1 with one line in `err` that never repeats the password. For
+ * programs that talk to Redis synchronously (answer24ctl).
  */
-int a24_store_parse_url(const char *url, char *host, size_t hostlen, int *port, char *unix_path,
-                        size_t unixlen, char *password, size_t pwlen, int *db, char *err,
-                        size_t errlen);
+int a24_store_parse_url(const char *url, a24_redis_target_t *t, char *err, size_t errlen);
+
+/** `url` with its credentials replaced by "***", for messages and logs. */
+void a24_store_redact_url(const char *url, char *out, size_t outlen);
 
 /**
  * Disconnects (pending callbacks run with NULL), stops reconnecting and frees the

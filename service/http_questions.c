@@ -213,7 +213,7 @@ static int seal_question(a24_app_t *app, submit_op_t *s, h2o_req_t *req, const a
                          sealed_t *z)
 {
     a24_secret_code_hash(&app->secrets, s->code, strlen(s->code), z->code_hash);
-    a24_secret_digest(&app->secrets, req->entity.base, req->entity.len, z->digest);
+    a24_secret_body_digest(&app->secrets, req->entity.base, req->entity.len, z->digest);
     char *sc = selfcheck_json(q);
     size_t sc_len = sc != NULL ? strlen(sc) : 0;
     z->q_len = q->text_len + A24_SEAL_OVERHEAD;

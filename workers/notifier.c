@@ -114,7 +114,8 @@ json_t *a24_notifier_body(const a24_config_t *cfg, const char *const *fields, si
     } kinds[] = {{"crisis", "CRISIS: a question was flagged as a crisis"},
                  {"late", "Late: a question is still waiting for an answer"},
                  {"breach", "BREACH: a question passed its answer deadline"},
-                 {"no_expert", "No expert on duty for a waiting question"}};
+                 {"no_expert", "No expert on duty for a waiting question"},
+                 {"redis_memory", "Redis memory is near its cap: writes stop when it is full"}};
     const char *words = kind;
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         if (strcmp(kinds[i].kind, kind) == 0)

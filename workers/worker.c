@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "deadline.h"
+#include "eraser.h"
+#include "memwatch.h"
 #include "log.h"
 #include "metrics.h"
 #include "notifier.h"
@@ -40,6 +42,10 @@ int a24_worker_init(a24_worker_t *w, uv_loop_t *loop, const a24_config_t *cfg, u
         goto error;
     if ((roles & A24_ROLE_DEADLINE) && (w->rota = a24_shifts_create(w, err, errlen)) == NULL)
         goto error;
+    if ((roles & A24_ROLE_DEADLINE) && (w->eraser = a24_eraser_create(w, err, errlen)) == NULL)
+        goto error;
+    if ((roles & A24_ROLE_DEADLINE) && (w->memwatch = a24_memwatch_create(w, err, errlen)) == NULL)
+        goto error;
     if ((roles & A24_ROLE_NOTIFIER) && (w->notifier = a24_notifier_create(w, err, errlen)) == NULL)
         goto error;
     if ((roles & A24_ROLE_ROUTER) && (w->router = a24_router_create(w, err, errlen)) == NULL)
@@ -64,6 +70,10 @@ void a24_worker_stop(a24_worker_t *w)
     w->router = NULL;
     a24_shifts_destroy(w->rota);
     w->rota = NULL;
+    a24_eraser_destroy(w->eraser);
+    w->eraser = NULL;
+    a24_memwatch_destroy(w->memwatch);
+    w->memwatch = NULL;
     a24_deadline_destroy(w->deadline);
     w->deadline = NULL;
     a24_notifier_destroy(w->notifier);

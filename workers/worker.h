@@ -28,6 +28,8 @@ typedef struct {
     unsigned long long webhooks_delivered; /* attempts answered 2xx */
     unsigned long long webhooks_failed;    /* attempts that failed and will be retried */
 } a24_worker_counters_t;
+struct a24_eraser;
+struct a24_memwatch;
 
 typedef struct {
     uv_loop_t *loop;
@@ -41,6 +43,8 @@ typedef struct {
     struct a24_shifts *rota;
     struct a24_metrics *metrics; /* NULL unless worker.metrics_listen is set */
     a24_worker_counters_t counters;
+    struct a24_eraser *eraser;     /* AOF rewrites after erasures (eraser.h) */
+    struct a24_memwatch *memwatch; /* the redis_memory alert (memwatch.h) */
 } a24_worker_t;
 
 /** The role bits of "router", "deadline", "notifier" or "all"; 0 if unknown. */

@@ -15,4 +15,5 @@ for _, id in ipairs(ids) do
     redis.call('ZREM', K.KEY_SCHEDULE, id)
 end
 redis.call('HINCRBY', K.KEY_STATS, 'purged', #ids)
+if #ids > 0 then redis.call('SET', K.KEY_ERASE_PENDING, now_ms(), 'NX') end -- eraser
 return {#ids, redis.call('ZCOUNT', K.KEY_DONE, '-inf', cutoff)}

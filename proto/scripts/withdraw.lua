@@ -30,4 +30,5 @@ reindex(id, t, new)
 audit(id, now, 'citizen', 'withdraw', t.state, 'withdrawn')
 live(now, 'withdrawn', new)
 redis.call('HINCRBY', KEYS[6], 'withdrawn', 1)
+redis.call('SET', K.KEY_ERASE_PENDING, now, 'NX') -- the texts leave the AOF files (eraser)
 return {'ok'}

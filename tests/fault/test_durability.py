@@ -100,6 +100,81 @@ class DurabilityTest(unittest.TestCase):
         self.assert_all_there(accepted)
 
 
+class KillLedgerTest(unittest.TestCase):
+    """The ledger for docs/reliability.md: four clients submit without pause while Redis
+    (with a password, as deploy/start.sh runs it) is killed with -9 three times.
+    Every 201 is an acknowledgement; after the last restart each acknowledged question
+    must be in Redis and open with its code. Acknowledged lost must be 0."""
+
+    KILLS = 3
+    CLIENTS = 4
+
+    def test_ledger(self):
+        password = "ledger-password"
+        stack = a24test.Stack(config=PRODUCTION_RECONNECT,
+                              redis_args=["--requirepass", password])
+        stack.redis.auth = (password,)
+        stack.web.config["redis"]["url"] = f"redis://:{password}@127.0.0.1:{stack.redis.port}/0"
+        self.addCleanup(stack.close)
+        stack.start()
+        web, redis = stack.web, stack.redis
+        accepted, refused, errors, stop = [], [], [], threading.Event()
+        lock = threading.Lock()
+
+        def submitter(n):
+            i = 0
+            while not stop.is_set():
+                i += 1
+                text = f"Ledger {n}-{i}"
+                try:
+                    r = web.submit(text, "stress")
+                except OSError as e:
+                    with lock:
+                        errors.append(e)
+                    continue
+                with lock:
+                    if r.status == 201:
+                        accepted.append((r.json["ticket"], r.json["access_code"], text))
+                    else:
+                        refused.append(r)
+
+        threads = [threading.Thread(target=submitter, args=(n,)) for n in range(self.CLIENTS)]
+        for t in threads:
+            t.start()
+        started = time.monotonic()
+        try:
+            for k in range(self.KILLS):
+                goal = len(accepted) + 50
+                a24test.wait_until(lambda g=goal: len(accepted) >= g, 30, what="submissions")
+                redis.kill()
+                time.sleep(0.3)
+                redis.start()
+                wait_ready(self, web)
+            time.sleep(0.5)
+        finally:
+            stop.set()
+            for t in threads:
+                t.join(30)
+        elapsed = time.monotonic() - started
+        lost = []
+        with stack.resp() as r:
+            for ticket, _code, _text in accepted:
+                if r.call("HGET", f"a24:t:{ticket}", "state") is None:
+                    lost.append(ticket)
+            stored = int(r.call("HGET", "a24:stats", "submitted"))
+        unreadable = [t for t, code, text in accepted
+                      if t not in lost and web.read(t, code).json.get("text") != text]
+        for r in refused:
+            a24test.assert_error(self, r, 503, "unavailable")
+        print(f"\nledger: {self.KILLS} kill -9 of Redis in {elapsed:.1f}s, {self.CLIENTS} clients: "
+              f"acknowledged {len(accepted)}, acknowledged lost {len(lost)}, "
+              f"unreadable {len(unreadable)}, refused 503 {len(refused)}, "
+              f"connection errors {len(errors)}, submitted counter {stored}")
+        self.assertEqual(lost, [])
+        self.assertEqual(unreadable, [])
+        self.assertGreaterEqual(stored, len(accepted))
+
+
 class RedisDownTest(unittest.TestCase):
     def setUp(self):
         self.stack = a24test.start_stack(self.addCleanup, config=PRODUCTION_RECONNECT)

@@ -209,9 +209,11 @@ class Resp:
     parsed into str (simple strings), int, bytes (bulk, binary safe), None (nil) and
     lists. An error reply raises RespError."""
 
-    def __init__(self, port, host="127.0.0.1", timeout=5.0):
+    def __init__(self, port, host="127.0.0.1", timeout=5.0, auth=None):
         self.sock = socket.create_connection((host, port), timeout=timeout)
         self.buf = b""
+        if auth:  # (password,) or (username, password): AUTH before anything else
+            self.call("AUTH", *auth)
 
     def close(self):
         try:
@@ -312,7 +314,8 @@ class Resp:
 class RedisServer:
     """A private redis-server on 127.0.0.1 with AOF (appendfsync always by default)."""
 
-    def __init__(self, workdir, port=None, appendfsync="always", extra_args=()):
+    def __init__(self, workdir, port=None, appendfsync="always", extra_args=(), auth=None):
+        self.auth = auth  # for a Redis with a password: (password,) or (username, password)
         self.dir = os.path.join(workdir, "redis")
         os.makedirs(self.dir, exist_ok=True)
         self.port = port or free_port()
@@ -338,14 +341,14 @@ class RedisServer:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"redis-server exited with {self.proc.returncode}:\n"
                                    + self.log())
-            with Resp(self.port, timeout=1.0) as r:
+            with Resp(self.port, timeout=1.0, auth=self.auth) as r:
                 return r.call("PING") == "PONG"
 
         wait_until(pong, timeout, what=f"redis-server on port {self.port}")
         return self
 
     def client(self, timeout=5.0):
-        return Resp(self.port, timeout=timeout)
+        return Resp(self.port, timeout=timeout, auth=self.auth)
 
     def call(self, *args):
         """One command on a fresh connection."""

@@ -822,7 +822,9 @@ static void config_every_key_has_env_override(void **state)
             strcmp(var, "ANSWER24_ALERTS_QUIET_HOURS") == 0 ||
             strcmp(var, "ANSWER24_WORKER_METRICS_LISTEN") == 0 ||
             strcmp(var, "ANSWER24_HTTP_TRUSTED_PROXIES") == 0 ||
-            strcmp(var, "ANSWER24_HTTP_PUBLIC_URL") == 0) {
+            strcmp(var, "ANSWER24_HTTP_PUBLIC_URL") == 0 ||
+            strcmp(var, "ANSWER24_REDIS_PASSWORD_FILE") == 0 ||
+            strcmp(var, "ANSWER24_REDIS_USERNAME") == 0) {
             assert_int_equal(rc, 0);
             a24_config_dispose(&cfg);
         } else {
@@ -832,8 +834,55 @@ static void config_every_key_has_env_override(void **state)
         }
         checked++;
     }
-    assert_int_equal(checked, 40); /* every scalar key of the table */
+    assert_int_equal(checked, 45); /* every scalar key of the table */
     free(text);
+}
+
+/* redis.password_file and redis.username are folded into redis.url, escaped. */
+static void config_redis_password_file(void **state)
+{
+    struct fixture *fx = *state;
+    char err[512] = "", pwfile[160];
+    a24_config_t cfg;
+
+    snprintf(pwfile, sizeof(pwfile), "%s/redis.pw", fx->dir);
+    FILE *f = fopen(pwfile, "w");
+    assert_non_null(f);
+    fputs("s3cr@t:/x \nsecond line\n", f);
+    fclose(f);
+    setenv("ANSWER24_REDIS_URL", "redis://10.0.0.5:6380/2", 1);
+    setenv("ANSWER24_REDIS_PASSWORD_FILE", pwfile, 1);
+    setenv("ANSWER24_REDIS_USERNAME", "answer24", 1);
+    setenv("ANSWER24_REDIS_MEMORY_ALERT", "75%", 1);
+    assert_int_equal(a24_config_load(&cfg, NULL, err, sizeof(err)), 0);
+    assert_string_equal(cfg.redis.url, "redis://answer24:s3cr%40t%3A%2Fx@10.0.0.5:6380/2");
+    assert_int_equal(cfg.redis.memory_alert, 750);
+    assert_int_equal(cfg.privacy.erase_after, MIN(10));
+    a24_config_dispose(&cfg);
+
+    /* Credentials in both places: refused, naming the key, never the password. */
+    setenv("ANSWER24_REDIS_URL", "redis://:other@10.0.0.5:6380/2", 1);
+    assert_int_equal(a24_config_load(&cfg, NULL, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "redis.password_file"));
+    assert_null(strstr(err, "other"));
+    assert_null(strstr(err, "s3cr"));
+
+    setenv("ANSWER24_REDIS_URL", "redis://10.0.0.5:6380/2", 1);
+    f = fopen(pwfile, "w");
+    fclose(f);
+    assert_int_equal(a24_config_load(&cfg, NULL, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "no password"));
+    unlink(pwfile);
+    assert_int_equal(a24_config_load(&cfg, NULL, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "cannot open"));
+
+    unsetenv("ANSWER24_REDIS_PASSWORD_FILE");
+    assert_int_equal(a24_config_load(&cfg, NULL, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "redis.username"));
+    unsetenv("ANSWER24_REDIS_USERNAME");
+    setenv("ANSWER24_REDIS_MEMORY_ALERT", "80", 1);
+    assert_int_equal(a24_config_load(&cfg, NULL, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "percentage"));
 }
 
 int main(void)
@@ -861,6 +910,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(config_print_reference, setup, teardown),
         cmocka_unit_test_setup_teardown(config_every_key_has_env_override, setup, teardown),
         cmocka_unit_test_setup_teardown(config_trusted_proxies_and_public_url, setup, teardown),
+        cmocka_unit_test_setup_teardown(config_redis_password_file, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

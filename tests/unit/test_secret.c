@@ -1,4 +1,5 @@
 /* Unit tests of proto/secret: the key file, ids, access codes, sealing and tags. */
+#include <sodium.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "keyring.h"
 #include "secret.h"
 
 static char dir[64];
@@ -32,6 +34,9 @@ static int teardown(void **state)
 {
     (void)state;
     unlink(key_path);
+    char ring[160];
+    a24_keyring_path(key_path, ring, sizeof ring);
+    unlink(ring);
     char sub[96];
     snprintf(sub, sizeof sub, "%s/sub", dir);
     rmdir(sub);
@@ -50,8 +55,16 @@ static void secret_key_file_created_private_and_reused(void **state)
     assert_int_equal(st.st_mode & 0777, 0600);
     assert_int_equal(st.st_size, 32);
     assert_int_equal(a24_secrets_load(&b, key_path, err, sizeof err), 0);
-    assert_memory_equal(&a, &b, sizeof a);       /* the same key file gives the same subkeys */
+    /* The same key file gives the same subkeys. */
+    assert_memory_equal(&a, &b, offsetof(a24_secrets_t, ring));
     assert_memory_not_equal(a.seal, a.code, 32); /* one subkey per purpose */
+    assert_memory_not_equal(a.body, a.idem, 32);
+    /* The idempotency record's digest of a body is keyed: not the plain hash. */
+    unsigned char keyed[A24_HASH_LEN], plain[A24_HASH_LEN];
+    a24_secret_body_digest(&a, "{\"text\":\"x\"}", 12, keyed);
+    crypto_generichash(plain, sizeof plain, (const unsigned char *)"{\"text\":\"x\"}", 12, NULL, 0);
+    assert_memory_not_equal(keyed, plain, A24_HASH_LEN);
+    a24_secrets_dispose(&b);
     chmod(key_path, 0644);
     assert_int_equal(a24_secrets_load(&b, key_path, err, sizeof err), -1);
     assert_non_null(strstr(err, "readable by others"));
@@ -159,6 +172,131 @@ static void secret_client_tags_hide_and_rotate(void **state)
     a24_secrets_dispose(&s);
 }
 
+/* Rotates the ring of the test's key file: adds a key created at `now`. */
+static void rotate(int64_t now)
+{
+    a24_keyring_t r;
+    char path[160], err[256];
+    a24_keyring_path(key_path, path, sizeof path);
+    assert_int_equal(a24_keyring_read(&r, path, err, sizeof err), 0);
+    assert_int_equal(a24_keyring_add(&r, now, err, sizeof err), 0);
+    assert_int_equal(a24_keyring_write(&r, err, sizeof err), 0);
+    a24_keyring_wipe(&r);
+}
+
+/* Drops what retention allows before `before`; returns how many went. */
+static size_t drop(int64_t before, bool (*in_use)(int64_t, void *))
+{
+    a24_keyring_t r;
+    char path[160], err[256];
+    uint32_t dropped[A24_KEYRING_MAX + 1];
+    a24_keyring_path(key_path, path, sizeof path);
+    assert_int_equal(a24_keyring_read(&r, path, err, sizeof err), 0);
+    size_t n = a24_keyring_drop(&r, before, in_use, NULL, dropped);
+    assert_int_equal(a24_keyring_write(&r, err, sizeof err), 0);
+    a24_keyring_wipe(&r);
+    return n;
+}
+
+static bool always_in_use(int64_t successor_created, void *arg)
+{
+    (void)successor_created, (void)arg;
+    return true;
+}
+
+#define T "ticketaaaaaaaaaa"
+
+/* Seals `text` and returns its sealed length. */
+static size_t seal(a24_secrets_t *s, const char *text, unsigned char *out)
+{
+    a24_secret_seal(s, T, text, strlen(text), out);
+    return strlen(text) + A24_SEAL_OVERHEAD;
+}
+
+/* True if `sealed` opens to `text`. */
+static bool opens(a24_secrets_t *s, const unsigned char *sealed, const char *text)
+{
+    unsigned char plain[128];
+    long n = a24_secret_open(s, T, sealed, strlen(text) + A24_SEAL_OVERHEAD, plain);
+    return n == (long)strlen(text) && memcmp(plain, text, strlen(text)) == 0;
+}
+
+static void secret_texts_open_across_rotation(void **state)
+{
+    (void)state;
+    a24_secrets_t s;
+    char err[256];
+    assert_int_equal(a24_secrets_load(&s, key_path, err, sizeof err), 0);
+    unsigned char k0[128], k1[128], k2[128];
+    seal(&s, "before any rotation", k0);
+    assert_false(k0[0] == 0xa2 && k0[1] == 0x4b && k0[5] == 1);
+
+    rotate(1000);
+    a24_secrets_reload(&s);
+    seal(&s, "under key one", k1);
+    assert_int_equal(k1[0], 0xa2); /* the key id rides in the nonce */
+    assert_int_equal(k1[5], 1);
+    assert_true(opens(&s, k1, "under key one"));
+    assert_true(opens(&s, k0, "before any rotation")); /* texts without an id: key 0 */
+
+    /* Another process rotates: seen within a second without being told. */
+    rotate(2000);
+    usleep(1100 * 1000);
+    seal(&s, "under key two", k2);
+    assert_int_equal(k2[5], 2);
+    assert_true(opens(&s, k0, "before any rotation"));
+    assert_true(opens(&s, k1, "under key one"));
+    assert_true(opens(&s, k2, "under key two"));
+
+    /* A fresh load (a restarted program) opens all three. */
+    a24_secrets_t t;
+    assert_int_equal(a24_secrets_load(&t, key_path, err, sizeof err), 0);
+    assert_true(opens(&t, k0, "before any rotation") && opens(&t, k1, "under key one"));
+    a24_secrets_dispose(&t);
+
+    /* A key whose successor is not yet past retention stays; so does one still needed. */
+    assert_int_equal(drop(999, NULL), 0);
+    assert_int_equal(drop(5000, always_in_use), 0);
+    a24_secrets_reload(&s);
+    assert_true(opens(&s, k0, "before any rotation") && opens(&s, k1, "under key one"));
+
+    /* Key 0's successor is past retention: key 0 retires, key 1 stays. */
+    assert_int_equal(drop(1500, NULL), 1);
+    a24_secrets_reload(&s);
+    assert_false(opens(&s, k0, "before any rotation"));
+    assert_true(opens(&s, k1, "under key one"));
+    /* Key 1's successor too: key 1 goes; the sealing key never does. */
+    assert_int_equal(drop(1000000, NULL), 1);
+    a24_secrets_reload(&s);
+    assert_false(opens(&s, k1, "under key one"));
+    assert_true(opens(&s, k2, "under key two"));
+    assert_int_equal(drop(INT64_MAX, NULL), 0);
+    a24_secrets_dispose(&s);
+}
+
+static void secret_key_ring_private(void **state)
+{
+    (void)state;
+    a24_secrets_t s;
+    char err[256], path[160];
+    assert_int_equal(a24_secrets_load(&s, key_path, err, sizeof err), 0);
+    a24_secrets_dispose(&s);
+    rotate(1000);
+    a24_keyring_path(key_path, path, sizeof path);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    chmod(path, 0644);
+    assert_int_equal(a24_secrets_load(&s, key_path, err, sizeof err), -1);
+    assert_non_null(strstr(err, "readable by others"));
+    chmod(path, 0600);
+    FILE *f = fopen(path, "a");
+    fputs("1 5 00\n", f);
+    fclose(f);
+    assert_int_equal(a24_secrets_load(&s, key_path, err, sizeof err), -1);
+    assert_non_null(strstr(err, path));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -170,6 +308,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(secret_sealed_text_opens_only_for_its_ticket, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(secret_client_tags_hide_and_rotate, setup, teardown),
+        cmocka_unit_test_setup_teardown(secret_texts_open_across_rotation, setup, teardown),
+        cmocka_unit_test_setup_teardown(secret_key_ring_private, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
