@@ -320,6 +320,8 @@ static const struct setting settings[] = {
     KEY(privacy, retention, KIND_DURATION, POSITIVE, NULL, "90d",
         "closed tickets are purged after this"),
     KEY(log, level, KIND_STRING, NONEMPTY, check_level, "info", "debug, info, warn or error"),
+    KEY(http, max_streams_per_account, KIND_INT, POSITIVE, NULL, "8",
+        "open event streams per staff account and front end (429 beyond)"),
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))

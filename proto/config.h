@@ -47,6 +47,7 @@ typedef struct {
         a24_ms_t request_timeout; /* an answer from Redis must come within this */
         a24_ms_t idle_timeout;    /* keep-alive / request head read timeout */
         int trust_proxy;          /* 1: client address from X-Forwarded-For */
+        int max_streams_per_account; /* open event streams per account and process */
     } http;
     struct {
         char *url; /* redis://host:port/db */

@@ -36,6 +36,7 @@
 #define LIST_LIMIT_DEFAULT 100
 #define LIST_LIMIT_MAX 1000
 #define CURSOR_MAX 64
+#define OVERRIDE_MAX_CHARS 500
 
 /* ---------------------------------------------------------------- GET /api/v1/tickets */
 
@@ -236,8 +237,10 @@ typedef struct {
     unsigned char *sealed; /* the answer, note or reason, sealed with the ticket id */
     size_t sealed_len;
     char target[A24_USERNAME_MAX + 1]; /* transfer */
-    bool second_opinion;               /* answer: ask a supervisor before release */
-    bool raise;                        /* risk: to crisis (else back to normal) */
+    unsigned char *override;           /* transfer: a supervisor's sealed reason, or NULL */
+    size_t override_len;
+    bool second_opinion; /* answer: ask a supervisor before release */
+    bool raise;          /* risk: to crisis (else back to normal) */
 } act_op_t;
 
 /*
@@ -260,6 +263,7 @@ static void act_dispose(a24_op_t *op)
 {
     act_op_t *a = (act_op_t *)op;
     free(a->sealed);
+    free(a->override);
 }
 
 /* The answer-time histogram bounds as answer.lua reads them: ",900,3600,...,". */
@@ -295,14 +299,15 @@ static int act_send(act_op_t *a)
     const char *sup = a->me.supervisor ? "1" : "0";
     const char *sealed = a->sealed != NULL ? (const char *)a->sealed : "";
     size_t sealed_len = a->sealed != NULL ? a->sealed_len : 0;
-    char lease[24], window[24], oncall[16];
+    char lease[24], window[24], oncall[16], repeat[24];
     snprintf(lease, sizeof lease, "%lld", (long long)cfg->deadlines.claim_lease);
     snprintf(window, sizeof window, "%lld", (long long)cfg->deadlines.crisis);
     snprintf(oncall, sizeof oncall, "%d", first_oncall_step(cfg));
+    snprintf(repeat, sizeof repeat, "%lld", (long long)cfg->alerts.crisis_repeat);
     const char *script = NULL;
     const char *argv[12];
     size_t lens[12] = {0};
-    int argc = 0, sealed_at = -1;
+    int argc = 0, sealed_at = -1, override_at = -1;
 #define ARG(x) (argv[argc++] = (x))
     ARG(a->ticket);
     ARG(a->me.username);
@@ -327,6 +332,7 @@ static int act_send(act_op_t *a)
         ARG(a24_ticket_from_list(A24_EV_ANSWER));
         sealed_at = argc, ARG(sealed);
         ARG(a->second_opinion ? "review" : "auto"), ARG("1"), ARG(answer_bounds()), ARG("answer");
+        ARG(repeat);
         break;
     case ACT_APPROVE:
         if (a->step == 0 && a->sealed != NULL) {
@@ -337,7 +343,7 @@ static int act_send(act_op_t *a)
         }
         script = "answer";
         ARG(a24_ticket_from_list(A24_EV_APPROVE)), ARG(""), ARG("release"), ARG("0");
-        ARG(answer_bounds()), ARG("approve");
+        ARG(answer_bounds()), ARG("approve"), ARG(repeat);
         break;
     case ACT_RETURN:
         script = "review_return";
@@ -355,6 +361,7 @@ static int act_send(act_op_t *a)
         ARG(a24_ticket_transfer_from_list()), ARG(a->target);
         sealed_at = argc, ARG(sealed);
         ARG(sup), ARG(lease), ARG(oncall);
+        override_at = argc, ARG(a->override != NULL ? (const char *)a->override : "");
         break;
     case ACT_RISK:
         script = "risk";
@@ -365,7 +372,9 @@ static int act_send(act_op_t *a)
     }
 #undef ARG
     for (int i = 0; i < argc; i++)
-        lens[i] = i == sealed_at ? sealed_len : strlen(argv[i]);
+        lens[i] = i == sealed_at     ? sealed_len
+                  : i == override_at ? (a->override != NULL ? a->override_len : 0)
+                                     : strlen(argv[i]);
     return a24_store_script(app->store, script, on_act_reply, a, 0, argc, argv, lens);
 }
 
@@ -437,7 +446,43 @@ static void respond_ok(act_op_t *a, const redisReply *r, h2o_req_t *req)
     a24_http_json(req, status, body);
 }
 
-/* Answers a script's refusal: "missing", "forbidden", "state" or "bad_target". */
+/*
+ * Answers the refusals of the safety rules (risk.lua, answer.lua, transfer.lua); false
+ * if `verdict` is none of them.
+ */
+static bool respond_safety_refusal(const char *verdict, h2o_req_t *req)
+{
+    static const struct {
+        const char *verdict;
+        int status;
+        const char *code, *message, *field;
+    } rules[] = {
+        {"lower_forbidden", 403, "supervisor_required",
+         "Only a supervisor may lower a crisis; raise it with a supervisor instead.", "level"},
+        {"author", 403, "own_answer", "You wrote this answer: another supervisor must approve it.",
+         NULL},
+        {"target_disabled", 409, "target_disabled", "This account is disabled.", "to"},
+        {"target_off_duty", 409, "target_off_duty",
+         "This colleague is off duty; pick someone on duty (a supervisor may override with a "
+         "reason).",
+         "to"},
+        {"target_not_covering", 409, "target_not_covering",
+         "This colleague does not take this ticket's category and language (a supervisor may "
+         "override with a reason).",
+         "to"},
+        {"override_forbidden", 403, "override_forbidden",
+         "Only a supervisor may override the transfer rules.", "override_reason"},
+    };
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
+        if (strcmp(verdict, rules[i].verdict) == 0) {
+            a24_http_error(req, rules[i].status, rules[i].code, rules[i].message, rules[i].field);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Answers a script's refusal: "missing", "forbidden", "state", "bad_target", or a safety rule. */
 static void respond_refusal(act_op_t *a, const char *verdict, const redisReply *r, h2o_req_t *req)
 {
     size_t slen = 0, olen = 0;
@@ -459,6 +504,8 @@ static void respond_refusal(act_op_t *a, const char *verdict, const redisReply *
                        NULL);
     } else if (strcmp(verdict, "off_duty") == 0) {
         a24_http_error(req, 409, "off_duty", "Go on duty before claiming a ticket.", NULL);
+    } else if (respond_safety_refusal(verdict, req)) {
+        /* a safety rule refused it: answered */
     } else if (strcmp(verdict, "bad_target") == 0) {
         a24_http_error(req, 400, "bad_target",
                        "The expert named cannot take this ticket (not an active expert, or not "
@@ -537,6 +584,13 @@ static void act_start(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m
     memcpy(a->ticket, id.base, id.len);
     if (text != NULL &&
         (a->sealed = seal_text(app, a->ticket, text, len, &a->sealed_len)) == NULL) {
+        a24_op_fail_unavailable(&a->op);
+        return;
+    }
+    /* proto.override is the plain reason (borrowed from the body) until sealed here. */
+    if (proto.override != NULL &&
+        (a->override = seal_text(app, a->ticket, (const char *)proto.override, proto.override_len,
+                                 &a->override_len)) == NULL) {
         a24_op_fail_unavailable(&a->op);
         return;
     }
@@ -641,21 +695,27 @@ static void on_review_authed(a24_app_t *app, h2o_req_t *req, const a24_route_mat
 static void on_transfer_authed(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
                                const a24_staff_t *staff)
 {
-    static const char *const known[] = {"to", "note", NULL};
+    static const char *const known[] = {"to", "note", "override_reason", NULL};
     json_t *doc = a24_body_object_or_respond(req, known);
     if (doc == NULL)
         return;
     a24_error_t err;
-    const char *to, *note;
-    size_t tlen, nlen;
+    const char *to, *note, *why;
+    size_t tlen, nlen, wlen;
     if (a24_body_string(doc, "to", true, A24_USERNAME_MAX, &to, &tlen, &err) != 0 ||
-        a24_body_string(doc, "note", true, A24_TEXT_MAX_CHARS, &note, &nlen, &err) != 0) {
+        a24_body_string(doc, "note", true, A24_TEXT_MAX_CHARS, &note, &nlen, &err) != 0 ||
+        a24_body_string(doc, "override_reason", false, OVERRIDE_MAX_CHARS, &why, &wlen, &err) !=
+            0) {
         a24_http_send_error(req, &err);
     } else if (!a24_account_username_valid(to, tlen)) {
         a24_http_error(req, 400, "bad_target", "to must be an expert's username.", "to");
     } else {
         act_op_t proto = {.act = ACT_TRANSFER};
         memcpy(proto.target, to, tlen);
+        if (why != NULL) { /* sealed by act_start with the ticket id */
+            proto.override = (unsigned char *)why;
+            proto.override_len = wlen;
+        }
         act_start(app, req, m, staff, proto, note, nlen);
     }
     json_decref(doc);

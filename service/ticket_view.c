@@ -323,8 +323,36 @@ static json_t *notes_json(a24_app_t *app, const char *id, const redisReply *note
     return out;
 }
 
+/*
+ * The reason of a move that writes one (risk_raise, risk_lower, transfer_override): the
+ * last note `actor` wrote at the audit line's millisecond (the scripts write both in one
+ * step), opened; NULL if there is none. The audit line itself never holds a text.
+ */
+static json_t *reason_of(a24_app_t *app, const char *id, const redisReply *notes, h2o_iovec_t at,
+                         h2o_iovec_t actor)
+{
+    for (size_t i = notes != NULL ? notes->elements : 0; i-- > 0;) {
+        h2o_iovec_t nat, by, sealed;
+        const redisReply *e = notes->element[i];
+        if (e->type == REDIS_REPLY_STRING && split_element(e->str, e->len, &nat, &by, &sealed) &&
+            h2o_memis(nat.base, nat.len, at.base, at.len) &&
+            h2o_memis(by.base, by.len, actor.base, actor.len))
+            return a24_http_open_text(app, id, sealed.base, sealed.len);
+    }
+    return NULL;
+}
+
+/* True if audit event `ev` carries a reason written as a note. */
+static bool has_reason(h2o_iovec_t ev)
+{
+    return h2o_memis(ev.base, ev.len, H2O_STRLIT("risk_raise")) ||
+           h2o_memis(ev.base, ev.len, H2O_STRLIT("risk_lower")) ||
+           h2o_memis(ev.base, ev.len, H2O_STRLIT("transfer_override"));
+}
+
 /* The audit trail: "<ms> <actor> <event> <from> <to>" lines, oldest first. */
-static json_t *audit_json(const redisReply *lines)
+static json_t *audit_json(a24_app_t *app, const char *id, const redisReply *lines,
+                          const redisReply *notes)
 {
     json_t *out = json_array();
     for (size_t i = 0; lines != NULL && i < lines->elements; i++) {
@@ -341,11 +369,15 @@ static json_t *audit_json(const redisReply *lines)
         }
         if (n != 5)
             continue;
-        json_array_append_new(out, json_pack("{s:o, s:s%, s:s%, s:s%, s:s%}", "at",
-                                             a24_http_time(parse_ms(part[0].base, part[0].len)),
-                                             "actor", part[1].base, part[1].len, "event",
-                                             part[2].base, part[2].len, "from", part[3].base,
-                                             part[3].len, "to", part[4].base, part[4].len));
+        json_t *line =
+            json_pack("{s:o, s:s%, s:s%, s:s%, s:s%}", "at",
+                      a24_http_time(parse_ms(part[0].base, part[0].len)), "actor", part[1].base,
+                      part[1].len, "event", part[2].base, part[2].len, "from", part[3].base,
+                      part[3].len, "to", part[4].base, part[4].len);
+        json_t *reason = has_reason(part[2]) ? reason_of(app, id, notes, part[0], part[1]) : NULL;
+        if (reason != NULL)
+            json_object_set_new(line, "reason", reason);
+        json_array_append_new(out, line);
     }
     return out;
 }
@@ -373,6 +405,6 @@ json_t *a24_ticket_view_full(a24_app_t *app, const a24_viewer_t *v, const char *
     json_object_set_new(item, "draft", draft);
     json_object_set_new(item, "notes", notes_json(app, ticket, r->element[4]));
     if (v->supervisor)
-        json_object_set_new(item, "audit", audit_json(r->element[5]));
+        json_object_set_new(item, "audit", audit_json(app, ticket, r->element[5], r->element[4]));
     return item;
 }
