@@ -286,6 +286,7 @@ test('expert_declines_offer_router_passes_it_on', { timeout: TEST_TIMEOUT }, asy
 
 test('expert_transfers_claim_to_colleague_from_list', { timeout: TEST_TIMEOUT }, async (t) => {
     await setDuty('erin', true);
+    await setDuty('dan', true); // a transfer goes only to someone on duty (transfer.lua)
     const made = await ask('I wake up at 4 every morning and cannot fall asleep again.', 'sleep');
     const r = await call('erin', 'POST', `/api/v1/tickets/${made.ticket}/claim`, {});
     assert.equal(r.status, 200, JSON.stringify(r.body));
@@ -312,6 +313,7 @@ test('expert_transfers_claim_to_colleague_from_list', { timeout: TEST_TIMEOUT },
         assert.deepEqual(d.notes.map((n) => [n.by, n.text]), [['erin', 'Prefers short practical advice.']]);
         await s.shot('transferred');
     });
+    await setDuty('dan', false);
 });
 
 /* ------------------------------------------------------------------ (b) review */
