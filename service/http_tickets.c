@@ -231,7 +231,8 @@ typedef enum {
 typedef struct {
     a24_op_t op;
     act_t act;
-    int step; /* approve with a note: 0 writes the note, 1 approves */
+    int step;             /* approve with a note: 0 approves, 1 writes the note */
+    a24_ms_t answered_at; /* approve: when the approval released the answer */
     a24_viewer_t me;
     char ticket[A24_TICKET_ID_LEN + 1];
     unsigned char *sealed; /* the answer, note or reason, sealed with the ticket id */
@@ -335,8 +336,10 @@ static int act_send(act_op_t *a)
         ARG(repeat);
         break;
     case ACT_APPROVE:
-        if (a->step == 0 && a->sealed != NULL) {
-            script = "note"; /* the supervisor's note first, then the approval */
+        if (a->step == 1) {
+            /* The approval went through; now the supervisor's note. Approving first
+             * means a refused approval (the author's own answer) leaves no note. */
+            script = "note";
             sealed_at = argc, ARG(sealed);
             ARG("1"), ARG(a->me.cats), ARG(a->me.langs);
             break;
@@ -425,6 +428,11 @@ static void respond_ok(act_op_t *a, const redisReply *r, h2o_req_t *req)
         break;
     case ACT_ANSWER:
     case ACT_APPROVE:
+        if (a->act == ACT_APPROVE && a->step == 1) { /* `r` is the note's reply */
+            json_object_set_new(body, "status", json_string("answered"));
+            json_object_set_new(body, "answered_at", a24_http_time(a->answered_at));
+            break;
+        }
         s = a24_reply_str(r, 1, &len);
         json_object_set_new(body, "status", a24_json_str_or_null(s, len));
         json_object_set_new(body, "answered_at",
@@ -542,7 +550,8 @@ static void on_act_reply(a24_store_t *store, redisReply *r, void *privdata)
     }
     bool ok = strcmp(verdict, "ok") == 0;
     if (ok && a->act == ACT_APPROVE && a->step == 0 && a->sealed != NULL) {
-        a->step = 1; /* the note is in; now the approval */
+        a->step = 1; /* approved; now the note */
+        a->answered_at = a24_reply_int(r, 2, 0);
         if (a->op.req == NULL || act_send(a) != 0)
             a24_op_fail_unavailable(&a->op);
         return;

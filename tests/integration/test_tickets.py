@@ -545,8 +545,10 @@ class TicketsTest(unittest.TestCase):
         self.assertIn("approve", self.view("sam", ticket).json["actions"])
         r = self.act("sue", ticket, "review", {"decision": "approve"})
         self.assertEqual((r.status, r.error_code), (403, "own_answer"), r.body)
-        r = self.act("sue", ticket, "review", {"decision": "approve", "note": "self"})
+        r = self.act("sue", ticket, "review", {"decision": "approve", "note": "self approved"})
         self.assertEqual((r.status, r.error_code), (403, "own_answer"), r.body)
+        notes = [n["text"] for n in self.view("sue", ticket).json["notes"]]
+        self.assertNotIn("self approved", notes)  # a refused approval leaves no note
         self.assertIsNone(self.web.read(ticket, code).json["answer"])
         waiting = self.alerts_about(ticket, "review_waiting")
         self.assertEqual(len(waiting), 1, waiting)
