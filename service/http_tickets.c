@@ -16,6 +16,12 @@
  * answer. A queue page and a ticket view are each one read-only script (ticket_list,
  * ticket_view), so what is shown was true at one instant.
  *
+ * The crisis path's safety rules live in the scripts too: only a supervisor lowers a
+ * crisis (risk.lua: 403 supervisor_required), nobody approves their own answer
+ * (answer.lua: 403 own_answer), and a transfer goes only to someone who can act
+ * (transfer.lua: 409 target_disabled | target_off_duty | target_not_covering; a
+ * supervisor may override the last two with "override_reason", sealed and audited).
+ *
  * Must never: log or echo a text; send a citizen's or an expert's text to Redis
  * unsealed; show an expert a ticket outside their categories and languages (the view
  * answers 404 as for a ticket that does not exist); show the audit trail to anyone

@@ -9,7 +9,9 @@
  * "actions" names the moves the viewer may make now, from the state table (ticket.h)
  * and the role rules (auth.h): "claim", "decline", "release", "answer", "approve",
  * "return", "transfer", "note", "raise_risk", "lower_risk". A move not listed is one the
- * scripts would refuse; a listed one may still be refused if the ticket moved since.
+ * scripts would refuse; a listed one may still be refused if the ticket moved since,
+ * and "claim" is listed whether or not an expert is on duty (the console says so apart;
+ * claim.lua answers 409 off_duty).
  */
 #ifndef A24_TICKET_VIEW_H
 #define A24_TICKET_VIEW_H

@@ -3,7 +3,9 @@ POST/DELETE /api/v1/session, GET /api/v1/me and GET /api/v1/staff on a real
 answer24-web in front of a private redis-server (tests/integration/a24test.py).
 
 Every test uses its own accounts and its own client address (X-Forwarded-For, with
-http.trust_proxy on), so the sign-in throttle of one test never reaches another.
+http.trust_proxy on), so the sign-in throttle of one test never reaches another. The
+guessing-storm tests connect from loopback addresses of their own (127.0.0.2, ...)
+without X-Forwarded-For, so they hold whatever the proxy rules become.
 """
 
 import http.client
