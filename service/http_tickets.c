@@ -174,93 +174,95 @@ static int first_oncall_step(const a24_config_t *cfg)
 
 static void on_act_reply(a24_store_t *store, redisReply *r, void *privdata);
 
+/* The arguments of one script call: strings and sealed texts, with their lengths. */
+typedef struct {
+    const char *argv[12];
+    size_t lens[12];
+    int argc;
+} args_t;
+
+/* Appends a string argument. */
+static void arg(args_t *x, const char *s)
+{
+    x->argv[x->argc] = s;
+    x->lens[x->argc++] = strlen(s);
+}
+
+/* Appends a sealed text (`len` bytes, may hold NULs), or "" for none. */
+static void arg_sealed(args_t *x, const unsigned char *sealed, size_t len)
+{
+    x->argv[x->argc] = sealed != NULL ? (const char *)sealed : "";
+    x->lens[x->argc++] = sealed != NULL ? len : 0;
+}
+
+/*
+ * Fills `x` with the arguments of the move's current step and returns its script's name.
+ * `n` holds the configured figures as text: lease, crisis window, first on-call step,
+ * crisis repeat.
+ */
+static const char *act_args(const act_op_t *a, const char *const n[4], args_t *x)
+{
+    const char *sup = a->me.supervisor ? "1" : "0";
+    /* An approval with a note writes the note once the approval went through, so a
+     * refused approval (the author's own answer) leaves no note. */
+    act_t act = a->act == ACT_APPROVE && a->step == 1 ? ACT_NOTE : a->act;
+    arg(x, a->ticket), arg(x, a->me.username);
+    switch (act) {
+    case ACT_CLAIM:
+        arg(x, a24_ticket_from_list(A24_EV_CLAIM)), arg(x, n[0]), arg(x, a->me.cats);
+        arg(x, a->me.langs), arg(x, n[2]), arg(x, sup), arg(x, a->me.supervisor ? "0" : "1");
+        return "claim";
+    case ACT_RELEASE:
+        arg(x, a24_ticket_from_list(A24_EV_RELEASE)), arg(x, sup), arg(x, "release");
+        return "release";
+    case ACT_DECLINE: /* only the one it is offered to; the router passes them over */
+        arg(x, a24_ticket_from_list(A24_EV_DECLINE)), arg(x, "0"), arg(x, "decline");
+        return "release";
+    case ACT_ANSWER:
+        /* Whether it waits for review is the script's to decide, atomically with the
+         * ticket's crisis flag. */
+        arg(x, a24_ticket_from_list(A24_EV_ANSWER)), arg_sealed(x, a->sealed, a->sealed_len);
+        arg(x, a->second_opinion ? "review" : "auto"), arg(x, "1"), arg(x, answer_bounds());
+        arg(x, "answer"), arg(x, n[3]);
+        return "answer";
+    case ACT_APPROVE:
+        arg(x, a24_ticket_from_list(A24_EV_APPROVE)), arg(x, ""), arg(x, "release");
+        arg(x, "0"), arg(x, answer_bounds()), arg(x, "approve"), arg(x, n[3]);
+        return "answer";
+    case ACT_RETURN:
+        arg(x, a24_ticket_from_list(A24_EV_RETURN)), arg_sealed(x, a->sealed, a->sealed_len);
+        arg(x, n[0]), arg(x, n[2]);
+        return "review_return";
+    case ACT_NOTE:
+        arg_sealed(x, a->sealed, a->sealed_len), arg(x, sup), arg(x, a->me.cats);
+        arg(x, a->me.langs);
+        return "note";
+    case ACT_TRANSFER:
+        arg(x, a24_ticket_transfer_from_list()), arg(x, a->target);
+        arg_sealed(x, a->sealed, a->sealed_len), arg(x, sup), arg(x, n[0]), arg(x, n[2]);
+        arg_sealed(x, a->override, a->override_len);
+        return "transfer";
+    case ACT_RISK:
+        arg(x, a->raise ? "raise" : "lower"), arg_sealed(x, a->sealed, a->sealed_len);
+        arg(x, n[1]), arg(x, sup), arg(x, a->me.cats), arg(x, a->me.langs);
+        return "risk";
+    }
+    return "";
+}
+
 /* Sends the script of the move's current step. 0, or -1 if Redis is not there. */
 static int act_send(act_op_t *a)
 {
-    a24_app_t *app = a->op.app;
-    const a24_config_t *cfg = app->cfg;
-    const char *sup = a->me.supervisor ? "1" : "0";
-    const char *sealed = a->sealed != NULL ? (const char *)a->sealed : "";
-    size_t sealed_len = a->sealed != NULL ? a->sealed_len : 0;
+    const a24_config_t *cfg = a->op.app->cfg;
     char lease[24], window[24], oncall[16], repeat[24];
     snprintf(lease, sizeof lease, "%lld", (long long)cfg->deadlines.claim_lease);
     snprintf(window, sizeof window, "%lld", (long long)cfg->deadlines.crisis);
     snprintf(oncall, sizeof oncall, "%d", first_oncall_step(cfg));
     snprintf(repeat, sizeof repeat, "%lld", (long long)cfg->alerts.crisis_repeat);
-    const char *script = NULL;
-    const char *argv[12];
-    size_t lens[12] = {0};
-    int argc = 0, sealed_at = -1, override_at = -1;
-#define ARG(x) (argv[argc++] = (x))
-    ARG(a->ticket);
-    ARG(a->me.username);
-    switch (a->act) {
-    case ACT_CLAIM:
-        script = "claim";
-        ARG(a24_ticket_from_list(A24_EV_CLAIM)), ARG(lease), ARG(a->me.cats), ARG(a->me.langs);
-        ARG(oncall), ARG(sup), ARG(a->me.supervisor ? "0" : "1");
-        break;
-    case ACT_RELEASE:
-        script = "release";
-        ARG(a24_ticket_from_list(A24_EV_RELEASE)), ARG(sup), ARG("release");
-        break;
-    case ACT_DECLINE:
-        script = "release"; /* only the one it is offered to; the router passes them over */
-        ARG(a24_ticket_from_list(A24_EV_DECLINE)), ARG("0"), ARG("decline");
-        break;
-    case ACT_ANSWER:
-        /* Whether it waits for review is the script's to decide, atomically with the
-         * ticket's crisis flag. */
-        script = "answer";
-        ARG(a24_ticket_from_list(A24_EV_ANSWER));
-        sealed_at = argc, ARG(sealed);
-        ARG(a->second_opinion ? "review" : "auto"), ARG("1"), ARG(answer_bounds()), ARG("answer");
-        ARG(repeat);
-        break;
-    case ACT_APPROVE:
-        if (a->step == 1) {
-            /* The approval went through; now the supervisor's note. Approving first
-             * means a refused approval (the author's own answer) leaves no note. */
-            script = "note";
-            sealed_at = argc, ARG(sealed);
-            ARG("1"), ARG(a->me.cats), ARG(a->me.langs);
-            break;
-        }
-        script = "answer";
-        ARG(a24_ticket_from_list(A24_EV_APPROVE)), ARG(""), ARG("release"), ARG("0");
-        ARG(answer_bounds()), ARG("approve"), ARG(repeat);
-        break;
-    case ACT_RETURN:
-        script = "review_return";
-        ARG(a24_ticket_from_list(A24_EV_RETURN));
-        sealed_at = argc, ARG(sealed);
-        ARG(lease), ARG(oncall);
-        break;
-    case ACT_NOTE:
-        script = "note";
-        sealed_at = argc, ARG(sealed);
-        ARG(sup), ARG(a->me.cats), ARG(a->me.langs);
-        break;
-    case ACT_TRANSFER:
-        script = "transfer";
-        ARG(a24_ticket_transfer_from_list()), ARG(a->target);
-        sealed_at = argc, ARG(sealed);
-        ARG(sup), ARG(lease), ARG(oncall);
-        override_at = argc, ARG(a->override != NULL ? (const char *)a->override : "");
-        break;
-    case ACT_RISK:
-        script = "risk";
-        ARG(a->raise ? "raise" : "lower");
-        sealed_at = argc, ARG(sealed);
-        ARG(window), ARG(sup), ARG(a->me.cats), ARG(a->me.langs);
-        break;
-    }
-#undef ARG
-    for (int i = 0; i < argc; i++)
-        lens[i] = i == sealed_at     ? sealed_len
-                  : i == override_at ? (a->override != NULL ? a->override_len : 0)
-                                     : strlen(argv[i]);
-    return a24_store_script(app->store, script, on_act_reply, a, 0, argc, argv, lens);
+    const char *const nums[4] = {lease, window, oncall, repeat};
+    args_t x = {.argc = 0};
+    const char *script = act_args(a, nums, &x);
+    return a24_store_script(a->op.app->store, script, on_act_reply, a, 0, x.argc, x.argv, x.lens);
 }
 
 /* The log event of a move that happened. */
