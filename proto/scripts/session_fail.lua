@@ -42,9 +42,8 @@ end
 out[3] = '0'
 if redis.call('EXISTS', KEYS[6]) == 1 then
     local storm_n, storm_c, storm_w = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
-    local seq = redis.call('HINCRBY', KEYS[5] .. ':seq', 'n', 1)
-    redis.call('PEXPIRE', KEYS[5] .. ':seq', storm_w)
-    redis.call('ZADD', KEYS[3], now, now .. ':' .. seq)
+    -- One member per failure (the time, the client and a counter keep them apart).
+    redis.call('ZADD', KEYS[3], now, now .. ':' .. ARGV[7] .. ':' .. redis.call('ZCARD', KEYS[3]))
     redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - storm_w)
     redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -(storm_n * 10) - 1) -- enough to count
     redis.call('PEXPIRE', KEYS[3], storm_w)
