@@ -422,9 +422,13 @@ static int update_user(const a24_config_t *cfg, const char *username, const char
         long long ended = r->elements > 1 && r->element[1]->type == REDIS_REPLY_INTEGER
                               ? r->element[1]->integer
                               : 0;
+        long long handed = r->elements > 2 && r->element[2]->type == REDIS_REPLY_INTEGER
+                               ? r->element[2]->integer
+                               : 0;
+        /* Ending the sessions also took the account off duty (user_update.lua). */
         if (end_sessions)
-            printf("%s \"%s\" (%lld session%s ended)\n", done, username, ended,
-                   ended == 1 ? "" : "s");
+            printf("%s \"%s\" (%lld session%s ended, %lld ticket%s handed back)\n", done, username,
+                   ended, ended == 1 ? "" : "s", handed, handed == 1 ? "" : "s");
         else
             printf("%s \"%s\"\n", done, username);
         status = A24_CTL_OK;

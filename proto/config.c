@@ -406,6 +406,8 @@ static const struct setting settings[] = {
         "how often the worker compares Redis' memory with its maxmemory"),
     KEY(privacy, erase_after, KIND_DURATION, POSITIVE, NULL, "10m",
         "an AOF rewrite removes withdrawn and purged texts from Redis' files within this"),
+    KEY(http, max_streams_per_account, KIND_INT, POSITIVE, NULL, "8",
+        "open event streams per staff account and front end (429 beyond)"),
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))

@@ -49,6 +49,7 @@ typedef struct {
         int trust_proxy;          /* deprecated: 1 means trusted_proxies "127.0.0.0/8, ::1" */
         char *trusted_proxies;    /* "addr, cidr, ..." whose X-Forwarded-For is believed */
         char *public_url;         /* "https://desk.example.org", or "": from the request */
+        int max_streams_per_account; /* open event streams per account and process */
     } http;
     struct {
         char *url; /* redis://[[user]:password@]host:port/db (password_file folded in) */

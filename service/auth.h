@@ -13,7 +13,8 @@
  *   503 {"error": {"code": "unavailable"}}   Redis did not answer
  * Since the account is read at every request, disabling it or changing its role takes
  * effect at the next request; answer24ctl also deletes the sessions of a disabled
- * account or one with a new password.
+ * account or one with a new password and takes it off duty (user_update.lua). Event
+ * streams outlive no session: sse.c re-checks theirs every A24_STREAM_RECHECK_MS.
  *
  * Roles (one A24_ROLE_* bit per account, account.h) and what each may do; routes
  * state their mask with the A24_AUTH_* masks below so the table stays in one place:
@@ -21,11 +22,14 @@
  *   role        may
  *   expert      go on and off duty; see tickets offered to them, the pool of their
  *               categories and languages, and their own claims; claim, release,
- *               answer, write notes; decline an offer; see the staff list (whom to
- *               transfer to)
+ *               answer, write notes; decline an offer; raise a ticket to crisis (never
+ *               lower one); transfer their claim to a colleague on duty who covers it;
+ *               see the staff list (whom to transfer to)
  *   supervisor  read everything an expert may read, for every category and language
  *               (view=all); review, return, reassign; see and acknowledge alerts; see
- *               the staff list
+ *               the staff list; lower a crisis (with a reason); override a transfer
+ *               rule (off duty, not covering) with a reason. Never approve an answer
+ *               they wrote themselves.
  *   oncall      see and acknowledge alerts (which carry no question text), the queue
  *               summary and the figures
  *   admin       manage accounts (answer24ctl) and see the staff list; no ticket text
@@ -56,13 +60,29 @@
 #define A24_SESSION_COOKIE "a24_session"                 /* for the SSE stream only */
 #define A24_SESSION_COOKIE_PATH "/api/v1/events"
 
-/* Sign-in throttle: past the free failures in a window, each failure doubles a delay. */
-#define A24_LOGIN_FREE_FAILURES_ACCOUNT 5
+/*
+ * Sign-in throttle: past the free failures in a window, each failure doubles a delay.
+ * Failures count per client tag and per account-and-client, never per account alone:
+ * the right password from one client is never refused because of guesses from others.
+ */
+#define A24_LOGIN_FREE_FAILURES_ACCOUNT 5 /* one account from one client */
 #define A24_LOGIN_FREE_FAILURES_CLIENT 10 /* a client tag may be a whole ward behind NAT */
 #define A24_LOGIN_DELAY_FIRST_MS 2000LL
 #define A24_LOGIN_DELAY_MAX_MS (15 * 60 * 1000LL)
 #define A24_LOGIN_WINDOW_MS (15 * 60 * 1000LL)
 #define A24_LOGIN_MAX_VERIFYING 8 /* Argon2id checks in flight per process; more get 503 */
+
+/*
+ * A guessing storm: at least this many failures on one existing account from at least
+ * this many client tags within the window raise one `security` alert to supervisors
+ * (and no other until a window passes without failures); the account is never locked.
+ */
+#define A24_LOGIN_STORM_FAILURES 20
+#define A24_LOGIN_STORM_CLIENTS 3
+#define A24_LOGIN_STORM_WINDOW_MS (10 * 60 * 1000LL)
+
+/* Open event streams are re-checked against their sessions this often (sse.c). */
+#define A24_STREAM_RECHECK_MS 3000
 
 /* Who may call what (see the table above). */
 #define A24_AUTH_STAFF A24_ROLES_ANY

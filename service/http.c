@@ -479,10 +479,11 @@ static bool is_json(h2o_req_t *req)
     return h2o_lcstris(v.base, n, H2O_STRLIT("application/json"));
 }
 
-static const a24_route_t *const route_tables[] = {
-    a24_question_routes, a24_ops_routes,      a24_session_routes,
-    a24_alert_routes,    a24_event_routes,    a24_ticket_routes,
-    a24_duty_routes,     a24_coverage_routes, NULL};
+static const a24_route_t *const route_tables[] = {a24_question_routes, a24_ops_routes,
+                                                  a24_session_routes,  a24_alert_routes,
+                                                  a24_event_routes,    a24_ticket_routes,
+                                                  a24_duty_routes,     a24_coverage_routes,
+                                                  a24_template_routes, NULL};
 
 /* h2o: every request under /api. */
 static int on_api_req(h2o_handler_t *self, h2o_req_t *req)

@@ -52,6 +52,7 @@ extern const a24_route_t a24_event_routes[];
 extern const a24_route_t a24_ticket_routes[];
 extern const a24_route_t a24_duty_routes[];
 extern const a24_route_t a24_coverage_routes[];
+extern const a24_route_t a24_template_routes[];
 
 /** Registers the API dispatcher on `path` ("/api") of `host`. */
 void a24_http_register_api(h2o_hostconf_t *host, const char *path, a24_app_t *app);

@@ -7,15 +7,17 @@
  *   GET    /api/v1/staff    (supervisor, admin)      -> 200 {"staff": [accounts]}
  *
  * A sign-in is three steps on one operation (login_op_t):
- *   1. session_begin.lua: refuse at once (429 + Retry-After) while the account or the
- *      client tag is in a throttle delay; otherwise fetch the password hash ("" for an
- *      unknown or disabled account).
+ *   1. session_begin.lua: refuse at once (429 + Retry-After) while this client is in a
+ *      throttle delay, for this account (account-and-client) or for any (client tag);
+ *      otherwise fetch the password hash ("" for an unknown or disabled account).
+ *      Guesses from other clients never delay this one.
  *   2. Argon2id verification on the libuv threadpool (uv_queue_work): some 50-100 ms of
  *      CPU that must never run on the loop. An unknown or disabled account is checked
  *      against a dummy hash of the same cost, so every failure looks and takes the same.
  *   3. success: a new token; session_create.lua stores only its keyed hash and checks
  *      the account did not change meanwhile. failure: session_fail.lua counts it against
- *      the account and the client, then the uniform 401 bad_credentials.
+ *      the account-and-client and the client and watches the account for a guessing
+ *      storm (one `security` alert to supervisors, never a lock), then the uniform 401.
  * The request may be gone when the verification ends: the operation (and the uv_work_t
  * inside it) lives until after_verify, and only a24_op_take hands the request back.
  *
@@ -156,35 +158,51 @@ static void on_fail_reply(a24_store_t *store, redisReply *r, void *privdata)
     }
     /* No username: a person may have typed their password into that field. */
     a24_log_info("staff_sign_in_failed", NULL);
+    size_t len;
+    const char *storm = a24_reply_str(r, 2, &len);
+    if (storm != NULL && len == 1 && storm[0] == '1')
+        a24_log_warn("security_alert_raised", "{s:s}", "reason", "password_guessing");
     h2o_req_t *req = a24_op_take(&l->op);
     if (req != NULL)
         send_bad_credentials(req);
     a24_op_finish(&l->op);
 }
 
-/* Names the throttle keys of the attempt. */
+/* Names the throttle keys of the attempt: the account from this client, and the client. */
 static void fail_keys(const login_op_t *l, char k_user[A24_KEY_MAX], char k_client[A24_KEY_MAX])
 {
-    a24_key(k_user, A24_KEY_LOGIN_FAIL, "user", l->username);
+    char pair[A24_USERNAME_MAX + A24_TAG_LEN + 2];
+    snprintf(pair, sizeof pair, "%s/%s", l->username, l->tag);
+    a24_key(k_user, A24_KEY_LOGIN_FAIL, "account", pair);
     a24_key(k_client, A24_KEY_LOGIN_FAIL, "client", l->tag);
 }
 
 /* Counts a failed attempt; 0, or -1 if Redis is not there. */
 static int count_failure(login_op_t *l)
 {
-    char k_user[A24_KEY_MAX], k_client[A24_KEY_MAX], free_user[16], free_client[16], first[24],
-        longest[24], window[24];
-    fail_keys(l, k_user, k_client);
-    snprintf(free_user, sizeof free_user, "%d", A24_LOGIN_FREE_FAILURES_ACCOUNT);
-    snprintf(free_client, sizeof free_client, "%d", A24_LOGIN_FREE_FAILURES_CLIENT);
-    snprintf(first, sizeof first, "%lld", (long long)A24_LOGIN_DELAY_FIRST_MS);
-    snprintf(longest, sizeof longest, "%lld", (long long)A24_LOGIN_DELAY_MAX_MS);
-    snprintf(window, sizeof window, "%lld", (long long)A24_LOGIN_WINDOW_MS);
-    const char *argv[] = {k_user, k_client, free_user, free_client, first, longest, window};
-    size_t lens[7];
-    for (int i = 0; i < 7; i++)
+    char keys[6][A24_KEY_MAX], nums[8][24];
+    fail_keys(l, keys[0], keys[1]);
+    a24_key(keys[2], A24_KEY_LOGIN_FAIL, "storm", l->username);
+    a24_key(keys[3], A24_KEY_LOGIN_FAIL, "storm_clients", l->username);
+    a24_key(keys[4], A24_KEY_LOGIN_FAIL, "storm_alerted", l->username);
+    a24_key(keys[5], A24_KEY_USER, l->username);
+    const long long n[8] = {A24_LOGIN_FREE_FAILURES_ACCOUNT,
+                            A24_LOGIN_FREE_FAILURES_CLIENT,
+                            A24_LOGIN_DELAY_FIRST_MS,
+                            A24_LOGIN_DELAY_MAX_MS,
+                            A24_LOGIN_WINDOW_MS,
+                            A24_LOGIN_STORM_FAILURES,
+                            A24_LOGIN_STORM_CLIENTS,
+                            A24_LOGIN_STORM_WINDOW_MS};
+    for (int i = 0; i < 8; i++)
+        snprintf(nums[i], sizeof nums[i], "%lld", n[i]);
+    const char *argv[] = {keys[0], keys[1], keys[2], keys[3], keys[4], keys[5],
+                          nums[0], nums[1], nums[2], nums[3], nums[4], l->username,
+                          l->tag,  nums[5], nums[6], nums[7]};
+    size_t lens[16];
+    for (int i = 0; i < 16; i++)
         lens[i] = strlen(argv[i]);
-    return a24_store_script(l->op.app->store, "session_fail", on_fail_reply, l, 2, 7, argv, lens);
+    return a24_store_script(l->op.app->store, "session_fail", on_fail_reply, l, 6, 16, argv, lens);
 }
 
 /* Makes the session of a verified sign-in; 0, or -1 if Redis is not there. */
@@ -366,20 +384,23 @@ static void on_sign_in(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *
 
 /* ---------------------------------------------------------------- sign-out */
 
-/* DEL of the session replied: 204 if there was one. */
+/* session_end.lua replied: {"ok", handed back} if there was a session, else {"none"}. */
 static void on_delete_reply(a24_store_t *store, redisReply *r, void *privdata)
 {
     (void)store;
     a24_op_t *op = privdata;
-    long long n;
-    if (a24_reply_integer(r, &n) != 0) {
+    size_t len;
+    const char *verdict = a24_reply_str(r, 0, &len);
+    if (verdict == NULL) {
         a24_op_fail_unavailable(op);
         return;
     }
+    bool ended = strcmp(verdict, "ok") == 0;
     h2o_req_t *req = a24_op_take(op);
-    if (n > 0)
-        a24_log_info("staff_signed_out", NULL);
-    if (req != NULL && n > 0) {
+    if (ended)
+        a24_log_info("staff_signed_out", "{s:I}", "handed_back",
+                     (json_int_t)a24_reply_int(r, 1, 0));
+    if (req != NULL && ended) {
         set_cookie(req, "", 0);
         a24_http_empty(req, 204);
     } else if (req != NULL) {
@@ -388,12 +409,16 @@ static void on_delete_reply(a24_store_t *store, redisReply *r, void *privdata)
     a24_op_finish(op);
 }
 
-/* DELETE /api/v1/session: ends the session of the Bearer token. */
+/*
+ * DELETE /api/v1/session: ends the session of the Bearer token; the last session of an
+ * account takes it off duty (session_end.lua), and the session's event streams close
+ * at the next re-check (sse.c).
+ */
 static void on_sign_out(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)
 {
     (void)m;
     h2o_iovec_t token = a24_http_bearer(req);
-    char session[A24_SESSION_ID_LEN + 1], k_session[A24_KEY_MAX];
+    char session[A24_SESSION_ID_LEN + 1];
     if (a24_account_token_hash(&app->secrets, token.base, token.len, session) != 0) {
         a24_auth_send_unauthorized(req);
         return;
@@ -401,10 +426,9 @@ static void on_sign_out(a24_app_t *app, h2o_req_t *req, const a24_route_match_t 
     a24_op_t *op = a24_op_start(app, req, sizeof *op);
     if (op == NULL)
         return;
-    a24_key(k_session, A24_KEY_SESSION, session);
-    const char *argv[] = {"DEL", k_session};
-    size_t lens[] = {3, strlen(k_session)};
-    if (a24_store_argv(app->store, on_delete_reply, op, 2, argv, lens) != 0)
+    const char *argv[] = {session};
+    size_t lens[] = {strlen(session)};
+    if (a24_store_script(app->store, "session_end", on_delete_reply, op, 0, 1, argv, lens) != 0)
         a24_op_fail_unavailable(op);
 }
 

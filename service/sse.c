@@ -4,6 +4,13 @@
  * A client lives in its request's pool; the pool's dispose callback unlinks it from
  * the feed, so the feed only ever holds clients whose requests are alive. Bytes for a
  * client are queued in `pending` while a write is in flight and sent on `proceed`.
+ *
+ * A stream outlives no session: every A24_STREAM_RECHECK_MS one script
+ * (session_alive.lua, on the app's store: the feed's own connection is held by XREAD
+ * BLOCK) names the sessions behind open streams that are over (signed out, ended by a
+ * new password or by disabling the account, expired), and their streams are ended. An
+ * account has at most http.max_streams_per_account streams on one front end (429
+ * beyond), so one token cannot hold hundreds of connections.
  */
 #include "sse.h"
 
@@ -24,8 +31,9 @@ typedef struct client client_t;
 struct a24_feed {
     a24_app_t *app;
     a24_store_t *store; /* XREAD BLOCK holds it */
-    uv_timer_t heartbeat, retry;
+    uv_timer_t heartbeat, retry, recheck;
     client_t *clients;
+    struct alive_check *checking;          /* the session re-check in flight, or NULL */
     char last_events[48], last_alerts[48]; /* where the next read starts */
     bool started, reading, stopping;
     int open_handles;
@@ -37,11 +45,18 @@ struct client {
     a24_feed_t *feed;
     client_t *next, *prev;
     char username[80];
+    char session[A24_SESSION_ID_LEN + 1]; /* the session id (keyed hash), never the token */
     unsigned role, categories, languages;
     char *pending, *inflight;
     size_t pending_len, inflight_len;
     bool overflowed;
+    bool closing; /* its session is over: the final chunk goes after the write in flight */
 };
+
+/* One session re-check on its way; the feed forgets it (feed = NULL) if it stops first. */
+typedef struct alive_check {
+    a24_feed_t *feed;
+} alive_check_t;
 
 static void read_more(a24_feed_t *f);
 
@@ -58,9 +73,26 @@ static void flush(client_t *c)
     h2o_send(c->req, &buf, 1, H2O_SEND_STATE_IN_PROGRESS);
 }
 
+/* Ends a client's stream: at once, or after the write in flight (on_proceed). */
+static void end_stream(client_t *c)
+{
+    if (c->req == NULL || c->closing)
+        return;
+    c->closing = true;
+    free(c->pending);
+    c->pending = NULL, c->pending_len = 0;
+    if (c->inflight == NULL) {
+        h2o_req_t *req = c->req;
+        c->req = NULL;
+        h2o_send(req, NULL, 0, H2O_SEND_STATE_FINAL);
+    }
+}
+
 /* Queues `len` bytes for a client. */
 static void enqueue(client_t *c, const char *data, size_t len)
 {
+    if (c->closing)
+        return;
     if (c->pending_len + len > MAX_PENDING) {
         if (!c->overflowed)
             a24_log_warn("sse_client_behind", "{s:s}", "user", c->username);
@@ -78,10 +110,14 @@ static void enqueue(client_t *c, const char *data, size_t len)
 /* h2o: the last write is out; send the next. */
 static void on_proceed(h2o_generator_t *g, h2o_req_t *req)
 {
-    (void)req;
     client_t *c = (client_t *)g;
     free(c->inflight);
     c->inflight = NULL, c->inflight_len = 0;
+    if (c->closing && c->req != NULL) {
+        c->req = NULL;
+        h2o_send(req, NULL, 0, H2O_SEND_STATE_FINAL);
+        return;
+    }
     flush(c);
 }
 
@@ -179,12 +215,94 @@ static void on_heartbeat(uv_timer_t *t)
             enqueue(c, ": keep-alive\n\n", sizeof ": keep-alive\n\n" - 1);
 }
 
-/* GET /api/v1/events, once signed in: becomes a stream. */
+/* ---------------------------------------------------------------- sessions behind streams */
+
+/* session_alive.lua replied: the sessions that are over; end their streams. */
+static void on_alive(a24_store_t *store, redisReply *r, void *privdata)
+{
+    (void)store;
+    alive_check_t *check = privdata;
+    a24_feed_t *f = check->feed;
+    free(check);
+    if (f == NULL)
+        return; /* the feed stopped meanwhile */
+    f->checking = NULL;
+    if (a24_reply_failed(r) || r->type != REDIS_REPLY_ARRAY)
+        return; /* Redis away: the next tick asks again */
+    for (size_t i = 0; i < r->elements; i++) {
+        const redisReply *e = r->element[i];
+        if (e->type != REDIS_REPLY_STRING)
+            continue;
+        for (client_t *c = f->clients; c != NULL; c = c->next) {
+            if (c->req != NULL && strlen(c->session) == e->len &&
+                memcmp(c->session, e->str, e->len) == 0) {
+                a24_log_info("sse_stream_ended", "{s:s, s:s}", "user", c->username, "reason",
+                             "session_over");
+                end_stream(c);
+            }
+        }
+    }
+}
+
+/* Every A24_STREAM_RECHECK_MS: ask which sessions behind open streams are over. */
+static void on_recheck(uv_timer_t *t)
+{
+    a24_feed_t *f = t->data;
+    size_t n = 0;
+    for (client_t *c = f->clients; c != NULL; c = c->next)
+        n += c->req != NULL && !c->closing;
+    if (n == 0 || f->checking != NULL || f->app->store == NULL)
+        return;
+    const char **argv = malloc(n * sizeof *argv);
+    size_t *lens = malloc(n * sizeof *lens);
+    alive_check_t *check = malloc(sizeof *check);
+    if (argv != NULL && lens != NULL && check != NULL) {
+        size_t i = 0;
+        for (client_t *c = f->clients; c != NULL && i < n; c = c->next)
+            if (c->req != NULL && !c->closing)
+                argv[i] = c->session, lens[i] = strlen(c->session), i++;
+        check->feed = f;
+        f->checking = check;
+        if (a24_store_script(f->app->store, "session_alive", on_alive, check, 0, (int)i, argv,
+                             lens) != 0) {
+            f->checking = NULL; /* a failed submit leaves the check with us */
+            free(check);
+        }
+        check = NULL;
+    }
+    free(check);
+    free(lens);
+    free(argv);
+}
+
+/* Streams the account holds open on this front end. */
+static int streams_of(const a24_feed_t *f, const char *username)
+{
+    int n = 0;
+    for (const client_t *c = f->clients; c != NULL; c = c->next)
+        n += c->req != NULL && !c->closing && strcmp(c->username, username) == 0;
+    return n;
+}
+
+/* ---------------------------------------------------------------- the route */
+
+/* GET /api/v1/events, once signed in: becomes a stream, within the account's cap. */
 static void on_events_authed(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
                              const a24_staff_t *staff)
 {
     (void)m;
     a24_feed_t *f = app->feed;
+    if (streams_of(f, staff->username) >= app->cfg->http.max_streams_per_account) {
+        a24_log_info("sse_stream_refused", "{s:s, s:s}", "user", staff->username, "reason",
+                     "too_many_streams");
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL,
+                       H2O_STRLIT("30"));
+        a24_http_error(req, 429, "too_many_streams",
+                       "This account has too many live update streams open; close a console "
+                       "tab or wait a moment.",
+                       NULL);
+        return;
+    }
     client_t *c = h2o_mem_alloc_shared(&req->pool, sizeof *c, on_client_dispose);
     memset(c, 0, sizeof *c);
     c->super.proceed = on_proceed;
@@ -192,6 +310,7 @@ static void on_events_authed(a24_app_t *app, h2o_req_t *req, const a24_route_mat
     c->req = req;
     c->feed = f;
     snprintf(c->username, sizeof c->username, "%s", staff->username);
+    memcpy(c->session, staff->session, sizeof c->session);
     c->role = staff->role, c->categories = staff->categories, c->languages = staff->languages;
     c->next = f->clients;
     if (f->clients != NULL)
@@ -334,9 +453,11 @@ a24_feed_t *a24_feed_create(a24_app_t *app, char *err, size_t errlen)
     }
     uv_timer_init(app->loop, &f->heartbeat);
     uv_timer_init(app->loop, &f->retry);
-    f->heartbeat.data = f->retry.data = f;
-    f->open_handles = 2;
+    uv_timer_init(app->loop, &f->recheck);
+    f->heartbeat.data = f->retry.data = f->recheck.data = f;
+    f->open_handles = 3;
     uv_timer_start(&f->heartbeat, on_heartbeat, HEARTBEAT_MS, HEARTBEAT_MS);
+    uv_timer_start(&f->recheck, on_recheck, A24_STREAM_RECHECK_MS, A24_STREAM_RECHECK_MS);
     a24_store_on_ready(f->store, on_ready, f);
     return f;
 }
@@ -354,6 +475,8 @@ void a24_feed_destroy(a24_feed_t *f)
     if (f == NULL)
         return;
     f->stopping = true;
+    if (f->checking != NULL)
+        f->checking->feed = NULL; /* its reply, if any, finds no feed */
     /* End every stream; their pools' dispose callbacks will find no feed. */
     for (client_t *c = f->clients; c != NULL; c = c->next) {
         c->feed = NULL;
@@ -367,4 +490,5 @@ void a24_feed_destroy(a24_feed_t *f)
     a24_store_destroy(f->store);
     uv_close((uv_handle_t *)&f->heartbeat, on_closed);
     uv_close((uv_handle_t *)&f->retry, on_closed);
+    uv_close((uv_handle_t *)&f->recheck, on_closed);
 }

@@ -13,8 +13,13 @@
  * token never appears in a URL or a log. A comment line every 20 s keeps proxies
  * from closing the stream and lets h2o notice HTTP/1 clients that left.
  *
+ * A stream ends within A24_STREAM_RECHECK_MS (auth.h) of its session: signed out, ended
+ * by a new password or a disabled account, or expired. An account holds at most
+ * http.max_streams_per_account streams on one front end; more get 429 too_many_streams.
+ *
  * Must never: send a question text (events carry none), write to a stream while a
- * previous write is in flight, or touch a client after its request was disposed.
+ * previous write is in flight, touch a client after its request was disposed, or keep
+ * a stream whose session is over.
  */
 #ifndef A24_SSE_H
 #define A24_SSE_H

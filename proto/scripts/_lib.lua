@@ -340,3 +340,25 @@ local function crisis_raise(t, new, now, due, crisis_ms, reason)
     redis.call('HINCRBY', K.KEY_STATS, 'crises', 1)
     return due
 end
+
+-- Raises an alert about something other than a ticket (kind "security": a guessing
+-- storm on a staff account): kept, listed as open and announced like a ticket's alert,
+-- with `subject` (an account name, never a text or an address) in place of the ticket
+-- and the extra hash fields of `fields`. Never repeats on its own. Returns its id.
+local function alert_raise_about(now, subject, kind, notify, fields)
+    local id = tostring(redis.call('INCR', K.KEY_ALERTS_SEQ))
+    local args = {'HSET', key(K.KEY_ALERT, id), 'id', id, 'ticket', '', 'subject', subject,
+        'kind', kind, 'level', 0, 'step', 0, 'notify', notify, 'created', now,
+        'state', 'open', 'repeat', 0, 'seq', 0, 'category', '', 'language', ''}
+    for k, v in pairs(fields or {}) do
+        args[#args + 1] = k
+        args[#args + 1] = v
+    end
+    redis.call(unpack(args))
+    redis.call('ZADD', K.KEY_ALERTS_OPEN, now, id)
+    redis.call('HINCRBY', K.KEY_STATS, 'alerts_' .. kind, 1)
+    redis.call('RPUSH', K.KEY_AUDIT_ADMIN, now .. ' system alert_' .. kind .. ' ' .. subject)
+    alert_event(now, id, {ticket = '', kind = kind, level = 0, notify = notify, created = now,
+        seq = 0}, 'raised')
+    return id
+end

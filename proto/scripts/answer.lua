@@ -11,7 +11,15 @@
 --       answer past review) | "review" (the expert asks for a second opinion) | "release"
 --       6 "1" if the user must be the owner  7 histogram bounds in seconds ",900,3600,"
 --       8 the event name ("answer", or "approve" for a supervisor's release)
+--       9 how often the review_waiting alert repeats ms (0: never)
 -- Returns {"ok", state, answered_at} | {"missing"} | {"state", state, owner} | {"forbidden"}
+--         | {"author"}
+--
+-- The approver of an answer is never its author (the owner of an in_review ticket, who
+-- wrote the draft), supervisors included. A crisis answer that nobody else could
+-- approve now (its author is a supervisor, or no other supervisor is on duty) still
+-- waits, and on-call is told: an alert of kind review_waiting, resolved when the
+-- answer is approved or returned.
 
 local id, user = ARGV[1], ARGV[2]
 local t, refusal = ticket_for(id, ARGV[3])
@@ -21,8 +29,27 @@ end
 if ARGV[6] == '1' and t.owner ~= user then
     return {'forbidden'}
 end
+if ARGV[8] == 'approve' and t.owner == user then
+    return {'author'}
+end
 local tk = key(K.KEY_TICKET, id)
 local now = now_ms()
+
+-- True if an active supervisor other than `author` is on duty, and `author` is not a
+-- supervisor (whose answer on a crisis ticket is always worth a second pair of eyes).
+local function another_reviewer(author)
+    if redis.call('HGET', key(K.KEY_USER, author), 'role') == 'supervisor' then
+        return false
+    end
+    for _, u in ipairs(redis.call('SMEMBERS', K.KEY_ONDUTY)) do
+        local v = redis.call('HMGET', key(K.KEY_USER, u), 'role', 'disabled')
+        if u ~= author and v[1] == 'supervisor' and v[2] ~= '1' then
+            return true
+        end
+    end
+    return false
+end
+
 local text = ARGV[4]
 if text == '' then
     text = redis.call('HGET', tk, 'draft') or ''
@@ -36,6 +63,10 @@ if ARGV[5] == 'review' or (ARGV[5] == 'auto' and t.crisis == '1') then
     reindex(id, t, new)
     audit(id, now, user, 'submit_review', t.state, 'in_review')
     live(now, 'review', new)
+    if t.crisis == '1' and not another_reviewer(user) then
+        local aid = alert_raise(now, new, 'review_waiting', 0, 'oncall', tonumber(ARGV[9]) or 0)
+        redis.call('HSET', tk, 'review_alert', aid)
+    end
     return {'ok', 'in_review', 0}
 end
 
@@ -74,6 +105,11 @@ end
 redis.call('RPUSH', key(K.KEY_DAY_TIMES, day_of(start)), secs)
 window_end(t, now <= tonumber(t.due)) -- the promise figure, on the day the window ends
 
+local review_alert = redis.call('HGET', tk, 'review_alert')
+if review_alert then
+    alert_resolve(now, review_alert, user)
+    redis.call('HDEL', tk, 'review_alert')
+end
 audit(id, now, user, ARGV[8], t.state, 'answered')
 live(now, 'answered', new)
 return {'ok', 'answered', now}

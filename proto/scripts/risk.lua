@@ -1,10 +1,16 @@
--- risk: an expert raises a ticket to crisis or lowers it, with a reason (a sealed
--- note). Raising alerts on-call at once (through the schedule, now) and shortens the
+-- risk: staff raise a ticket to crisis, or a supervisor lowers it, with a reason (a
+-- sealed note written at the same instant as the audit line, so the staff view shows
+-- the reason beside who lowered it; the audit line itself never holds a text).
+-- Raising alerts on-call at once (through the schedule, now) and shortens the
 -- deadline to the crisis window if that is sooner; lowering keeps the deadline.
+-- Anyone who may act on the ticket may raise; only a supervisor may lower a crisis
+-- (a crisis review nobody can skip), decided here, atomically with the change.
 --
 -- ARGV: 1 ticket  2 user  3 "raise" | "lower"  4 sealed reason  5 crisis window ms
---       6 "1" if the user may act on any ticket  7 categories  8 languages
+--       6 "1" if the user is a supervisor (may act on any ticket and lower a crisis)
+--       7 categories  8 languages
 -- Returns {"ok", crisis, due} | {"missing"} | {"forbidden"} | {"state", state}
+--         | {"lower_forbidden"}
 
 local id, user = ARGV[1], ARGV[2]
 local t = ticket_load(id)
@@ -17,6 +23,9 @@ end
 if ARGV[6] ~= '1' and t.owner ~= user and
     (not state_in(ARGV[7], t.category) or not state_in(ARGV[8], t.language)) then
     return {'forbidden'}
+end
+if ARGV[3] == 'lower' and ARGV[6] ~= '1' then
+    return {'lower_forbidden'}
 end
 local tk = key(K.KEY_TICKET, id)
 local now = now_ms()

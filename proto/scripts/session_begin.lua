@@ -1,11 +1,15 @@
 -- session_begin: the first step of a sign-in: is it throttled, and what is the hash?
 --
--- A sign-in is refused early while the account or the client is in a delay after
--- repeated failures. Otherwise the caller gets the stored password hash to verify off
--- the event loop; an unknown or disabled account gets "" and is checked against a
--- dummy hash, so the two look and take the same.
+-- A sign-in is refused early while this client is in a delay after repeated failures,
+-- either against this account (the account-and-client key) or against any account
+-- (the client key). Failures of other clients never delay this one: the right
+-- password from elsewhere is never refused because of someone else's guesses (a
+-- guessing storm raises a security alert instead, session_fail.lua). Otherwise the
+-- caller gets the stored password hash to verify off the event loop; an unknown or
+-- disabled account gets "" and is checked against a dummy hash, so the two look and
+-- take the same.
 --
--- KEYS: 1 user  2 failures of the account  3 failures of the client
+-- KEYS: 1 user  2 failures of the account from this client  3 failures of the client
 -- Returns {"limited", retry after ms} | {"ok", password hash or ""}
 
 local t = redis.call('TIME')

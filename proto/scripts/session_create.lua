@@ -6,7 +6,8 @@
 -- past the absolute one), added to the account's session set (whose expired members
 -- are dropped here), and the account's failure count is cleared.
 --
--- KEYS: 1 session  2 the user's sessions (set)  3 user  4 failures of the account
+-- KEYS: 1 session  2 the user's sessions (set)  3 user  4 failures of the account from
+--       this client (the only throttle a right password clears)
 -- ARGV: 1 username  2 the password hash that was verified  3 idle ms  4 absolute ms
 --       5 session id  6 session key prefix
 -- Returns {"gone"} | {"ok", role, display name, expires ms, absolute expiry ms}

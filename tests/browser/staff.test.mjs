@@ -215,7 +215,8 @@ test('expert_claims_offer_inserts_template_edits_and_answers', { timeout: TEST_T
         assert.equal(await page.textContent('#ticket-text'), ORDINARY);
         await listItem(page, 'mine', made.ticket).waitFor();
 
-        // Transfer: a list of colleagues who take the topic and language, on duty first (no free text).
+        // Transfer: a list of colleagues on duty who take the topic and language (no free
+        // text); an expert is never offered someone off duty, whom the server would refuse.
         assert.equal(await page.evaluate(() => document.getElementById('transfer-to').tagName), 'SELECT');
         await page.waitForFunction(() => document.querySelectorAll('#transfer-to optgroup').length > 0);
         const targets = await page.$$eval('#transfer-to optgroup', (gs) => gs.map((g) => ({
@@ -223,8 +224,7 @@ test('expert_claims_offer_inserts_template_edits_and_answers', { timeout: TEST_T
         })));
         assert.deepEqual(targets, [
             { label: EN.console.transfer.groupOn, users: ['dan'] },
-            { label: EN.console.transfer.groupOff, users: ['sam'] },
-        ], 'on-duty colleagues first; erin herself and olga (on-call) are not offered');
+        ], 'on-duty colleagues only; sam (off duty), erin herself and olga (on-call) are not offered');
 
         // Template: insert, then edit before sending.
         await page.waitForSelector(`#template-select option[value="${TEMPLATE.id}"]`, { state: 'attached' });
@@ -286,6 +286,7 @@ test('expert_declines_offer_router_passes_it_on', { timeout: TEST_TIMEOUT }, asy
 
 test('expert_transfers_claim_to_colleague_from_list', { timeout: TEST_TIMEOUT }, async (t) => {
     await setDuty('erin', true);
+    await setDuty('dan', true); // a transfer goes only to someone on duty (transfer.lua)
     const made = await ask('I wake up at 4 every morning and cannot fall asleep again.', 'sleep');
     const r = await call('erin', 'POST', `/api/v1/tickets/${made.ticket}/claim`, {});
     assert.equal(r.status, 200, JSON.stringify(r.body));
@@ -312,6 +313,7 @@ test('expert_transfers_claim_to_colleague_from_list', { timeout: TEST_TIMEOUT },
         assert.deepEqual(d.notes.map((n) => [n.by, n.text]), [['erin', 'Prefers short practical advice.']]);
         await s.shot('transferred');
     });
+    await setDuty('dan', false);
 });
 
 /* ------------------------------------------------------------------ (b) review */
@@ -367,6 +369,33 @@ test('crisis_answer_reviewed_and_approved_by_supervisor', { timeout: TEST_TIMEOU
         await page.emulateMedia({ colorScheme: 'dark' });
         await s.axe('supervisor_dark');
         await s.shot('supervisor_dark');
+    });
+});
+
+test('console_offers_only_the_moves_the_server_allows', { timeout: TEST_TIMEOUT }, async (t) => {
+    // The console asks the ticket's "actions" instead of restating rules: the author of
+    // a crisis answer is offered no approval, and an expert is offered no lowering.
+    const made = await ask(CRISIS, 'sleep');
+    let r = await call('sam', 'POST', `/api/v1/tickets/${made.ticket}/claim`, {});
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    r = await call('sam', 'POST', `/api/v1/tickets/${made.ticket}/answer`, { text: 'You are not alone; we are here.' });
+    assert.equal(r.body.status, 'in_review', 'a supervisor\'s crisis answer waits for review too');
+    const other = await ask(CRISIS, 'sleep');
+    await stack.run(t, { locale: 'en-US' }, async (s) => {
+        const { page } = s;
+        await s.goto(`/console#ticket=${made.ticket}`);
+        await signIn(page, 'sam');
+        await page.waitForSelector('#review-controls:not([hidden])');
+        assert.equal(await page.isVisible('#review-approve'), false, 'the author is never offered approval');
+        assert.equal(await page.isVisible('#review-return'), true);
+        await s.shot('author_review');
+    });
+    await stack.run(t, { locale: 'en-US' }, async (s) => {
+        const { page } = s;
+        await s.goto(`/console#ticket=${other.ticket}`);
+        await signIn(page, 'erin');
+        await page.waitForFunction((x) => document.getElementById('ticket-text').textContent === x, CRISIS);
+        assert.equal(await page.isVisible('#risk-part'), false, 'only a supervisor lowers a crisis');
     });
 });
 

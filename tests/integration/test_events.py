@@ -1,6 +1,8 @@
 """Live updates and figures: the Server-Sent Events stream (authenticated by the
 session cookie, as EventSource needs, or the Bearer header) carries ticket events to
-the experts they concern and alert events to on-call, never a question text; /metrics
+the experts they concern and alert events to on-call, never a question text; a stream
+ends within seconds of its session (sign-out, a disabled account), and an account holds
+at most http.max_streams_per_account of them; /metrics
 counts answers in its histogram; `answer24ctl stats` and GET /api/v1/stats agree.
 """
 
@@ -27,6 +29,7 @@ class Stream:
 
     def __init__(self, port, headers):
         self.events, self.lock = [], threading.Lock()
+        self.ended = threading.Event()  # set when the server ends the stream
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         self.conn.request("GET", "/api/v1/events", headers=headers)
         self.resp = self.conn.getresponse()
@@ -41,6 +44,7 @@ class Stream:
             while True:
                 line = self.resp.readline()
                 if not line:
+                    self.ended.set()
                     return
                 line = line.decode().rstrip("\n")
                 if line.startswith("event: "):
@@ -121,6 +125,98 @@ class EventsTest(unittest.TestCase):
         self.assertEqual(owen.seen(lambda e, d: e == "ticket"), [], "on-call got ticket events")
         for s in (erin, owen):
             self.assertNotIn("EVENT-STREAM-SECRET", json.dumps(s.events))
+
+    # ---------------------------------------------------------------- streams and sessions
+
+    def account(self, name, cats="sleep"):
+        p = subprocess.run([CTL, "--config", self.web.config_path, "user", "add", "--username",
+                            name, "--role", "expert", "--categories", cats, "--languages", "en",
+                            "--password-stdin"], input=PASSWORD + "\n", capture_output=True,
+                           text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+
+    def sign_in(self, name):
+        r = self.web.request("POST", "/api/v1/session", {"username": name, "password": PASSWORD})
+        self.assertEqual(r.status, 200, r.body)
+        return {"Authorization": "Bearer " + r.json["token"]}, \
+            {"Cookie": r.headers["set-cookie"].split(";")[0]}
+
+    def on_duty(self, name):
+        with self.stack.resp() as redis:
+            return (redis.call("HGET", f"a24:user:{name}", "on_duty"),
+                    redis.call("SISMEMBER", "a24:onduty", name))
+
+    def test_disabled_account_stream_closes_and_goes_off_duty(self):
+        self.account("gil", "family")
+        auth, cookie = self.sign_in("gil")
+        self.assertEqual(self.web.request("PUT", "/api/v1/me/duty", {"on_duty": True},
+                                          auth).status, 200)
+        t = self.web.submit("a question about my family", "family").json["ticket"]
+        r = self.web.request("POST", f"/api/v1/tickets/{t}/claim", {}, auth)
+        self.assertEqual(r.status, 200, r.body)
+        s = self.stream(cookie)
+        self.assertEqual(s.status, 200)
+        time.sleep(0.3)
+        started = time.monotonic()
+        p = subprocess.run([CTL, "--config", self.web.config_path, "user", "disable", "gil"],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue(s.ended.wait(10), "the disabled account's stream stayed open")
+        self.assertLess(time.monotonic() - started, 10)
+        # Off duty with the usual hand-back: the claim went back to the queue.
+        self.assertEqual(self.on_duty("gil"), (b"0", 0))
+        with self.stack.resp() as redis:
+            self.assertNotEqual(redis.call("HGET", f"a24:t:{t}", "owner"), b"gil")
+            self.assertEqual(redis.call("ZSCORE", "a24:mine:gil", t), None)
+            trail = [x.decode() for x in redis.call("LRANGE", f"a24:t:{t}:audit", 0, -1)]
+        self.assertTrue(any(" handback_disabled claimed queued" in x for x in trail), trail)
+        self.assertEqual(self.stream(cookie).status, 401)
+
+    def test_sign_out_closes_that_sessions_stream(self):
+        self.account("hal")
+        auth_a, cookie_a = self.sign_in("hal")
+        auth_b, cookie_b = self.sign_in("hal")
+        self.assertEqual(self.web.request("PUT", "/api/v1/me/duty", {"on_duty": True},
+                                          auth_a).status, 200)
+        a, b = self.stream(cookie_a), self.stream(cookie_b)
+        self.assertEqual((a.status, b.status), (200, 200))
+        time.sleep(0.3)
+        self.assertEqual(self.web.request("DELETE", "/api/v1/session", headers=auth_a).status,
+                         204)
+        self.assertTrue(a.ended.wait(10), "the signed-out session's stream stayed open")
+        self.assertFalse(b.ended.is_set(), "another session's stream was closed")
+        self.assertEqual(self.on_duty("hal"), (b"1", 1))  # another session is still live
+        # The last session ends: off duty, and its stream closes too.
+        self.assertEqual(self.web.request("DELETE", "/api/v1/session", headers=auth_b).status,
+                         204)
+        self.assertTrue(b.ended.wait(10), "the last session's stream stayed open")
+        self.assertEqual(self.on_duty("hal"), (b"0", 0))
+
+    def test_password_change_closes_streams(self):
+        self.account("ike")
+        auth, cookie = self.sign_in("ike")
+        s = self.stream(auth)
+        self.assertEqual(s.status, 200)
+        time.sleep(0.3)
+        p = subprocess.run([CTL, "--config", self.web.config_path, "user", "passwd", "ike",
+                            "--password-stdin"], input="a-new-password-9\n",
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue(s.ended.wait(10), "the stream outlived the password change")
+
+    def test_streams_per_account_are_capped(self):
+        self.account("jo")
+        auth, _ = self.sign_in("jo")
+        streams = [self.stream(auth) for _ in range(8)]  # http.max_streams_per_account
+        self.assertEqual([x.status for x in streams], [200] * 8)
+        extra = Stream(self.web.port, auth)
+        self.addCleanup(extra.close)
+        self.assertEqual(extra.status, 429)
+        body = json.loads(extra.resp.read())
+        self.assertEqual(body["error"]["code"], "too_many_streams")
+        self.assertIsNotNone(extra.resp.getheader("retry-after"))
+        # The cap is per account: another account still gets its stream.
+        self.assertEqual(self.stream(self.auth["owen"]).status, 200)
 
     def test_events_metrics_and_stats_count_an_answer(self):
         before = self.web.metrics()

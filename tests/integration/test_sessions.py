@@ -3,9 +3,12 @@ POST/DELETE /api/v1/session, GET /api/v1/me and GET /api/v1/staff on a real
 answer24-web in front of a private redis-server (tests/integration/a24test.py).
 
 Every test uses its own accounts and its own client address (X-Forwarded-For, with
-http.trust_proxy on), so the sign-in throttle of one test never reaches another.
+http.trust_proxy on), so the sign-in throttle of one test never reaches another. The
+guessing-storm tests connect from loopback addresses of their own (127.0.0.2, ...)
+without X-Forwarded-For, so they hold whatever the proxy rules become.
 """
 
+import http.client
 import json
 import os
 import re
@@ -376,20 +379,80 @@ class SessionsTest(unittest.TestCase):
     # ---------------------------------------------------------------- throttling
 
     def test_account_throttle(self):
+        # The account from one client: a short, doubling delay for that client alone.
         self.add_user("thr-kim", "expert", "thr-password-1")
-        for i in range(5):  # from different clients: the account's own count
-            r = self.login("thr-kim", "wrong-password", new_client())
+        client = new_client()
+        for i in range(5):
+            r = self.login("thr-kim", "wrong-password", client)
             self.assertEqual(r.status, 401, (i, r.body))
-        r = self.login("thr-kim", "thr-password-1", new_client())
+        r = self.login("thr-kim", "thr-password-1", client)
         self.assertEqual((r.status, r.error_code), (429, "rate_limited"), r.body)
         wait = int(r.headers["retry-after"])
         self.assertTrue(1 <= wait <= 900, wait)
-        # A short delay, never a lock: after it the right password works.
+        # Another client is not delayed by those guesses: the right password works there.
+        self.assertEqual(self.login("thr-kim", "thr-password-1", new_client()).status, 200)
+        # A short delay, never a lock: after it the right password works here too.
         time.sleep(wait + 0.2)
-        r = self.login("thr-kim", "thr-password-1", new_client())
+        r = self.login("thr-kim", "thr-password-1", client)
         self.assertEqual(r.status, 200, r.body)
         with self.stack.resp() as redis:
-            self.assertEqual(redis.call("EXISTS", "a24:loginfail:user:thr-kim"), 0)
+            self.assertEqual(redis.scan("a24:loginfail:user:*"), [])  # no per-account key
+
+    def peer_login(self, address, username, password):
+        """Signs in over a connection from `address` (a loopback address of its own):
+        the peer address is the client, with no X-Forwarded-For at all."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.web.port, timeout=30,
+                                          source_address=(address, 0))
+        try:
+            return self.web.request("POST", "/api/v1/session",
+                                    {"username": username, "password": password}, conn=conn)
+        finally:
+            conn.close()
+
+    def security_alerts(self, subject):
+        with self.stack.resp() as redis:
+            out = []
+            for key in redis.scan("a24:alert:*"):
+                h = redis.hgetall(key.decode() if isinstance(key, bytes) else key)
+                if h.get(b"kind") == b"security" and h.get(b"subject") == subject.encode():
+                    out.append({k.decode(): v.decode() for k, v in h.items()})
+            return out
+
+    def test_guessing_storm_never_locks_the_owner_out(self):
+        self.add_user("storm-kim", "expert", "storm-password-1")
+        # 50 wrong passwords from ten other client addresses (127.0.0.2 .. .11), five
+        # each: every one is checked and refused (401), none is throttled.
+        for n in range(50):
+            r = self.peer_login(f"127.0.0.{2 + n % 10}", "storm-kim", f"guess-{n}")
+            self.assertEqual((r.status, r.error_code), (401, "bad_credentials"), (n, r.body))
+        # The owner, from their own address, signs in at once.
+        r = self.peer_login("127.0.0.40", "storm-kim", "storm-password-1")
+        self.assertEqual(r.status, 200, r.body)
+        # One security alert to supervisors for the storm, not one per guess; no text.
+        alerts = self.security_alerts("storm-kim")
+        self.assertEqual(len(alerts), 1, alerts)
+        a = alerts[0]
+        self.assertEqual((a["notify"], a["state"], a["reason"]),
+                         ("supervisor", "open", "password_guessing"))
+        self.assertGreaterEqual(int(a["failures"]), 20)
+        self.assertGreaterEqual(int(a["clients"]), 3)
+        self.assertNotIn("guess-", str(a))  # no password tried
+        self.assertNotIn("127.0.0", str(a))
+        # A sixth guess from one of those addresses is delayed for that address only.
+        r = self.peer_login("127.0.0.2", "storm-kim", "guess-again")
+        self.assertEqual((r.status, r.error_code), (429, "rate_limited"), r.body)
+        self.assertEqual(self.peer_login("127.0.0.41", "storm-kim", "storm-password-1").status,
+                         200)
+        self.assertEqual(len(self.security_alerts("storm-kim")), 1)
+        self.assertIn("security_alert_raised", [e.get("event") for e in self.web.log_events()])
+
+    def test_few_clients_raise_no_storm(self):
+        # Many failures from one or two clients are a throttle's business, not an alert.
+        self.add_user("calm-kim", "expert", "calm-password-1")
+        for n in range(10):
+            r = self.peer_login(f"127.0.1.{1 + n % 2}", "calm-kim", f"typo-{n}")
+            self.assertIn(r.status, (401, 429), r.body)
+        self.assertEqual(self.security_alerts("calm-kim"), [])
 
     def test_client_throttle(self):
         self.add_user("thc-kim", "expert", "thc-password-1")

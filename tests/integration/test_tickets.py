@@ -11,7 +11,10 @@ Accounts (created once with answer24ctl):
     alice, bob  experts for sleep, anxiety, stress / en, ko
     carol       expert for family / zh (never covers the tests' tickets)
     dan         expert for sleep / en (the duty tests)
-    sue         supervisor (no categories: supervisors see and may claim everything)
+    erik        expert for sleep, stress / en, never on duty (transfer targets)
+    dora        expert for sleep, stress / en, disabled at the start
+    sue, sam    supervisors (no categories: supervisors see and may claim everything);
+                off duty unless a test puts sam on duty for a moment
     otto        on-call
 Every text a test writes is remembered; the last test checks none reached the log.
 """
@@ -33,12 +36,15 @@ ACCOUNTS = [
     ("bob", "expert", "sleep,anxiety,stress", "en,ko"),
     ("carol", "expert", "family", "zh"),
     ("dan", "expert", "sleep", "en"),
+    ("erik", "expert", "sleep,stress", "en"),
+    ("dora", "expert", "sleep,stress", "en"),
     ("sue", "supervisor", None, None),
+    ("sam", "supervisor", None, None),
     ("otto", "oncall", None, None),
 ]
 ITEM_KEYS = {"ticket", "status", "category", "language", "due_at", "created_at", "crisis",
              "risk_reason", "green_channel", "owner", "offered_to_me", "claimed_by_me",
-             "seconds_left", "selfcheck", "followups"}
+             "seconds_left", "selfcheck", "followups", "actions"}
 TEXTS = []  # every text written; none may appear in the front end's log
 
 
@@ -71,6 +77,9 @@ class TicketsTest(unittest.TestCase):
                                 {"username": username, "password": PASSWORD})
             assert r.status == 200, r.body
             cls.tokens[username] = r.json["token"]
+        p = subprocess.run([CTL, "--config", cls.web.config_path, "user", "disable", "dora"],
+                           capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0, p.stderr
         # Experts claim only on duty (dan's duty is the duty tests' own business).
         for username in ("alice", "bob", "carol"):
             r = cls.web.request("PUT", "/api/v1/me/duty", {"on_duty": True},
@@ -421,6 +430,8 @@ class TicketsTest(unittest.TestCase):
         self.assertEqual(self.act("alice", ticket, "claim").status, 200)
         note = secret_text("handover note")
         r = self.act("alice", ticket, "transfer", {"to": "carol", "note": note})
+        self.assertEqual((r.status, r.error_code), (409, "target_not_covering"), r.body)
+        r = self.act("alice", ticket, "transfer", {"to": "otto", "note": note})
         self.assertEqual((r.status, r.error_code), (400, "bad_target"), r.body)
         r = self.act("alice", ticket, "transfer", {"to": "nobody", "note": note})
         self.assertEqual((r.status, r.error_code), (400, "bad_target"), r.body)
@@ -477,12 +488,171 @@ class TicketsTest(unittest.TestCase):
         r = self.act("alice", ticket, "answer", {"text": secret_text("answer")})
         self.assertEqual(r.json["status"], "in_review", r.body)
 
+        # Only a supervisor lowers a crisis, with a reason kept in the audit trail.
         other, _, _ = self.submit("sleep", "en")
         self.act("alice", other, "risk", {"level": "crisis", "reason": reason})
+        self.assertNotIn("lower_risk", self.view("alice", other).json["actions"])
         r = self.act("alice", other, "risk", {"level": "normal", "reason": reason})
+        self.assertEqual((r.status, r.error_code), (403, "supervisor_required"), r.body)
+        self.assertTrue(self.view("alice", other).json["crisis"])
+        self.assertIn("lower_risk", self.view("sue", other).json["actions"])
+        r = self.act("sue", other, "risk", {"level": "normal"})
+        self.assertEqual((r.status, r.error_code, r.json["error"].get("field")),
+                         (400, "missing_field", "reason"), r.body)
+        why = secret_text("lowered because")
+        r = self.act("sue", other, "risk", {"level": "normal", "reason": why})
         self.assertEqual(r.status, 200, r.body)
         self.assertFalse(r.json["crisis"])
-        self.assertFalse(self.view("alice", other).json["crisis"])
+        v = self.view("sue", other).json
+        self.assertFalse(v["crisis"])
+        self.assertEqual(v["risk_reason"], "lowered")
+        lowered = [a for a in v["audit"] if a["event"] == "risk_lower"]
+        self.assertEqual([(a["actor"], a["reason"]) for a in lowered], [("sue", why)])
+        with self.stack.resp() as redis:
+            trail = b"".join(redis.call("LRANGE", f"a24:t:{other}:audit", 0, -1))
+        self.assertNotIn(why.encode(), trail)  # the reason is sealed, never in the line
+
+    # ---------------------------------------------------------------- the crisis review
+
+    def alerts_about(self, ticket, kind):
+        """Alerts of `kind` about `ticket`, each {"state": ..., ...} as stored."""
+        out = []
+        with self.stack.resp() as redis:
+            for key in redis.scan("a24:alert:*"):
+                h = redis.hgetall(key.decode() if isinstance(key, bytes) else key)
+                if h.get(b"ticket") == ticket.encode() and h.get(b"kind") == kind.encode():
+                    out.append({k.decode(): v.decode() for k, v in h.items()})
+        return out
+
+    def duty(self, who, on):
+        r = self.call(who, "PUT", "/api/v1/me/duty", {"on_duty": on})
+        self.assertEqual(r.status, 200, r.body)
+
+    def crisis_ticket(self):
+        ticket, code, _ = self.submit("sleep", "en",
+                                      selfcheck={"phq9": [0, 0, 0, 0, 0, 0, 0, 0, 2]})
+        self.assertTrue(self.view("sue", ticket).json["crisis"])
+        return ticket, code
+
+    def test_author_never_approves_own_crisis_answer(self):
+        # A supervisor claims and answers a crisis ticket: the answer waits for review
+        # (supervisors' answers too), they may not approve it, and on-call is told.
+        ticket, code = self.crisis_ticket()
+        self.assertEqual(self.act("sue", ticket, "claim").status, 200)
+        r = self.act("sue", ticket, "answer", {"text": secret_text("supervisor answer")})
+        self.assertEqual((r.status, r.json["status"]), (200, "in_review"), r.body)
+        self.assertNotIn("approve", self.view("sue", ticket).json["actions"])
+        self.assertIn("approve", self.view("sam", ticket).json["actions"])
+        r = self.act("sue", ticket, "review", {"decision": "approve"})
+        self.assertEqual((r.status, r.error_code), (403, "own_answer"), r.body)
+        r = self.act("sue", ticket, "review", {"decision": "approve", "note": "self approved"})
+        self.assertEqual((r.status, r.error_code), (403, "own_answer"), r.body)
+        notes = [n["text"] for n in self.view("sue", ticket).json["notes"]]
+        self.assertNotIn("self approved", notes)  # a refused approval leaves no note
+        self.assertIsNone(self.web.read(ticket, code).json["answer"])
+        waiting = self.alerts_about(ticket, "review_waiting")
+        self.assertEqual(len(waiting), 1, waiting)
+        self.assertEqual((waiting[0]["state"], waiting[0]["notify"]), ("open", "oncall"))
+        # Another supervisor approves; the alert is done with.
+        r = self.act("sam", ticket, "review", {"decision": "approve"})
+        self.assertEqual((r.status, r.json["status"]), (200, "answered"), r.body)
+        self.assertEqual(self.alerts_about(ticket, "review_waiting")[0]["state"], "resolved")
+        self.assertIn(("sam", "approve", "in_review", "answered"), self.audit_events(ticket))
+
+    def test_crisis_answer_alerts_when_no_other_supervisor_is_on_duty(self):
+        # Nobody to review on duty: the answer waits and on-call hears of it.
+        ticket, _ = self.crisis_ticket()
+        self.assertEqual(self.act("alice", ticket, "claim").status, 200)
+        r = self.act("alice", ticket, "answer", {"text": secret_text("expert answer")})
+        self.assertEqual(r.json["status"], "in_review", r.body)
+        self.assertEqual(len(self.alerts_about(ticket, "review_waiting")), 1)
+        # A return resolves it; the next answer, with a supervisor on duty, raises none.
+        r = self.act("sam", ticket, "review", {"decision": "return"})
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(self.alerts_about(ticket, "review_waiting")[0]["state"], "resolved")
+        self.duty("sam", True)
+        try:
+            r = self.act("alice", ticket, "answer", {"text": secret_text("expert answer 2")})
+            self.assertEqual(r.json["status"], "in_review", r.body)
+            self.assertEqual(len(self.alerts_about(ticket, "review_waiting")), 1)
+            # The author is the only supervisor on duty: it waits, and on-call is told.
+            other, _ = self.crisis_ticket()
+            self.assertEqual(self.act("sam", other, "claim").status, 200)
+            r = self.act("sam", other, "answer", {"text": secret_text("sam answer")})
+            self.assertEqual(r.json["status"], "in_review", r.body)
+            self.assertEqual(len(self.alerts_about(other, "review_waiting")), 1)
+            r = self.act("sam", other, "review", {"decision": "approve"})
+            self.assertEqual((r.status, r.error_code), (403, "own_answer"), r.body)
+        finally:
+            self.duty("sam", False)
+
+    def test_crisis_raised_after_claim_still_goes_to_review(self):
+        ticket, code, _ = self.submit("sleep", "en")
+        self.assertEqual(self.act("alice", ticket, "claim").status, 200)
+        r = self.act("alice", ticket, "risk", {"level": "crisis", "reason": "plan named"})
+        self.assertEqual(r.status, 200, r.body)
+        r = self.act("alice", ticket, "answer", {"text": secret_text("answer")})
+        self.assertEqual(r.json["status"], "in_review", r.body)
+        self.assertIsNone(self.web.read(ticket, code).json["answer"])
+
+    # ---------------------------------------------------------------- transfer targets
+
+    def test_transfer_only_to_someone_who_can_act(self):
+        ticket, _, _ = self.submit("stress", "en")
+        self.assertEqual(self.act("alice", ticket, "claim").status, 200)
+        note = secret_text("handover")
+        cases = [("erik", "target_off_duty"), ("dora", "target_disabled"),
+                 ("carol", "target_not_covering")]
+        for to, code in cases:
+            r = self.act("alice", ticket, "transfer", {"to": to, "note": note})
+            self.assertEqual((r.status, r.error_code, r.json["error"].get("field")),
+                             (409, code, "to"), (to, r.body))
+        # An expert may not override; nothing moved.
+        r = self.act("alice", ticket, "transfer",
+                     {"to": "erik", "note": note, "override_reason": "covering"})
+        self.assertEqual((r.status, r.error_code), (403, "override_forbidden"), r.body)
+        self.assertEqual(self.view("alice", ticket).json["owner"], "alice")
+        # A supervisor may, for a named reason (audited); never to a disabled account.
+        r = self.act("sue", ticket, "transfer",
+                     {"to": "dora", "note": note, "override_reason": "she knows the case"})
+        self.assertEqual((r.status, r.error_code), (409, "target_disabled"), r.body)
+        why = secret_text("erik starts in five minutes")
+        r = self.act("sue", ticket, "transfer",
+                     {"to": "erik", "note": note, "override_reason": why})
+        self.assertEqual((r.status, r.json["owner"]), (200, "erik"), r.body)
+        audit = self.view("sue", ticket).json["audit"]
+        over = [(a["actor"], a["reason"]) for a in audit if a["event"] == "transfer_override"]
+        self.assertEqual(over, [("sue", why)])
+        with self.stack.resp() as redis:
+            trail = b"".join(redis.call("LRANGE", f"a24:t:{ticket}:audit", 0, -1))
+        self.assertNotIn(why.encode(), trail)
+        # Both rules at once (off duty and not covering) are overridden together.
+        other, _, _ = self.submit("anxiety", "en")
+        r = self.act("sue", other, "transfer", {"to": "erik", "note": note})
+        self.assertEqual((r.status, r.error_code), (409, "target_off_duty"), r.body)
+        r = self.act("sue", other, "transfer",
+                     {"to": "erik", "note": note, "override_reason": "only one awake"})
+        self.assertEqual(r.status, 200, r.body)
+
+    # ---------------------------------------------------------------- actions
+
+    def test_actions_follow_state_and_role(self):
+        ticket, _, _ = self.submit("sleep", "en")
+        pool = {t["ticket"]: t for t in self.queue("alice", "pool")}
+        self.assertEqual(set(pool[ticket]["actions"]), {"claim", "note", "raise_risk"})
+        self.assertEqual(self.view("carol", ticket).status, 404)
+        self.assertEqual(set(self.view("sue", ticket).json["actions"]),
+                         {"claim", "transfer", "note", "raise_risk"})
+        self.assertEqual(self.act("alice", ticket, "claim").status, 200)
+        self.assertEqual(set(self.view("alice", ticket).json["actions"]),
+                         {"release", "answer", "transfer", "note", "raise_risk"})
+        self.assertEqual(set(self.view("bob", ticket).json["actions"]), {"note", "raise_risk"})
+        self.assertEqual(set(self.view("sue", ticket).json["actions"]),
+                         {"release", "transfer", "note", "raise_risk"})
+        self.assertEqual(self.act("alice", ticket, "answer",
+                                  {"text": secret_text("a")}).status, 200)
+        self.assertEqual(self.view("alice", ticket).json["actions"], ["note"])
+        # Every action listed is one the API accepts (checked for the moves above).
 
     # ---------------------------------------------------------------- follow-up
 

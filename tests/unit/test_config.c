@@ -199,6 +199,7 @@ static void config_defaults_match_contract(void **state)
     assert_int_equal(cfg.http.request_timeout, MS(5));
     assert_int_equal(cfg.http.idle_timeout, MS(10));
     assert_int_equal(cfg.http.trust_proxy, 0);
+    assert_int_equal(cfg.http.max_streams_per_account, 8);
     assert_string_equal(cfg.redis.url, "redis://127.0.0.1:6379/0");
     assert_int_equal(cfg.redis.reconnect_min, 100);
     assert_int_equal(cfg.redis.reconnect_max, MS(5));
@@ -834,7 +835,7 @@ static void config_every_key_has_env_override(void **state)
         }
         checked++;
     }
-    assert_int_equal(checked, 45); /* every scalar key of the table */
+    assert_int_equal(checked, 46); /* every scalar key of the table */
     free(text);
 }
 

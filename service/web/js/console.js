@@ -29,8 +29,17 @@ import {
 } from './staff.js';
 
 const ROLES = ['expert', 'supervisor'];
+/* States whose deadline is still running (shown as a countdown; not a rule of who may act). */
 const AWAITING = new Set(['queued', 'offered', 'claimed', 'in_review']);
-const TRANSFERABLE = new Set(['queued', 'offered', 'claimed']);
+
+/**
+ * True if the server lists `action` among the moves I may make on ticket `d` (its
+ * "actions", computed from the state table and the role rules): the console never
+ * restates those rules, it asks the ticket.
+ */
+function may(d, action) {
+  return !!d && Array.isArray(d.actions) && d.actions.includes(action);
+}
 const LIST_POLL_MS = 60_000;
 const HEALTH_POLL_MS = 60_000;
 const STAFF_MAX_AGE_MS = 30_000;
@@ -149,7 +158,7 @@ function ticketItem(item, list) {
   li.append(sc,
     el('p', { class: 'ti-id mono', text: item.ticket, attrs: { translate: 'no' } }));
 
-  if ((list === 'offered' || list === 'pool') && (item.status === 'queued' || item.offered_to_me || state.supervisor)) {
+  if ((list === 'offered' || list === 'pool') && may(item, 'claim')) {
     const named = { topic: categoryLabel(item.category), language: languageLabel(item.language) };
     const claim = el('button', {
       class: 'btn btn-primary btn-small',
@@ -158,7 +167,7 @@ function ticketItem(item, list) {
     });
     claim.addEventListener('click', () => claimTicket(item.ticket, claim));
     const actions = el('p', { class: 'ti-actions' }, claim);
-    if (item.offered_to_me) {
+    if (may(item, 'decline')) {
       // Passing an offer on is one click too; the router offers it to the next expert.
       const decline = el('button', {
         class: 'btn btn-secondary btn-small',
@@ -439,14 +448,13 @@ function renderTicketActions(d) {
   const p = byId('ticket-actions');
   const key = focusKey();
   clear(p);
-  const mine = d.claimed_by_me === true;
-  if (d.status === 'queued' || d.status === 'offered') {
+  if (may(d, 'claim')) {
     p.append(actionButton('claim', t('console.actions.claim'), 'btn-primary', (b) => claimTicket(d.ticket, b)));
   }
-  if (d.status === 'offered' && d.offered_to_me === true) {
+  if (may(d, 'decline')) {
     p.append(actionButton('decline', t('console.actions.decline'), 'btn-secondary', (b) => declineTicket(d.ticket, b)));
   }
-  if (d.status === 'claimed' && (mine || state.supervisor)) {
+  if (may(d, 'release')) {
     p.append(actionButton('release', t('console.actions.release'), 'btn-secondary', (b) => releaseTicket(d.ticket, b)));
   }
   p.append(actionButton('refresh', t('staff.refresh'), 'btn-secondary', (b) => busy(b, () => loadTicket(d.ticket))));
@@ -488,14 +496,17 @@ async function loadTemplates(d) {
 
 /**
  * The colleagues `d` may be transferred to, as the server checks them (transfer.lua):
- * active experts and supervisors who take its topic and language, neither its holder
- * nor me (claiming is my own move); those on duty first, then by name.
+ * active experts and supervisors on duty who take its topic and language, neither its
+ * holder nor me (claiming is my own move), by name. Off-duty colleagues are listed
+ * for supervisors only: the server refuses them (target_off_duty) unless a supervisor
+ * gives an override reason through the API.
  */
 function transferTargets(d) {
   if (!Array.isArray(state.staff)) return null;
   const name = (s) => s.display_name || s.username;
   return state.staff
     .filter((s) => !s.disabled && (s.role === 'expert' || s.role === 'supervisor') && s.username !== d.owner && s.username !== me()
+      && (s.on_duty === true || state.supervisor)
       && Array.isArray(s.categories) && s.categories.includes(d.category)
       && Array.isArray(s.languages) && s.languages.includes(d.language))
     .sort((a, b) => (b.on_duty === true) - (a.on_duty === true) || name(a).localeCompare(name(b)) || a.username.localeCompare(b.username));
@@ -607,12 +618,14 @@ function renderTicket() {
     const dt = byId('draft-text');
     dt.textContent = d.draft && d.draft.text != null ? d.draft.text : t('console.ticket.textGone');
     dt.setAttribute('lang', ticketLang(d) || '');
-    byId('review-controls').hidden = !(state.supervisor && d.status === 'in_review');
+    // The author of an answer never approves it (the server leaves "approve" out).
+    byId('review-controls').hidden = !(may(d, 'approve') || may(d, 'return'));
+    byId('review-approve').hidden = !may(d, 'approve');
   }
 
   // The answer editor: only the claimer of a claimed ticket writes.
   const answerPart = byId('answer-part');
-  const canAnswer = d.status === 'claimed' && d.claimed_by_me === true;
+  const canAnswer = may(d, 'answer');
   answerPart.hidden = !canAnswer;
   if (canAnswer) {
     byId('answer-crisis-note').hidden = !d.crisis;
@@ -626,7 +639,8 @@ function renderTicket() {
   renderNotes(d);
 
   const riskPart = byId('risk-part');
-  riskPart.hidden = !AWAITING.has(d.status);
+  // Anyone who may act raises a crisis; only a supervisor lowers one.
+  riskPart.hidden = !may(d, d.crisis ? 'lower_risk' : 'raise_risk');
   if (!riskPart.hidden) {
     const current = byId('risk-current');
     clear(current);
@@ -639,7 +653,7 @@ function renderTicket() {
   }
 
   const transferPart = byId('transfer-part');
-  transferPart.hidden = !(TRANSFERABLE.has(d.status) && (d.owner === me() || state.supervisor));
+  transferPart.hidden = !may(d, 'transfer');
   if (!transferPart.hidden) {
     renderTransferOptions(d);
     loadStaff();
