@@ -70,6 +70,7 @@ typedef struct {
         a24_ms_t poll;            /* the deadline engine's backstop poll */
         a24_ms_t webhook_timeout; /* one delivery attempt */
         a24_ms_t retry_max;       /* the longest wait between delivery attempts */
+        int webhook_unsigned;     /* 1: webhooks may go without a secret (asked for) */
     } alerts;
     struct {
         char *timezone; /* the zone rota times are written in (e.g. Asia/Seoul) */

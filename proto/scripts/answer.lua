@@ -74,5 +74,6 @@ end
 redis.call('RPUSH', key(K.KEY_DAY_TIMES, day_of(start)), secs)
 
 audit(id, now, user, ARGV[8], t.state, 'answered')
+alert_ticket_done(now, id)
 live(now, 'answered', new)
 return {'ok', 'answered', now}

@@ -27,6 +27,7 @@ redis.call('ZREM', KEYS[5], id)
 redis.call('ZADD', K.KEY_DONE, now, id)
 reindex(id, t, new)
 audit(id, now, 'citizen', 'withdraw', t.state, 'withdrawn')
+alert_ticket_done(now, id)
 live(now, 'withdrawn', new)
 redis.call('HINCRBY', KEYS[6], 'withdrawn', 1)
 return {'ok'}
