@@ -50,7 +50,7 @@ const state = {
   timers: [],
   known: new Set(), // alert ids seen, to announce only new ones
   crises: new Set(), // incidents known to be crises, to sound the alarm once per new one
-  open: new Set(),   // incidents whose history is expanded
+  expanded: new Set(), // incidents whose history is open
   view: null,        // the read-only ticket view: {ticket, data, error}
   warnings: [],      // /readyz "warnings" (no_webhooks)
 };
@@ -85,10 +85,10 @@ function kindIcon(kind) {
 function historyBlock(a) {
   const list = Array.isArray(a.history) ? a.history : [];
   const details = el('details', { class: 'alert-history', attrs: { 'data-key': `history:${a.id}` } });
-  details.open = state.open.has(a.id);
+  details.open = state.expanded.has(a.id);
   details.addEventListener('toggle', () => {
-    if (details.open) state.open.add(a.id);
-    else state.open.delete(a.id);
+    if (details.open) state.expanded.add(a.id);
+    else state.expanded.delete(a.id);
   });
   const ol = el('ol', { class: 'history-list' });
   for (const h of list) {
