@@ -325,11 +325,11 @@ local function alert_raise(now, t, kind, level, notify, rep)
     if t.risk and t.risk ~= '' then a.reason = t.risk end
     redis.call('HSET', ak, 'kind', a.kind, 'rank', a.rank, 'level', a.level, 'notify', a.notify,
         'active', a.active, 'crisis', a.crisis, 'reason', a.reason or '', 'updated', now)
-    local event
+    local event, reopened = nil, false
     if a.state == 'acked' then
         local worse = first_crisis or rank > (tonumber(a.acked_rank) or cur)
         if worse then
-            a.state, a.seq = 'open', 0
+            a.state, a.seq, reopened = 'open', 0, true
             redis.call('HSET', ak, 'state', 'open', 'seq', 0, 'reopened_at', now)
             redis.call('ZREM', K.KEY_SCHEDULE, 'a:' .. id)
             event = 'escalated'
@@ -341,9 +341,12 @@ local function alert_raise(now, t, kind, level, notify, rep)
     else
         event = 'noted'
     end
-    if event == 'escalated' and rep > 0 then
-        redis.call('HSET', ak, 'repeat', rep)
-        redis.call('ZADD', K.KEY_SCHEDULE, now + rep, 'a:' .. id)
+    -- An escalation repeats at the new step's pace (or keeps the incident's own, which
+    -- a re-opened incident, whose acknowledgement timer was dropped, starts again).
+    local every = rep > 0 and rep or (tonumber(a['repeat']) or 0)
+    if event == 'escalated' and every > 0 and (rep > 0 or reopened) then
+        redis.call('HSET', ak, 'repeat', every)
+        redis.call('ZADD', K.KEY_SCHEDULE, now + every, 'a:' .. id)
     end
     alert_history(id, now, event, kind, level, '')
     alert_event(now, id, a, event, '', first_crisis)
