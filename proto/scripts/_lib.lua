@@ -229,6 +229,8 @@ local function alert_event(now, id, a, event, by, urgent)
         if urgent or now - last >= WEBHOOK_GAP_MS then
             send = '1'
             redis.call('HSET', key(K.KEY_ALERT, id), 'sent_at', now, 'pending', '0')
+            redis.call('SET', key(K.KEY_ALERTS_SENT, a.subject or a.ticket), now, 'PX',
+                WEBHOOK_GAP_MS)
             redis.call('ZREM', K.KEY_SCHEDULE, 'w:' .. id)
         else
             redis.call('HSET', key(K.KEY_ALERT, id), 'pending', '1')
@@ -237,13 +239,16 @@ local function alert_event(now, id, a, event, by, urgent)
     end
     local t = (a.ticket and a.ticket ~= '') and ticket_load(a.ticket) or nil
     local holder_name = holder(t) or ''
+    -- The crisis reason is the name of a category of warning sign; anything else stays.
+    local reason = (t and t.risk) or a.reason or ''
+    if #reason > 64 or not string.match(reason, '^[%w_:,%-]*$') then reason = '' end
     -- Capped far above any backlog the notifier could have (incidents themselves are
     -- kept in their hashes); only the stream's oldest, long-delivered entries go.
     redis.call('XADD', K.KEY_ALERTS, 'MAXLEN', '~', 100000, '*', 'event', event, 'id', id,
         'ticket', a.ticket or '', 'subject', a.subject or '',
         'kind', a.kind, 'level', a.level, 'notify', a.notify, 'created', a.created,
         'seq', a.seq or 0, 'category', a.category or '', 'language', a.language or '',
-        'reason', (t and t.risk) or a.reason or '', 'crisis', (t and t.crisis) or a.crisis or '0',
+        'reason', reason, 'crisis', (t and t.crisis) or a.crisis or '0',
         'due', (t and AWAITING[t.state] and t.due) or '', 'holder', holder_name,
         'state', a.state or 'open', 'send', send, 'by', by or '', 'at', now)
 end
@@ -274,7 +279,9 @@ local function alert_open(now, t, subject, kind, level, notify, rep)
         created = now, updated = now, state = 'open', ['repeat'] = rep, seq = 0,
         category = t.category or '', language = t.language or '', reason = t.risk or '',
         crisis = (kind == 'crisis' or t.crisis == '1') and '1' or '0',
-        active = ',' .. kind .. ',', sent_at = 0, pending = '0'}
+        active = ',' .. kind .. ',', pending = '0',
+        -- A subject's new incident keeps the pace of its last message (a flapping cause).
+        sent_at = tonumber(redis.call('GET', key(K.KEY_ALERTS_SENT, subject)) or '0')}
     local args = {'HSET', key(K.KEY_ALERT, id)}
     for k, v in pairs(a) do
         args[#args + 1] = k
