@@ -45,6 +45,9 @@ if [ -f "$config" ] && ! grep -q '^  password_file:' "$config"; then
     sed -i "/^redis:/a\\  password_file: ${root}/var/redis.password\\n  username: answer24" "$config"
 fi
 if [ ! -f "$config" ]; then
+    # The webhook signing key (alerts.webhook_secret): add webhooks under alerts and
+    # give this secret to their receivers (README, "Alerts and webhooks").
+    webhook_secret=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
     cat > "$config" <<EOC
 # The local desk's configuration, written by deploy/start.sh on first start.
 # Every key is explained in deploy/answer24.example.yaml.
@@ -61,7 +64,9 @@ screening:
   data_dir: ${root}/proto/data
 alerts:
   webhooks: []
+  webhook_secret: "${webhook_secret}"
 EOC
+    chmod 600 "$config"
 fi
 
 redis-server deploy/redis.conf --port "$redis_port" --dir "$root/var/redis" --daemonize yes \

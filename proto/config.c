@@ -350,7 +350,7 @@ static const struct setting settings[] = {
     KEY(deadlines, claim_lease, KIND_DURATION, POSITIVE, NULL, "4h",
         "a claim not answered in time returns to the pool"),
     KEY(alerts, webhook_secret, KIND_STRING, 0, NULL, "",
-        "HMAC key signing webhook bodies; empty: unsigned"),
+        "HMAC key signing webhook bodies (required with webhooks)"),
     KEY(alerts, ack_timeout, KIND_DURATION, POSITIVE, NULL, "1h",
         "an acknowledged but unresolved alert fires again after this"),
     KEY(alerts, quiet_hours, KIND_STRING, 0, check_quiet_hours, "",
@@ -369,6 +369,8 @@ static const struct setting settings[] = {
         "longest wait between webhook delivery attempts"),
     KEY(alerts, coverage_warning, KIND_DURATION, 0, NULL, "2h",
         "coverage_gap alert this long before no expert covers a language and category; 0: off"),
+    KEY(alerts, webhook_unsigned, KIND_BOOL, 0, NULL, "false",
+        "allow webhooks without alerts.webhook_secret (unsigned deliveries)"),
     KEY(rota, timezone, KIND_STRING, NONEMPTY, NULL, "UTC",
         "time zone of the rota's shift times (e.g. Asia/Seoul)"),
     KEY(rota, tick, KIND_DURATION, POSITIVE, NULL, "30s",
@@ -1217,6 +1219,11 @@ static int check_together(struct load *ld)
         origin(ld, (size_t)find_setting("redis", "reconnect_min"), where, sizeof(where));
         return fail(ld, 0, "%sredis.reconnect_min: must not exceed redis.reconnect_max", where);
     }
+    if (cfg->alerts.webhooks_len > 0 && cfg->alerts.webhook_secret[0] == '\0' &&
+        !cfg->alerts.webhook_unsigned)
+        return fail(ld, ld->webhooks_line,
+                    "alerts.webhooks: alerts.webhook_secret is required to sign them "
+                    "(or set alerts.webhook_unsigned: true)");
     return 0;
 }
 

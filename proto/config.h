@@ -79,6 +79,7 @@ typedef struct {
         a24_ms_t retry_max;       /* the longest wait between delivery attempts */
         /* a coverage_gap alert this long before a gap in the rota starts; 0: none */
         a24_ms_t coverage_warning;
+        int webhook_unsigned;     /* 1: webhooks may go without a secret (asked for) */
     } alerts;
     struct {
         char *timezone; /* the zone rota times are written in (e.g. Asia/Seoul) */

@@ -43,6 +43,12 @@
  *                     for the notifier and the live feeds
  * a24:alerts:open     sorted set: unresolved alert ids by creation time
  * a24:alerts:seq      string counter: the last alert id
+ * a24:alert:<id>:history  list: the incident's changes, oldest first, each a JSON
+ *                     object {at, event, kind, level, by}; never a text
+ * a24:alerts:subject  hash: subject (a ticket id, or "<kind>:<what>" for an alert
+ *                     about no ticket) -> its open incident's id: one per subject
+ * a24:alerts:sent:<subject>  string: ms of the subject's last webhook message, kept
+ *                     for a minute, so a new incident of the subject keeps the pace
  * channel a24:wake    published with a score when an earlier schedule entry is added
  * a24:users           set: every staff username
  * a24:user:<name>     hash: a staff account {role, categories, languages, display_name,
@@ -104,6 +110,9 @@
 #define A24_KEY_ALERTS "a24:alerts"
 #define A24_KEY_ALERTS_OPEN "a24:alerts:open"
 #define A24_KEY_ALERTS_SEQ "a24:alerts:seq"
+#define A24_KEY_ALERT_HISTORY "a24:alert:%s:history"
+#define A24_KEY_ALERTS_SUBJECT "a24:alerts:subject"
+#define A24_KEY_ALERTS_SENT "a24:alerts:sent:%s"
 #define A24_CHANNEL_WAKE "a24:wake"
 #define A24_KEY_USERS "a24:users"
 #define A24_KEY_USER "a24:user:%s"

@@ -1,10 +1,13 @@
 /*
- * http_alerts: what on-call staff and supervisors act on: the alerts, their
- * acknowledgement and resolution, and the desk's figures.
+ * http_alerts: what on-call staff and supervisors act on: the alerts (one incident
+ * per ticket or subject, with its history), their acknowledgement and resolution, a
+ * read-only view of a ticket without its texts, and the desk's figures.
  *
  *   GET  /api/v1/alerts?state=open|all&limit=N&cursor=C
- *   POST /api/v1/alerts/{id}/ack       stops the repeats; comes back after ack_timeout
+ *   POST /api/v1/alerts/{id}/ack       stops the repeats; covers the incident until
+ *                                      something worse; comes back after ack_timeout
  *   POST /api/v1/alerts/{id}/resolve   ends it
+ *   GET  /api/v1/oncall/tickets/{t}    state, owner, due, reason, timeline: no text
  *   GET  /api/v1/stats?from=YYYY-MM-DD&to=YYYY-MM-DD
  *   GET  /api/v1/queue/summary         waiting, held, crises, due soon, on duty
  *
@@ -28,6 +31,7 @@ typedef struct {
     a24_op_t op;
     size_t offset, limit;
     int64_t from, to;
+    char ticket[48]; /* the ticket of a read-only view */
 } alert_op_t;
 
 /* Reads limit and cursor (an offset) from the query; answers 400 itself on a bad one. */
@@ -79,22 +83,80 @@ static json_t *str_field(const redisReply *h, const char *name)
     return v != NULL && v[0] != '\0' ? json_string(v) : json_null();
 }
 
-/* One alert as the API shows it. */
-static json_t *alert_json(const redisReply *h)
+/* A crisis reason as the API shows it: the name of a category of warning sign (letters,
+ * digits, '_', ':', ',', '-'), or null; anything else never leaves, whatever is stored. */
+static json_t *reason_json(const char *v)
+{
+    if (v == NULL || v[0] == '\0' || strlen(v) > 64)
+        return json_null();
+    for (const char *p = v; *p != '\0'; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("_:,-", *p)))
+            return json_null();
+    return json_string(v);
+}
+
+/* The incident's history (a JSON array the script assembled) with RFC 3339 times. */
+static json_t *history_json(const redisReply *h)
+{
+    const char *v = hash_get(h, "history");
+    json_t *list = v != NULL ? json_loads(v, 0, NULL) : NULL;
+    if (!json_is_array(list)) {
+        json_decref(list);
+        return json_array();
+    }
+    size_t i;
+    json_t *e;
+    json_array_foreach(list, i, e)
+    {
+        json_t *at = json_object_get(e, "at");
+        if (json_is_number(at))
+            json_object_set_new(e, "at", a24_http_time((a24_ms_t)json_number_value(at)));
+    }
+    return list;
+}
+
+/* Adds the ticket's side of an incident: crisis reason, time left, due, holder. */
+static void add_ticket_fields(json_t *o, const redisReply *h, a24_ms_t now)
+{
+    const char *due = hash_get(h, "t_due"), *holder = hash_get(h, "t_holder");
+    const char *crisis = hash_get(h, "t_crisis");
+    if (crisis == NULL)
+        crisis = hash_get(h, "crisis");
+    const char *reason = hash_get(h, "t_reason");
+    if (reason == NULL)
+        reason = hash_get(h, "reason");
+    bool has_due = due != NULL && due[0] != '\0';
+    a24_ms_t due_ms = has_due ? strtoll(due, NULL, 10) : 0;
+    json_object_set_new(o, "reason", reason_json(reason));
+    json_object_set_new(o, "crisis", json_boolean(crisis != NULL && strcmp(crisis, "1") == 0));
+    json_object_set_new(o, "due_at", has_due ? a24_http_time(due_ms) : json_null());
+    json_object_set_new(o, "time_left_ms", has_due ? json_integer(due_ms - now) : json_null());
+    json_object_set_new(o, "holder",
+                        holder != NULL && holder[0] != '\0' ? json_string(holder) : json_null());
+    json_object_set_new(o, "ticket_state", str_field(h, "t_state"));
+    json_object_set_new(o, "subject", str_field(h, "subject"));
+}
+
+/* One alert (an incident) as the API shows it. */
+static json_t *alert_json(const redisReply *h, a24_ms_t now)
 {
     const char *state = hash_get(h, "state");
     const char *level = hash_get(h, "level");
     const char *seq = hash_get(h, "seq");
-    return json_pack("{s:o, s:o, s:o, s:i, s:o, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
-                     "s:i}",
-                     "id", str_field(h, "id"), "ticket", str_field(h, "ticket"), "kind",
-                     str_field(h, "kind"), "level", level != NULL ? atoi(level) : 0, "created_at",
-                     time_field(h, "created"), "acked", state != NULL && strcmp(state, "open") != 0,
-                     "state", str_field(h, "state"), "acked_by", str_field(h, "acked_by"),
-                     "acked_at", time_field(h, "acked_at"), "resolved_by",
-                     str_field(h, "resolved_by"), "resolved_at", time_field(h, "resolved_at"),
-                     "notify", str_field(h, "notify"), "language", str_field(h, "language"),
-                     "category", str_field(h, "category"), "repeats", seq != NULL ? atoi(seq) : 0);
+    json_t *o = json_pack(
+        "{s:o, s:o, s:o, s:i, s:o, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
+        "s:i}",
+        "id", str_field(h, "id"), "ticket", str_field(h, "ticket"), "kind", str_field(h, "kind"),
+        "level", level != NULL ? atoi(level) : 0, "created_at", time_field(h, "created"), "acked",
+        state != NULL && strcmp(state, "open") != 0, "state", str_field(h, "state"), "acked_by",
+        str_field(h, "acked_by"), "acked_at", time_field(h, "acked_at"), "resolved_by",
+        str_field(h, "resolved_by"), "resolved_at", time_field(h, "resolved_at"), "notify",
+        str_field(h, "notify"), "language", str_field(h, "language"), "category",
+        str_field(h, "category"), "repeats", seq != NULL ? atoi(seq) : 0);
+    add_ticket_fields(o, h, now);
+    json_object_set_new(o, "updated_at", time_field(h, "updated"));
+    json_object_set_new(o, "history", history_json(h));
+    return o;
 }
 
 /* alert_list.lua replied. */
@@ -109,8 +171,9 @@ static void on_list_reply(a24_store_t *store, redisReply *r, void *privdata)
     h2o_req_t *req = a24_op_take(&a->op);
     if (req != NULL) {
         json_t *list = json_array();
+        a24_ms_t now = a24_clock_now();
         for (size_t i = 0; i < r->elements; i++)
-            json_array_append_new(list, alert_json(r->element[i]));
+            json_array_append_new(list, alert_json(r->element[i], now));
         char next[24];
         snprintf(next, sizeof next, "%zu", a->offset + a->limit);
         a24_http_json(req, 200,
@@ -301,6 +364,83 @@ static void on_summary(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *
         a24_op_fail_unavailable(&a->op);
 }
 
+/* One audit line "<ms> <actor> <event> <from> <to>" as a timeline entry. */
+static json_t *timeline_entry(const char *line)
+{
+    char actor[65] = "", event[65] = "", from[33] = "", to[33] = "";
+    long long ms = 0;
+    if (sscanf(line, "%lld %64s %64s %32s %32s", &ms, actor, event, from, to) < 3)
+        return NULL;
+    return json_pack("{s:o, s:s, s:s, s:s, s:s}", "at", a24_http_time(ms), "actor", actor, "event",
+                     event, "from", from, "to", to);
+}
+
+/* ticket_brief.lua replied: the ticket for on-call, without any text. */
+static void on_brief_reply(a24_store_t *store, redisReply *r, void *privdata)
+{
+    (void)store;
+    alert_op_t *a = privdata;
+    size_t len;
+    const char *verdict = a24_reply_str(r, 0, &len);
+    if (verdict == NULL) {
+        a24_op_fail_unavailable(&a->op);
+        return;
+    }
+    h2o_req_t *req = a24_op_take(&a->op);
+    if (req != NULL && strcmp(verdict, "ok") != 0) {
+        a24_http_error(req, 404, "not_found", "There is no such ticket.", NULL);
+    } else if (req != NULL && r->elements >= 5) {
+        const redisReply *f = r->element[2];
+        a24_ms_t now = a24_reply_int(r, 1, a24_clock_now());
+        const char *due = hash_get(f, "due"), *state = hash_get(f, "state");
+        bool open =
+            state != NULL && (strcmp(state, "queued") == 0 || strcmp(state, "offered") == 0 ||
+                              strcmp(state, "claimed") == 0 || strcmp(state, "in_review") == 0);
+        json_t *timeline = json_array();
+        for (size_t i = 0; i < r->element[3]->elements; i++) {
+            json_t *e = timeline_entry(r->element[3]->element[i]->str);
+            if (e != NULL)
+                json_array_append_new(timeline, e);
+        }
+        const char *crisis = hash_get(f, "crisis"), *incident = r->element[4]->str;
+        json_t *o = json_pack(
+            "{s:o, s:o, s:o, s:o, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "ticket",
+            json_stringn(a->ticket, strlen(a->ticket)), "state", str_field(f, "state"), "category",
+            str_field(f, "category"), "language", str_field(f, "language"), "crisis",
+            crisis != NULL && strcmp(crisis, "1") == 0, "reason", reason_json(hash_get(f, "risk")),
+            "holder", str_field(f, "holder"), "created_at", time_field(f, "created"), "due_at",
+            time_field(f, "due"), "time_left_ms",
+            open && due != NULL ? json_integer(strtoll(due, NULL, 10) - now) : json_null(), "alert",
+            incident[0] != '\0' ? json_string(incident) : json_null(), "timeline", timeline);
+        a24_http_json(req, 200, o);
+    }
+    a24_op_finish(&a->op);
+}
+
+/* GET /api/v1/oncall/tickets/{ticket}, once signed in: what on-call may see of it. */
+static void on_brief(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
+                     const a24_staff_t *staff)
+{
+    (void)staff;
+    h2o_iovec_t id = m->param[0];
+    bool ok = id.len > 0 && id.len < sizeof((alert_op_t *)0)->ticket;
+    for (size_t i = 0; ok && i < id.len; i++)
+        ok = (id.base[i] >= '0' && id.base[i] <= '9') || (id.base[i] >= 'A' && id.base[i] <= 'Z') ||
+             (id.base[i] >= 'a' && id.base[i] <= 'z') || id.base[i] == '-' || id.base[i] == '_';
+    if (!ok) {
+        a24_http_error(req, 404, "not_found", "There is no such ticket.", NULL);
+        return;
+    }
+    alert_op_t *a = a24_op_start(app, req, sizeof *a);
+    if (a == NULL)
+        return;
+    memcpy(a->ticket, id.base, id.len);
+    const char *argv[] = {a->ticket};
+    size_t lens[] = {id.len};
+    if (a24_store_script(app->store, "ticket_brief", on_brief_reply, a, 0, 1, argv, lens) != 0)
+        a24_op_fail_unavailable(&a->op);
+}
+
 /* The routes: each checks the session, then continues above. */
 static void route_list(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)
 {
@@ -317,6 +457,11 @@ static void route_resolve(a24_app_t *app, h2o_req_t *req, const a24_route_match_
     a24_auth_require(app, req, m, A24_AUTH_ALERTS, on_resolve);
 }
 
+static void route_brief(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)
+{
+    a24_auth_require(app, req, m, A24_AUTH_ALERTS, on_brief);
+}
+
 static void route_summary(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)
 {
     a24_auth_require(app, req, m, A24_AUTH_ALERTS | A24_ROLE_ADMIN, on_summary);
@@ -331,6 +476,7 @@ const a24_route_t a24_alert_routes[] = {
     {"GET", "/api/v1/alerts", route_list, 0},
     {"POST", "/api/v1/alerts/*/ack", route_ack, 0},
     {"POST", "/api/v1/alerts/*/resolve", route_resolve, 0},
+    {"GET", "/api/v1/oncall/tickets/*", route_brief, 0},
     {"GET", "/api/v1/stats", route_stats, 0},
     {"GET", "/api/v1/queue/summary", route_summary, 0},
     {NULL, NULL, NULL, 0},

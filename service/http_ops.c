@@ -38,8 +38,15 @@ static void on_ready_reply(a24_store_t *store, redisReply *r, void *privdata)
     if (req != NULL) {
         if (a24_reply_failed(r))
             a24_http_unavailable(req);
-        else
-            a24_http_json(req, 200, json_pack("{s:s}", "status", "ready"));
+        else {
+            /* Ready, but said loudly: a desk with no webhook tells on-call only on the
+             * dashboard. */
+            json_t *warnings = json_array();
+            if (op->app->cfg->alerts.webhooks_len == 0)
+                json_array_append_new(warnings, json_string("no_webhooks"));
+            a24_http_json(req, 200,
+                          json_pack("{s:s, s:o}", "status", "ready", "warnings", warnings));
+        }
     }
     a24_op_finish(op);
 }

@@ -217,6 +217,10 @@ int main(int argc, char **argv)
     uv_signal_start(&srv.sigterm, on_signal, SIGTERM);
     uv_signal_start(&srv.sigint, on_signal, SIGINT);
     a24_log_info("listening", "{s:s}", "address", cfg.http.listen);
+    if (cfg.alerts.webhooks_len == 0)
+        a24_log_warn("no_webhooks", "{s:s}", "message",
+                     "no webhook is configured (alerts.webhooks): on-call is told only "
+                     "through the dashboard");
 
     uv_run(&loop, UV_RUN_DEFAULT);
     status = 0;

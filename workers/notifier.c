@@ -71,6 +71,7 @@ typedef struct {
 
 static void read_more(a24_notifier_t *n);
 static void start_delivery(job_t *j);
+static struct curl_slist *job_headers(const a24_config_t *cfg, const job_t *j);
 
 /* A job's retry timer ran out. */
 static void on_retry(uv_timer_t *t)
@@ -95,31 +96,69 @@ static const char *get(const char *const *fields, size_t nfields, const char *na
     return "";
 }
 
+/* "42m", "3h05m" or "overdue 7m": the time left until `due` (ms), for a person. */
+static void time_left_words(a24_ms_t left, char *out, size_t len)
+{
+    a24_ms_t m = (left < 0 ? -left : left) / 60000;
+    const char *pre = left < 0 ? "overdue " : "";
+    if (m >= 60)
+        snprintf(out, len, "%s%lldh%02lldm", pre, (long long)(m / 60), (long long)(m % 60));
+    else if (m > 0)
+        snprintf(out, len, "%s%lldm", pre, (long long)m);
+    else
+        snprintf(out, len, "%s%llds", pre, (long long)((left < 0 ? -left : left) / 1000));
+}
+
+/* The words of a kind for the one-line text. */
+static const char *kind_words(const char *kind)
+{
+    static const struct {
+        const char *kind, *words;
+    } kinds[] = {
+        {"crisis", "CRISIS: a question was flagged as a crisis"},
+        {"crisis_waiting", "CRISIS WAITING: a crisis question cannot be offered"},
+        {"late", "Late: a question is still waiting for an answer"},
+        {"breach", "BREACH: a question passed its answer deadline"},
+        {"no_expert", "No expert on duty for a waiting question"},
+        {"redis_memory", "Redis memory is near its cap: writes stop when it is full"},
+        {"coverage_gap", "Coverage gap ahead: no expert will cover a language and category"},
+        {"security", "Security: many failed sign-ins on one staff account"},
+        {"review_waiting", "A crisis answer waits for a second supervisor's review"}};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (strcmp(kinds[i].kind, kind) == 0)
+            return kinds[i].words;
+    return kind;
+}
+
+/* A stream field as a JSON string, or null when empty. */
+static json_t *str_or_null(const char *v)
+{
+    return v[0] != '\0' ? json_string(v) : json_null();
+}
+
 json_t *a24_notifier_body(const a24_config_t *cfg, const char *const *fields, size_t nfields)
 {
     const char *event = get(fields, nfields, "event");
     const char *id = get(fields, nfields, "id");
     const char *kind = get(fields, nfields, "kind");
     const char *ticket = get(fields, nfields, "ticket");
+    const char *subject = get(fields, nfields, "subject");
+    const char *reason = get(fields, nfields, "reason");
+    const char *holder = get(fields, nfields, "holder");
+    const char *due = get(fields, nfields, "due");
     if (id[0] == '\0' || kind[0] == '\0')
         return NULL;
-    char created[A24_RFC3339_LEN];
+    char created[A24_RFC3339_LEN], due_at[A24_RFC3339_LEN], left_words[32] = "";
     a24_clock_format(strtoll(get(fields, nfields, "created"), NULL, 10), created);
     long level = strtol(get(fields, nfields, "level"), NULL, 10);
     const char *language = get(fields, nfields, "language");
     const char *category = get(fields, nfields, "category");
-
-    static const struct {
-        const char *kind, *words;
-    } kinds[] = {{"crisis", "CRISIS: a question was flagged as a crisis"},
-                 {"late", "Late: a question is still waiting for an answer"},
-                 {"breach", "BREACH: a question passed its answer deadline"},
-                 {"no_expert", "No expert on duty for a waiting question"},
-                 {"redis_memory", "Redis memory is near its cap: writes stop when it is full"}};
-    const char *words = kind;
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-        if (strcmp(kinds[i].kind, kind) == 0)
-            words = kinds[i].words;
+    a24_ms_t left = 0;
+    if (due[0] != '\0') {
+        left = strtoll(due, NULL, 10) - a24_clock_now();
+        a24_clock_format(strtoll(due, NULL, 10), due_at);
+        time_left_words(left, left_words, sizeof left_words);
+    }
     char state[64] = "";
     if (strcmp(event, "repeat") == 0)
         snprintf(state, sizeof state, " (repeat %s, not yet acknowledged)",
@@ -130,14 +169,23 @@ json_t *a24_notifier_body(const a24_config_t *cfg, const char *const *fields, si
     snprintf(url, sizeof url, "%s#alert-%s", cfg->alerts.dashboard_url, id);
     char text[1024];
     snprintf(text, sizeof text,
-             "[answer24] %s%s. Ticket %s, language %s, category %s, level %ld. "
-             "Acknowledge: %s",
-             words, state, ticket, language[0] ? language : "?", category[0] ? category : "?",
-             level, url);
-    return json_pack("{s:{s:s, s:s, s:s, s:i, s:s}, s:s, s:s, s:s, s:s, s:s, s:s}", "alert", "id",
-                     id, "ticket", ticket, "kind", kind, "level", (int)level, "created_at", created,
-                     "text", text, "event", event, "notify", get(fields, nfields, "notify"),
-                     "language", language, "category", category, "url", url);
+             "[answer24] %s%s. %s %s, language %s, category %s, reason %s, time left %s, "
+             "held by %s, level %ld. Acknowledge: %s",
+             kind_words(kind), state, ticket[0] ? "Ticket" : "Subject",
+             ticket[0] ? ticket : subject, language[0] ? language : "-",
+             category[0] ? category : "-", reason[0] ? reason : "-",
+             left_words[0] ? left_words : "-", holder[0] ? holder : "nobody", level, url);
+    json_t *alert =
+        json_pack("{s:s, s:o, s:s, s:i, s:s, s:o, s:o, s:o, s:o, s:o}", "id", id, "ticket",
+                  str_or_null(ticket), "kind", kind, "level", (int)level, "created_at", created,
+                  "reason", str_or_null(reason), "time_left", str_or_null(left_words),
+                  "time_left_ms", due[0] ? json_integer(left) : json_null(), "due_at",
+                  due[0] ? json_string(due_at) : json_null(), "holder", str_or_null(holder));
+    if (subject[0] != '\0' && ticket[0] == '\0')
+        json_object_set_new(alert, "subject", json_string(subject));
+    return json_pack("{s:o, s:s, s:s, s:s, s:s, s:s, s:s}", "alert", alert, "text", text, "event",
+                     event, "notify", get(fields, nfields, "notify"), "language", language,
+                     "category", category, "url", url);
 }
 
 /* ---------------------------------------------------------------- curl on libuv */
@@ -332,6 +380,8 @@ static void start_delivery(job_t *j)
         uv_timer_start(&j->retry, on_retry, backoff(n->w->cfg, j->attempt), 0);
         return;
     }
+    curl_slist_free_all(j->headers);
+    j->headers = job_headers(n->w->cfg, j);
     curl_easy_setopt(j->easy, CURLOPT_URL, j->hook->url);
     curl_easy_setopt(j->easy, CURLOPT_POSTFIELDS, j->body);
     curl_easy_setopt(j->easy, CURLOPT_HTTPHEADER, j->headers);
@@ -344,23 +394,43 @@ static void start_delivery(job_t *j)
     n->inflight++;
 }
 
-/* The signature header: HMAC-SHA256 of the body under alerts.webhook_secret. */
-static void sign(const char *secret, const char *body, char out[128])
+/* The signature header: "t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">" under
+ * alerts.webhook_secret; made at each attempt, so a receiver's tolerance for the time
+ * (300 s, README) holds for retries too. */
+static void sign(const char *secret, const char *body, char out[160])
 {
     unsigned char mac[crypto_auth_hmacsha256_BYTES];
+    char t[24];
+    int tl = snprintf(t, sizeof t, "%lld", (long long)(a24_clock_now() / 1000));
     crypto_auth_hmacsha256_state st;
     crypto_auth_hmacsha256_init(&st, (const unsigned char *)secret, strlen(secret));
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)t, (unsigned long long)tl);
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)".", 1);
     crypto_auth_hmacsha256_update(&st, (const unsigned char *)body, strlen(body));
     crypto_auth_hmacsha256_final(&st, mac);
-    memcpy(out, "X-Answer24-Signature: sha256=", 29);
-    sodium_bin2hex(out + 29, 128 - 29, mac, sizeof mac);
+    int o = snprintf(out, 160, "X-Answer24-Signature: t=%s,v1=", t);
+    sodium_bin2hex(out + o, (size_t)(160 - o), mac, sizeof mac);
+}
+
+/* The request headers of one attempt (the signature carries the attempt's time). */
+static struct curl_slist *job_headers(const a24_config_t *cfg, const job_t *j)
+{
+    char line[160];
+    snprintf(line, sizeof line, "Idempotency-Key: %s", j->key);
+    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+    h = curl_slist_append(h, line);
+    if (cfg->alerts.webhook_secret[0] != '\0') {
+        char sig[160];
+        sign(cfg->alerts.webhook_secret, j->body, sig);
+        h = curl_slist_append(h, sig);
+    }
+    return h;
 }
 
 /* Queues the deliveries of one stream entry; acknowledges it at once if none apply. */
 static void take_entry(a24_notifier_t *n, const char *id, const char *const *fields, size_t nfields)
 {
     const a24_config_t *cfg = n->w->cfg;
-    const char *event = get(fields, nfields, "event");
     for (job_t *j = n->jobs; j != NULL; j = j->next)
         if (strcmp(j->entry->id, id) == 0)
             return; /* already in hand (our own entry, waiting for a retry) */
@@ -369,9 +439,9 @@ static void take_entry(a24_notifier_t *n, const char *id, const char *const *fie
         return;
     snprintf(e->id, sizeof e->id, "%s", id);
     json_t *body = NULL;
-    /* People are told when something needs them; acks and resolutions are for the feeds. */
-    if (strcmp(event, "raised") == 0 || strcmp(event, "repeat") == 0 ||
-        strcmp(event, "refire") == 0)
+    /* The scripts decide what people are told, at most once a minute per incident
+     * (send=1); acks, resolutions and changes held back are for the feeds. */
+    if (strcmp(get(fields, nfields, "send"), "1") == 0)
         body = a24_notifier_body(cfg, fields, nfields);
     char *text = body != NULL ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(body);
@@ -391,17 +461,7 @@ static void take_entry(a24_notifier_t *n, const char *id, const char *const *fie
             continue;
         }
         j->n = n, j->entry = e, j->hook = h;
-        snprintf(j->key, sizeof j->key, "alert-%s-%s-%s", get(fields, nfields, "id"), event,
-                 get(fields, nfields, "seq"));
-        char line[160];
-        snprintf(line, sizeof line, "Idempotency-Key: %s", j->key);
-        j->headers = curl_slist_append(NULL, "Content-Type: application/json");
-        j->headers = curl_slist_append(j->headers, line);
-        if (cfg->alerts.webhook_secret[0] != '\0') {
-            char sig[128];
-            sign(cfg->alerts.webhook_secret, j->body, sig);
-            j->headers = curl_slist_append(j->headers, sig);
-        }
+        snprintf(j->key, sizeof j->key, "alert-%s-%s", get(fields, nfields, "id"), id);
         uv_timer_init(n->w->loop, &j->retry);
         j->retry.data = j;
         j->next = n->jobs;
@@ -578,6 +638,10 @@ a24_notifier_t *a24_notifier_create(a24_worker_t *w, char *err, size_t errlen)
     a24_store_on_ready(n->store, on_ready, n);
     a24_log_info("notifier_started", "{s:s, s:i}", "consumer", n->consumer, "webhooks",
                  (int)w->cfg->alerts.webhooks_len);
+    if (w->cfg->alerts.webhooks_len == 0)
+        a24_log_warn("no_webhooks", "{s:s}", "message",
+                     "no webhook is configured (alerts.webhooks): on-call is told only "
+                     "through the dashboard");
     return n;
 }
 

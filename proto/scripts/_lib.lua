@@ -183,38 +183,181 @@ local function lease_end(now, t, lease, oncall)
 end
 
 
--- One alert event on the alert stream (for the notifier and the live feeds).
-local function alert_event(now, id, a, event, by)
-    -- Capped far above any backlog the notifier could have (alerts themselves are kept
-    -- in their hashes); only the stream's oldest, long-delivered entries go.
-    redis.call('XADD', K.KEY_ALERTS, 'MAXLEN', '~', 100000, '*', 'event', event, 'id', id,
-        'ticket', a.ticket,
-        'kind', a.kind, 'level', a.level, 'notify', a.notify, 'created', a.created,
-        'seq', a.seq or 0, 'category', a.category or '', 'language', a.language or '',
-        'by', by or '', 'at', now)
+-- ---------------------------------------------------------------- incidents
+--
+-- An alert is an incident: one open alert per subject (a ticket, or "<kind>:<what>"
+-- for an alert about no ticket: coverage_gap, security, redis memory), that changes
+-- kind and level as steps fire and keeps every change in its history. One
+-- acknowledgement covers it until something new and worse happens (a higher rank, or
+-- a first crisis); lesser or equal steps after an acknowledgement are only recorded.
+-- Webhooks: every stream entry says whether the notifier sends it (send=1). An
+-- incident sends at most one message a minute, apart from a new crisis; a change
+-- within the minute is sent, in its latest state, when the minute ends (the schedule
+-- member "w:<id>"), so nothing is lost and nothing doubled.
+
+-- Severity of the kinds of one ticket's incident, lowest first.
+local ALERT_RANK = {crisis = 1, review_waiting = 2, crisis_waiting = 2, no_expert = 3, late = 4,
+    breach = 5}
+local WEBHOOK_GAP_MS = 60000
+-- The changes people are told about; the rest (acked, resolved, noted, stepped_down)
+-- are for the live feeds and the history.
+local ALERT_SENT = {raised = true, escalated = true, ['repeat'] = true, refire = true,
+    update = true}
+
+local function alert_load(id)
+    local h = redis.call('HGETALL', key(K.KEY_ALERT, id))
+    if #h == 0 then return nil end
+    local a = {}
+    for i = 1, #h, 2 do a[h[i]] = h[i + 1] end
+    return a
 end
 
--- Raises an alert about ticket `t`: kept, listed as open, repeated until acknowledged
--- when `rep` > 0, counted, audited and announced. Returns its id. `level` starts at the
--- ladder step that raised it (kept as `step`) and rises while nobody acknowledges.
-local function alert_raise(now, t, kind, level, notify, rep)
+-- Appends a change to the incident's history (kept to its last 200 changes).
+local function alert_history(id, now, event, kind, level, by)
+    local hk = key(K.KEY_ALERT_HISTORY, id)
+    redis.call('RPUSH', hk, cjson.encode({at = now, event = event, kind = kind,
+        level = tonumber(level) or 0, by = by or ''}))
+    redis.call('LTRIM', hk, -200, -1)
+end
+
+-- One alert event on the alert stream (for the notifier and the live feeds), with the
+-- incident's current state. `urgent` (a new crisis) is sent at once; any other change
+-- people are told about waits for the end of the incident's webhook minute.
+local function alert_event(now, id, a, event, by, urgent)
+    local send = '0'
+    if ALERT_SENT[event] and a.state ~= 'resolved' then
+        local last = tonumber(a.sent_at or '0') or 0
+        if urgent or now - last >= WEBHOOK_GAP_MS then
+            send = '1'
+            redis.call('HSET', key(K.KEY_ALERT, id), 'sent_at', now, 'pending', '0')
+            redis.call('SET', key(K.KEY_ALERTS_SENT, a.subject or a.ticket), now, 'PX',
+                WEBHOOK_GAP_MS)
+            redis.call('ZREM', K.KEY_SCHEDULE, 'w:' .. id)
+        else
+            redis.call('HSET', key(K.KEY_ALERT, id), 'pending', '1')
+            redis.call('ZADD', K.KEY_SCHEDULE, last + WEBHOOK_GAP_MS, 'w:' .. id)
+        end
+    end
+    local t = (a.ticket and a.ticket ~= '') and ticket_load(a.ticket) or nil
+    local holder_name = holder(t) or ''
+    -- The crisis reason is the name of a category of warning sign; anything else stays.
+    local reason = (t and t.risk) or a.reason or ''
+    if #reason > 64 or not string.match(reason, '^[%w_:,%-]*$') then reason = '' end
+    -- Capped far above any backlog the notifier could have (incidents themselves are
+    -- kept in their hashes); only the stream's oldest, long-delivered entries go.
+    redis.call('XADD', K.KEY_ALERTS, 'MAXLEN', '~', 100000, '*', 'event', event, 'id', id,
+        'ticket', a.ticket or '', 'subject', a.subject or '',
+        'kind', a.kind, 'level', a.level, 'notify', a.notify, 'created', a.created,
+        'seq', a.seq or 0, 'category', a.category or '', 'language', a.language or '',
+        'reason', reason, 'crisis', (t and t.crisis) or a.crisis or '0',
+        'due', (t and AWAITING[t.state] and t.due) or '', 'holder', holder_name,
+        'state', a.state or 'open', 'send', send, 'by', by or '', 'at', now)
+end
+
+-- The next audience up: experts, then on-call, then supervisors.
+local function alert_widen(notify, more)
+    for n in string.gmatch(more, '[^+]+') do
+        if not string.find('+' .. notify .. '+', '+' .. n .. '+', 1, true) then
+            notify = notify .. '+' .. n
+        end
+    end
+    return notify
+end
+
+-- True if the subject's open incident has `kind` among its active steps.
+local function alert_active(subject, kind)
+    local id = redis.call('HGET', K.KEY_ALERTS_SUBJECT, subject)
+    if not id then return false end
+    local active = redis.call('HGET', key(K.KEY_ALERT, id), 'active') or ''
+    return string.find(active, ',' .. kind .. ',', 1, true) ~= nil
+end
+
+-- Opens a new incident for `subject`; returns its id.
+local function alert_open(now, t, subject, kind, level, notify, rep)
     local id = tostring(redis.call('INCR', K.KEY_ALERTS_SEQ))
-    local a = {ticket = t.id, kind = kind, level = level, notify = notify, created = now,
-               seq = 0, category = t.category, language = t.language}
-    redis.call('HSET', key(K.KEY_ALERT, id), 'id', id, 'ticket', t.id, 'kind', kind,
-        'level', level, 'step', level, 'notify', notify, 'created', now, 'state', 'open',
-        'repeat', rep,
-        'seq', 0, 'category', t.category or '', 'language', t.language or '')
+    local a = {id = id, ticket = t.subject and '' or t.id, subject = subject, kind = kind,
+        rank = ALERT_RANK[kind] or 1, level = level, step = level, notify = notify,
+        created = now, updated = now, state = 'open', ['repeat'] = rep, seq = 0,
+        category = t.category or '', language = t.language or '', reason = t.risk or '',
+        crisis = (kind == 'crisis' or t.crisis == '1') and '1' or '0',
+        active = ',' .. kind .. ',', pending = '0',
+        -- A subject's new incident keeps the pace of its last message (a flapping cause).
+        sent_at = tonumber(redis.call('GET', key(K.KEY_ALERTS_SENT, subject)) or '0')}
+    local args = {'HSET', key(K.KEY_ALERT, id)}
+    for k, v in pairs(a) do
+        args[#args + 1] = k
+        args[#args + 1] = v
+    end
+    redis.call(unpack(args))
+    redis.call('HSET', K.KEY_ALERTS_SUBJECT, subject, id)
     redis.call('ZADD', K.KEY_ALERTS_OPEN, now, id)
     if rep > 0 then
         redis.call('ZADD', K.KEY_SCHEDULE, now + rep, 'a:' .. id)
     end
+    alert_history(id, now, 'raised', kind, level, '')
+    alert_event(now, id, a, 'raised', '', kind == 'crisis')
+    return id
+end
+
+-- Raises a step about ticket `t`, or about no ticket when `t` is {subject = "<kind>:
+-- <what>", category?, language?}: the single entry point for every alert. Opens the
+-- subject's incident, or changes the open one (kind to the worst, level up, audience
+-- widened), re-opening an acknowledged one only for something new and worse. Counted
+-- and audited; returns the incident's id. `level` is the ladder step that raised it;
+-- `rep` > 0 repeats the incident until acknowledged.
+local function alert_raise(now, t, kind, level, notify, rep)
+    local subject = t.subject or t.id
     redis.call('HINCRBY', K.KEY_STATS, 'alerts_' .. kind, 1)
     if kind ~= 'crisis' then
         redis.call('HINCRBY', K.KEY_STATS, 'escalations', 1)
     end
-    audit(t.id, now, 'deadline', 'alert_' .. kind, t.state, t.state)
-    alert_event(now, id, a, 'raised')
+    if not t.subject then
+        audit(t.id, now, 'deadline', 'alert_' .. kind, t.state, t.state)
+    end
+    local id = redis.call('HGET', K.KEY_ALERTS_SUBJECT, subject)
+    local a = id and alert_load(id)
+    if not a or a.state == 'resolved' then
+        return alert_open(now, t, subject, kind, level, notify, rep)
+    end
+    local ak = key(K.KEY_ALERT, id)
+    local rank, cur = ALERT_RANK[kind] or 1, tonumber(a.rank) or 1
+    local first_crisis = kind == 'crisis' and a.crisis ~= '1'
+    if not string.find(a.active, ',' .. kind .. ',', 1, true) then
+        a.active = a.active .. kind .. ','
+    end
+    local old_level, old_notify = tonumber(a.level), a.notify
+    if rank > cur then a.kind, a.rank = kind, rank end
+    if level > old_level then a.level = level end
+    a.notify = alert_widen(a.notify, notify)
+    if kind == 'crisis' then a.crisis = '1' end
+    if t.risk and t.risk ~= '' then a.reason = t.risk end
+    redis.call('HSET', ak, 'kind', a.kind, 'rank', a.rank, 'level', a.level, 'notify', a.notify,
+        'active', a.active, 'crisis', a.crisis, 'reason', a.reason or '', 'updated', now)
+    local event, reopened = nil, false
+    if a.state == 'acked' then
+        local worse = first_crisis or rank > (tonumber(a.acked_rank) or cur)
+        if worse then
+            a.state, a.seq, reopened = 'open', 0, true
+            redis.call('HSET', ak, 'state', 'open', 'seq', 0, 'reopened_at', now)
+            redis.call('ZREM', K.KEY_SCHEDULE, 'a:' .. id)
+            event = 'escalated'
+        else
+            event = 'noted'
+        end
+    elseif first_crisis or rank > cur or tonumber(a.level) > old_level or a.notify ~= old_notify then
+        event = 'escalated'
+    else
+        event = 'noted'
+    end
+    -- An escalation repeats at the new step's pace (or keeps the incident's own, which
+    -- a re-opened incident, whose acknowledgement timer was dropped, starts again).
+    local every = rep > 0 and rep or (tonumber(a['repeat']) or 0)
+    if event == 'escalated' and every > 0 and (rep > 0 or reopened) then
+        redis.call('HSET', ak, 'repeat', every)
+        redis.call('ZADD', K.KEY_SCHEDULE, now + every, 'a:' .. id)
+    end
+    alert_history(id, now, event, kind, level, '')
+    alert_event(now, id, a, event, '', first_crisis)
     return id
 end
 
@@ -223,20 +366,59 @@ local function day_of(ms)
     return math.floor(ms / 86400000)
 end
 
--- Resolves alert `id` as `by` (a person, or "system" when the cause went away).
+-- Resolves incident `id` as `by` (a person, or "system" when the cause went away).
 local function alert_resolve(now, id, by)
-    local ak = key(K.KEY_ALERT, id)
-    local v = redis.call('HMGET', ak, 'state', 'ticket', 'kind', 'level', 'notify', 'created',
-        'seq', 'category', 'language')
-    if not v[1] or v[1] == 'resolved' then
+    local a = alert_load(id)
+    if not a or a.state == 'resolved' then
         return false
     end
-    redis.call('HSET', ak, 'state', 'resolved', 'resolved_by', by, 'resolved_at', now)
+    local ak = key(K.KEY_ALERT, id)
+    a.state = 'resolved'
+    if by ~= 'system' and not a.acked_by then
+        redis.call('HSET', ak, 'acked_by', by, 'acked_at', now)
+    end
+    redis.call('HSET', ak, 'state', 'resolved', 'resolved_by', by, 'resolved_at', now,
+        'updated', now, 'pending', '0')
     redis.call('ZREM', K.KEY_ALERTS_OPEN, id)
-    redis.call('ZREM', K.KEY_SCHEDULE, 'a:' .. id)
-    alert_event(now, id, {ticket = v[2], kind = v[3], level = v[4], notify = v[5],
-        created = v[6], seq = v[7], category = v[8], language = v[9]}, 'resolved', by)
+    redis.call('ZREM', K.KEY_SCHEDULE, 'a:' .. id, 'w:' .. id)
+    if redis.call('HGET', K.KEY_ALERTS_SUBJECT, a.subject or a.ticket) == id then
+        redis.call('HDEL', K.KEY_ALERTS_SUBJECT, a.subject or a.ticket)
+    end
+    alert_history(id, now, 'resolved', a.kind, a.level, by)
+    alert_event(now, id, a, 'resolved', by)
     return true
+end
+
+-- The step `kind` of the subject's incident is over (an offer found an expert, a claim
+-- took a waiting crisis, a coverage gap closed): the incident steps down to its worst
+-- remaining step, or is resolved by the system when none remains.
+local function alert_clear(now, subject, kind)
+    local id = redis.call('HGET', K.KEY_ALERTS_SUBJECT, subject)
+    local a = id and alert_load(id)
+    if not a or a.state == 'resolved' or
+        not string.find(a.active, ',' .. kind .. ',', 1, true) then
+        return false
+    end
+    a.active = string.gsub(a.active, ',' .. kind .. ',', ',', 1)
+    if a.active == ',' then
+        return alert_resolve(now, id, 'system')
+    end
+    local worst, wrank = nil, 0
+    for k in string.gmatch(a.active, '[^,]+') do
+        if (ALERT_RANK[k] or 1) > wrank then worst, wrank = k, ALERT_RANK[k] or 1 end
+    end
+    a.kind, a.rank = worst, wrank
+    redis.call('HSET', key(K.KEY_ALERT, id), 'active', a.active, 'kind', worst, 'rank', wrank,
+        'updated', now)
+    alert_history(id, now, 'stepped_down', worst, a.level, 'system')
+    alert_event(now, id, a, 'stepped_down', 'system')
+    return true
+end
+
+-- Ticket `ticket` was answered or withdrawn: its incident is over.
+local function alert_ticket_done(now, ticket)
+    local id = redis.call('HGET', K.KEY_ALERTS_SUBJECT, ticket)
+    if id then alert_resolve(now, id, 'system') end
 end
 
 
@@ -341,24 +523,20 @@ local function crisis_raise(t, new, now, due, crisis_ms, reason)
     return due
 end
 
--- Raises an alert about something other than a ticket (kind "security": a guessing
--- storm on a staff account): kept, listed as open and announced like a ticket's alert,
--- with `subject` (an account name, never a text or an address) in place of the ticket
--- and the extra hash fields of `fields`. Never repeats on its own. Returns its id.
-local function alert_raise_about(now, subject, kind, notify, fields)
-    local id = tostring(redis.call('INCR', K.KEY_ALERTS_SEQ))
-    local args = {'HSET', key(K.KEY_ALERT, id), 'id', id, 'ticket', '', 'subject', subject,
-        'kind', kind, 'level', 0, 'step', 0, 'notify', notify, 'created', now,
-        'state', 'open', 'repeat', 0, 'seq', 0, 'category', '', 'language', ''}
+-- Raises an alert about something other than a ticket (a guessing storm on a staff
+-- account, a coverage gap ahead, Redis memory): the incident of `subject`
+-- ("<kind>:<what>", never a text or an address) through alert_raise, with the extra
+-- hash fields of `fields` for the dashboard, and an admin audit line. Returns its id.
+local function alert_raise_about(now, subject, kind, notify, fields, t)
+    t = t or {}
+    t.subject = subject
+    local id = alert_raise(now, t, kind, 0, notify, 0)
+    local args = {'HSET', key(K.KEY_ALERT, id)}
     for k, v in pairs(fields or {}) do
         args[#args + 1] = k
         args[#args + 1] = v
     end
-    redis.call(unpack(args))
-    redis.call('ZADD', K.KEY_ALERTS_OPEN, now, id)
-    redis.call('HINCRBY', K.KEY_STATS, 'alerts_' .. kind, 1)
+    if #args > 2 then redis.call(unpack(args)) end
     redis.call('RPUSH', K.KEY_AUDIT_ADMIN, now .. ' system alert_' .. kind .. ' ' .. subject)
-    alert_event(now, id, {ticket = '', kind = kind, level = 0, notify = notify, created = now,
-        seq = 0}, 'raised')
     return id
 end

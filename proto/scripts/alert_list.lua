@@ -1,7 +1,9 @@
--- alert_list: alerts for the on-call dashboard, each with all its fields.
+-- alert_list: incidents for the on-call dashboard, each with all its fields, what its
+-- ticket looks like now (holder, due, crisis reason: never a text) and its history.
 --
 -- ARGV: 1 "open" (unresolved, oldest first) | "all" (newest first)  2 limit  3 offset
--- Returns {{field, value, ...}, ...}
+-- Returns {{field, value, ...}, ...}; the pseudo-fields "t_holder", "t_due", "t_reason",
+-- "t_crisis", "t_state" come from the ticket, "history" is a JSON array of changes.
 
 local limit, offset = tonumber(ARGV[2]), tonumber(ARGV[3])
 local ids
@@ -17,6 +19,22 @@ end
 local out = {}
 for _, id in ipairs(ids) do
     local a = redis.call('HGETALL', key(K.KEY_ALERT, id))
-    if #a > 0 then out[#out + 1] = a end
+    if #a > 0 then
+        local ticket = nil
+        for i = 1, #a, 2 do
+            if a[i] == 'ticket' and a[i + 1] ~= '' then ticket = a[i + 1] end
+        end
+        local t = ticket and ticket_load(ticket)
+        if t then
+            a[#a + 1], a[#a + 2] = 't_holder', holder(t) or ''
+            a[#a + 1], a[#a + 2] = 't_due', AWAITING[t.state] and t.due or ''
+            a[#a + 1], a[#a + 2] = 't_reason', t.risk or ''
+            a[#a + 1], a[#a + 2] = 't_crisis', t.crisis or '0'
+            a[#a + 1], a[#a + 2] = 't_state', t.state or ''
+        end
+        local h = redis.call('LRANGE', key(K.KEY_ALERT_HISTORY, id), 0, -1)
+        a[#a + 1], a[#a + 2] = 'history', '[' .. table.concat(h, ',') .. ']'
+        out[#out + 1] = a
+    end
 end
 return out

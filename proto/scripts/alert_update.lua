@@ -1,43 +1,37 @@
--- alert_update: a person acknowledges or resolves an alert.
+-- alert_update: a person acknowledges or resolves an incident.
 --
--- Acknowledging stops the repeats and starts the acknowledgement timer (an alert
--- acknowledged but not resolved comes back after it); resolving ends the alert.
+-- Acknowledging stops the repeats and starts the acknowledgement timer (an incident
+-- acknowledged but not resolved comes back after it); it covers the incident's
+-- current rank: only a worse step, or a first crisis, opens it again (_lib.lua).
+-- Resolving ends the incident; the subject's next step opens a new one.
 --
 -- ARGV: 1 "ack" | "resolve"  2 username  3 ack timeout ms  4 alert id
 -- Returns {"ok", state} | {"missing"} | {"state", state}
 
-local ak = key(K.KEY_ALERT, ARGV[4])
-local v = redis.call('HMGET', ak, 'state', 'ticket', 'kind', 'level', 'notify', 'created',
-    'seq', 'category', 'language')
-local state = v[1]
-if not state then
+local id = ARGV[4]
+local a = alert_load(id)
+if not a then
     return {'missing'}
 end
+local ak = key(K.KEY_ALERT, id)
 local now = now_ms()
-local id, member = ARGV[4], 'a:' .. ARGV[4]
-local event
+local member = 'a:' .. id
 if ARGV[1] == 'ack' then
-    if state ~= 'open' then
-        return {'state', state}
+    if a.state ~= 'open' then
+        return {'state', a.state}
     end
-    redis.call('HSET', ak, 'state', 'acked', 'acked_by', ARGV[2], 'acked_at', now)
+    a.state = 'acked'
+    redis.call('HSET', ak, 'state', 'acked', 'acked_by', ARGV[2], 'acked_at', now,
+        'acked_rank', a.rank or 1, 'updated', now)
     redis.call('ZADD', K.KEY_SCHEDULE, now + tonumber(ARGV[3]), member)
-    event, state = 'acked', 'acked'
+    alert_history(id, now, 'acked', a.kind, a.level, ARGV[2])
+    alert_event(now, id, a, 'acked', ARGV[2])
 else
-    if state == 'resolved' then
-        return {'state', state}
+    if not alert_resolve(now, id, ARGV[2]) then
+        return {'state', a.state}
     end
-    if not redis.call('HGET', ak, 'acked_by') then
-        redis.call('HSET', ak, 'acked_by', ARGV[2], 'acked_at', now)
-    end
-    redis.call('HSET', ak, 'state', 'resolved', 'resolved_by', ARGV[2], 'resolved_at', now)
-    redis.call('ZREM', K.KEY_SCHEDULE, member)
-    redis.call('ZREM', K.KEY_ALERTS_OPEN, id)
-    event, state = 'resolved', 'resolved'
 end
-alert_event(now, id, {ticket = v[2], kind = v[3], level = v[4], notify = v[5], created = v[6],
-    seq = v[7], category = v[8], language = v[9]}, event, ARGV[2])
-if v[2] then
-    audit(v[2], now, ARGV[2], 'alert_' .. event, '-', '-')
+if a.ticket and a.ticket ~= '' then
+    audit(a.ticket, now, ARGV[2], 'alert_' .. (ARGV[1] == 'ack' and 'acked' or 'resolved'), '-', '-')
 end
-return {'ok', state}
+return {'ok', ARGV[1] == 'ack' and 'acked' or 'resolved'}

@@ -105,11 +105,11 @@ end
 redis.call('RPUSH', key(K.KEY_DAY_TIMES, day_of(start)), secs)
 window_end(t, now <= tonumber(t.due)) -- the promise figure, on the day the window ends
 
-local review_alert = redis.call('HGET', tk, 'review_alert')
-if review_alert then
-    alert_resolve(now, review_alert, user)
+if redis.call('HGET', tk, 'review_alert') then
+    alert_clear(now, id, 'review_waiting') -- the incident itself ends just below
     redis.call('HDEL', tk, 'review_alert')
 end
 audit(id, now, user, ARGV[8], t.state, 'answered')
+alert_ticket_done(now, id)
 live(now, 'answered', new)
 return {'ok', 'answered', now}

@@ -34,5 +34,6 @@ redis.call('HDEL', key(K.KEY_TICKET, id), 'offer_until')
 reindex(id, t, new)
 schedule_before(id, lease_until)
 audit(id, now, user, 'claim', t.state, 'claimed')
+alert_clear(now, id, 'crisis_waiting')
 live(now, 'claimed', new, {previous = t.owner or ''})
 return {'ok', lease_until}

@@ -1,8 +1,10 @@
 -- deadline_fire: take every step that is due and do it, exactly once.
 --
 -- One sorted set holds "the next thing to do for X at time T": X is a ticket id (its
--- next ladder step, offer timeout or claim lease) or "a:<alert id>" (an alert's
--- repeat or its acknowledgement running out). This script takes the due members,
+-- next ladder step, offer timeout or claim lease), "a:<alert id>" (an incident's
+-- repeat or its acknowledgement running out) or "w:<alert id>" (the end of an
+-- incident's webhook minute, when a change held back is sent in its latest state).
+-- Each ticket has one incident (see _lib.lua): the steps below change it. This script takes the due members,
 -- acts, and schedules each one's next step, all atomically; so any number of engines
 -- may call it at once, a killed engine loses nothing (the members stay until done),
 -- and nothing fires twice. Time is Redis' own, so a step of a host clock fires
@@ -141,55 +143,74 @@ local function do_ticket(id)
     end
 end
 
--- An alert's repeat or acknowledgement timer is due.
+-- An incident's repeat or acknowledgement timer is due.
 local function do_alert(member)
     local id = string.sub(member, 3)
     local ak = APREFIX .. id
-    local v = redis.call('HMGET', ak, 'state', 'ticket', 'kind', 'level', 'notify', 'created',
-        'repeat', 'seq', 'acked_at', 'category', 'language')
-    local state = v[1]
-    if not state or state == 'resolved' then
+    local a = alert_load(id)
+    if not a or a.state == 'resolved' then
         redis.call('ZREM', SCHED, member)
         return
     end
-    local a = {ticket = v[2], kind = v[3], level = tonumber(v[4]), notify = v[5], created = v[6],
-               seq = tonumber(v[8]) + 1, category = v[10], language = v[11]}
-    local rep = tonumber(v[7])
-    local tstate = redis.call('HGET', TPREFIX .. a.ticket, 'state')
-    -- Once the question is answered, late-answer alerts are moot; crisis and breach
-    -- alerts still wait for a person to acknowledge them.
-    if not is_awaiting(tstate) and (state == 'acked' or a.kind == 'late' or a.kind == 'no_expert') then
-        redis.call('HSET', ak, 'state', 'resolved', 'resolved_by', 'system', 'resolved_at', now)
-        redis.call('ZREM', OPEN, id)
-        redis.call('ZREM', SCHED, member)
-        emit(id, a, 'resolved')
-        return
+    if a.ticket and a.ticket ~= '' then
+        local t = ticket_load(a.ticket)
+        -- Answered or withdrawn (or purged): the incident is over.
+        if not t or not is_awaiting(t.state) then
+            alert_resolve(now, id, 'system')
+            fired = fired + 1
+            return
+        end
+        -- A waiting crisis that someone has since claimed waits no more.
+        if (t.state == 'claimed' or t.state == 'in_review') and
+            alert_clear(now, a.ticket, 'crisis_waiting') then
+            a = alert_load(id)
+            if a.state == 'resolved' then return end
+        end
     end
-    if state == 'acked' then
-        local acked_at = tonumber(v[9]) or now
+    local rep = tonumber(a['repeat']) or 0
+    a.seq = tonumber(a.seq) + 1
+    if a.state == 'acked' then
+        local acked_at = tonumber(a.acked_at) or now
         if acked_at + ack_timeout > now then
             redis.call('ZADD', SCHED, acked_at + ack_timeout, member)
             return
         end
         -- Acknowledged but never resolved: it comes back.
-        redis.call('HSET', ak, 'state', 'open', 'refired_at', now, 'seq', a.seq)
+        a.state = 'open'
+        redis.call('HSET', ak, 'state', 'open', 'refired_at', now, 'seq', a.seq, 'updated', now)
         redis.call('ZADD', SCHED, now + (rep > 0 and rep or ack_timeout), member)
+        alert_history(id, now, 'refire', a.kind, a.level, 'system')
         emit(id, a, 'refire')
         return
     end
     if a.seq % escalate_after == 0 then
-        a.level = a.level + 1
+        a.level = tonumber(a.level) + 1
         a.notify = escalate(a.notify)
+        redis.call('HSET', ak, 'updated', now)
+        alert_history(id, now, 'level_up', a.kind, a.level, 'system')
     end
     redis.call('HSET', ak, 'seq', a.seq, 'level', a.level, 'notify', a.notify)
     redis.call('ZADD', SCHED, now + (rep > 0 and rep or ack_timeout), member)
     emit(id, a, 'repeat')
 end
 
+-- An incident's webhook minute is over: send the change held back, in its latest state.
+local function do_webhook(member)
+    local id = string.sub(member, 3)
+    redis.call('ZREM', SCHED, member)
+    local a = alert_load(id)
+    if not a or a.state == 'resolved' or a.pending ~= '1' then
+        return
+    end
+    emit(id, a, 'update') -- sends now: its minute is over (or reschedules if not yet)
+end
+
 local due = redis.call('ZRANGEBYSCORE', SCHED, '-inf', now, 'LIMIT', 0, limit)
 for _, member in ipairs(due) do
     if string.sub(member, 1, 2) == 'a:' then
         do_alert(member)
+    elseif string.sub(member, 1, 2) == 'w:' then
+        do_webhook(member)
     else
         do_ticket(member)
     end

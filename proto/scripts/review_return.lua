@@ -21,10 +21,9 @@ if ARGV[4] ~= '' then
     redis.call('RPUSH', key(K.KEY_NOTES, id), now .. ':' .. user .. ':' .. ARGV[4])
 end
 reindex(id, t, new)
-local review_alert = redis.call('HGET', key(K.KEY_TICKET, id), 'review_alert')
-if review_alert then
-    -- The answer no longer waits: the review_waiting alert is done with.
-    alert_resolve(now, review_alert, user)
+if redis.call('HGET', key(K.KEY_TICKET, id), 'review_alert') then
+    -- The answer no longer waits: the review_waiting step of the incident is done with.
+    alert_clear(now, id, 'review_waiting')
     redis.call('HDEL', key(K.KEY_TICKET, id), 'review_alert')
 end
 audit(id, now, user, 'return', 'in_review', 'claimed')

@@ -5,11 +5,14 @@
 -- passed over (unless nobody else is there), experts at their crisis cap get no more
 -- crises, and among the rest the one with the fewest open offers and claims wins,
 -- the longest since their last offer on a tie (round robin). Nobody on duty raises a
--- no_expert alert, once per ticket. Reading the intake is at least once; this script
+-- no_expert step on the ticket's incident, once until an offer clears it; a crisis
+-- that cannot be offered (everyone at the crisis cap, or nobody of its language and
+-- category on duty) raises crisis_waiting, repeating like a crisis until a claim. Reading the intake is at least once; this script
 -- makes the effect exactly once (only a queued ticket is offered).
 --
 -- ARGV: 1 ticket  2 states it may be offered from  3 offer timeout ms
 --       4 most open crisis tickets per expert  5 no_expert alert repeat ms
+--       6 crisis alert repeat ms (crisis_waiting repeats like a crisis)
 -- Returns {"offered", user} | {"waiting"} | {"skip", state}
 
 local id = ARGV[1]
@@ -42,9 +45,12 @@ end
 
 local tk = key(K.KEY_TICKET, id)
 if not best then
-    if #candidates == 0 and not redis.call('HGET', tk, 'no_expert_alert') then
-        local aid = alert_raise(now, t, 'no_expert', 0, 'oncall+supervisor', tonumber(ARGV[5]))
-        redis.call('HSET', tk, 'no_expert_alert', aid)
+    if t.crisis == '1' and not alert_active(id, 'crisis_waiting') then
+        alert_raise(now, t, 'crisis_waiting', 0, 'oncall+supervisor',
+            tonumber(ARGV[6] or ARGV[5]))
+        audit(id, now, 'router', 'crisis_waiting', t.state, t.state)
+    elseif #candidates == 0 and not alert_active(id, 'no_expert') then
+        alert_raise(now, t, 'no_expert', 0, 'oncall+supervisor', tonumber(ARGV[5]))
     end
     return {'waiting'}
 end
@@ -57,11 +63,7 @@ redis.call('HDEL', tk, 'skip')
 redis.call('HSET', K.KEY_LASTOFFER, best, now)
 reindex(id, t, new)
 schedule_before(id, offer_until)
-local alert = redis.call('HGET', tk, 'no_expert_alert')
-if alert then
-    alert_resolve(now, alert, 'system')
-    redis.call('HDEL', tk, 'no_expert_alert')
-end
+alert_clear(now, id, 'no_expert')
 audit(id, now, 'router', 'offer', t.state, 'offered')
 live(now, 'offered', new, {to = best})
 return {'offered', best}

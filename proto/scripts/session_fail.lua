@@ -52,7 +52,7 @@ if redis.call('EXISTS', KEYS[6]) == 1 then
     redis.call('PEXPIRE', KEYS[4], storm_w)
     if redis.call('ZCARD', KEYS[3]) >= storm_n and redis.call('ZCARD', KEYS[4]) >= storm_c then
         if redis.call('SET', KEYS[5], now, 'NX', 'PX', storm_w) then
-            alert_raise_about(now, ARGV[6], 'security', 'supervisor',
+            alert_raise_about(now, 'security:' .. ARGV[6], 'security', 'supervisor',
                 {reason = 'password_guessing', failures = redis.call('ZCARD', KEYS[3]),
                  clients = redis.call('ZCARD', KEYS[4])})
             out[3] = '1'

@@ -411,10 +411,17 @@ test('oncall_sees_crisis_alert_live_acknowledges_and_resolves', { timeout: TEST_
         await page.waitForSelector('#chart-open svg');
         assert.ok(!(await page.textContent('#chart-open-note')).includes(EN.oncall.charts.open.needsSupervisor));
         await page.waitForSelector('#chart-window svg, #chart-window .chart-empty');
+        // No webhook is configured in this stack: the dashboard says so.
+        await page.waitForSelector('#oncall-banner:not([hidden])');
+        assert.ok((await page.textContent('#oncall-banner')).includes(EN.oncall.alerts.noWebhooks));
+        // Crisis notifications and sound, after the person asks for them.
+        await page.context().grantPermissions(['notifications']);
+        await page.click('#notify-enable');
+        await waitFor(async () => (await page.textContent('#notify-status')) === EN.oncall.alerts.notifyActive, { what: 'notifications on' });
 
         // A crisis question arrives while the page is open: the alert shows up live.
         const made = await ask(CRISIS, 'stress', 'ko');
-        const alert = page.locator('#alert-list li.alert-item', { has: page.locator(`a[href="/console#ticket=${made.ticket}"]`) });
+        const alert = page.locator('#alert-list li.alert-item', { has: page.locator(`a[href="#view=${made.ticket}"]`) });
         await alert.waitFor({ timeout: 15000 });
         const text = await alert.innerText();
         assert.ok(text.includes(EN.staff.alertKinds.crisis), text);
@@ -422,6 +429,20 @@ test('oncall_sees_crisis_alert_live_acknowledges_and_resolves', { timeout: TEST_
         assert.ok(text.includes(EN.oncall.alerts.notAcked), text);
         assert.ok(!(await page.innerText('body')).includes(CRISIS), 'no question text on the on-call page');
         await page.waitForFunction(() => document.getElementById('announcer-urgent').textContent.length > 0);
+        await page.waitForFunction(() => (window.__a24Chimes || 0) > 0, null, { timeout: 5000 });
+        // One entry per ticket, its history expandable.
+        assert.equal(await page.locator(`#alert-list a[href="#view=${made.ticket}"]`).count(), 1);
+        await alert.locator('details.alert-history summary').click();
+        assert.ok((await alert.locator('.history-list li').count()) >= 1);
+        // The ticket link opens a read-only view: state, owner, timeline, never the text.
+        await alert.locator(`a[href="#view=${made.ticket}"]`).click();
+        await page.waitForSelector('#ticket-view:not([hidden]) .history-list li');
+        const view = await page.innerText('#ticket-view');
+        assert.ok(view.includes(EN.oncall.alerts.viewTimeline) && view.includes('submit'), view);
+        assert.ok(!view.includes(CRISIS), 'no question text in the on-call view');
+        await s.axe('oncall_ticket_view');
+        await s.shot('oncall_ticket_view');
+        await page.click('#ticket-view-close');
         assert.match(await page.title(), /^\(\d+\) /, 'the tab title counts unacknowledged alerts');
         await s.axe('alert_open');
         await s.shot('alert_open');
@@ -432,7 +453,8 @@ test('oncall_sees_crisis_alert_live_acknowledges_and_resolves', { timeout: TEST_
         const ackedBy = EN.oncall.alerts.ackedBy.replace(/\{name\}.*$/, 'olga'); // "Acknowledged by olga"
         await waitFor(async () => (await alert.innerText()).includes(ackedBy), { what: 'the alert to say who acknowledged it' });
         assert.equal(await alert.getByRole('button', { name: EN.oncall.alerts.ack }).count(), 0);
-        const a = (await call('olga', 'GET', '/api/v1/alerts?state=open')).body.alerts.find((x) => x.ticket === made.ticket && x.kind === 'crisis');
+        const a = (await call('olga', 'GET', '/api/v1/alerts?state=open')).body.alerts.find((x) => x.ticket === made.ticket);
+        assert.ok(['crisis', 'crisis_waiting'].includes(a.kind), a.kind);
         assert.equal(a.state, 'acked');
         assert.equal(a.acked_by, 'olga');
         await s.shot('alert_acked');

@@ -6,6 +6,8 @@ a HookReceiver is a small HTTP server on 127.0.0.1 that records every delivery w
 the time it arrived, and can be told to fail.
 """
 
+import hashlib
+import hmac
 import http.server
 import json
 import os
@@ -53,12 +55,30 @@ class Worker(a24test.WebServer):
         self._log_file = None
 
 
+SECRET = "test-webhook-secret"
+TOLERANCE_S = 300  # what the README tells receivers
+
+
+def signature_ok(header, body, secret=SECRET, now=None):
+    """Verifies X-Answer24-Signature as a receiver must: t=<unix s>,v1=<hex HMAC-SHA256
+    of "<t>.<body>">, with t within the tolerance."""
+    parts = dict(p.split("=", 1) for p in (header or "").split(",") if "=" in p)
+    if "t" not in parts or "v1" not in parts or not parts["t"].isdigit():
+        return False
+    if abs((now or time.time()) - int(parts["t"])) > TOLERANCE_S:
+        return False
+    mac = hmac.new(secret.encode(), parts["t"].encode() + b"." + body, hashlib.sha256)
+    return hmac.compare_digest(mac.hexdigest(), parts["v1"])
+
+
 class HookReceiver:
-    """Records webhook deliveries: (arrival time, headers, parsed body)."""
+    """Records webhook deliveries: (arrival time, headers, parsed body); counts those
+    whose signature does not verify (bad_signatures)."""
 
     def __init__(self, port=None):
         self.port = port or a24test.free_port()
         self.deliveries = []
+        self.bad_signatures = 0
         self.fail = False
         self.lock = threading.Lock()
         self.server = None
@@ -73,6 +93,8 @@ class HookReceiver:
                     self.send_response(503)
                 else:
                     with receiver.lock:
+                        if not signature_ok(self.headers.get("X-Answer24-Signature"), body):
+                            receiver.bad_signatures += 1
                         receiver.deliveries.append((time.time(), dict(self.headers),
                                                     json.loads(body)))
                     self.send_response(200)
@@ -110,6 +132,26 @@ def alerts(resp):
         if h:
             out.append({k.decode() if isinstance(k, bytes) else k:
                         v.decode() if isinstance(v, bytes) else v for k, v in h.items()})
+    return out
+
+
+def history(resp, alert_id):
+    """An incident's history: its changes as dicts, oldest first."""
+    return [json.loads(x) for x in resp.call("LRANGE", f"a24:alert:{alert_id}:history", 0, -1)]
+
+
+def incident(resp, ticket_id):
+    """The incidents of one ticket (one at a time is open), oldest first."""
+    return [a for a in alerts(resp) if a.get("ticket") == ticket_id]
+
+
+def steps(resp, ticket_id, kinds=("late", "breach")):
+    """The ladder steps recorded in a ticket's incidents: history entries of those kinds
+    that were raised (not acks, repeats or step-downs), oldest first."""
+    out = []
+    for a in incident(resp, ticket_id):
+        out += [dict(h, notify=a["notify"]) for h in history(resp, a["id"])
+                if h["kind"] in kinds and h["event"] in ("raised", "escalated", "noted")]
     return out
 
 

@@ -1,7 +1,9 @@
 """Routing and shifts with the real router: offers go to an on-duty expert of the
 category and language, fewest open first and round robin on ties; an offer not claimed
 in time moves on to the next expert; an expired claim returns the ticket; nobody on duty
-raises a no_expert alert; a rota starts and ends shifts (handing claims back); and a
+raises a no_expert alert; a crisis that cannot be offered (nobody of its language and
+category on duty, or everyone at the crisis cap) raises crisis_waiting until a claim;
+a rota starts and ends shifts (handing claims back); and a
 router killed with -9 during a burst of 1 000 questions loses none: every ticket ends
 offered or in the pool, none offered to two experts at once.
 """
@@ -230,6 +232,76 @@ class RoutingTest(unittest.TestCase):
             else:
                 self.assertIsNotNone(self.resp.call("ZSCORE", "a24:pool:sleep:en", t))
         self.assertEqual(sum(states.values()), 1000)
+
+
+class CrisisWaitingTest(unittest.TestCase):
+    """A crisis never waits silently: crisis_waiting within offer_timeout, repeating
+    like a crisis, until someone claims the ticket (then it steps down to crisis)."""
+
+    setUp_config = {
+        "deadlines": {"offer_timeout": "2s", "answer": "1h", "crisis": "1h"},
+        "routing": {"crisis_cap": 1},
+        "alerts": {"poll": "200ms", "crisis_repeat": "1s"},
+    }
+    worker = RoutingTest.worker
+    ctl = RoutingTest.ctl
+    expert = RoutingTest.expert
+    duty = RoutingTest.duty
+    state = RoutingTest.state
+    wait_state = RoutingTest.wait_state
+
+    def setUp(self):
+        self.stack = a24test.start_stack(self.addCleanup, config=self.setUp_config)
+        self.web = self.stack.web
+        self.resp = self.stack.resp()
+        self.addCleanup(self.resp.close)
+        self.tokens = {}
+
+    def crisis(self, category="sleep"):
+        r = self.web.submit("I want to kill myself tonight", category)
+        self.assertEqual(r.status, 201, r.body)
+        self.assertTrue(r.json["crisis"])
+        return r.json["ticket"], time.time()
+
+    def incident(self, t):
+        got = a24workers.incident(self.resp, t)
+        return got[-1] if got else {}
+
+    def test_crisis_waiting_nobody_on_duty_until_claimed(self):
+        self.expert("ann", duty=False)
+        self.worker()
+        t, sent = self.crisis()
+        a24test.wait_until(lambda: self.incident(t).get("kind") == "crisis_waiting", 2.5,
+                           what="crisis_waiting within offer_timeout")
+        self.assertLess(time.time() - sent, 2.5)
+        inc = self.incident(t)
+        self.assertEqual(len(a24workers.incident(self.resp, t)), 1, "one incident")
+        # It repeats like a crisis alert (crisis_repeat 1 s) while nobody acknowledges.
+        a24test.wait_until(lambda: int(self.incident(t)["seq"]) >= 2, 5, what="repeats")
+        # Someone comes on duty: offered, still waiting until a claim.
+        self.duty("ann", True)
+        self.wait_state(t, "offered")
+        self.assertEqual(self.incident(t)["kind"], "crisis_waiting")
+        r = self.web.request("POST", f"/api/v1/tickets/{t}/claim", {}, self.tokens["ann"])
+        self.assertEqual(r.status, 200, r.body)
+        a24test.wait_until(lambda: self.incident(t)["kind"] == "crisis", 3, what="step down")
+        self.assertEqual(self.incident(t)["id"], inc["id"])
+        events = [h["event"] for h in a24workers.history(self.resp, inc["id"])]
+        self.assertIn("stepped_down", events)
+
+    def test_crisis_waiting_when_everyone_is_at_the_crisis_cap(self):
+        self.expert("ann")
+        self.worker()
+        first, _ = self.crisis()
+        self.wait_state(first, "offered")
+        self.assertNotIn("crisis_waiting",
+                         a24workers.incident(self.resp, first)[-1].get("active", ""))
+        second, sent = self.crisis()
+        a24test.wait_until(lambda: self.incident(second).get("kind") == "crisis_waiting", 2.5,
+                           what="crisis_waiting at the cap")
+        self.assertEqual(self.state(second)[0], "queued")
+        audit = [x.decode() for x in self.resp.call("LRANGE", f"a24:t:{second}:audit", 0, -1)]
+        self.assertTrue(any(" crisis_waiting " in x for x in audit), audit)
 
 
 if __name__ == "__main__":

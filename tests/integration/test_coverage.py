@@ -311,7 +311,7 @@ class CoverageAlertTest(unittest.TestCase):
         alerts = coverage_alerts()
         self.assertEqual(len(alerts), 1, alerts)  # once, and none for pairs nobody ever covers
         a = alerts[0]
-        self.assertEqual((a["subject"], a["language"], a["category"]), ("en:sleep", "en", "sleep"))
+        self.assertEqual((a["subject"], a["language"], a["category"]), ("coverage_gap:en:sleep", "en", "sleep"))
         self.assertEqual(int(a["gap_start"]), gap)
         self.assertEqual(a["ticket"], "")
         self.assertEqual(a["state"], "open")

@@ -414,7 +414,7 @@ class SessionsTest(unittest.TestCase):
             out = []
             for key in redis.scan("a24:alert:*"):
                 h = redis.hgetall(key.decode() if isinstance(key, bytes) else key)
-                if h.get(b"kind") == b"security" and h.get(b"subject") == subject.encode():
+                if h.get(b"kind") == b"security" and h.get(b"subject") == ("security:" + subject).encode():
                     out.append({k.decode(): v.decode() for k, v in h.items()})
             return out
 

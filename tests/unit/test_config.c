@@ -626,7 +626,8 @@ static void config_webhooks(void **state)
                    "    - url: http://127.0.0.1:9000/hook\n"
                    "      notify: [oncall, supervisor]\n"
                    "    - url: https://chat.example.org/hooks/abc?x=1\n"
-                   "      notify: supervisor\n",
+                   "      notify: supervisor\n"
+                   "  webhook_secret: s3cret\n",
                    &cfg);
     assert_int_equal(cfg.alerts.webhooks_len, 2);
     assert_string_equal(cfg.alerts.webhooks[0].url, "http://127.0.0.1:9000/hook");
@@ -634,6 +635,16 @@ static void config_webhooks(void **state)
     assert_string_equal(cfg.alerts.webhooks[1].url, "https://chat.example.org/hooks/abc?x=1");
     assert_int_equal(cfg.alerts.webhooks[1].notify, A24_NOTIFY_SUPERVISOR);
     assert_int_equal(cfg.escalation_len, 3);
+    a24_config_dispose(&cfg);
+
+    /* Unsigned deliveries only when asked for. */
+    expect_failure(*state, "alerts:\n  webhooks:\n    - url: http://x\n      notify: oncall\n",
+                   ":2: alerts.webhooks: alerts.webhook_secret is required");
+    expect_success(*state,
+                   "alerts:\n  webhook_unsigned: true\n  webhooks:\n    - url: http://x\n"
+                   "      notify: oncall\n",
+                   &cfg);
+    assert_int_equal(cfg.alerts.webhook_unsigned, 1);
     a24_config_dispose(&cfg);
 
     expect_success(*state, "alerts:\n  webhooks: []\n", &cfg);
@@ -835,7 +846,7 @@ static void config_every_key_has_env_override(void **state)
         }
         checked++;
     }
-    assert_int_equal(checked, 46); /* every scalar key of the table */
+    assert_int_equal(checked, 47); /* every scalar key of the table */
     free(text);
 }
 

@@ -1,12 +1,17 @@
 /*
  * oncall.js — the on-call dashboard (/oncall).
  *
- * Open alerts (unacknowledged first, crises first among them, then oldest first),
- * each with its kind, level, live age, language, topic and a link to the ticket in
- * the console; Acknowledge and Resolve are one click each. Alerts carry no question
- * text, and this page never asks for any. New alerts arrive on the SSE stream
- * (`event: alert`) and are announced at once (assertive region), and the tab title
- * counts the alerts nobody has acknowledged.
+ * Open incidents, one per ticket (or per subject for alerts about no ticket),
+ * unacknowledged first, crises first among them, then oldest first: each with its
+ * kind and level (the worst step so far), the crisis reason (a category of warning
+ * sign), time left, who holds the ticket, its history (expandable) and a link to a
+ * read-only view of the ticket (state, owner, due, timeline from the audit trail);
+ * Acknowledge and Resolve are one click each. Alerts carry no question text, and
+ * this page never asks for any (the view's API returns none). New incidents arrive on
+ * the SSE stream (`event: alert`) and are announced at once (assertive region); a new
+ * crisis also shows a browser notification and plays a tone once the person turned
+ * them on (alarm.js). The tab title counts the incidents nobody has acknowledged. A
+ * desk with no webhook configured (/readyz "warnings") shows a banner.
  *
  * The service figures come from GET /api/v1/stats (last 30 days) and are drawn as
  * inline SVG (staff-charts.js) with a data table each. "Open questions by time left"
@@ -17,10 +22,11 @@
 import { initShell } from './shell.js';
 import { onLanguageChange, htmlLang } from './i18n.js';
 import { drawChart, dataTable } from './staff-charts.js';
+import { enableAlarm, alarm, alarmEnabled, notificationPermission } from './alarm.js';
 import {
   t, el, clear, byId, announce,
   api, currentSession, signOut, onUnauthorized, initSignIn, errorText,
-  categoryLabel, languageLabel, alertKindLabel, ageNode, formatShort,
+  categoryLabel, languageLabel, alertKindLabel, ageNode, formatShort, countdown, riskReasonLabel,
   formatHours, formatPercent, formatNumber, openEvents, renderLiveStatus, startTicker, debounce, busy, fetchAll,
   renderWho,
 } from './staff.js';
@@ -43,6 +49,10 @@ const state = {
   events: null,
   timers: [],
   known: new Set(), // alert ids seen, to announce only new ones
+  crises: new Set(), // incidents known to be crises, to sound the alarm once per new one
+  expanded: new Set(), // incidents whose history is open
+  view: null,        // the read-only ticket view: {ticket, data, error}
+  warnings: [],      // /readyz "warnings" (no_webhooks)
 };
 
 /* ------------------------------------------------------------------ alerts */
@@ -55,24 +65,47 @@ function urgentAnnounce(message) {
   }, 100);
 }
 
+const isCrisis = (a) => a.crisis === true || a.kind === 'crisis' || a.kind === 'crisis_waiting';
+
 function sortAlerts(list) {
   const rank = (a) => (a.state === 'open' || !a.acked ? 0 : 1);
   return [...list].sort((a, b) => rank(a) - rank(b)
-    || (b.kind === 'crisis') - (a.kind === 'crisis')
+    || isCrisis(b) - isCrisis(a)
     || (Number(b.level) || 0) - (Number(a.level) || 0)
     || Date.parse(a.created_at) - Date.parse(b.created_at));
 }
 
 function kindIcon(kind) {
   // Glyphs every common font has (no emoji font needed); the kind is always written too.
-  return { crisis: '⚠', breach: '✖', late: '◔', no_expert: '⚑' }[kind] || '•';
+  return { crisis: '⚠', crisis_waiting: '⚠', breach: '✖', late: '◔', no_expert: '⚑' }[kind] || '•';
+}
+
+/* The incident's history, oldest first, in an expandable block that stays open across
+ * refreshes. */
+function historyBlock(a) {
+  const list = Array.isArray(a.history) ? a.history : [];
+  const details = el('details', { class: 'alert-history', attrs: { 'data-key': `history:${a.id}` } });
+  details.open = state.expanded.has(a.id);
+  details.addEventListener('toggle', () => {
+    if (details.open) state.expanded.add(a.id);
+    else state.expanded.delete(a.id);
+  });
+  const ol = el('ol', { class: 'history-list' });
+  for (const h of list) {
+    ol.append(el('li', {},
+      el('span', { class: 'meta', text: h.at ? formatShort(h.at) : '' }), ' ',
+      el('strong', { text: alertKindLabel(h.kind) }), ' ',
+      el('span', { text: `${h.event}${h.level ? ` · ${t('oncall.alerts.level', { level: h.level })}` : ''}${h.by ? ` · ${h.by}` : ''}` })));
+  }
+  details.append(el('summary', { text: t('oncall.alerts.history', { count: list.length }) }), ol);
+  return details;
 }
 
 function alertItem(a) {
   const acked = a.acked === true || a.state === 'acked';
   const li = el('li', { class: `alert-item kind-${a.kind || 'other'}${acked ? ' is-acked' : ''}`, attrs: { 'aria-labelledby': `alert-${a.id}-title` } });
   const title = el('h3', { class: 'alert-title', attrs: { id: `alert-${a.id}-title` } },
-    el('span', { class: `flag ${a.kind === 'crisis' ? 'flag-crisis' : 'flag-warn'}` },
+    el('span', { class: `flag ${isCrisis(a) ? 'flag-crisis' : 'flag-warn'}` },
       el('span', { class: 'flag-icon', text: kindIcon(a.kind), attrs: { 'aria-hidden': 'true' } }),
       el('span', { text: alertKindLabel(a.kind) })),
     ' ',
@@ -82,9 +115,19 @@ function alertItem(a) {
   row(t('oncall.alerts.raised'), ageNode(a.created_at), el('span', { class: 'meta', text: ` (${formatShort(a.created_at)})` }));
   row(t('console.ticket.language'), a.language ? languageLabel(a.language) : '—');
   row(t('console.ticket.topic'), a.category ? categoryLabel(a.category) : '—');
-  row(t('oncall.alerts.ticket'), a.ticket
-    ? el('a', { class: 'mono', text: a.ticket, attrs: { href: `/console#ticket=${encodeURIComponent(a.ticket)}`, translate: 'no', 'aria-label': t('oncall.alerts.openTicket', { ticket: a.ticket }) } })
-    : '—');
+  if (a.ticket) {
+    const link = el('a', { class: 'mono', text: a.ticket, attrs: { href: `#view=${encodeURIComponent(a.ticket)}`, translate: 'no', 'data-key': `view:${a.ticket}`, 'aria-label': t('oncall.alerts.view', { ticket: a.ticket }) } });
+    link.addEventListener('click', (e) => {
+      e.preventDefault();
+      openView(a.ticket);
+    });
+    row(t('oncall.alerts.ticket'), link);
+  } else {
+    row(t('oncall.alerts.subject'), el('span', { class: 'mono', text: a.subject || '—', attrs: { translate: 'no' } }));
+  }
+  if (a.reason || isCrisis(a)) row(t('oncall.alerts.reason'), a.reason ? riskReasonLabel(a.reason) : t('oncall.alerts.crisisFlag'));
+  if (a.due_at) row(t('oncall.alerts.timeLeft'), countdown(a.due_at));
+  if (a.ticket) row(t('oncall.alerts.holder'), a.holder ? el('span', { text: a.holder, attrs: { translate: 'no' } }) : t('oncall.alerts.nobody'));
   row(t('oncall.alerts.state'), acked
     ? t('oncall.alerts.ackedBy', { name: a.acked_by || '?', time: a.acked_at ? formatShort(a.acked_at) : '' })
     : el('strong', { text: t('oncall.alerts.notAcked') }));
@@ -101,7 +144,7 @@ function alertItem(a) {
   resolve.setAttribute('aria-describedby', `alert-${a.id}-title`);
   resolve.addEventListener('click', () => update(a, 'resolve', resolve));
   actions.append(resolve);
-  li.append(title, dl, actions);
+  li.append(title, dl, historyBlock(a), actions);
   return li;
 }
 
@@ -150,8 +193,13 @@ async function loadAlerts({ announceNew = false } = {}) {
           kind: alertKindLabel(a.kind), language: a.language ? languageLabel(a.language) : '—', topic: a.category ? categoryLabel(a.category) : '—',
         }));
       }
+      // A new crisis (a new incident, or one that became a crisis): notification and tone.
+      for (const a of items.filter((x) => isCrisis(x) && !x.acked && !state.crises.has(x.id))) {
+        alarm(t('oncall.alerts.notifyTitle'), `${alertKindLabel(a.kind)} · ${a.language ? languageLabel(a.language) : '—'} · ${a.ticket || a.subject || ''}`, `a24-alert-${a.id}`);
+      }
     }
     state.known = new Set(items.map((a) => a.id));
+    state.crises = new Set(items.filter(isCrisis).map((a) => a.id));
     state.alerts = items;
     state.alertsError = null;
   } catch (err) {
@@ -177,6 +225,95 @@ async function update(a, what, button) {
       next.focus();
     }
   });
+}
+
+/* ------------------------------------------- read-only view of one ticket */
+
+async function openView(ticket) {
+  state.view = { ticket, data: null, error: null };
+  renderView();
+  byId('ticket-view').hidden = false;
+  byId('ticket-view-title').focus();
+  try {
+    state.view.data = await api.get(`/api/v1/oncall/tickets/${encodeURIComponent(ticket)}`);
+  } catch (err) {
+    if (err && err.status === 401) return;
+    state.view.error = err;
+  }
+  if (state.view && state.view.ticket === ticket) renderView();
+}
+
+function closeView() {
+  const ticket = state.view && state.view.ticket;
+  state.view = null;
+  byId('ticket-view').hidden = true;
+  const back = ticket && document.querySelector(`[data-key="view:${CSS.escape(ticket)}"]`);
+  (back || byId('alerts-title')).focus();
+}
+
+function renderView() {
+  const body = byId('ticket-view-body');
+  clear(body);
+  const v = state.view;
+  if (!v) return;
+  byId('ticket-view-title').textContent = t('oncall.alerts.view', { ticket: v.ticket });
+  if (v.error) {
+    body.append(el('p', { class: 'notice notice-error' }, el('span', { class: 'error-prefix', text: t('errors.prefix') }), ' ', errorText(v.error)));
+    return;
+  }
+  const d = v.data;
+  if (!d) {
+    body.append(el('p', { class: 'meta', text: t('staff.loading') }));
+    return;
+  }
+  const dl = el('dl', { class: 'meta-list' });
+  const row = (label, ...value) => dl.append(el('div', {}, el('dt', { text: label }), el('dd', {}, ...value)));
+  row(t('oncall.alerts.viewState'), d.state || '—', d.crisis ? ' · ' : '', d.crisis ? t('oncall.alerts.crisisFlag') : '');
+  if (d.reason) row(t('oncall.alerts.reason'), riskReasonLabel(d.reason));
+  row(t('console.ticket.language'), d.language ? languageLabel(d.language) : '—');
+  row(t('console.ticket.topic'), d.category ? categoryLabel(d.category) : '—');
+  row(t('oncall.alerts.holder'), d.holder || t('oncall.alerts.nobody'));
+  row(t('oncall.alerts.viewCreated'), d.created_at ? formatShort(d.created_at) : '—');
+  row(t('oncall.alerts.viewDue'), d.due_at ? formatShort(d.due_at) : '—', d.time_left_ms != null && d.due_at ? ' ' : '', d.time_left_ms != null && d.due_at ? countdown(d.due_at) : '');
+  const ol = el('ol', { class: 'history-list' });
+  for (const e of Array.isArray(d.timeline) ? d.timeline : []) {
+    ol.append(el('li', {}, el('span', { class: 'meta', text: e.at ? formatShort(e.at) : '' }), ' ',
+      el('strong', { text: e.event }), ` · ${e.actor}${e.from && e.from !== '-' ? ` · ${e.from} → ${e.to}` : ''}`));
+  }
+  body.append(dl, el('h4', { text: t('oncall.alerts.viewTimeline') }), ol,
+    el('p', { class: 'hint', text: t('oncall.alerts.viewNoText') }));
+}
+
+/* ------------------------------------------- banner and crisis notifications */
+
+async function loadWarnings() {
+  try {
+    const r = await fetch('/readyz', { cache: 'no-store' });
+    const body = await r.json();
+    state.warnings = Array.isArray(body.warnings) ? body.warnings : [];
+  } catch (_) {
+    state.warnings = [];
+  }
+  renderBanner();
+}
+
+function renderBanner() {
+  const box = byId('oncall-banner');
+  clear(box);
+  box.hidden = !state.warnings.includes('no_webhooks');
+  if (!box.hidden) {
+    box.append(el('p', { class: 'notice notice-error' }, el('span', { class: 'error-prefix', text: t('errors.prefix') }), ' ', t('oncall.alerts.noWebhooks')));
+  }
+}
+
+function renderNotify() {
+  const button = byId('notify-enable');
+  const status = byId('notify-status');
+  const perm = notificationPermission();
+  button.textContent = t('oncall.alerts.notifyOn');
+  button.hidden = alarmEnabled() && perm !== 'default';
+  status.textContent = !alarmEnabled() ? t('oncall.alerts.notifyOnHint')
+    : perm === 'granted' ? t('oncall.alerts.notifyActive') : t('oncall.alerts.notifyDenied');
 }
 
 /* ------------------------------------------------------------------- stats */
@@ -446,6 +583,8 @@ function showSignedIn(s, { focus = false } = {}) {
   renderAlerts();
   renderStats();
   renderOpen();
+  renderNotify();
+  loadWarnings();
   loadAlerts();
   loadStats();
   loadOpen();
@@ -461,6 +600,9 @@ function showSignedOut(noticeKey) {
   state.open = null;
   state.message = null;
   state.known = new Set();
+  state.crises = new Set();
+  state.view = null;
+  byId('ticket-view').hidden = true;
   byId('app-view').hidden = true;
   byId('staff-controls').hidden = true;
   byId('signin-view').hidden = false;
@@ -481,6 +623,15 @@ function wire() {
     showSignedOut('staff.signin.signedOut');
   });
   byId('alerts-refresh').addEventListener('click', (e) => busy(e.currentTarget, () => loadAlerts()));
+  byId('notify-enable').addEventListener('click', async () => {
+    await enableAlarm();
+    renderNotify();
+    byId('notify-status').focus();
+  });
+  byId('ticket-view-close').addEventListener('click', closeView);
+  byId('ticket-view').addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') closeView();
+  });
   byId('stats-refresh').addEventListener('click', (e) => busy(e.currentTarget, () => Promise.all([loadStats(), loadOpen()])));
   onUnauthorized(() => showSignedOut('staff.signin.ended'));
   onLanguageChange(() => {
@@ -492,6 +643,9 @@ function wire() {
       renderAlerts();
       renderStats();
       renderOpen();
+      renderBanner();
+      renderNotify();
+      renderView();
     }
     signin.render();
   });
