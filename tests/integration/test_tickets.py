@@ -519,7 +519,10 @@ class TicketsTest(unittest.TestCase):
         out = []
         with self.stack.resp() as redis:
             for key in redis.scan("a24:alert:*"):
-                h = redis.hgetall(key.decode() if isinstance(key, bytes) else key)
+                key = key.decode() if isinstance(key, bytes) else key
+                if not key.split(":")[-1].isdigit():
+                    continue  # an incident's history list, not an alert
+                h = redis.hgetall(key)
                 if h.get(b"ticket") == ticket.encode() and h.get(b"kind") == kind.encode():
                     out.append({k.decode(): v.decode() for k, v in h.items()})
         return out
