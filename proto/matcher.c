@@ -6,7 +6,9 @@
  * by a 256-entry table), and computes in breadth-first order each state's failure link
  * (the longest proper suffix that is also a state) and its output link (the nearest
  * state along the failure chain that ends a pattern). A scan follows edges and failure
- * links, so each byte costs amortised constant work.
+ * links, so each byte costs amortised constant work. The states nearest the root, where
+ * a scan spends most of its time, also get a full 256-entry row of transitions with the
+ * failure links already followed (at most MAX_ROWS of them).
  *
  * Must never: scan before build (it returns -1), or copy the text.
  */
@@ -17,6 +19,9 @@
 #include <string.h>
 
 #define NONE UINT32_MAX
+#define MAX_ROWS 1024 /* dense rows: 1 KiB each */
+#define HAS_ROW 1u
+#define HAS_OUTPUT 2u
 
 struct edge {
     uint8_t byte;
@@ -28,6 +33,7 @@ struct state {
     uint32_t list;                /* while adding: head of the child list in `links` */
     uint32_t fail, output;        /* failure link; nearest state with outputs */
     uint32_t ids;                 /* head of this state's pattern ids in `outs` */
+    uint32_t row;                 /* its dense row in `dense`, or NONE */
 };
 
 struct link {
@@ -48,6 +54,9 @@ struct a24_matcher {
     struct out *outs;
     size_t n_outs, cap_outs;
     uint32_t root_next[256];
+    uint32_t *dense; /* rows of 256 transitions, failure links followed */
+    size_t n_rows;
+    uint8_t *flags; /* per state, HAS_ROW | HAS_OUTPUT: small enough to stay in cache */
     bool built;
 };
 
@@ -72,7 +81,7 @@ static uint32_t new_state(a24_matcher_t *m)
         grow((void **)&m->states, &m->cap_states, m->n_states, sizeof *m->states) != 0)
         return NONE;
     struct state *s = &m->states[m->n_states];
-    *s = (struct state){0, 0, NONE, 0, NONE, NONE};
+    *s = (struct state){0, 0, NONE, 0, NONE, NONE, NONE};
     return (uint32_t)m->n_states++;
 }
 
@@ -96,6 +105,8 @@ void a24_matcher_destroy(a24_matcher_t *m)
     free(m->links);
     free(m->edges);
     free(m->outs);
+    free(m->dense);
+    free(m->flags);
     free(m);
 }
 
@@ -180,6 +191,39 @@ static uint32_t child(const a24_matcher_t *m, uint32_t s, uint8_t b)
     return NONE;
 }
 
+/* The state after reading `b` in state `s`, following failure links as needed. */
+static uint32_t step(const a24_matcher_t *m, uint32_t s, uint8_t b)
+{
+    for (;;) {
+        if (m->flags[s] & HAS_ROW)
+            return m->dense[(size_t)m->states[s].row * 256 + b];
+        uint32_t next = child(m, s, b);
+        if (next != NONE)
+            return next;
+        s = m->states[s].fail;
+    }
+}
+
+/* Gives the first states of `order` (breadth first) dense rows; their failure states come first. */
+static int fill_rows(a24_matcher_t *m, const uint32_t *order, size_t n)
+{
+    m->n_rows = n < MAX_ROWS ? n : MAX_ROWS;
+    m->dense = malloc(m->n_rows * 256 * sizeof *m->dense);
+    if (m->dense == NULL)
+        return -1;
+    for (size_t r = 0; r < m->n_rows; r++) {
+        uint32_t s = order[r];
+        uint32_t *row = m->dense + r * 256;
+        for (int b = 0; b < 256; b++) {
+            uint32_t c = s == 0 ? m->root_next[b] : child(m, s, (uint8_t)b);
+            row[b] = c != NONE ? c : step(m, m->states[s].fail, (uint8_t)b);
+        }
+        m->states[s].row = (uint32_t)r;
+        m->flags[s] |= HAS_ROW;
+    }
+    return 0;
+}
+
 int a24_matcher_build(a24_matcher_t *m)
 {
     if (m->built || freeze_edges(m) != 0)
@@ -210,9 +254,14 @@ int a24_matcher_build(a24_matcher_t *m)
             queue[tail++] = e->to;
         }
     }
+    m->flags = calloc(m->n_states, 1);
+    int rc = m->flags != NULL ? fill_rows(m, queue, tail) : -1;
+    for (size_t k = 0; rc == 0 && k < m->n_states; k++)
+        if (k != 0 && (m->states[k].ids != NONE || m->states[k].output != NONE))
+            m->flags[k] |= HAS_OUTPUT;
     free(queue);
-    m->built = true;
-    return 0;
+    m->built = rc == 0;
+    return rc;
 }
 
 /* Reports every pattern ending at state `s` and along its output chain. */
@@ -236,12 +285,8 @@ int a24_matcher_scan(const a24_matcher_t *m, const char *text, size_t len, a24_m
         return -1;
     uint32_t s = 0;
     for (size_t i = 0; i < len; i++) {
-        uint8_t b = (uint8_t)text[i];
-        uint32_t next;
-        while ((next = child(m, s, b)) == NONE)
-            s = m->states[s].fail;
-        s = next;
-        if (s != 0 && (m->states[s].ids != NONE || m->states[s].output != NONE)) {
+        s = step(m, s, (uint8_t)text[i]);
+        if (m->flags[s] & HAS_OUTPUT) {
             int rc = report(m, s, i + 1, hit, ctx);
             if (rc != 0)
                 return rc;

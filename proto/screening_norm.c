@@ -38,8 +38,8 @@ void a24_norm_t2s_sort(a24_t2s_t *t)
 
 uint32_t a24_norm_t2s(const a24_t2s_t *t, uint32_t c)
 {
-    if (t == NULL || c < 0x3400)
-        return c;
+    if (t == NULL || c < 0x3400 || (c > 0x9FFF && c < 0xF900) || (c > 0xFAFF && c < 0x20000))
+        return c; /* outside the CJK ideograph blocks (Hangul, kana, Latin) */
     size_t lo = 0, hi = t->n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
@@ -93,6 +93,15 @@ static uint32_t compose_hangul(uint32_t prev, uint32_t c)
 /* Folds one decoded character: GAP for separators, 0 to drop it, else its one form. */
 static uint32_t fold(const a24_t2s_t *t, uint32_t c)
 {
+    if (c < 0x80) {
+        if (c >= 'A' && c <= 'Z')
+            return c + ('a' - 'A');
+        if (is_latin(c) || is_digit(c) || c == '@' || c == '$')
+            return c;
+        return c == '\'' || c == '`' ? 0 : GAP;
+    }
+    if (c >= 0xAC00 && c <= 0xD7A3)
+        return c; /* Hangul syllables: nothing to fold */
     if (c >= 0xFF01 && c <= 0xFF5E)
         c -= 0xFEE0; /* full-width ASCII */
     if (c >= 'A' && c <= 'Z')
@@ -184,16 +193,18 @@ size_t a24_norm_text(const a24_t2s_t *t, const char *in, size_t len, char *out, 
             pending = true;
             continue;
         }
-        size_t run = 1;
-        while (is_latin(c) && k + run < n && in_context(scratch, n, k + run) == c)
-            run++;
-        if (run >= 3)
-            k += run - 1; /* "diiie" = "die"; "kill" and "noose" keep their pairs */
+        if (is_latin(c) && scratch[k] == c) {
+            size_t run = 1;
+            while (k + run < n && scratch[k + run] == c)
+                run++;
+            if (run >= 3)
+                k += run - 1; /* "diiie" = "die"; "kill" and "noose" keep their pairs */
+        }
         size_t w = a24_text_put(out + o, c);
-        for (size_t b = 0; b < w; b++)
-            gap[o + b] = 0;
         gap[o] = pending;
-        o += w;
+        while (--w > 0)
+            gap[++o] = 0;
+        o++;
         pending = false;
     }
     out[o] = '\0';

@@ -16,8 +16,8 @@ static const char *const eval_languages[] = {"ko", "zh", "en"};
 #define EVAL_LANGS 3
 
 struct eval_counts {
-    int crisis, caught;     /* crisis examples; of them, flagged */
-    int ordinary, alarms;   /* ordinary examples; of them, flagged */
+    int crisis, caught;   /* crisis examples; of them, flagged */
+    int ordinary, alarms; /* ordinary examples; of them, flagged */
 };
 
 struct eval {
