@@ -71,6 +71,7 @@ struct a24_screening {
     char *groups[MAX_GROUPS];
     size_t n_groups;
     a24_t2s_t t2s;
+    size_t t2s_cap;
     a24_matcher_t *matcher;
 };
 
@@ -81,6 +82,21 @@ struct norm_buf {
     uint32_t *cp;
     size_t size, len;
 };
+
+/* Makes room for one more item after `n` in `*arr` (items of `size` bytes); 0 or -1. */
+static int reserve(void *arr, size_t *cap, size_t n, size_t size)
+{
+    void **items = arr;
+    if (n < *cap)
+        return 0;
+    size_t grown_cap = *cap ? *cap * 2 : 64;
+    void *grown = realloc(*items, grown_cap * size);
+    if (grown == NULL)
+        return -1;
+    *items = grown;
+    *cap = grown_cap;
+    return 0;
+}
 
 /* ---------------------------------------------------------------------------------
  * Normalising and matching one text
@@ -155,14 +171,8 @@ static int on_hit(void *ctx, uint32_t id, size_t end)
     for (; sc->counted_to < end; sc->counted_to++)
         if (((unsigned char)sc->text->out[sc->counted_to] & 0xC0) != 0x80)
             sc->chars++;
-    if (sc->n == sc->cap) {
-        size_t cap = sc->cap ? sc->cap * 2 : 64;
-        struct hit *grown = realloc(sc->hits, cap * sizeof *grown);
-        if (grown == NULL)
-            return -1;
-        sc->hits = grown;
-        sc->cap = cap;
-    }
+    if (reserve(&sc->hits, &sc->cap, sc->n, sizeof *sc->hits) != 0)
+        return -1;
     sc->hits[sc->n++] = (struct hit){
         id, (uint32_t)(sc->chars - p->chars), (uint32_t)sc->chars, (uint32_t)begin, (uint32_t)end,
         0};
@@ -362,15 +372,8 @@ static int add_pattern(a24_screening_t *s, enum kind kind, unsigned target, char
         p.right = 0, text[--n] = '\0';
     if (*text == '*')
         p.left = 0, text++;
-    if (s->n_patterns == s->cap_patterns) {
-        size_t cap = s->cap_patterns ? s->cap_patterns * 2 : 256;
-        struct pattern *g = realloc(s->patterns, cap * sizeof *g);
-        if (g == NULL)
-            goto oom;
-        s->patterns = g;
-        s->cap_patterns = cap;
-    }
-    if (norm_alloc(&nb, strlen(text)) != 0)
+    if (reserve(&s->patterns, &s->cap_patterns, s->n_patterns, sizeof *s->patterns) != 0 ||
+        norm_alloc(&nb, strlen(text)) != 0)
         goto oom;
     int rc = normalise_pattern(s, &p, text, &nb, w);
     if (rc == 0 && ((p.written = strdup(text)) == NULL ||
@@ -399,14 +402,8 @@ static int add_rule(a24_screening_t *s, unsigned category, char *text, struct wh
         FAIL(w, "a rule reads \"$group + $group\" or \"$group + $group ~ characters\"");
         return -1;
     }
-    if (s->n_rules == s->cap_rules) {
-        size_t cap = s->cap_rules ? s->cap_rules * 2 : 32;
-        struct rule *g = realloc(s->rules, cap * sizeof *g);
-        if (g == NULL)
-            goto oom;
-        s->rules = g;
-        s->cap_rules = cap;
-    }
+    if (reserve(&s->rules, &s->cap_rules, s->n_rules, sizeof *s->rules) != 0)
+        goto oom;
     int ga = group_of(s, a), gb = group_of(s, b);
     char *written = strdup(text);
     if (ga < 0 || gb < 0 || written == NULL) {
@@ -509,12 +506,10 @@ static int parse_t2s(a24_screening_t *s, char *line, size_t *count, struct where
             FAIL(w, "expected pairs of a Traditional and a Simplified character");
             return -1;
         }
-        a24_t2s_pair_t *g = realloc(s->t2s.pairs, (s->t2s.n + 1) * sizeof *g);
-        if (g == NULL) {
+        if (reserve(&s->t2s.pairs, &s->t2s_cap, s->t2s.n, sizeof *s->t2s.pairs) != 0) {
             FAIL(w, "out of memory");
             return -1;
         }
-        s->t2s.pairs = g;
         s->t2s.pairs[s->t2s.n++] = (a24_t2s_pair_t){from, to};
         (*count)++;
     }

@@ -83,6 +83,11 @@ static void passes(void **state, const char *text)
         fail_msg("flagged: %s [%s]", text, why != NULL ? why : "?");
 }
 
+/* flags() or passes() on every text of an array. */
+#define ALL(check, state, texts)                                                                   \
+    for (size_t k_ = 0; k_ < sizeof(texts) / sizeof *(texts); k_++)                                \
+    check(state, (texts)[k_])
+
 /* Fails unless the text screens as category `want`. */
 static void is_category(void **state, const char *text, const char *want)
 {
@@ -167,8 +172,7 @@ static void screening_korean_spacing_and_endings(void **state)
         "극단적 선택",
         "극단적인선택",
     };
-    for (size_t k = 0; k < sizeof texts / sizeof *texts; k++)
-        flags(state, texts[k]);
+    ALL(flags, state, texts);
     /* 죽고 싶어 written with decomposed jamo (NFD, as macOS file names paste it) */
     flags(state, "\xE1\x84\x8C\xE1\x85\xAE\xE1\x86\xA8\xE1\x84\x80\xE1\x85\xA9 "
                  "\xE1\x84\x89\xE1\x85\xB5\xE1\x87\x81\xE1\x84\x8B\xE1\x85\xA5");
@@ -181,8 +185,7 @@ static void screening_chinese_traditional_and_slang(void **state)
         "想尋短見", "我想死",   "我想 死",          "好想紫砂",       "不想活了",
         "一了百了", "割腕了",   "吃了三十片安眠藥",
     };
-    for (size_t k = 0; k < sizeof texts / sizeof *texts; k++)
-        flags(state, texts[k]);
+    ALL(flags, state, texts);
 }
 
 static void screening_english_forms(void **state)
@@ -209,8 +212,7 @@ static void screening_english_forms(void **state)
         "i want   to\n\n die",
         "took 45 pills",
     };
-    for (size_t k = 0; k < sizeof texts / sizeof *texts; k++)
-        flags(state, texts[k]);
+    ALL(flags, state, texts);
 }
 
 /* Word boundaries: a Latin pattern inside another word, or across two, does not flag. */
@@ -221,8 +223,7 @@ static void screening_english_word_boundaries(void **state)
         "my nose bleeds",  "I'm so done with this week", "overdue homework",
         "the die is cast", "I want to dye my hair",      "I ran 10 kms today",
     };
-    for (size_t k = 0; k < sizeof texts / sizeof *texts; k++)
-        passes(state, texts[k]);
+    ALL(passes, state, texts);
 }
 
 /* Hyperbole and idioms built on the same words are not flagged. */
@@ -252,8 +253,7 @@ static void screening_hyperbole_not_flagged(void **state)
         "Suicide Squad was fun",
         "I don't want to die, I'm scared of the surgery",
     };
-    for (size_t k = 0; k < sizeof texts / sizeof *texts; k++)
-        passes(state, texts[k]);
+    ALL(passes, state, texts);
 }
 
 /* Every question is screened against every language; mixed texts too. */
