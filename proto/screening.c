@@ -4,8 +4,8 @@
  * Owns what is loaded from <data_dir>/risk/: the Traditional -> Simplified table
  * (traditional.tsv) and, from every <name>.txt, three kinds of line (see the header of
  * risk/en.txt for the format): a pattern that flags a category by itself, a word that
- * belongs to a group ("$means: pills"), and an exclusion ("not: dying to see") that
- * hides whatever pattern or word it overlaps; plus rules that flag a category when
+ * belongs to a group ("$means: pills"), and an exclusion ("not: kill myself laughing")
+ * that hides whatever pattern or word lies within it; plus rules that flag a category when
  * words of two groups occur in the text, or within a window of characters. All the
  * patterns, words and exclusions of all languages go into one Aho-Corasick matcher,
  * so a question costs one normalisation (screening_norm.c) and one pass.
@@ -179,7 +179,7 @@ static int on_hit(void *ctx, uint32_t id, size_t end)
     return 0;
 }
 
-/* Hides every pattern or word occurrence that overlaps an exclusion. */
+/* Hides every pattern or word occurrence that lies within an exclusion's. */
 static void apply_exclusions(const a24_screening_t *s, struct scan *sc)
 {
     for (size_t x = 0; x < sc->n; x++) {
@@ -188,7 +188,8 @@ static void apply_exclusions(const a24_screening_t *s, struct scan *sc)
             continue;
         for (size_t k = 0; k < sc->n; k++) {
             struct hit *h = &sc->hits[k];
-            if (s->patterns[h->pattern].kind != NOT && h->bstart < ex->bend && ex->bstart < h->bend)
+            if (s->patterns[h->pattern].kind != NOT && ex->bstart <= h->bstart &&
+                h->bend <= ex->bend)
                 h->hidden = 1;
         }
     }
