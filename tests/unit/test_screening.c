@@ -215,6 +215,79 @@ static void screening_english_forms(void **state)
     ALL(flags, state, texts);
 }
 
+/* Reads risk/traditional.tsv into `simp_to_trad`: the first Traditional form of each Simplified. */
+static size_t load_reverse_table(char (*pairs)[2][5], size_t max)
+{
+    char path[4200], *line = NULL;
+    size_t cap = 0, n = 0;
+    assert_true((size_t)snprintf(path, sizeof path, "%s/risk/traditional.tsv", data_dir()) <
+                sizeof path);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    while (getline(&line, &cap, f) != -1) {
+        if (line[0] == '#')
+            continue;
+        for (char *save = NULL, *tok = strtok_r(line, " \t\r\n", &save); tok != NULL && n < max;
+             tok = strtok_r(NULL, " \t\r\n", &save)) {
+            if (strlen(tok) != 6) /* two 3-byte characters */
+                continue;
+            memcpy(pairs[n][0], tok, 3), pairs[n][0][3] = '\0';
+            memcpy(pairs[n][1], tok + 3, 3), pairs[n][1][3] = '\0';
+            n++;
+        }
+    }
+    free(line);
+    fclose(f);
+    return n;
+}
+
+/* Writes `simp` with every character that has a Traditional form in the table replaced. */
+static void to_traditional(const char *simp, char *out, size_t outlen, char (*pairs)[2][5],
+                           size_t n)
+{
+    size_t o = 0;
+    for (const char *p = simp; *p != '\0' && o + 4 < outlen;) {
+        size_t w = ((unsigned char)*p >= 0xE0) ? 3 : 1;
+        const char *rep = NULL;
+        for (size_t k = 0; k < n && rep == NULL && w == 3; k++)
+            if (memcmp(pairs[k][1], p, 3) == 0 && memcmp(pairs[k][0], p, 3) != 0)
+                rep = pairs[k][0];
+        memcpy(out + o, rep != NULL ? rep : p, w);
+        o += w, p += w;
+    }
+    out[o] = '\0';
+}
+
+/* Every Chinese pattern that flags by itself still flags written in Traditional characters. */
+static void screening_chinese_patterns_in_traditional(void **state)
+{
+    static char pairs[2000][2][5];
+    size_t n = load_reverse_table(pairs, 2000), checked = 0;
+    char path[4200], *line = NULL, trad[1024];
+    size_t cap = 0;
+    assert_true((size_t)snprintf(path, sizeof path, "%s/risk/zh.txt", data_dir()) < sizeof path);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    while (getline(&line, &cap, f) != -1) {
+        char *colon = strchr(line, ':');
+        if (line[0] == '#' || line[0] == '$' || colon == NULL || strncmp(line, "not:", 4) == 0 ||
+            strchr(colon, '$') != NULL)
+            continue;
+        for (char *save = NULL, *v = strtok_r(colon + 1, "|\r\n", &save); v != NULL;
+             v = strtok_r(NULL, "|\r\n", &save)) {
+            while (*v == ' ')
+                v++;
+            to_traditional(v, trad, sizeof trad, pairs, n);
+            if (trad[0] != '\0' && category(state, trad) == NULL)
+                fail_msg("not flagged in Traditional: %s (%s)", trad, v);
+            checked++;
+        }
+    }
+    free(line);
+    fclose(f);
+    assert_true(checked > 100);
+}
+
 /* Word boundaries: a Latin pattern inside another word, or across two, does not flag. */
 static void screening_english_word_boundaries(void **state)
 {
@@ -556,6 +629,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(screening_heldout_figures, setup, teardown),
         cmocka_unit_test_setup_teardown(screening_korean_spacing_and_endings, setup, teardown),
         cmocka_unit_test_setup_teardown(screening_chinese_traditional_and_slang, setup, teardown),
+        cmocka_unit_test_setup_teardown(screening_chinese_patterns_in_traditional, setup, teardown),
         cmocka_unit_test_setup_teardown(screening_english_forms, setup, teardown),
         cmocka_unit_test_setup_teardown(screening_english_word_boundaries, setup, teardown),
         cmocka_unit_test_setup_teardown(screening_hyperbole_not_flagged, setup, teardown),
