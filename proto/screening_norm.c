@@ -121,10 +121,12 @@ static size_t decode(const a24_t2s_t *t, const char *in, size_t len, uint32_t *c
 {
     size_t n = 0;
     for (size_t i = 0; i < len;) {
-        uint32_t c = fold(t, a24_text_next(in, len, &i));
+        unsigned char b = (unsigned char)in[i];
+        uint32_t c = fold(t, b < 0x80 ? (i++, b) : a24_text_next(in, len, &i));
         if (c == 0 || (c == GAP && (n == 0 || cp[n - 1] == GAP)))
             continue;
-        uint32_t syllable = n > 0 ? compose_hangul(cp[n - 1], c) : 0;
+        bool jamo = c >= JAMO_V && c < JAMO_T + 28; /* only these compose with what precedes */
+        uint32_t syllable = jamo && n > 0 ? compose_hangul(cp[n - 1], c) : 0;
         if (syllable != 0)
             cp[n - 1] = syllable;
         else
@@ -200,7 +202,7 @@ size_t a24_norm_text(const a24_t2s_t *t, const char *in, size_t len, char *out, 
             if (run >= 3)
                 k += run - 1; /* "diiie" = "die"; "kill" and "noose" keep their pairs */
         }
-        size_t w = a24_text_put(out + o, c);
+        size_t w = c < 0x80 ? (out[o] = (char)c, 1) : a24_text_put(out + o, c);
         gap[o] = pending;
         while (--w > 0)
             gap[++o] = 0;
