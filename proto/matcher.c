@@ -85,6 +85,7 @@ static uint32_t new_state(a24_matcher_t *m)
     return (uint32_t)m->n_states++;
 }
 
+/* An empty trie: just the root. */
 a24_matcher_t *a24_matcher_create(void)
 {
     a24_matcher_t *m = calloc(1, sizeof *m);
@@ -97,6 +98,7 @@ a24_matcher_t *a24_matcher_create(void)
     return m;
 }
 
+/* Frees the trie, its tables and the matcher. */
 void a24_matcher_destroy(a24_matcher_t *m)
 {
     if (m == NULL)
@@ -119,6 +121,7 @@ static uint32_t child_list(const a24_matcher_t *m, uint32_t s, uint8_t b)
     return NONE;
 }
 
+/* Walks or extends the trie along the pattern's bytes and hangs `id` on its last state. */
 int a24_matcher_add(a24_matcher_t *m, const char *p, size_t len, uint32_t id)
 {
     if (m->built || len == 0)
@@ -143,6 +146,7 @@ int a24_matcher_add(a24_matcher_t *m, const char *p, size_t len, uint32_t id)
     return 0;
 }
 
+/* qsort comparator: edges by byte, for the binary search in child(). */
 static int by_byte(const void *a, const void *b)
 {
     return (int)((const struct edge *)a)->byte - (int)((const struct edge *)b)->byte;
@@ -224,6 +228,7 @@ static int fill_rows(a24_matcher_t *m, const uint32_t *order, size_t n)
     return 0;
 }
 
+/* Breadth first, so that every state's failure state is done before it. */
 int a24_matcher_build(a24_matcher_t *m)
 {
     if (m->built || freeze_edges(m) != 0)
@@ -278,6 +283,7 @@ static int report(const a24_matcher_t *m, uint32_t s, size_t end, a24_matcher_hi
     return 0;
 }
 
+/* One pass: one transition per byte, then what ends here. */
 int a24_matcher_scan(const a24_matcher_t *m, const char *text, size_t len, a24_matcher_hit_fn hit,
                      void *ctx)
 {
@@ -295,6 +301,7 @@ int a24_matcher_scan(const a24_matcher_t *m, const char *text, size_t len, a24_m
     return 0;
 }
 
+/* The number of trie states. */
 size_t a24_matcher_states(const a24_matcher_t *m)
 {
     return m != NULL ? m->n_states : 0;

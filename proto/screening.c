@@ -102,6 +102,7 @@ static int reserve(void *arr, size_t *cap, size_t n, size_t size)
  * Normalising and matching one text
  * ------------------------------------------------------------------------------ */
 
+/* One allocation for the code points, the bytes and the gap map of `len` input bytes. */
 static int norm_alloc(struct norm_buf *b, size_t len)
 {
     if (len > (SIZE_MAX / 8) - 8)
@@ -141,6 +142,7 @@ struct scan {
     size_t counted_to, chars; /* characters in text->out[0 .. counted_to) */
 };
 
+/* Bytes that continue a Latin word in the normalised text ("#" is a number). */
 static bool is_alnum_byte(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '#';
@@ -300,6 +302,7 @@ struct where {
         a24_text_errf((w)->err, (w)->errlen, "risk/%s:%lu: %s", (w)->file, (w)->line, why_);       \
     } while (0)
 
+/* The index of a category name, or -1. */
 static int category_of(const char *name)
 {
     for (size_t k = 0; k < N_CATEGORIES; k++)
@@ -632,6 +635,10 @@ out:
     return rc;
 }
 
+/*
+ * The Traditional table first (patterns are normalised with it), then every list, then
+ * the automaton.
+ */
 a24_screening_t *a24_screening_create(const char *data_dir, char *err, size_t errlen)
 {
     char dir[4096];
@@ -662,6 +669,7 @@ fail:
     return NULL;
 }
 
+/* Frees the patterns, rules, groups, table and matcher; NULL is fine. */
 void a24_screening_destroy(a24_screening_t *s)
 {
     if (s == NULL)
@@ -686,6 +694,7 @@ void a24_screening_destroy(a24_screening_t *s)
 /* PHQ-9 item 9, "thoughts that you would be better off dead or of hurting yourself". */
 #define PHQ9_ITEM9 8
 
+/* The text first, then PHQ-9 item 9; anything that stops the screening answers a risk. */
 a24_screening_result_t a24_screening_screen(const a24_screening_t *s, const char *text, size_t len,
                                             const int *phq9)
 {
@@ -707,18 +716,21 @@ a24_screening_result_t a24_screening_screen(const a24_screening_t *s, const char
     return (a24_screening_result_t){A24_RISK_NONE, NULL};
 }
 
+/* The reason alone, for the callers that only flag. */
 a24_risk_reason_t a24_screening_check(const a24_screening_t *s, const char *text, size_t len,
                                       const int *phq9)
 {
     return a24_screening_screen(s, text, len, phq9).reason;
 }
 
+/* The category alone: what a ticket stores as its crisis reason. */
 const char *a24_screening_category(const a24_screening_t *s, const char *text, size_t len,
                                    const int *phq9)
 {
     return a24_screening_screen(s, text, len, phq9).category;
 }
 
+/* What decided, as written in its file; NULL when nothing did or screening failed. */
 const char *a24_screening_match(const a24_screening_t *s, const char *text, size_t len)
 {
     const char *why = NULL;
@@ -728,6 +740,7 @@ const char *a24_screening_match(const a24_screening_t *s, const char *text, size
     return cat < 0 || cat == CAT_NONE ? NULL : why;
 }
 
+/* Patterns, words, exclusions and rules loaded. */
 size_t a24_screening_size(const a24_screening_t *s)
 {
     return s != NULL ? s->n_patterns + s->n_rules : 0;

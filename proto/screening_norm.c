@@ -18,12 +18,14 @@
 
 #define GAP 0x20u /* a word boundary, never written out */
 
+/* qsort comparator: pairs by their Traditional character. */
 static int by_from(const void *a, const void *b)
 {
     uint32_t x = ((const a24_t2s_pair_t *)a)->from, y = ((const a24_t2s_pair_t *)b)->from;
     return x < y ? -1 : x > y;
 }
 
+/* Sorts for the binary search in a24_norm_t2s; the first pair for a character wins. */
 void a24_norm_t2s_sort(a24_t2s_t *t)
 {
     if (t->n < 2)
@@ -36,6 +38,7 @@ void a24_norm_t2s_sort(a24_t2s_t *t)
     t->n = o;
 }
 
+/* Binary search, skipped for everything outside the ideograph blocks. */
 uint32_t a24_norm_t2s(const a24_t2s_t *t, uint32_t c)
 {
     if (t == NULL || c < 0x3400 || (c > 0x9FFF && c < 0xF900) || (c > 0xFAFF && c < 0x20000))
@@ -53,11 +56,13 @@ uint32_t a24_norm_t2s(const a24_t2s_t *t, uint32_t c)
     return c;
 }
 
+/* Lower-case ASCII letters: what folding leaves of every Latin letter. */
 static bool is_latin(uint32_t c)
 {
     return c >= 'a' && c <= 'z';
 }
 
+/* ASCII digits (full-width ones are folded to these first). */
 static bool is_digit(uint32_t c)
 {
     return c >= '0' && c <= '9';
@@ -182,6 +187,7 @@ static uint32_t in_context(const uint32_t *cp, size_t n, size_t k)
     return c;
 }
 
+/* Decodes and folds, then writes the compact form and its gap map. */
 size_t a24_norm_text(const a24_t2s_t *t, const char *in, size_t len, char *out, uint8_t *gap,
                      uint32_t *scratch)
 {

@@ -35,6 +35,7 @@ static int lead(unsigned char b, uint32_t *c, uint32_t *min)
     return -1;
 }
 
+/* Decodes one character; a broken sequence is U+FFFD and costs one byte. */
 uint32_t a24_text_next(const char *text, size_t len, size_t *i)
 {
     const unsigned char *s = (const unsigned char *)text;
@@ -63,6 +64,7 @@ uint32_t a24_text_next(const char *text, size_t len, size_t *i)
     return c;
 }
 
+/* Valid when nothing decodes to U+FFFD except an encoded U+FFFD itself. */
 bool a24_text_valid(const char *s, size_t len)
 {
     for (size_t i = 0; i < len;) {
@@ -74,6 +76,7 @@ bool a24_text_valid(const char *s, size_t len)
     return true;
 }
 
+/* Encodes one code point (the caller passes a valid one) in 1 to 4 bytes. */
 size_t a24_text_put(char *out, uint32_t c)
 {
     unsigned char *o = (unsigned char *)out;
@@ -99,6 +102,7 @@ size_t a24_text_put(char *out, uint32_t c)
     return 4;
 }
 
+/* Unicode White_Space: what a question may consist of and still be empty. */
 bool a24_text_is_space(uint32_t c)
 {
     return c == ' ' || (c >= 0x09 && c <= 0x0D) || c == 0x85 || c == 0xA0 || c == 0x1680 ||
@@ -106,11 +110,13 @@ bool a24_text_is_space(uint32_t c)
            c == 0x205F || c == 0x3000;
 }
 
+/* Characters a browser draws as nothing; screening drops them, the validator ignores them. */
 bool a24_text_is_invisible(uint32_t c)
 {
     return c == 0x00AD || (c >= 0x200B && c <= 0x200D) || c == 0x2060 || c == 0xFEFF || c == 0x180E;
 }
 
+/* Blank: no character is anything but a space or invisible (broken bytes are visible). */
 bool a24_text_is_blank(const char *s, size_t len)
 {
     for (size_t i = 0; i < len;) {
@@ -121,6 +127,7 @@ bool a24_text_is_blank(const char *s, size_t len)
     return true;
 }
 
+/* One formatted line into the caller's buffer, truncated and terminated. */
 void a24_text_errf(char *err, size_t errlen, const char *fmt, ...)
 {
     if (err == NULL || errlen == 0)

@@ -1,13 +1,13 @@
 /*
- * test_screening: the warning-sign patterns, the matcher and a24_screening_screen.
+ * test_screening: the warning-sign patterns and a24_screening_screen.
  *
  * Classifies the labelled examples (training and held-out parts), prints recall and
  * false alarms per language and asserts the targets on the held-out part; then pins the
  * normalisation (spacing, width, case, Traditional Chinese, leetspeak, elongation, words
  * run together), the categories, the hyperbole that must not flag, PHQ-9 item 9, the
- * "unscreened" answer, the matcher on overlapping patterns, and the loader's refusals on
- * files written to a throwaway directory. Also prints the time to screen a 4000-character
- * question (measured, not asserted: the machine is shared).
+ * "unscreened" answer, and the loader's refusals on files written to a throwaway
+ * directory (the matcher has its own test, test_matcher). Also prints the CPU time to
+ * screen a 4000-character question (measured, not asserted: the machine is shared).
  *
  * Must never: depend on the order tests run in, or leave files behind in /tmp.
  */
@@ -25,7 +25,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "matcher.h"
 #include "screening.h"
 #include "screening_eval.h"
 
@@ -475,43 +474,6 @@ static void screening_long_text_and_speed(void **state)
     free(text);
 }
 
-/* --- the matcher ------------------------------------------------------------------------------ */
-
-struct seen {
-    char found[8][16];
-    int n;
-};
-
-static int record(void *ctx, uint32_t id, size_t end)
-{
-    static const char *const names[] = {"he", "she", "his", "hers"};
-    struct seen *s = ctx;
-    if (s->n < 8)
-        snprintf(s->found[s->n++], sizeof s->found[0], "%s@%zu", names[id], end);
-    return 0;
-}
-
-/* Overlapping patterns are all reported, in the order of their ends. */
-static void matcher_reports_overlaps(void **state)
-{
-    static const char *const pats[] = {"he", "she", "his", "hers"};
-    (void)state;
-    a24_matcher_t *m = a24_matcher_create();
-    assert_non_null(m);
-    for (uint32_t k = 0; k < 4; k++)
-        assert_int_equal(a24_matcher_add(m, pats[k], strlen(pats[k]), k), 0);
-    assert_int_equal(a24_matcher_scan(m, "x", 1, record, NULL), -1); /* not built */
-    assert_int_equal(a24_matcher_build(m), 0);
-    assert_int_equal(a24_matcher_add(m, "x", 1, 9), -1); /* built: no more adds */
-    struct seen s = {0};
-    assert_int_equal(a24_matcher_scan(m, "ushers", 6, record, &s), 0);
-    assert_int_equal(s.n, 3);
-    assert_string_equal(s.found[0], "she@4");
-    assert_string_equal(s.found[1], "he@4");
-    assert_string_equal(s.found[2], "hers@6");
-    a24_matcher_destroy(m);
-}
-
 /* --- the loader --------------------------------------------------------------------------------
  */
 
@@ -641,7 +603,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(screening_long_text_and_speed, setup, teardown),
         cmocka_unit_test(screening_unscreenable_raises),
         cmocka_unit_test(screening_reason_names),
-        cmocka_unit_test(matcher_reports_overlaps),
         cmocka_unit_test(screening_loads_written_files),
         cmocka_unit_test(screening_bad_files_refused),
     };
