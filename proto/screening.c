@@ -181,29 +181,13 @@ static int on_hit(void *ctx, uint32_t id, size_t end)
     return 0;
 }
 
-/* Hides every pattern or word occurrence that lies within an exclusion's. */
-static void apply_exclusions(const a24_screening_t *s, struct scan *sc)
-{
-    for (size_t x = 0; x < sc->n; x++) {
-        const struct hit *ex = &sc->hits[x];
-        if (s->patterns[ex->pattern].kind != NOT)
-            continue;
-        for (size_t k = 0; k < sc->n; k++) {
-            struct hit *h = &sc->hits[k];
-            if (s->patterns[h->pattern].kind != NOT && ex->bstart <= h->bstart &&
-                h->bend <= ex->bend)
-                h->hidden = 1;
-        }
-    }
-}
-
-/* The first hit whose end is at or after `end` (hits are in the order of their ends). */
-static size_t first_ending_from(const struct scan *sc, uint32_t end)
+/* The first hit ending at or after byte `bend` (hits come in the order of their ends). */
+static size_t first_ending_at(const struct scan *sc, uint32_t bend)
 {
     size_t lo = 0, hi = sc->n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (sc->hits[mid].end < end)
+        if (sc->hits[mid].bend < bend)
             lo = mid + 1;
         else
             hi = mid;
@@ -211,39 +195,99 @@ static size_t first_ending_from(const struct scan *sc, uint32_t end)
     return lo;
 }
 
-/* True when visible words of groups a and b occur (within `window` characters if set). */
-static bool rule_holds(const a24_screening_t *s, const struct scan *sc, const struct rule *r)
+/* Hides every pattern or word occurrence that lies within an exclusion's. */
+static void apply_exclusions(const a24_screening_t *s, struct scan *sc)
 {
-    for (size_t i = 0; i < sc->n; i++) {
-        const struct hit *x = &sc->hits[i];
-        const struct pattern *px = &s->patterns[x->pattern];
-        if (x->hidden || px->kind != WORD || px->target != r->a)
+    for (size_t x = 0; x < sc->n; x++) {
+        const struct hit *ex = &sc->hits[x];
+        if (s->patterns[ex->pattern].kind != NOT)
             continue;
-        uint32_t reach = r->window + MAX_PATTERN_CHARS;
-        size_t from_k =
-            r->window == 0 || x->start < reach ? 0 : first_ending_from(sc, x->start - reach);
-        for (size_t k = from_k; k < sc->n; k++) {
-            const struct hit *y = &sc->hits[k];
-            const struct pattern *py = &s->patterns[y->pattern];
-            if (k == i || y->hidden || py->kind != WORD || py->target != r->b)
-                continue;
-            if (r->window == 0)
-                return true;
+        for (size_t k = first_ending_at(sc, ex->bstart + 1);
+             k < sc->n && sc->hits[k].bend <= ex->bend; k++) {
+            struct hit *h = &sc->hits[k];
+            if (s->patterns[h->pattern].kind != NOT && ex->bstart <= h->bstart)
+                h->hidden = 1;
+        }
+    }
+}
+
+/* The visible word occurrences of each group: idx[first[g] .. first[g + 1]), in text order. */
+struct by_group {
+    uint32_t *idx;
+    size_t first[MAX_GROUPS + 1];
+};
+
+/* Sorts the visible word occurrences by group (a counting sort); 0, or -1 without memory. */
+static int index_groups(const a24_screening_t *s, const struct scan *sc, struct by_group *g)
+{
+    size_t at[MAX_GROUPS];
+    memset(g->first, 0, sizeof g->first);
+    for (size_t k = 0; k < sc->n; k++) {
+        const struct pattern *p = &s->patterns[sc->hits[k].pattern];
+        if (!sc->hits[k].hidden && p->kind == WORD)
+            g->first[p->target + 1]++;
+    }
+    for (size_t k = 0; k < MAX_GROUPS; k++)
+        g->first[k + 1] += g->first[k];
+    g->idx = malloc((g->first[MAX_GROUPS] + 1) * sizeof *g->idx);
+    if (g->idx == NULL)
+        return -1;
+    memcpy(at, g->first, sizeof at);
+    for (size_t k = 0; k < sc->n; k++) {
+        const struct pattern *p = &s->patterns[sc->hits[k].pattern];
+        if (!sc->hits[k].hidden && p->kind == WORD)
+            g->idx[at[p->target]++] = (uint32_t)k;
+    }
+    return 0;
+}
+
+/* True when hits x and y are at most `window` characters apart (or overlap). */
+static bool near(const struct hit *x, const struct hit *y, uint32_t window)
+{
+    uint32_t from = x->start > y->start ? x->start : y->start;
+    uint32_t to = x->end < y->end ? x->end : y->end;
+    return from <= to || from - to <= window;
+}
+
+/* True when words of groups a and b occur (within `window` characters if set). */
+static bool rule_holds(const struct scan *sc, const struct by_group *g, const struct rule *r)
+{
+    const uint32_t *a = g->idx + g->first[r->a], *b = g->idx + g->first[r->b];
+    size_t na = g->first[r->a + 1] - g->first[r->a], nb = g->first[r->b + 1] - g->first[r->b];
+    if (na == 0 || nb == 0 || (r->a == r->b && na < 2))
+        return false;
+    if (r->window == 0)
+        return true;
+    for (size_t i = 0; i < na; i++) {
+        const struct hit *x = &sc->hits[a[i]];
+        uint32_t lowest_end = x->start > r->window ? x->start - r->window : 0;
+        size_t lo = 0, hi = nb; /* the first b ending at or after lowest_end */
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (sc->hits[b[mid]].end < lowest_end)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (size_t k = lo; k < nb; k++) {
+            const struct hit *y = &sc->hits[b[k]];
             if (y->end > x->end + r->window + MAX_PATTERN_CHARS)
-                break; /* hits are in the order of their ends */
-            uint32_t from = x->start > y->start ? x->start : y->start;
-            uint32_t to = x->end < y->end ? x->end : y->end;
-            if (from <= to || from - to <= r->window)
+                break; /* no later b can start close enough */
+            if (b[k] != a[i] && near(x, y, r->window))
                 return true;
         }
     }
     return false;
 }
 
-/* The most severe category found, with what decided it in *why; CAT_NONE if none. */
-static unsigned decide(const a24_screening_t *s, const struct scan *sc, const char **why)
+/*
+ * The most severe category found, with what decided it in *why; CAT_NONE if none, -1
+ * without the memory to decide.
+ */
+static int decide(const a24_screening_t *s, const struct scan *sc, const char **why)
 {
     unsigned best = CAT_NONE;
+    struct by_group g;
     *why = NULL;
     for (size_t k = 0; k < sc->n; k++) {
         const struct pattern *p = &s->patterns[sc->hits[k].pattern];
@@ -252,14 +296,17 @@ static unsigned decide(const a24_screening_t *s, const struct scan *sc, const ch
             *why = p->written;
         }
     }
+    if (index_groups(s, sc, &g) != 0)
+        return -1;
     for (size_t r = 0; r < s->n_rules; r++) {
         const struct rule *rule = &s->rules[r];
-        if (rule->category < best && rule_holds(s, sc, rule)) {
+        if (rule->category < best && rule_holds(sc, &g, rule)) {
             best = rule->category;
             *why = rule->written;
         }
     }
-    return best;
+    free(g.idx);
+    return (int)best;
 }
 
 /*
@@ -276,7 +323,7 @@ static int screen_text(const a24_screening_t *s, const char *text, size_t len, c
     nb.len = a24_norm_text(&s->t2s, text, len, nb.out, nb.gap, nb.cp);
     if (a24_matcher_scan(s->matcher, nb.out, nb.len, on_hit, &sc) == 0) {
         apply_exclusions(s, &sc);
-        rc = (int)decide(s, &sc, why);
+        rc = decide(s, &sc, why);
     }
     free(sc.hits);
     norm_free(&nb);

@@ -471,6 +471,20 @@ static void screening_long_text_and_speed(void **state)
            per, len, a24_screening_size(*state));
     strcpy(text + len, " 죽고 싶어");
     flags(state, text);
+    /* the worst kind of text: one word of a rule's group, or an exclusion, 4000 times */
+    static const char *const repeated[] = {"rope ", "自杀预防"};
+    for (size_t r = 0; r < 2; r++) {
+        size_t unit = strlen(repeated[r]),
+               limit = (unsigned char)repeated[r][0] >= 0x80 ? 12000 : 4000;
+        text[0] = '\0';
+        for (size_t n = 0; n + unit <= limit; n += unit)
+            memcpy(text + n, repeated[r], unit + 1); /* 4000 characters */
+        start = now_ns();
+        for (int k = 0; k < ROUNDS / 10; k++)
+            assert_null(category(state, text));
+        printf("screening: %.0f ns of CPU for \"%s\" repeated (%zu bytes)\n",
+               (now_ns() - start) / (ROUNDS / 10), repeated[r], strlen(text));
+    }
     free(text);
 }
 
