@@ -196,6 +196,8 @@ static void screening_english_forms(void **state)
         "i want to diiiie",
         "k1ll mys3lf",
         "kms",
+        "kys",
+        "thinking about ctb",
         "K M S",
         "im gonna kms",
         "unalive myself",
