@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "text.h"
 #include "ticket.h"
 
 /* Deeper than any body we accept; Jansson's own limit is 2048. */
@@ -103,31 +104,12 @@ json_t *a24_codec_object(const char *body, size_t len, a24_error_t *err)
     return doc;
 }
 
-/* Decodes one UTF-8 sequence at s[*i] (already known valid), advancing *i. */
-static unsigned next_codepoint(const unsigned char *s, size_t len, size_t *i)
-{
-    unsigned c = s[(*i)++];
-    int extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
-    c &= extra == 3 ? 0x07 : extra == 2 ? 0x0F : extra == 1 ? 0x1F : 0x7F;
-    while (extra-- > 0 && *i < len)
-        c = (c << 6) | (s[(*i)++] & 0x3F);
-    return c;
-}
-
-/* True for the whitespace a text may begin or end with and still count as empty. */
-static bool is_space(unsigned c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == 0x3000 || c == 0xA0 ||
-           (c >= 0x200B && c <= 0x200D) || c == 0x2060 || c == 0xFEFF;
-}
-
 int a24_codec_check_text(const char *text, size_t len, size_t max_chars, const char *field,
                          a24_error_t *err)
 {
-    const unsigned char *s = (const unsigned char *)text;
-    size_t chars = 0, visible = 0;
+    size_t chars = 0;
     for (size_t i = 0; i < len;) {
-        unsigned c = next_codepoint(s, len, &i);
+        uint32_t c = a24_text_next(text, len, &i);
         if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F ||
             (c >= 0x80 && c <= 0x9F)) {
             a24_error_set(err, 400, "control_characters",
@@ -135,10 +117,8 @@ int a24_codec_check_text(const char *text, size_t len, size_t max_chars, const c
             return -1;
         }
         chars++;
-        if (!is_space(c))
-            visible++;
     }
-    if (visible == 0) {
+    if (a24_text_is_blank(text, len)) {
         a24_error_set(err, 400, "text_empty", "Please write some text.", field);
         return -1;
     }

@@ -12,11 +12,12 @@
  */
 #include "crisis.h"
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "text.h"
 
 /* Korea's suicide prevention number until 2023; replaced by 109 and never to be shown. */
 static const char retired_number[] = "1393";
@@ -43,20 +44,6 @@ struct a24_crisis {
     serialised_t *cache; /* one per language array of root */
     size_t ncache;
 };
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* Formats one line into the caller's error buffer, if it gave one. */
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err == NULL || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* True for "YYYY-MM-DD" with a plausible month and day. */
 static bool is_date(const char *s)
@@ -129,50 +116,54 @@ static bool is_tel(const char *s)
 static int check_entry(const char *lang, size_t i, const json_t *e, char *err, size_t errlen)
 {
     if (!json_is_object(e)) {
-        set_err(err, errlen, "crisis_lines.json: %s[%zu] is not an object", lang, i);
+        a24_text_errf(err, errlen, "crisis_lines.json: %s[%zu] is not an object", lang, i);
         return -1;
     }
     for (size_t f = 0; f < sizeof required_fields / sizeof *required_fields; f++) {
         const char *v = json_string_value(json_object_get(e, required_fields[f]));
         if (v == NULL || v[0] == '\0') {
-            set_err(err, errlen, "crisis_lines.json: %s[%zu] lacks \"%s\"", lang, i,
-                    required_fields[f]);
+            a24_text_errf(err, errlen, "crisis_lines.json: %s[%zu] lacks \"%s\"", lang, i,
+                          required_fields[f]);
             return -1;
         }
     }
     for (size_t f = 0; f < sizeof optional_fields / sizeof *optional_fields; f++) {
         const json_t *v = json_object_get(e, optional_fields[f]);
         if (v != NULL && (!json_is_string(v) || json_string_length(v) == 0)) {
-            set_err(err, errlen, "crisis_lines.json: %s[%zu] \"%s\" must be a non-empty string",
-                    lang, i, optional_fields[f]);
+            a24_text_errf(err, errlen,
+                          "crisis_lines.json: %s[%zu] \"%s\" must be a non-empty string", lang, i,
+                          optional_fields[f]);
             return -1;
         }
     }
     const char *verified = json_string_value(json_object_get(e, "verified"));
     if (!is_date(verified)) {
-        set_err(err, errlen, "crisis_lines.json: %s[%zu] \"verified\" is not YYYY-MM-DD", lang, i);
+        a24_text_errf(err, errlen, "crisis_lines.json: %s[%zu] \"verified\" is not YYYY-MM-DD",
+                      lang, i);
         return -1;
     }
     const char *source = json_string_value(json_object_get(e, "source"));
     if (strncmp(source, "https://", 8) != 0 && strncmp(source, "http://", 7) != 0) {
-        set_err(err, errlen, "crisis_lines.json: %s[%zu] \"source\" is not a URL", lang, i);
+        a24_text_errf(err, errlen, "crisis_lines.json: %s[%zu] \"source\" is not a URL", lang, i);
         return -1;
     }
     const char *tel = json_string_value(json_object_get(e, "tel"));
     if (tel != NULL && !is_tel(tel)) {
-        set_err(err, errlen, "crisis_lines.json: %s[%zu] \"tel\" must be digits only", lang, i);
+        a24_text_errf(err, errlen, "crisis_lines.json: %s[%zu] \"tel\" must be digits only", lang,
+                      i);
         return -1;
     }
     const char *sms = json_string_value(json_object_get(e, "sms"));
     if (sms != NULL && !is_tel(sms)) {
-        set_err(err, errlen, "crisis_lines.json: %s[%zu] \"sms\" must be digits only", lang, i);
+        a24_text_errf(err, errlen, "crisis_lines.json: %s[%zu] \"sms\" must be digits only", lang,
+                      i);
         return -1;
     }
     const char *number = json_string_value(json_object_get(e, "number"));
     if (digits_are_retired(number) || (tel != NULL && digits_are_retired(tel)) ||
         (sms != NULL && digits_are_retired(sms))) {
-        set_err(err, errlen, "crisis_lines.json: %s[%zu] is the retired number %s", lang, i,
-                retired_number);
+        a24_text_errf(err, errlen, "crisis_lines.json: %s[%zu] is the retired number %s", lang, i,
+                      retired_number);
         return -1;
     }
     return 0;
@@ -188,17 +179,18 @@ static int check_document(const json_t *root, char *err, size_t errlen)
     const char *key;
     json_t *v;
     if (!json_is_object(root)) {
-        set_err(err, errlen, "crisis_lines.json: not a JSON object");
+        a24_text_errf(err, errlen, "crisis_lines.json: not a JSON object");
         return -1;
     }
     const char *verified = json_string_value(json_object_get(root, "verified"));
     if (verified == NULL || !is_date(verified)) {
-        set_err(err, errlen, "crisis_lines.json: top-level \"verified\" missing or not a date");
+        a24_text_errf(err, errlen,
+                      "crisis_lines.json: top-level \"verified\" missing or not a date");
         return -1;
     }
     const char *source = json_string_value(json_object_get(root, "source"));
     if (source == NULL || source[0] == '\0') {
-        set_err(err, errlen, "crisis_lines.json: top-level \"source\" missing");
+        a24_text_errf(err, errlen, "crisis_lines.json: top-level \"source\" missing");
         return -1;
     }
     json_object_foreach((json_t *)root, key, v)
@@ -206,8 +198,8 @@ static int check_document(const json_t *root, char *err, size_t errlen)
         if (json_is_string(v))
             continue; /* a note about the whole file: verified, source, ... */
         if (!json_is_array(v) || json_array_size(v) == 0) {
-            set_err(err, errlen, "crisis_lines.json: \"%s\" must be a non-empty array of lines",
-                    key);
+            a24_text_errf(err, errlen,
+                          "crisis_lines.json: \"%s\" must be a non-empty array of lines", key);
             return -1;
         }
         for (size_t i = 0; i < json_array_size(v); i++)
@@ -216,12 +208,14 @@ static int check_document(const json_t *root, char *err, size_t errlen)
     }
     for (size_t r = 0; r < sizeof required_languages / sizeof *required_languages; r++) {
         if (!json_is_array(json_object_get(root, required_languages[r]))) {
-            set_err(err, errlen, "crisis_lines.json: no lines for \"%s\"", required_languages[r]);
+            a24_text_errf(err, errlen, "crisis_lines.json: no lines for \"%s\"",
+                          required_languages[r]);
             return -1;
         }
     }
     if (mentions_retired(root)) {
-        set_err(err, errlen, "crisis_lines.json: mentions the retired number %s", retired_number);
+        a24_text_errf(err, errlen, "crisis_lines.json: mentions the retired number %s",
+                      retired_number);
         return -1;
     }
     return 0;
@@ -260,24 +254,24 @@ a24_crisis_t *a24_crisis_create(const char *data_dir, char *err, size_t errlen)
     json_error_t jerr;
     if (data_dir == NULL ||
         (size_t)snprintf(path, sizeof path, "%s/crisis_lines.json", data_dir) >= sizeof path) {
-        set_err(err, errlen, "crisis_lines.json: no usable data directory");
+        a24_text_errf(err, errlen, "crisis_lines.json: no usable data directory");
         return NULL;
     }
     json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL) {
-        set_err(err, errlen, "crisis_lines.json:%d: %s", jerr.line, jerr.text);
+        a24_text_errf(err, errlen, "crisis_lines.json:%d: %s", jerr.line, jerr.text);
         return NULL;
     }
     a24_crisis_t *c = NULL;
     if (check_document(root, err, errlen) != 0)
         goto error;
     if ((c = calloc(1, sizeof *c)) == NULL) {
-        set_err(err, errlen, "crisis_lines.json: out of memory");
+        a24_text_errf(err, errlen, "crisis_lines.json: out of memory");
         goto error;
     }
     c->root = root;
     if (serialise_all(c) != 0) {
-        set_err(err, errlen, "crisis_lines.json: out of memory");
+        a24_text_errf(err, errlen, "crisis_lines.json: out of memory");
         a24_crisis_destroy(c);
         return NULL;
     }

@@ -54,16 +54,19 @@ static int first_step(const a24_config_t *cfg)
 /*
  * The one place this file screens a citizen's text (questions and follow-ups alike),
  * with PHQ-9 scores attached by consent (`phq9`, or NULL) and item 9 sent on its own
- * (`item9`, -1 when absent). Returns the reason the ticket stores ("phrase",
- * "phq9_item9", ...), or NULL when nothing was found. Screening only ever raises risk.
+ * (`item9`, -1 when absent). Returns the reason the ticket stores (the category of
+ * warning sign, "plan", "act_done", ..., or "phq9_item9"), or NULL when nothing was
+ * found. Screening only ever raises risk.
  */
 static const char *screen_text(a24_app_t *app, const char *text, size_t len, const int *phq9,
                                int item9)
 {
-    a24_risk_reason_t r = a24_screening_check(app->screening, text, len, phq9);
-    if (r == A24_RISK_NONE && item9 > 0)
-        r = A24_RISK_PHQ9_ITEM9;
-    return r == A24_RISK_NONE ? NULL : a24_risk_reason_name(r);
+    a24_screening_result_t r = a24_screening_screen(app->screening, text, len, phq9);
+    if (r.reason != A24_RISK_NONE && r.category != NULL)
+        return r.category; /* the category of warning sign: "plan", "act_done", ... */
+    if (r.reason != A24_RISK_NONE)
+        return a24_risk_reason_name(r.reason);
+    return item9 > 0 ? a24_risk_reason_name(A24_RISK_PHQ9_ITEM9) : NULL;
 }
 
 /* ---------------------------------------------------------------- submit */

@@ -1,10 +1,13 @@
 /*
- * test_screening: the risk phrase lists and a24_screening_check.
+ * test_screening: the warning-sign patterns and a24_screening_screen.
  *
- * Classifies every line of proto/data/screening_examples.tsv as labelled, then pins the
- * matching rules one by one (spacing, case, apostrophes, word boundaries, traditional and
- * simplified Chinese, lists applied across languages, PHQ-9 item 9) and the loader's
- * refusals, on lists written to a throwaway directory.
+ * Classifies the labelled examples (training and held-out parts), prints recall and
+ * false alarms per language and asserts the targets on the held-out part; then pins the
+ * normalisation (spacing, width, case, Traditional Chinese, leetspeak, elongation, words
+ * run together), the categories, the hyperbole that must not flag, PHQ-9 item 9, the
+ * "unscreened" answer, and the loader's refusals on files written to a throwaway
+ * directory (the matcher has its own test, test_matcher). Also prints the CPU time to
+ * screen a 4000-character question (measured, not asserted: the machine is shared).
  *
  * Must never: depend on the order tests run in, or leave files behind in /tmp.
  */
@@ -19,11 +22,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "screening.h"
+#include "screening_eval.h"
 
-#define MIN_EXAMPLES_PER_LANGUAGE 20
+/* What issue 8 asks of the labelled examples and of the screener on the held-out part. */
+#define MIN_PER_CLASS_AND_LANGUAGE 150
+#define MIN_HELDOUT_PER_CLASS 50
+#define TARGET_RECALL 0.95
+#define TARGET_FALSE_ALARMS 0.05
 
 /* The shipped data directory: $A24_SOURCE_DIR/proto/data (ctest), else the build default. */
 static const char *data_dir(void)
@@ -36,7 +45,6 @@ static const char *data_dir(void)
     return dir;
 }
 
-/* Loads the shipped lists once per test (cmocka setup). */
 static int setup(void **state)
 {
     char err[256] = "";
@@ -47,261 +55,357 @@ static int setup(void **state)
     return s == NULL ? -1 : 0;
 }
 
-/* Frees what setup loaded. */
 static int teardown(void **state)
 {
     a24_screening_destroy(*state);
     return 0;
 }
 
-/* Screens a NUL-terminated text with no self-check. */
-static a24_risk_reason_t check(void **state, const char *text)
+/* The category a NUL-terminated text screens as (NULL: nothing found). */
+static const char *category(void **state, const char *text)
 {
-    return a24_screening_check(*state, text, strlen(text), NULL);
+    return a24_screening_category(*state, text, strlen(text), NULL);
 }
 
-/* --- a throwaway data directory ------------------------------------------------ */
-
-/* nftw callback: removes one file or (emptied) directory. */
-static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+/* Fails naming the text when it is not flagged. */
+static void flags(void **state, const char *text)
 {
-    (void)sb, (void)flag, (void)ftw;
-    return remove(path);
+    if (category(state, text) == NULL)
+        fail_msg("not flagged: %s", text);
 }
 
-/* Creates <tmp>/risk and returns the new directory's path in `dir`. */
-static void make_temp_data_dir(char *dir, size_t len)
+/* Fails naming the text and the deciding pattern when it is flagged. */
+static void passes(void **state, const char *text)
 {
-    snprintf(dir, len, "/tmp/a24-screening-XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    char risk[4096];
-    snprintf(risk, sizeof risk, "%s/risk", dir);
-    assert_int_equal(mkdir(risk, 0700), 0);
+    const char *why = a24_screening_match(*state, text, strlen(text));
+    if (category(state, text) != NULL)
+        fail_msg("flagged: %s [%s]", text, why != NULL ? why : "?");
 }
 
-/* Writes `body` to <dir>/risk/<name>. */
-static void write_list(const char *dir, const char *name, const char *body)
+/* flags() or passes() on every text of an array. */
+#define ALL(check, state, texts)                                                                   \
+    for (size_t k_ = 0; k_ < sizeof(texts) / sizeof *(texts); k_++)                                \
+    check(state, (texts)[k_])
+
+/* Fails unless the text screens as category `want`. */
+static void is_category(void **state, const char *text, const char *want)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/risk/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(body, f);
-    assert_int_equal(fclose(f), 0);
+    const char *got = category(state, text);
+    if (got == NULL || strcmp(got, want) != 0)
+        fail_msg("%s: want %s, got %s", text, want, got != NULL ? got : "nothing");
 }
 
-/* Removes a directory made by make_temp_data_dir, with everything in it. */
-static void remove_temp_data_dir(const char *dir)
+/* --- the labelled examples ------------------------------------------------------------ */
+
+static struct eval run_examples(void **state, const char *file)
 {
-    nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+    char path[4200];
+    struct eval ev = {0};
+    assert_true((size_t)snprintf(path, sizeof path, "%s/%s", data_dir(), file) < sizeof path);
+    assert_int_equal(eval_file(*state, path, &ev, NULL), 0);
+    assert_int_equal(ev.bad_lines, 0);
+    return ev;
 }
 
-/* --- the examples file ----------------------------------------------------------- */
-
-/* Undoes the file's escapes in place: \n, \t and \\. */
-static void unescape(char *s)
+/* At least 150 crisis and 150 ordinary examples per language, 50 each held out. */
+static void screening_examples_enough(void **state)
 {
-    char *o = s;
-    for (; *s != '\0'; s++) {
-        if (*s == '\\' && (s[1] == 'n' || s[1] == 't' || s[1] == '\\')) {
-            s++;
-            *o++ = *s == 'n' ? '\n' : *s == 't' ? '\t' : '\\';
-        } else {
-            *o++ = *s;
-        }
+    struct eval train = run_examples(state, "screening_examples.tsv");
+    struct eval held = run_examples(state, "screening_examples_heldout.tsv");
+    for (int k = 0; k < EVAL_LANGS; k++) {
+        assert_true(held.lang[k].crisis >= MIN_HELDOUT_PER_CLASS);
+        assert_true(held.lang[k].ordinary >= MIN_HELDOUT_PER_CLASS);
+        assert_true(train.lang[k].crisis + held.lang[k].crisis >= MIN_PER_CLASS_AND_LANGUAGE);
+        assert_true(train.lang[k].ordinary + held.lang[k].ordinary >= MIN_PER_CLASS_AND_LANGUAGE);
     }
-    *o = '\0';
 }
 
-/* Every example in screening_examples.tsv is classified as its label says. */
-static void screening_examples_classified_as_labelled(void **state)
+/* Fails when a language misses the targets; prints the table either way. */
+static void assert_targets(const char *title, const struct eval *ev)
 {
-    static const char *const langs[] = {"ko", "zh", "en"};
-    int crisis[3] = {0}, none[3] = {0};
-    char path[4096];
-    assert_true(snprintf(path, sizeof path, "%s/screening_examples.tsv", data_dir()) <
-                (int)sizeof path);
+    eval_print(stdout, title, ev);
+    fflush(stdout);
+    for (int k = 0; k < EVAL_LANGS; k++) {
+        const struct eval_counts *c = &ev->lang[k];
+        if (eval_recall(c) < TARGET_RECALL || eval_false_alarms(c) > TARGET_FALSE_ALARMS)
+            fail_msg("%s %s: recall %.3f (target >= %.2f), false alarms %.3f (target <= %.2f)",
+                     title, eval_languages[k], eval_recall(c), TARGET_RECALL, eval_false_alarms(c),
+                     TARGET_FALSE_ALARMS);
+    }
+}
+
+/* The part the patterns are written from holds the same targets. */
+static void screening_training_figures(void **state)
+{
+    struct eval ev = run_examples(state, "screening_examples.tsv");
+    assert_targets("screening, training part", &ev);
+}
+
+/* The held-out part, never used to write patterns: the figures that count. */
+static void screening_heldout_figures(void **state)
+{
+    struct eval ev = run_examples(state, "screening_examples_heldout.tsv");
+    assert_targets("screening, held-out part", &ev);
+}
+
+/* --- normalisation ----------------------------------------------------------------------- */
+
+static void screening_korean_spacing_and_endings(void **state)
+{
+    static const char *const texts[] = {
+        "죽고 싶어",
+        "죽고싶어",
+        "죽 고 싶 어 요",
+        "죽고  싶네",
+        "죽고\t\n싶다",
+        "죽고\xC2\xA0싶어",     /* no-break space */
+        "죽고\xE3\x80\x80싶어", /* ideographic space */
+        "죽\xE2\x80\x8B고싶어", /* zero-width space */
+        "죽고\xE2\x80\x83싶음", /* EM SPACE */
+        "살고싶지않아",
+        "살 고 싶 지 않 아",
+        "살고 싶지가 않아요",
+        "죽고싶당",
+        "자살각",
+        "자살마렵다",
+        "극단적 선택",
+        "극단적인선택",
+    };
+    ALL(flags, state, texts);
+    /* 죽고 싶어 written with decomposed jamo (NFD, as macOS file names paste it) */
+    flags(state, "\xE1\x84\x8C\xE1\x85\xAE\xE1\x86\xA8\xE1\x84\x80\xE1\x85\xA9 "
+                 "\xE1\x84\x89\xE1\x85\xB5\xE1\x87\x81\xE1\x84\x8B\xE1\x85\xA5");
+}
+
+static void screening_chinese_traditional_and_slang(void **state)
+{
+    static const char *const texts[] = {
+        "我想自殺", "我想自杀", "活著沒意思",       "遺書已經寫好了", "想輕生",
+        "想尋短見", "我想死",   "我想 死",          "好想紫砂",       "不想活了",
+        "一了百了", "割腕了",   "吃了三十片安眠藥",
+    };
+    ALL(flags, state, texts);
+}
+
+static void screening_english_forms(void **state)
+{
+    static const char *const texts[] = {
+        "I WANT TO DIE",
+        "IWANTTODIE",
+        "iwannadie",
+        "i want to diiiie",
+        "k1ll mys3lf",
+        "kms",
+        "kys",
+        "thinking about ctb",
+        "K M S",
+        "im gonna kms",
+        "unalive myself",
+        "SUICIDE",
+        "Suicide.",
+        "\xEF\xBD\x93\xEF\xBD\x95\xEF\xBD\x89\xEF\xBD\x83\xEF\xBD\x89\xEF\xBD\x84\xEF\xBD\x85",
+        "I don\xE2\x80\x99t want to live",
+        "i dont want to live",
+        "self\xE2\x80\x93harm",
+        "sui\xC2\xAD"
+        "cide",
+        "kill\xC2\xA0myself",
+        "i want   to\n\n die",
+        "took 45 pills",
+    };
+    ALL(flags, state, texts);
+}
+
+/* Reads risk/traditional.tsv into `simp_to_trad`: the first Traditional form of each Simplified. */
+static size_t load_reverse_table(char (*pairs)[2][5], size_t max)
+{
+    char path[4200], *line = NULL;
+    size_t cap = 0, n = 0;
+    assert_true((size_t)snprintf(path, sizeof path, "%s/risk/traditional.tsv", data_dir()) <
+                sizeof path);
     FILE *f = fopen(path, "r");
     assert_non_null(f);
-    char *line = NULL;
-    size_t cap = 0;
-    int lineno = 0, wrong = 0, total = 0;
     while (getline(&line, &cap, f) != -1) {
-        lineno++;
-        line[strcspn(line, "\r\n")] = '\0';
-        if (line[0] == '#' || line[0] == '\0')
+        if (line[0] == '#')
             continue;
-        char *lang = strtok(line, "\t");
-        char *expected = strtok(NULL, "\t");
-        char *text = strtok(NULL, "\t");
-        if (lang == NULL || expected == NULL || text == NULL) {
-            print_error("screening_examples.tsv:%d: fewer than three columns\n", lineno);
-            wrong++;
-            continue;
-        }
-        int l = -1;
-        for (int k = 0; k < 3; k++)
-            if (strcmp(lang, langs[k]) == 0)
-                l = k;
-        bool want_crisis = strcmp(expected, "crisis") == 0;
-        if (l < 0 || (!want_crisis && strcmp(expected, "none") != 0)) {
-            print_error("screening_examples.tsv:%d: bad language or label\n", lineno);
-            wrong++;
-            continue;
-        }
-        unescape(text);
-        total++;
-        (want_crisis ? crisis : none)[l]++;
-        a24_risk_reason_t r = a24_screening_check(*state, text, strlen(text), NULL);
-        if ((r == A24_RISK_PHRASE) != want_crisis || (r != A24_RISK_PHRASE && r != A24_RISK_NONE)) {
-            const char *hit = a24_screening_match(*state, text, strlen(text));
-            print_error("screening_examples.tsv:%d: expected %s, got %s%s%s%s: %s\n", lineno,
-                        expected, a24_risk_reason_name(r), hit ? " (phrase \"" : "", hit ? hit : "",
-                        hit ? "\")" : "", text);
-            wrong++;
+        for (char *save = NULL, *tok = strtok_r(line, " \t\r\n", &save); tok != NULL && n < max;
+             tok = strtok_r(NULL, " \t\r\n", &save)) {
+            if (strlen(tok) != 6) /* two 3-byte characters */
+                continue;
+            memcpy(pairs[n][0], tok, 3), pairs[n][0][3] = '\0';
+            memcpy(pairs[n][1], tok + 3, 3), pairs[n][1][3] = '\0';
+            n++;
         }
     }
     free(line);
     fclose(f);
-    assert_int_equal(wrong, 0);
-    assert_true(total > 0);
-    for (int k = 0; k < 3; k++) {
-        if (crisis[k] + none[k] < MIN_EXAMPLES_PER_LANGUAGE || crisis[k] == 0 || none[k] == 0)
-            print_error("%s: %d crisis and %d none examples\n", langs[k], crisis[k], none[k]);
-        assert_true(crisis[k] + none[k] >= MIN_EXAMPLES_PER_LANGUAGE);
-        assert_true(crisis[k] > 0 && none[k] > 0);
+    return n;
+}
+
+/* Writes `simp` with every character that has a Traditional form in the table replaced. */
+static void to_traditional(const char *simp, char *out, size_t outlen, char (*pairs)[2][5],
+                           size_t n)
+{
+    size_t o = 0;
+    for (const char *p = simp; *p != '\0' && o + 4 < outlen;) {
+        size_t w = ((unsigned char)*p >= 0xE0) ? 3 : 1;
+        const char *rep = NULL;
+        for (size_t k = 0; k < n && rep == NULL && w == 3; k++)
+            if (memcmp(pairs[k][1], p, 3) == 0 && memcmp(pairs[k][0], p, 3) != 0)
+                rep = pairs[k][0];
+        memcpy(out + o, rep != NULL ? rep : p, w);
+        o += w, p += w;
     }
+    out[o] = '\0';
 }
 
-/* --- matching rules ---------------------------------------------------------------- */
-
-/* Korean phrases match however the text is spaced, including Unicode spaces. */
-static void screening_korean_spacing_variants(void **state)
+/* Every Chinese pattern that flags by itself still flags written in Traditional characters. */
+static void screening_chinese_patterns_in_traditional(void **state)
 {
-    assert_int_equal(check(state, "죽고 싶어"), A24_RISK_PHRASE);
-    assert_int_equal(check(state, "죽고싶어"), A24_RISK_PHRASE);
-    assert_int_equal(check(state, "죽고  싶어요"), A24_RISK_PHRASE);
-    assert_int_equal(check(state, "죽고\t\n싶다"), A24_RISK_PHRASE);
-    assert_int_equal(check(state, "죽고\xC2\xA0싶어"), A24_RISK_PHRASE);     /* no-break */
-    assert_int_equal(check(state, "죽고\xE3\x80\x80싶어"), A24_RISK_PHRASE); /* U+3000 */
-    assert_int_equal(check(state, "죽\xE2\x80\x8B고싶어"), A24_RISK_PHRASE); /* zero-width */
-    assert_int_equal(check(state, "살고싶지않아"), A24_RISK_PHRASE);
-    assert_int_equal(check(state, "살 고 싶 지 않 아"), A24_RISK_PHRASE);
-    assert_string_equal(a24_screening_match(*state, "죽고싶어", strlen("죽고싶어")), "죽고 싶");
-}
-
-/* Decomposed Hangul (NFD, as macOS pastes it) is composed before matching. */
-static void screening_korean_decomposed_hangul(void **state)
-{
-    /* 자살 as jamo: ᄌ ᅡ ᄉ ᅡ ᆯ */
-    const char *nfd = "\xE1\x84\x8C\xE1\x85\xA1\xE1\x84\x89\xE1\x85\xA1\xE1\x86\xAF";
-    assert_int_equal(check(state, nfd), A24_RISK_PHRASE);
-}
-
-/* Korean everyday hyperbole built on 죽겠- is not a phrase. */
-static void screening_korean_idioms_not_flagged(void **state)
-{
-    assert_int_equal(check(state, "배고파 죽겠어"), A24_RISK_NONE);
-    assert_int_equal(check(state, "배고파죽겠어"), A24_RISK_NONE);
-    assert_int_equal(check(state, "웃겨 죽겠네"), A24_RISK_NONE);
-}
-
-/* Chinese phrases match in simplified and traditional, spaced or not. */
-static void screening_chinese_simplified_and_traditional(void **state)
-{
-    static const char *const crisis[] = {
-        "自杀", "自殺",        "轻生", "輕生",   "结束生命",     "結束生命", "跳楼",
-        "跳樓", "我 不 想 活", "想死", "割腕了", "活著沒有意義", "遗书",     "遺書",
-    };
-    for (size_t k = 0; k < sizeof crisis / sizeof *crisis; k++) {
-        if (check(state, crisis[k]) != A24_RISK_PHRASE)
-            print_error("not flagged: %s\n", crisis[k]);
-        assert_int_equal(check(state, crisis[k]), A24_RISK_PHRASE);
+    static char pairs[2000][2][5];
+    size_t n = load_reverse_table(pairs, 2000), checked = 0;
+    char path[4200], *line = NULL, trad[1024];
+    size_t cap = 0;
+    assert_true((size_t)snprintf(path, sizeof path, "%s/risk/zh.txt", data_dir()) < sizeof path);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    while (getline(&line, &cap, f) != -1) {
+        char *colon = strchr(line, ':');
+        if (line[0] == '#' || line[0] == '$' || colon == NULL || strncmp(line, "not:", 4) == 0 ||
+            strchr(colon, '$') != NULL)
+            continue;
+        for (char *save = NULL, *v = strtok_r(colon + 1, "|\r\n", &save); v != NULL;
+             v = strtok_r(NULL, "|\r\n", &save)) {
+            while (*v == ' ')
+                v++;
+            to_traditional(v, trad, sizeof trad, pairs, n);
+            if (trad[0] != '\0' && category(state, trad) == NULL)
+                fail_msg("not flagged in Traditional: %s (%s)", trad, v);
+            checked++;
+        }
     }
-    assert_int_equal(check(state, "笑死我了"), A24_RISK_NONE);
-    assert_int_equal(check(state, "累死了"), A24_RISK_NONE);
+    free(line);
+    fclose(f);
+    assert_true(checked > 100);
 }
 
-/* Latin phrases ignore case, and full-width Latin reads as ASCII. */
-static void screening_english_case_insensitive(void **state)
-{
-    assert_int_equal(check(state, "SUICIDE"), A24_RISK_PHRASE);
-    assert_int_equal(check(state, "Suicide."), A24_RISK_PHRASE);
-    assert_int_equal(check(state, "I Want To Kill Myself"), A24_RISK_PHRASE);
-    assert_int_equal(check(state, "\xEF\xBD\x93\xEF\xBD\x95\xEF\xBD\x89\xEF\xBD\x83\xEF\xBD\x89"
-                                  "\xEF\xBD\x84\xEF\xBD\x85"),
-                     A24_RISK_PHRASE); /* ｓｕｉｃｉｄｅ */
-}
-
-/* Latin phrases match whole words only; a lone "die" is never a phrase. */
+/* Word boundaries: a Latin pattern inside another word, or across two, does not flag. */
 static void screening_english_word_boundaries(void **state)
 {
-    assert_int_equal(check(state, "die"), A24_RISK_NONE);
-    assert_int_equal(check(state, "I could die"), A24_RISK_NONE);
-    assert_int_equal(check(state, "I want to diet"), A24_RISK_NONE);
-    assert_int_equal(check(state, "upskill myself"), A24_RISK_NONE);
-    assert_int_equal(check(state, "(suicide)"), A24_RISK_PHRASE);
-    assert_int_equal(check(state, "suicide's"), A24_RISK_PHRASE);
-    assert_int_equal(check(state, "I want to die"), A24_RISK_PHRASE);
-    assert_int_equal(check(state, "want to die"), A24_RISK_PHRASE);
+    static const char *const texts[] = {
+        "I want to diet",  "I'd like to upskill myself", "I'm proud of myself",
+        "my nose bleeds",  "I'm so done with this week", "overdue homework",
+        "the die is cast", "I want to dye my hair",      "I ran 10 kms today",
+    };
+    ALL(passes, state, texts);
 }
 
-/* Whitespace runs collapse and hyphens read as spaces. */
-static void screening_english_whitespace_and_hyphens(void **state)
+/* Hyperbole and idioms built on the same words are not flagged. */
+static void screening_hyperbole_not_flagged(void **state)
 {
-    assert_int_equal(check(state, "i want   to\n\n die"), A24_RISK_PHRASE);
-    assert_int_equal(check(state, "kill\xC2\xA0myself"), A24_RISK_PHRASE);
-    assert_int_equal(check(state, "self harm"), A24_RISK_PHRASE);
-    assert_int_equal(check(state, "self-harm"), A24_RISK_PHRASE);
-    assert_int_equal(check(state, "self\xE2\x80\x93harm"), A24_RISK_PHRASE); /* en dash */
-    assert_int_equal(check(state, "sui\xC2\xAD"
-                                  "cide"),
-                     A24_RISK_PHRASE); /* soft hyphen */
+    static const char *const texts[] = {
+        "배고파 죽겠어",
+        "배고파죽겠어",
+        "웃겨 죽겠네",
+        "죽을 만큼 맛있다",
+        "더워 죽겠다",
+        "보고싶어 죽겠어",
+        "시험 망해서 죽을 맛이야",
+        "자살골 넣었어",
+        "유서 깊은 절",
+        "笑死我了",
+        "累死了",
+        "想死你了",
+        "跳楼价",
+        "气死我了",
+        "饿死了",
+        "this exam is killing me",
+        "I could kill for a coffee",
+        "dying to see the movie",
+        "I'm dead lol",
+        "killed myself laughing",
+        "Suicide Squad was fun",
+        "I don't want to die, I'm scared of the surgery",
+    };
+    ALL(passes, state, texts);
 }
 
-/* Curly and modifier apostrophes read as straight ones. */
-static void screening_curly_apostrophes(void **state)
-{
-    assert_int_equal(check(state, "I don\xE2\x80\x99t want to live"), A24_RISK_PHRASE);
-    assert_int_equal(check(state, "I don\xE2\x80\x98t want to live"), A24_RISK_PHRASE);
-    assert_int_equal(check(state, "I don\xCA\xBCt want to live"), A24_RISK_PHRASE);
-    assert_int_equal(check(state, "I don't want to live"), A24_RISK_PHRASE);
-}
-
-/* Every list applies whatever the text's language. */
+/* Every question is screened against every language; mixed texts too. */
 static void screening_cross_language(void **state)
 {
-    assert_int_equal(check(state, "lately 죽고싶어"), A24_RISK_PHRASE);
-    assert_int_equal(check(state, "最近 I want to die"), A24_RISK_PHRASE);
-    assert_int_equal(check(state, "요즘 想死"), A24_RISK_PHRASE);
-    assert_int_equal(check(state, "자살suicide"), A24_RISK_PHRASE);
+    flags(state, "lately 죽고싶어");
+    flags(state, "最近 I want to die");
+    flags(state, "요즘 想死");
+    flags(state, "자살suicide");
 }
 
-/* PHQ-9 item 9 (index 8) above 0 flags on its own; a phrase is reported first. */
+/* --- categories ----------------------------------------------------------------------------- */
+
+static void screening_categories(void **state)
+{
+    is_category(state, "I took a whole bottle of sleeping pills", "act_done");
+    is_category(state, "수면제 한 통 다 먹었어요", "act_done");
+    is_category(state, "吃了一整瓶药", "act_done");
+    is_category(state, "I have the pills saved up for tonight", "means");
+    is_category(state, "번개탄 사놨어요", "means");
+    is_category(state, "安眠药已经存了很多", "means");
+    is_category(state, "how many pills would it take to die", "method");
+    is_category(state, "옥상에 올라와 있어요", "method");
+    is_category(state, "站在天台上", "method");
+    is_category(state, "I'm going to kill myself", "intent");
+    is_category(state, "goodbye everyone", "farewell");
+    is_category(state, "유서를 써놨어요", "farewell");
+    is_category(state, "I cut myself", "self_harm");
+    is_category(state, "我有自残的习惯", "self_harm");
+    is_category(state, "I want to die", "wish_to_die");
+    is_category(state, "나만 없으면 다 행복할 거야", "burden");
+    is_category(state, "我就是个累赘", "burden");
+    is_category(state, "there is no reason to live", "hopelessness");
+    is_category(state, "언제 죽을지 날짜 정했어요", "plan");
+    /* the most severe sign found is the reason */
+    is_category(state, "I want to die. I took 30 pills an hour ago", "act_done");
+}
+
+/* The window of a rule: words far apart in a long text do not pair up. */
+static void screening_rule_window(void **state)
+{
+    char text[2048] = "The rope of the tent is old. ";
+    while (strlen(text) < 1500)
+        strcat(text, "We hiked and talked about school and the weather. ");
+    strcat(text, "Back home tonight.");
+    passes(state, text);
+    flags(state, "The rope is for tonight");
+}
+
+/* --- PHQ-9, failures, reasons --------------------------------------------------------------------
+ */
+
 static void screening_phq9_item9(void **state)
 {
-    int zero[9] = {0};
-    int high_but_item9_zero[9] = {3, 3, 3, 3, 3, 3, 3, 3, 0};
-    int item9[9] = {0, 0, 0, 0, 0, 0, 0, 0, 1};
-    int item9_max[9] = {0, 0, 0, 0, 0, 0, 0, 0, 3};
-    const char *calm = "I would like advice about sleep";
-    assert_int_equal(a24_screening_check(*state, calm, strlen(calm), NULL), A24_RISK_NONE);
-    assert_int_equal(a24_screening_check(*state, calm, strlen(calm), zero), A24_RISK_NONE);
-    assert_int_equal(a24_screening_check(*state, calm, strlen(calm), high_but_item9_zero),
-                     A24_RISK_NONE);
-    assert_int_equal(a24_screening_check(*state, calm, strlen(calm), item9), A24_RISK_PHQ9_ITEM9);
-    assert_int_equal(a24_screening_check(*state, calm, strlen(calm), item9_max),
-                     A24_RISK_PHQ9_ITEM9);
+    const int zero[9] = {0}, item9[9] = {0, 0, 0, 0, 0, 0, 0, 0, 1};
+    const int high_but_item9_zero[9] = {3, 3, 3, 3, 3, 3, 3, 3, 0};
+    const char *calm = "I sleep badly before exams.";
+    size_t n = strlen(calm);
+    assert_int_equal(a24_screening_check(*state, calm, n, NULL), A24_RISK_NONE);
+    assert_int_equal(a24_screening_check(*state, calm, n, zero), A24_RISK_NONE);
+    assert_int_equal(a24_screening_check(*state, calm, n, high_but_item9_zero), A24_RISK_NONE);
+    a24_screening_result_t r = a24_screening_screen(*state, calm, n, item9);
+    assert_int_equal(r.reason, A24_RISK_PHQ9_ITEM9);
+    assert_string_equal(r.category, "phq9_item9");
     assert_int_equal(a24_screening_check(*state, "", 0, item9), A24_RISK_PHQ9_ITEM9);
-    assert_int_equal(a24_screening_check(*state, "suicide", 7, item9), A24_RISK_PHRASE);
+    r = a24_screening_screen(*state, "suicide", 7, item9);
+    assert_int_equal(r.reason, A24_RISK_PHRASE); /* the text's sign comes first */
+    assert_string_equal(r.category, "intent");
+    assert_null(a24_screening_category(*state, calm, n, NULL));
 }
 
-/* Unscreenable input raises risk rather than reading as "no risk". */
 static void screening_unscreenable_raises(void **state)
 {
-    int item9[9] = {0, 0, 0, 0, 0, 0, 0, 0, 2};
+    const int item9[9] = {0, 0, 0, 0, 0, 0, 0, 0, 2};
     (void)state;
-    assert_int_equal(a24_screening_check(NULL, "hello", 5, NULL), A24_RISK_PHRASE);
+    a24_screening_result_t r = a24_screening_screen(NULL, "hello", 5, NULL);
+    assert_int_equal(r.reason, A24_RISK_PHRASE);
+    assert_string_equal(r.category, "unscreened");
     assert_int_equal(a24_screening_check(NULL, "hello", 5, item9), A24_RISK_PHQ9_ITEM9);
 }
 
@@ -316,22 +420,6 @@ static void screening_invalid_utf8_and_length(void **state)
     assert_int_equal(a24_screening_check(*state, "suicide", 3, NULL), A24_RISK_NONE);
 }
 
-/* A 4000-character text is screened, with the phrase at its very end. */
-static void screening_long_text(void **state)
-{
-    size_t n = 4000 * 3;
-    char *text = malloc(n + 64);
-    assert_non_null(text);
-    for (size_t i = 0; i < n; i += 3)
-        memcpy(text + i, "가", 3); /* 4000 Hangul syllables */
-    strcpy(text + n, " 죽고 싶어");
-    assert_int_equal(check(state, text), A24_RISK_PHRASE);
-    text[n] = '\0';
-    assert_int_equal(check(state, text), A24_RISK_NONE);
-    free(text);
-}
-
-/* The stable reason names the ticket and alerts carry. */
 static void screening_reason_names(void **state)
 {
     (void)state;
@@ -340,84 +428,199 @@ static void screening_reason_names(void **state)
     assert_string_equal(a24_risk_reason_name(A24_RISK_PHQ9_ITEM9), "phq9_item9");
 }
 
-/* --- the loader ---------------------------------------------------------------------- */
+/* --- speed --------------------------------------------------------------------------------- */
 
-/* Lists in a throwaway directory load, ignoring comments, blank lines and CRLF. */
-static void screening_loads_written_lists(void **state)
+/* CPU time of this process: what screening costs, not how busy the shared machine is. */
+static double now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* Fills `text` with `chars` characters of mixed ordinary prose (ko, zh, en). */
+static size_t fill_prose(char *text, size_t chars)
+{
+    static const char *const parts[] = {"요즘 시험 때문에 잠을 잘 못 자요 ", "最近压力很大睡不好 ",
+                                        "I have been feeling anxious before exams "};
+    size_t o = 0, n = 0;
+    for (size_t k = 0; n < chars; k++) {
+        const char *p = parts[k % 3];
+        for (size_t i = 0; p[i] != '\0' && n < chars; n++) {
+            size_t w = ((unsigned char)p[i] >= 0xE0) ? 3 : 1;
+            memcpy(text + o, p + i, w);
+            o += w, i += w;
+        }
+    }
+    text[o] = '\0';
+    return o;
+}
+
+/* A 4000-character question is screened with its sign at the very end; prints ns per question. */
+static void screening_long_text_and_speed(void **state)
+{
+    char *text = malloc(4000 * 3 + 64);
+    assert_non_null(text);
+    size_t len = fill_prose(text, 4000);
+    assert_null(category(state, text));
+    enum { ROUNDS = 200 };
+    double start = now_ns();
+    for (int k = 0; k < ROUNDS; k++)
+        assert_int_equal(a24_screening_check(*state, text, len, NULL), A24_RISK_NONE);
+    double per = (now_ns() - start) / ROUNDS;
+    printf("screening: %.0f ns of CPU per 4000-character question (%zu bytes of ko/zh/en prose,"
+           " %zu patterns and rules, this build's flags)\n",
+           per, len, a24_screening_size(*state));
+    strcpy(text + len, " 죽고 싶어");
+    flags(state, text);
+    /* the worst kind of text: one word of a rule's group, or an exclusion, 4000 times */
+    static const char *const repeated[] = {"rope ", "自杀预防"};
+    for (size_t r = 0; r < 2; r++) {
+        size_t unit = strlen(repeated[r]),
+               limit = (unsigned char)repeated[r][0] >= 0x80 ? 12000 : 4000;
+        text[0] = '\0';
+        for (size_t n = 0; n + unit <= limit; n += unit)
+            memcpy(text + n, repeated[r], unit + 1); /* 4000 characters */
+        start = now_ns();
+        for (int k = 0; k < ROUNDS / 10; k++)
+            assert_null(category(state, text));
+        printf("screening: %.0f ns of CPU for \"%s\" repeated (%zu bytes)\n",
+               (now_ns() - start) / (ROUNDS / 10), repeated[r], strlen(text));
+    }
+    free(text);
+}
+
+/* --- the loader --------------------------------------------------------------------------------
+ */
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+/* Creates <tmp>/risk with a small traditional.tsv, and returns the directory in `dir`. */
+static void make_temp_data_dir(char *dir, size_t len);
+
+static void write_file(const char *dir, const char *name, const char *body)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/risk/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(body, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void make_temp_data_dir(char *dir, size_t len)
+{
+    snprintf(dir, len, "/tmp/a24-screening-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    char risk[4096];
+    snprintf(risk, sizeof risk, "%s/risk", dir);
+    assert_int_equal(mkdir(risk, 0700), 0);
+    write_file(dir, "traditional.tsv", "# pairs\n殺杀 輕轻\n");
+}
+
+static void remove_temp_data_dir(const char *dir)
+{
+    nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Loads from `dir`, expecting failure with `want` in the error line. */
+static void refused(const char *dir, const char *want)
+{
+    char err[256] = "";
+    a24_screening_t *s = a24_screening_create(dir, err, sizeof err);
+    a24_screening_destroy(s);
+    if (s != NULL || strstr(err, want) == NULL)
+        fail_msg("want a refusal naming \"%s\", got \"%s\"", want, s != NULL ? "loaded" : err);
+}
+
+/* Files in a throwaway directory load: patterns, groups, rules, exclusions, CRLF, BOM. */
+static void screening_loads_written_files(void **state)
 {
     char dir[64], err[256] = "";
     (void)state;
     make_temp_data_dir(dir, sizeof dir);
-    write_list(dir, "ko.txt", "# comment\n\n  자살  \r\n");
-    write_list(dir, "zh.txt", "\xEF\xBB\xBF自杀\n");
-    write_list(dir, "en.txt", "# verified: 2026-11-23\nKill Myself\n");
+    write_file(dir, "ko.txt", "# comment\n\n  intent: 자살  \r\nnot: 자살골\n");
+    write_file(dir, "zh.txt", "\xEF\xBB\xBFintent: 自杀 | 轻生\n");
+    write_file(dir, "en.txt",
+               "intent: Kill Myself\n$m: pills | rope\n$t: tonight\nmeans: $m + $t ~ 10\n");
     a24_screening_t *s = a24_screening_create(dir, err, sizeof err);
-    assert_non_null(s);
-    assert_int_equal(a24_screening_check(s, "kill myself", 11, NULL), A24_RISK_PHRASE);
-    assert_int_equal(a24_screening_check(s, "자 살", strlen("자 살"), NULL), A24_RISK_PHRASE);
-    assert_int_equal(a24_screening_check(s, "comment", 7, NULL), A24_RISK_NONE);
+    if (s == NULL)
+        fail_msg("%s", err);
+    assert_string_equal(a24_screening_category(s, "kill myself", 11, NULL), "intent");
+    assert_non_null(a24_screening_category(s, "자 살", strlen("자 살"), NULL));
+    assert_null(a24_screening_category(s, "자살골", strlen("자살골"), NULL));
+    assert_non_null(a24_screening_category(s, "自殺", strlen("自殺"), NULL));
+    assert_non_null(a24_screening_category(s, "輕生", strlen("輕生"), NULL));
+    assert_string_equal(a24_screening_category(s, "rope tonight", 12, NULL), "means");
+    assert_string_equal(a24_screening_match(s, "rope tonight", 12), "$m + $t ~ 10");
+    assert_null(
+        a24_screening_category(s, "rope for the tent, see you next week tonight", 44, NULL));
+    assert_null(a24_screening_category(s, "comment", 7, NULL));
     a24_screening_destroy(s);
     remove_temp_data_dir(dir);
 }
 
-/* A served language without a list, or with an empty one, is refused. */
-static void screening_missing_list_refused(void **state)
+/* What an administrator may get wrong is refused at start, naming the file and line. */
+static void screening_bad_files_refused(void **state)
 {
-    char dir[64], err[256] = "";
+    char dir[64];
     (void)state;
     make_temp_data_dir(dir, sizeof dir);
-    write_list(dir, "ko.txt", "자살\n");
-    write_list(dir, "en.txt", "suicide\n");
-    assert_null(a24_screening_create(dir, err, sizeof err));
-    assert_non_null(strstr(err, "zh.txt"));
-    write_list(dir, "zh.txt", "# only comments\n");
-    err[0] = '\0';
-    assert_null(a24_screening_create(dir, err, sizeof err));
-    assert_non_null(strstr(err, "zh.txt"));
+    write_file(dir, "ko.txt", "intent: 자살\n");
+    write_file(dir, "en.txt", "intent: suicide\n");
+    refused(dir, "zh.txt"); /* missing */
+    write_file(dir, "zh.txt", "# only comments\n");
+    refused(dir, "zh.txt"); /* without patterns */
+    write_file(dir, "zh.txt", "intent: 自杀\n");
+    write_file(dir, "en.txt", "intent: suicide\n\xFF\xFE\n");
+    refused(dir, "en.txt:2");
+    write_file(dir, "en.txt", "intent: suicide\nsadness: blue\n");
+    refused(dir, "en.txt:2: unknown category");
+    write_file(dir, "en.txt", "intent: suicide\njust words\n");
+    refused(dir, "en.txt:2");
+    write_file(dir, "en.txt", "intent: suicide\nmeans: $nowhere + $never\n");
+    refused(dir, "has no words");
+    write_file(dir, "en.txt", "intent: suicide\nmeans: $a and $b\n");
+    refused(dir, "en.txt:2");
+    write_file(dir, "en.txt", "intent: suicide\nintent: ...\n");
+    refused(dir, "empty once normalised");
+    write_file(dir, "en.txt", "intent: suicide\n");
+    write_file(dir, "traditional.tsv", "殺\n");
+    refused(dir, "traditional.tsv:1");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/risk/traditional.tsv", dir);
+    assert_int_equal(remove(path), 0);
+    refused(dir, "traditional.tsv");
     remove_temp_data_dir(dir);
-
-    err[0] = '\0';
-    assert_null(a24_screening_create("/nonexistent/a24", err, sizeof err));
-    assert_true(err[0] != '\0');
+    refused("/nonexistent/a24", "risk/");
 }
 
-/* A list with invalid UTF-8 is refused, naming the file and line. */
-static void screening_invalid_list_refused(void **state)
-{
-    char dir[64], err[256] = "";
-    (void)state;
-    make_temp_data_dir(dir, sizeof dir);
-    write_list(dir, "ko.txt", "자살\n");
-    write_list(dir, "zh.txt", "自杀\n");
-    write_list(dir, "en.txt", "suicide\n\xFF\xFE\n");
-    assert_null(a24_screening_create(dir, err, sizeof err));
-    assert_non_null(strstr(err, "en.txt:2"));
-    remove_temp_data_dir(dir);
-}
-
-/* Runs every screening_* test; each gets its own freshly loaded lists. */
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(screening_examples_classified_as_labelled, setup, teardown),
-        cmocka_unit_test_setup_teardown(screening_korean_spacing_variants, setup, teardown),
-        cmocka_unit_test_setup_teardown(screening_korean_decomposed_hangul, setup, teardown),
-        cmocka_unit_test_setup_teardown(screening_korean_idioms_not_flagged, setup, teardown),
-        cmocka_unit_test_setup_teardown(screening_chinese_simplified_and_traditional, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(screening_english_case_insensitive, setup, teardown),
+        cmocka_unit_test_setup_teardown(screening_examples_enough, setup, teardown),
+        cmocka_unit_test_setup_teardown(screening_training_figures, setup, teardown),
+        cmocka_unit_test_setup_teardown(screening_heldout_figures, setup, teardown),
+        cmocka_unit_test_setup_teardown(screening_korean_spacing_and_endings, setup, teardown),
+        cmocka_unit_test_setup_teardown(screening_chinese_traditional_and_slang, setup, teardown),
+        cmocka_unit_test_setup_teardown(screening_chinese_patterns_in_traditional, setup, teardown),
+        cmocka_unit_test_setup_teardown(screening_english_forms, setup, teardown),
         cmocka_unit_test_setup_teardown(screening_english_word_boundaries, setup, teardown),
-        cmocka_unit_test_setup_teardown(screening_english_whitespace_and_hyphens, setup, teardown),
-        cmocka_unit_test_setup_teardown(screening_curly_apostrophes, setup, teardown),
+        cmocka_unit_test_setup_teardown(screening_hyperbole_not_flagged, setup, teardown),
         cmocka_unit_test_setup_teardown(screening_cross_language, setup, teardown),
+        cmocka_unit_test_setup_teardown(screening_categories, setup, teardown),
+        cmocka_unit_test_setup_teardown(screening_rule_window, setup, teardown),
         cmocka_unit_test_setup_teardown(screening_phq9_item9, setup, teardown),
         cmocka_unit_test_setup_teardown(screening_invalid_utf8_and_length, setup, teardown),
-        cmocka_unit_test_setup_teardown(screening_long_text, setup, teardown),
+        cmocka_unit_test_setup_teardown(screening_long_text_and_speed, setup, teardown),
         cmocka_unit_test(screening_unscreenable_raises),
         cmocka_unit_test(screening_reason_names),
-        cmocka_unit_test(screening_loads_written_lists),
-        cmocka_unit_test(screening_missing_list_refused),
-        cmocka_unit_test(screening_invalid_list_refused),
+        cmocka_unit_test(screening_loads_written_files),
+        cmocka_unit_test(screening_bad_files_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
