@@ -591,7 +591,9 @@ class ServiceTest(unittest.TestCase):
         cls.web = cls.stack.web
         for user, role, cats, langs in [("sue", "supervisor", None, None),
                                         ("sam", "supervisor", None, None),
-                                        ("eve", "expert", "sleep", "en")]:
+                                        ("eve", "expert", "sleep", "en"),
+                                        ("otto", "oncall", None, None),
+                                        ("ada", "admin", None, None)]:
             args = ["user", "add", "--username", user, "--role", role]
             args += ["--categories", cats] if cats else []
             args += ["--languages", langs] if langs else []
@@ -671,24 +673,32 @@ class ServiceTest(unittest.TestCase):
     # ---------------------------------------------------------------- every route answers
 
     def test_every_documented_route_answers(self):
+        """Each route in the document and the tables, anonymously and as a supervisor,
+        an on-call person and an admin: never the router's answer, always a documented
+        status, body and code; 403 exactly for the roles outside the route's x-roles."""
         nothing, _ = self.probe("GET", "/api/v1/no-such-route-for-sure")
         a24test.assert_error(self, nothing, 404, "not_found")
-        token = self.sign_in("sam")
+        who = [(None, None)] + [(role, self.sign_in(user)) for role, user in
+                                 (("supervisor", "sam"), ("oncall", "otto"), ("admin", "ada"))]
         live = sorted(((m, p), v) for (m, p), v in self.ops.items() if (m, p) in self.tables)
         self.assertGreater(len(live), 30)
-        # Signing out ends the session the signed-in probes use: it goes last.
+        # Signing out ends the sessions the signed-in probes use: it goes last.
         live.sort(key=lambda kv: kv[0] == ("DELETE", "/api/v1/session"))
-        for (method, _), (doc_path, _) in live:
+        for (method, _), (doc_path, op) in live:
             path = self.sample_path(doc_path)
-            for who in (None, token):
-                with self.subTest(method=method, path=path, signed_in=who is not None):
-                    r, raw = self.probe(method, path, who)
+            for role, token in who:
+                with self.subTest(method=method, path=path, role=role):
+                    r, raw = self.probe(method, path, token)
                     routerish = r.status == 405 or (r.status == 404 and r.body == nothing.body)
                     self.assertFalse(routerish, f"{method} {path} is documented but answered "
                                      f"as no route: {r.status} {r.body!r}")
                     self.check(method, path, r)
                     if r.headers.get("content-type", "").startswith("text/event-stream"):
                         self.assertTrue(raw.startswith(b": connected"), raw)
+                    if role is not None and "x-roles" in op:
+                        self.assertEqual(r.status == 403, role not in op["x-roles"],
+                                         f"{method} {path} as {role} answered {r.status} "
+                                         f"{r.body!r}; x-roles says {op['x-roles']}")
 
     def test_a_path_outside_the_document_is_no_route(self):
         r, _ = self.probe("GET", "/api/v1/tickets/x/y/z")
