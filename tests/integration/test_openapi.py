@@ -729,6 +729,11 @@ class ServiceTest(unittest.TestCase):
         self.check("POST", "/api/v1/questions", web.submit("x", "dreams"), 400)
         self.check("GET", f"/api/v1/questions/{ticket}", web.read(ticket, code), 200)
         self.check("GET", f"/api/v1/questions/{ticket}", web.read(ticket, "wrong-code"), 404)
+        if ("GET", "/api/v1/questions/*/qr") in self.tables:
+            qr = self.check("GET", f"/api/v1/questions/{ticket}/qr",
+                            web.request("GET", f"/api/v1/questions/{ticket}/qr",
+                                        headers={"Authorization": f"Bearer {code}"}), 200)
+            self.assertIn(b"<svg", qr)
         self.check("POST", f"/api/v1/questions/{ticket}/followups",
                    web.followup(ticket, code, "It got worse this week."), 201)
         self.check("GET", "/api/v1/crisis-lines?language=ko",
@@ -839,7 +844,12 @@ class ServiceTest(unittest.TestCase):
             return r if r.status == 200 and r.json["alerts"] else None
 
         r = a24test.wait_until(listed, 10, what="an open alert")
-        alert = self.check("GET", "/api/v1/alerts", r, 200)["alerts"][0]["id"]
+        first = self.check("GET", "/api/v1/alerts", r, 200)["alerts"][0]
+        alert = first["id"]
+        if ("GET", "/api/v1/oncall/tickets/*") in self.tables and first["ticket"]:
+            otto = self.sign_in("otto")
+            brief = f"/api/v1/oncall/tickets/{first['ticket']}"
+            self.check("GET", brief, self.call(otto, "GET", brief), 200)
         ack = f"/api/v1/alerts/{alert}/ack"
         self.check("POST", ack, self.call(sue, "POST", ack), 200)
         self.check("POST", ack, self.call(sue, "POST", ack), 409)
@@ -859,6 +869,30 @@ class ServiceTest(unittest.TestCase):
         self.check("GET", "/metrics", web.request("GET", "/metrics"), 200)
         self.check("DELETE", "/api/v1/session", self.call(sue, "DELETE", "/api/v1/session"), 204)
         self.check("GET", "/api/v1/me", self.call(sue, "GET", "/api/v1/me"), 401)
+
+
+class RateLimitTest(unittest.TestCase):
+    """A citizen's 429 as documented: Retry-After and the error shape (with resources
+    once the citizen work is merged)."""
+
+    def test_429_of_a_wrong_code(self):
+        doc = load_doc()
+        ops = operations(doc)
+        stack = a24test.start_stack(self.addCleanup,
+                                    config={"limits": {"code_checks_per_hour": 1}})
+        r = stack.web.submit("I cannot sleep.", "sleep")
+        self.assertEqual(r.status, 201, r.body)
+        ticket = r.json["ticket"]
+        for _ in range(5):
+            r = stack.web.read(ticket, "wrong-code")
+            if r.status == 429:
+                break
+        self.assertEqual(r.status, 429, r.body)
+        self.assertGreaterEqual(int(r.headers.get("retry-after", "0")), 1, r.headers)
+        response = response_of(doc, ops[("GET", "/api/v1/questions/*")][1], 429)
+        schema = response["content"]["application/json"]["schema"]
+        self.assertEqual(schema_errors(doc, schema, r.json), [], r.body)
+        self.assertIn(r.error_code, error_codes_of(doc, response))
 
 
 if __name__ == "__main__":
