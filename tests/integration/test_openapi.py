@@ -14,8 +14,8 @@ subset it is written in (see its header), never by PyYAML.
   matches its schema, and an error's code is one the document lists for that route
   and status.
 - A walk through the desk (ask, read, follow up, sign in, claim, note, release,
-  transfer, answer, review, risk, templates, figures, coverage, events, alerts,
-  withdraw, sign out) checks every success body against its documented schema.
+  transfer, answer, review, risk, templates, figures, coverage, events, alerts and their
+  webhook, withdraw, sign out) checks every success body against its documented schema.
 - Error codes: every code the document names appears as a string in the C sources
   (service/, proto/), apart from pending ones (which must be struck once they appear);
   every code the sources answer with a24_http_error or a24_error_set is in the
@@ -587,7 +587,11 @@ class ServiceTest(unittest.TestCase):
         cls.doc = load_doc()
         cls.ops = operations(cls.doc)
         cls.tables = route_tables()
-        cls.stack = a24test.start_stack(cls.addClassCleanup)
+        cls.hook = a24workers.HookReceiver().start()
+        cls.addClassCleanup(cls.hook.stop)
+        cls.stack = a24test.start_stack(cls.addClassCleanup, config={"alerts": {
+            "webhooks": [{"url": cls.hook.url, "notify": ["oncall", "supervisor"]}],
+            "webhook_secret": "a webhook secret for the openapi test"}})
         cls.web = cls.stack.web
         for user, role, cats, langs in [("sue", "supervisor", None, None),
                                         ("sam", "supervisor", None, None),
@@ -832,8 +836,9 @@ class ServiceTest(unittest.TestCase):
         finally:
             conn.close()
 
-        # Alerts: the router finds nobody for a family question and raises one.
-        worker = a24workers.Worker(self.stack, role="router")
+        # Alerts: the router finds nobody for a family question and raises one, and the
+        # notifier delivers it.
+        worker = a24workers.Worker(self.stack, role="all")
         self.addCleanup(worker.kill)
         worker.start()
         self.check("POST", "/api/v1/questions",
@@ -856,6 +861,16 @@ class ServiceTest(unittest.TestCase):
         resolve_path = f"/api/v1/alerts/{alert}/resolve"
         self.check("POST", resolve_path, self.call(sue, "POST", resolve_path), 200)
         self.check("GET", "/api/v1/alerts", self.call(sue, "GET", "/api/v1/alerts?state=all"), 200)
+        a24test.wait_until(lambda: self.hook.deliveries, 10, what="a webhook delivery")
+        _, headers, body = self.hook.deliveries[0]
+        hook_op = self.doc["webhooks"]["alert"]["post"]
+        schema = hook_op["requestBody"]["content"]["application/json"]["schema"]
+        self.assertEqual(schema_errors(self.doc, schema, body), [], body)
+        headers = {k.lower(): v for k, v in headers.items()}
+        for p in hook_op["parameters"]:
+            if p["in"] == "header" and p.get("required"):
+                self.assertIn(p["name"].lower(), headers, headers)
+        self.assertIn("x-answer24-signature", headers, headers)
         self.assertEqual(worker.stop(), [], worker.log())
 
         # Withdraw, operations, sign out.
