@@ -226,11 +226,11 @@ static void on_update_reply(a24_store_t *store, redisReply *r, void *privdata)
         const char *state = a24_reply_str(r, 1, &len);
         if (strcmp(verdict, "ok") == 0)
             a24_http_json(req, 200, json_pack("{s:s%}", "state", state, len));
+        else if (strcmp(verdict, "state") == 0 && len == 8 && memcmp(state, "resolved", 8) == 0)
+            a24_http_error(req, 409, "already_resolved", "This alert was already resolved.", NULL);
         else if (strcmp(verdict, "state") == 0)
-            a24_http_json(req, 409,
-                          json_pack("{s:{s:s, s:s, s:s%}}", "error", "code", "conflict", "message",
-                                    "This alert was already acknowledged or resolved.", "state",
-                                    state, len));
+            a24_http_error(req, 409, "already_acked", "This alert was already acknowledged.",
+                           NULL);
         else
             a24_http_error(req, 404, "not_found", "There is no such alert.", NULL);
     }
