@@ -191,7 +191,7 @@ void a24_sentinel_destroy(a24_sentinel_t *q)
 /* Asks one sentinel on a blocking connection. 0 with t->host/port set, or -1 with `why`. */
 static int ask_one_sync(a24_redis_target_t *t, int i, char *why, size_t whylen)
 {
-    struct timeval tv = {0, A24_SENTINEL_TIMEOUT_MS * 1000};
+    struct timeval tv = {A24_SENTINEL_TIMEOUT_MS / 1000, (A24_SENTINEL_TIMEOUT_MS % 1000) * 1000};
     redisContext *c = redisConnectWithTimeout(t->sentinels[i].host, t->sentinels[i].port, tv);
     redisReply *r = NULL;
     int rc = -1;
@@ -203,7 +203,8 @@ static int ask_one_sync(a24_redis_target_t *t, int i, char *why, size_t whylen)
     if (t->sentinel_password[0] != '\0') {
         r = redisCommand(c, "AUTH %s", t->sentinel_password);
         if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-            snprintf(why, whylen, "AUTH refused: check redis.sentinel_password");
+            snprintf(why, whylen, "%s",
+                     r == NULL ? c->errstr : "AUTH refused: check redis.sentinel_password");
             goto out;
         }
         freeReplyObject(r);
