@@ -288,5 +288,31 @@ class FailoverTest(unittest.TestCase):
         self.run_failover(0)
 
 
+class ReadonlyTest(unittest.TestCase):
+    """A primary demoted under a running front end (REPLICAOF, no sentinel involved): the
+    first READONLY reply makes the front end drop the connection and connect again, and
+    intake works again as soon as that Redis is a primary once more."""
+
+    def test_readonly_drops_the_connection(self):
+        stack = a24test.start_stack(self.addCleanup)
+        other = a24test.RedisServer(stack.tmp + "/other")
+        os.makedirs(other.dir, exist_ok=True)
+        self.addCleanup(lambda: a24test.reap(other.proc))
+        other.start()
+        self.assertEqual(stack.web.submit().status, 201)
+        stack.redis.call("REPLICAOF", "127.0.0.1", str(other.port))
+        r = stack.web.submit()
+        a24test.assert_error(self, r, 503, "unavailable")
+        a24test.wait_until(lambda: any(e.get("event") == "redis_readonly"
+                                       for e in stack.web.log_events()), 5,
+                           what="redis_readonly in the log")
+        stack.redis.call("REPLICAOF", "NO", "ONE")
+        a24test.wait_until(lambda: stack.web.submit().status == 201, 10,
+                           what="intake after REPLICAOF NO ONE")
+        connects = [e for e in stack.web.log_events() if e.get("event") == "redis_connected"]
+        self.assertGreaterEqual(len(connects), 3)  # two stores at start, one reconnection
+        self.assertEqual(connects[-1].get("via"), "url")
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
