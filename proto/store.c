@@ -401,8 +401,11 @@ static void become_ready(a24_store_t *s)
     else
         snprintf(s->primary, sizeof s->primary, strchr(t->host, ':') ? "[%s]:%d" : "%s:%d", t->host,
                  t->port);
-    a24_log_info("redis_connected", "{s:s, s:s}", "primary", s->primary, "via",
-                 s->sentinel != NULL ? "sentinel" : "url");
+    /* The address only when sentinels chose it (redis.url's is in the configuration). */
+    if (s->sentinel != NULL)
+        a24_log_info("redis_connected", "{s:s, s:s}", "primary", s->primary, "via", "sentinel");
+    else
+        a24_log_info("redis_connected", "{s:s}", "via", "url");
     for (int i = 0; i < s->nhooks; i++)
         s->hooks[i].cb(s->hooks[i].arg);
 }

@@ -111,6 +111,8 @@ static void on_wait_reply(a24_store_t *store, redisReply *r, void *privdata)
         a24_op_fail_unavailable(&s->op);
         return;
     }
+    a24_log_info("question_submitted", "{s:s, s:b, s:s}", "ticket", s->ticket, "crisis", s->crisis,
+                 "language", s->language);
     h2o_req_t *req = a24_op_take(&s->op);
     if (req != NULL)
         send_submitted(s, req, s->created, s->due);
