@@ -125,6 +125,8 @@ redisContext *a24_ctl_connect(const a24_config_t *cfg)
         memset(&t, 0, sizeof t);
         return NULL;
     }
+    if (t.nsentinels > 0) /* name the primary the sentinels gave, not the URL */
+        snprintf(shown, sizeof shown, "%s:%d (from the sentinels)", t.host, t.port);
     struct timeval connect_tv = {CONNECT_TIMEOUT_S, 0}, command_tv = {COMMAND_TIMEOUT_S, 0};
     redisContext *c = t.unix_path[0] != '\0' ? redisConnectUnixWithTimeout(t.unix_path, connect_tv)
                                              : redisConnectWithTimeout(t.host, t.port, connect_tv);
