@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "ctl.h"
 #include "script.h"
+#include "sentinel.h"
 #include "store.h"
 
 #define CONNECT_TIMEOUT_S 5
@@ -92,7 +93,22 @@ static bool setup_connection(redisContext *c, const a24_redis_target_t *t)
     if (t->password[0] != '\0' && t->username[0] == '\0' &&
         !setup_command(c, "the password", hint, 2, auth))
         return false;
-    return t->db == 0 || setup_command(c, "SELECT", "redis.url's database", 2, select);
+    if (t->db != 0 && !setup_command(c, "SELECT", "redis.url's database", 2, select))
+        return false;
+    if (t->nsentinels == 0)
+        return true;
+    /* The sentinels named it: it must still be the primary (not demoted meanwhile). */
+    redisReply *r = redisCommand(c, "ROLE");
+    size_t len;
+    const char *role = a24_reply_str(r, 0, &len);
+    bool primary = role != NULL && len == 6 && memcmp(role, "master", 6) == 0;
+    if (!primary)
+        fprintf(stderr,
+                "answer24ctl: %s:%d is not the primary (a failover is under way?); try again\n",
+                t->host, t->port);
+    if (r != NULL)
+        freeReplyObject(r);
+    return primary;
 }
 
 redisContext *a24_ctl_connect(const a24_config_t *cfg)
@@ -104,6 +120,13 @@ redisContext *a24_ctl_connect(const a24_config_t *cfg)
         return NULL;
     }
     a24_store_redact_url(cfg->redis.url, shown, sizeof shown);
+    if (t.nsentinels > 0 && a24_sentinel_resolve_sync(&t, err, sizeof err) != 0) {
+        fprintf(stderr, "answer24ctl: %s\n", err);
+        memset(&t, 0, sizeof t);
+        return NULL;
+    }
+    if (t.nsentinels > 0) /* name the primary the sentinels gave, not the URL */
+        snprintf(shown, sizeof shown, "%s:%d (from the sentinels)", t.host, t.port);
     struct timeval connect_tv = {CONNECT_TIMEOUT_S, 0}, command_tv = {COMMAND_TIMEOUT_S, 0};
     redisContext *c = t.unix_path[0] != '\0' ? redisConnectUnixWithTimeout(t.unix_path, connect_tv)
                                              : redisConnectWithTimeout(t.host, t.port, connect_tv);

@@ -8,12 +8,22 @@
 #
 #   A24_HTTP_PORT (8024) and A24_REDIS_PORT (6479) choose the ports,
 #   A24_REDIS_MAXMEMORY (1gb) Redis' memory cap.
+#
+# deploy/start.sh --ha runs Redis highly available instead: a primary (A24_REDIS_PORT),
+# a replica (A24_REDIS_REPLICA_PORT, 6480) and three Redis Sentinels
+# (A24_SENTINEL_PORTS, "26479 26480 26481") from the templates in deploy/ha/, copied
+# once into var/ha/ (Redis and Sentinel rewrite their copies at a failover), and the
+# programs find the primary through the sentinels (redis.sentinels in var/answer24.yaml).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+ha=no
+if [ "${1:-}" = "--ha" ]; then ha=yes; shift; fi
 http_port=${A24_HTTP_PORT:-8024}
 redis_port=${A24_REDIS_PORT:-6479}
 redis_maxmemory=${A24_REDIS_MAXMEMORY:-1gb}
+replica_port=${A24_REDIS_REPLICA_PORT:-6480}
+sentinel_ports=${A24_SENTINEL_PORTS:-26479 26480 26481}
 
 deploy/install-deps.sh
 echo "answer24: building" >&2
@@ -37,6 +47,10 @@ cat > var/redis.acl <<EOA
 user default off
 user answer24 on #$(printf '%s' "$redis_password" | sha256sum | cut -d' ' -f1) ~* &* +@all -flushall -flushdb -config -debug -shutdown -acl -module -monitor -replicaof -slaveof -failover -swapdb -migrate
 EOA
+if [ "$ha" = yes ]; then # the replica's and the sentinels' users, same password
+    sed "s/@HASH@/$(printf '%s' "$redis_password" | sha256sum | cut -d' ' -f1)/" \
+        deploy/ha/users.acl >> var/redis.acl
+fi
 umask 022
 
 config=var/answer24.yaml
@@ -69,9 +83,22 @@ EOC
     chmod 600 "$config"
 fi
 
-redis-server deploy/redis.conf --port "$redis_port" --dir "$root/var/redis" --daemonize yes \
-    --pidfile "$root/var/run/redis.pid" --logfile "$root/var/log/redis.log" \
-    --aclfile "$root/var/redis.acl" --maxmemory "$redis_maxmemory"
+# The sentinels' addresses in var/answer24.yaml with --ha, and only then.
+sed -i '/^  # ha: begin/,/^  # ha: end/d' "$config"
+if [ "$ha" = yes ]; then
+    list=$(for p in $sentinel_ports; do printf '127.0.0.1:%s, ' "$p"; done)
+    sed -i "/^redis:/a\\  # ha: begin (deploy/start.sh --ha; the url's host and port are not used)\\n  sentinels: [${list%, }]\\n  sentinel_password: ${redis_password}\\n  # ha: end" "$config"
+    chmod 600 "$config"
+fi
+
+if [ "$ha" = no ]; then
+    redis-server deploy/redis.conf --port "$redis_port" --dir "$root/var/redis" --daemonize yes \
+        --pidfile "$root/var/run/redis.pid" --logfile "$root/var/log/redis.log" \
+        --aclfile "$root/var/redis.acl" --maxmemory "$redis_maxmemory"
+else
+    deploy/ha/start-redis.sh "$root" "$redis_password" "$redis_port" "$replica_port" \
+        "$redis_maxmemory" "$sentinel_ports"
+fi
 rping() { REDISCLI_AUTH=$redis_password redis-cli --user answer24 -p "$redis_port" ping 2>/dev/null | grep -q PONG; }
 for _ in $(seq 50); do
     rping && break
@@ -124,6 +151,13 @@ answer24 is running.
                    user answer24, password in var/redis.password)
   Logs:            var/log/   Stop: ./deploy/stop.sh
 EOM
+if [ "$ha" = yes ]; then
+    cat <<EOM
+  High availability: replica 127.0.0.1:${replica_port} (data in var/ha/redis-${replica_port}),
+                   sentinels on ${sentinel_ports} (state in var/ha/); the programs ask them
+                   for the primary (now $(curl -fs "http://127.0.0.1:${http_port}/readyz" | sed -n 's/.*"primary": *"\([^"]*\)".*/\1/p'))
+EOM
+fi
 if [ -n "$demo_accounts" ]; then
     printf '  Demo accounts (local only; change them before real use):\n%s' "$demo_accounts"
 fi

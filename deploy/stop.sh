@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Stops what deploy/start.sh started: the front end and worker first (they finish
 # what is in flight on SIGTERM), then Redis, which writes its AOF before it exits.
+# After deploy/start.sh --ha: the sentinels before the Redis instances (a sentinel
+# that saw the primary stop would fail over), then the replica, then the primary.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 quiet=${1:-}
@@ -18,5 +20,7 @@ stop_pid() { # pidfile
 }
 stop_pid var/run/web.pid
 stop_pid var/run/worker.pid
+for f in var/run/sentinel-*.pid; do stop_pid "$f"; done
+stop_pid var/run/redis-replica.pid
 stop_pid var/run/redis.pid
 [ "$quiet" = "--quiet" ] || echo "answer24: stopped"

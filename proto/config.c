@@ -256,6 +256,38 @@ static const char *check_proxies(const char *text)
     return NULL;
 }
 
+/*
+ * Checks redis.sentinels: "" or 1..8 host:port entries separated by commas or spaces
+ * (the YAML list is joined into the same spelling).
+ */
+static const char *check_sentinels(const char *text)
+{
+    static const char expected[] = "host:port entries like 127.0.0.1:26379, 10.0.0.2:26379";
+    const char *p = text;
+    int count = 0;
+    while (*p != '\0') {
+        p += strspn(p, ", \t");
+        size_t n = strcspn(p, ", \t");
+        char one[300];
+        if (n == 0)
+            break;
+        if (n >= sizeof one || ++count > 8)
+            return count > 8 ? "at most 8 sentinels" : expected;
+        memcpy(one, p, n);
+        one[n] = '\0';
+        if (check_listen(one) != NULL)
+            return expected;
+        p += n;
+    }
+    return NULL;
+}
+
+/* Checks redis.master_name: a name without spaces. */
+static const char *check_master_name(const char *text)
+{
+    return strpbrk(text, " \t\r\n") == NULL ? NULL : "a name without spaces";
+}
+
 /* Checks http.public_url: "" or an http(s) origin without spaces, query or fragment. */
 static const char *check_public_url(const char *text)
 {
@@ -410,6 +442,17 @@ static const struct setting settings[] = {
         "an AOF rewrite removes withdrawn and purged texts from Redis' files within this"),
     KEY(http, max_streams_per_account, KIND_INT, POSITIVE, NULL, "8",
         "open event streams per staff account and front end (429 beyond)"),
+    KEY(redis, sentinels, KIND_STRING, 0, check_sentinels, "",
+        "Redis Sentinels (host:port; a list or comma-separated) asked for the primary; "
+        "empty: redis.url's host"),
+    KEY(redis, master_name, KIND_STRING, NONEMPTY, check_master_name, "answer24",
+        "the name the sentinels monitor the primary under"),
+    KEY(redis, sentinel_password, KIND_STRING, 0, NULL, "",
+        "password of the sentinels (their requirepass); empty: none"),
+    KEY(redis, wait_replicas, KIND_INT, 0, NULL, "0",
+        "replicas that must have a question (WAIT) before intake answers 201; 0: no wait"),
+    KEY(redis, wait_timeout, KIND_DURATION, POSITIVE, NULL, "1s",
+        "longest wait for those replicas; then 503"),
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -1018,7 +1061,8 @@ static int load_section(struct load *ld, const char *name, const yaml_node_t *ke
         if (ld->line[i] > 0)
             return fail(ld, line_of(k), "%s: given twice (first on line %d)", path, ld->line[i]);
         char *joined = NULL;
-        if (v->type == YAML_SEQUENCE_NODE && settings[i].check == check_proxies) {
+        if (v->type == YAML_SEQUENCE_NODE &&
+            (settings[i].check == check_proxies || settings[i].check == check_sentinels)) {
             if ((joined = join_list(ld, v, path)) == NULL)
                 return -1;
             text = joined;
@@ -1224,6 +1268,11 @@ static int check_together(struct load *ld)
         return fail(ld, ld->webhooks_line,
                     "alerts.webhooks: alerts.webhook_secret is required to sign them "
                     "(or set alerts.webhook_unsigned: true)");
+    if (cfg->redis.wait_replicas > 0 && cfg->redis.wait_timeout >= cfg->http.request_timeout) {
+        origin(ld, (size_t)find_setting("redis", "wait_timeout"), where, sizeof(where));
+        return fail(ld, 0, "%sredis.wait_timeout: must be shorter than http.request_timeout",
+                    where);
+    }
     return 0;
 }
 
@@ -1310,6 +1359,53 @@ static int fold_redis_credentials(struct load *ld)
     return 0;
 }
 
+/*
+ * Folds redis.sentinels, redis.master_name and redis.sentinel_password into redis.url as
+ * redis+sentinel://[user:password@]host:port,host:port/db?master=NAME[&sentinel_password=PW]
+ * (the store reads it back), keeping the URL's credentials and database: with sentinels
+ * the URL's own host and port are not used.
+ */
+static int fold_redis_sentinels(struct load *ld)
+{
+    a24_config_t *cfg = ld->cfg;
+    char url[4096], where[128];
+    if (cfg->redis.sentinels[0] == '\0')
+        return 0;
+    origin(ld, (size_t)find_setting("redis", "sentinels"), where, sizeof(where));
+    const char *rest = strstr(cfg->redis.url, "://");
+    if (rest == NULL)
+        return fail(ld, 0, "%sredis.sentinels: redis.url is not a URL", where);
+    rest += 3;
+    const char *at = strrchr(rest, '@');
+    const char *db =
+        strncmp(cfg->redis.url, "redis://", 8) == 0 ? strchr(at ? at : rest, '/') : NULL;
+    size_t o = (size_t)snprintf(url, sizeof(url), "redis+sentinel://%.*s",
+                                at ? (int)(at - rest + 1) : 0, rest);
+    for (const char *p = cfg->redis.sentinels; *p != '\0' && o < sizeof(url);) {
+        p += strspn(p, ", \t");
+        size_t n = strcspn(p, ", \t");
+        if (n > 0)
+            o += (size_t)snprintf(url + o, sizeof(url) - o, "%s%.*s",
+                                  url[o - 1] == '@' || url[o - 1] == '/' ? "" : ",", (int)n, p);
+        p += n;
+    }
+    int rc = o + 32 < sizeof(url) ? 0 : -1;
+    if (rc == 0)
+        o += (size_t)snprintf(url + o, sizeof(url) - o, "%s?master=", db ? db : "/0");
+    rc = rc != 0 ? rc : percent_encode(cfg->redis.master_name, url, sizeof(url), &o);
+    if (rc == 0 && cfg->redis.sentinel_password[0] != '\0' && o + 20 < sizeof(url)) {
+        o += (size_t)snprintf(url + o, sizeof(url) - o, "&sentinel_password=");
+        rc = percent_encode(cfg->redis.sentinel_password, url, sizeof(url), &o);
+    }
+    char *copy = rc == 0 ? strdup(url) : NULL;
+    explicit_bzero(url, sizeof(url));
+    if (copy == NULL)
+        return fail(ld, 0, "%sredis.sentinels: too long", where);
+    free(cfg->redis.url);
+    cfg->redis.url = copy;
+    return 0;
+}
+
 /* Fills cfg with the table's defaults and the contract's escalation ladder. */
 static int load_defaults(struct load *ld)
 {
@@ -1340,7 +1436,8 @@ int a24_config_load(a24_config_t *cfg, const char *path, char *err, size_t errle
     if (err != NULL && errlen > 0)
         err[0] = '\0';
     if (load_defaults(&ld) != 0 || (path != NULL && load_file(&ld) != 0) || load_env(&ld) != 0 ||
-        check_together(&ld) != 0 || fold_redis_credentials(&ld) != 0) {
+        check_together(&ld) != 0 || fold_redis_credentials(&ld) != 0 ||
+        fold_redis_sentinels(&ld) != 0) {
         a24_config_dispose(cfg);
         return -1;
     }

@@ -59,6 +59,14 @@ typedef struct {
         char *username;        /* the ACL user of password_file; "" = default user */
         int memory_alert;      /* permille of maxmemory that raises a redis_memory alert */
         a24_ms_t memory_check; /* how often the worker looks at INFO memory */
+        /* "host:port, ..." asked for the primary ("" = redis.url's host), the name they
+         * know it by, and their password ("" = none) */
+        char *sentinels;
+        char *master_name;
+        char *sentinel_password;
+        /* intake WAITs for this many replicas (0 = off), at most wait_timeout */
+        int wait_replicas;
+        a24_ms_t wait_timeout;
     } redis;
     struct {
         a24_ms_t answer, green_channel, crisis, offer_timeout, claim_lease;

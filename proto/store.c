@@ -16,6 +16,7 @@
 
 #include "log.h"
 #include "script.h"
+#include "sentinel.h"
 
 #define MAX_READY_HOOKS 4
 #define CONNECT_TIMEOUT_MS 3000 /* a connection attempt that hangs is given up */
@@ -28,7 +29,9 @@ struct a24_store {
     uv_timer_t retry;
     a24_ms_t backoff, backoff_min, backoff_max;
     a24_redis_target_t target;
-    int setup_pending; /* AUTH and SELECT replies still awaited on this connection */
+    int setup_pending;        /* AUTH, SELECT (and ROLE) replies still awaited on this connection */
+    a24_sentinel_t *sentinel; /* asks for the primary; NULL: redis.url names it */
+    char primary[300];        /* the address connected to, "" while not ready */
     struct {
         void (*cb)(void *);
         void *arg;
@@ -51,6 +54,8 @@ typedef struct {
 } call_t;
 
 static void connect_now(a24_store_t *s);
+static void connect_primary(a24_store_t *s);
+static void on_retry_closed(uv_handle_t *h);
 
 /* ---------------------------------------------------------------- libuv adapter */
 
@@ -129,7 +134,7 @@ static void ev_cleanup(void *privdata)
 }
 
 /* Attaches a context to the loop. -1 if it cannot be. */
-static int attach(redisAsyncContext *ac, uv_loop_t *loop)
+int a24_store_attach(redisAsyncContext *ac, uv_loop_t *loop)
 {
     uv_events_t *p = calloc(1, sizeof *p);
     if (p == NULL)
@@ -224,8 +229,89 @@ static int parse_port_db(const char *p, int *port, int *db)
     return 0;
 }
 
+/* Reads one "host:port" (or "[v6]:port") of `n` bytes into `host` and `port`. */
+static int parse_hostport(const char *p, size_t n, char *host, size_t hostlen, int *port)
+{
+    const char *colon = NULL, *end = p + n;
+    for (const char *q = p; q < end; q++)
+        colon = *q == ':' ? q : colon;
+    if (colon == NULL || colon == p || (size_t)(colon - p) >= hostlen)
+        return -1;
+    const char *h = p;
+    size_t hn = (size_t)(colon - p);
+    if (h[0] == '[' && hn > 2 && colon[-1] == ']')
+        h++, hn -= 2;
+    memcpy(host, h, hn);
+    host[hn] = '\0';
+    long v = 0;
+    for (const char *q = colon + 1; q < end; q++) {
+        if (*q < '0' || *q > '9' || (v = v * 10 + (*q - '0')) > 65535)
+            return -1;
+    }
+    if (v < 1)
+        return -1;
+    *port = (int)v;
+    return 0;
+}
+
+/*
+ * Reads what follows the credentials of a redis+sentinel:// URL:
+ * host:port[,host:port...][/db]?master=NAME[&sentinel_password=PW].
+ */
+static int parse_sentinel_rest(const char *p, a24_redis_target_t *t)
+{
+    size_t n = strcspn(p, "/?");
+    const char *end = p + n;
+    if (n == 0 || end[-1] == ',')
+        return -1;
+    while (p < end && t->nsentinels < A24_MAX_SENTINELS) {
+        const char *comma = memchr(p, ',', (size_t)(end - p));
+        size_t m = comma != NULL ? (size_t)(comma - p) : (size_t)(end - p);
+        if (parse_hostport(p, m, t->sentinels[t->nsentinels].host, sizeof t->sentinels[0].host,
+                           &t->sentinels[t->nsentinels].port) != 0)
+            return -1;
+        t->nsentinels++;
+        p += m + (comma != NULL);
+    }
+    if (p != end || t->nsentinels == 0)
+        return -1;
+    if (*p == '/') {
+        char *e;
+        long v = strtol(p + 1, &e, 10);
+        if (e == p + 1 || v < 0 || v > 1000)
+            return -1;
+        t->db = (int)v;
+        p = e;
+    }
+    if (strncmp(p, "?master=", 8) != 0)
+        return -1;
+    p += 8;
+    n = strcspn(p, "&");
+    if (n == 0 || url_decode(p, n, t->master_name, sizeof t->master_name) != 0)
+        return -1;
+    p += n;
+    if (strncmp(p, "&sentinel_password=", 19) == 0) {
+        p += 19;
+        n = strlen(p);
+        if (url_decode(p, n, t->sentinel_password, sizeof t->sentinel_password) != 0)
+            return -1;
+        p += n;
+    }
+    return *p == '\0' ? 0 : -1;
+}
+
 void a24_store_redact_url(const char *url, char *out, size_t outlen)
 {
+    const char *pw = strstr(url, "&sentinel_password=");
+    if (pw != NULL) { /* a folded sentinel URL: its last parameter is a password */
+        char head[1024];
+        snprintf(head, sizeof head, "%.*s", (int)(pw - url), url);
+        char shown[1024];
+        a24_store_redact_url(head, shown, sizeof shown);
+        snprintf(out, outlen, "%s&sentinel_password=***", shown);
+        return;
+    }
+
     const char *scheme_end = strstr(url, "://");
     const char *at = strrchr(url, '@');
     if (scheme_end == NULL || at == NULL || at < scheme_end) {
@@ -244,10 +330,18 @@ int a24_store_parse_url(const char *url, a24_redis_target_t *t, char *err, size_
         p = url + 7;
     else if (strncmp(url, "redis://", 8) == 0)
         p = url + 8;
+    else if (strncmp(url, "redis+sentinel://", 17) == 0)
+        p = url + 17;
     else
         goto bad;
     if (parse_userinfo(&p, t->username, sizeof t->username, t->password, sizeof t->password) != 0)
         goto bad;
+    if (url[5] == '+') {
+        t->host[0] = '\0';
+        if (parse_sentinel_rest(p, t) != 0)
+            goto bad;
+        return 0;
+    }
     if (url[0] == 'u') {
         if (snprintf(t->unix_path, sizeof t->unix_path, "%s", p) >= (int)sizeof t->unix_path ||
             t->unix_path[0] != '/')
@@ -299,9 +393,19 @@ static void schedule_retry(a24_store_t *s)
 /* The connection is up and authenticated: commands may flow, the roles may resume. */
 static void become_ready(a24_store_t *s)
 {
+    const a24_redis_target_t *t = &s->target;
     s->ready = true;
     s->backoff = s->backoff_min;
-    a24_log_info("redis_connected", NULL);
+    if (t->unix_path[0] != '\0')
+        snprintf(s->primary, sizeof s->primary, "unix:%s", t->unix_path);
+    else
+        snprintf(s->primary, sizeof s->primary, strchr(t->host, ':') ? "[%s]:%d" : "%s:%d", t->host,
+                 t->port);
+    /* The address only when sentinels chose it (redis.url's is in the configuration). */
+    if (s->sentinel != NULL)
+        a24_log_info("redis_connected", "{s:s, s:s}", "primary", s->primary, "via", "sentinel");
+    else
+        a24_log_info("redis_connected", "{s:s}", "via", "url");
     for (int i = 0; i < s->nhooks; i++)
         s->hooks[i].cb(s->hooks[i].arg);
 }
@@ -327,6 +431,7 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
     a24_store_t *s = ac->data;
     s->ac = NULL;
     s->ready = false;
+    s->primary[0] = '\0';
     if (s->closing)
         return;
     a24_log_warn("redis_disconnected", "{s:s}", "error",
@@ -374,8 +479,58 @@ static void on_connect_timeout(uv_timer_t *t)
     schedule_retry(s);
 }
 
+/*
+ * ROLE's reply on a connection to the address the sentinels named: it must still be the
+ * primary (a demoted one answers "slave"); otherwise drop it and ask the sentinels again.
+ */
+static void on_role_reply(redisAsyncContext *ac, void *r, void *privdata)
+{
+    a24_store_t *s = ac->data;
+    redisReply *reply = r;
+    size_t len;
+    const char *role = a24_reply_str(reply, 0, &len);
+    if (reply == NULL || s->ac != ac || s->setup_pending < 0)
+        return;
+    if (role != NULL && len == 6 && memcmp(role, "master", 6) == 0) {
+        on_setup_reply(ac, r, privdata);
+        return;
+    }
+    a24_log_warn("redis_not_primary", "{s:s, s:i, s:s}", "host", s->target.host, "port",
+                 s->target.port, "role",
+                 role != NULL                       ? role
+                 : reply->type == REDIS_REPLY_ERROR ? reply->str
+                                                    : "?");
+    s->setup_pending = -1;
+    redisAsyncDisconnect(ac);
+}
+
+/* The sentinels answered: connect to the primary they named, or wait and ask again. */
+static void on_sentinel_answer(void *arg, const char *host, int port)
+{
+    a24_store_t *s = arg;
+    if (s->closing)
+        return;
+    if (host == NULL) {
+        a24_log_warn("redis_no_primary", "{s:s}", "master_name", s->target.master_name);
+        schedule_retry(s);
+        return;
+    }
+    snprintf(s->target.host, sizeof s->target.host, "%s", host);
+    s->target.port = port;
+    connect_primary(s);
+}
+
 /* Starts one connection attempt (also the retry timer's callback). */
 static void connect_now(a24_store_t *s)
+{
+    if (s->sentinel != NULL)
+        a24_sentinel_ask(s->sentinel); /* then on_sentinel_answer */
+    else
+        connect_primary(s);
+}
+
+/* Connects to the primary in s->target, signs in and selects the database. */
+static void connect_primary(a24_store_t *s)
 {
     const a24_redis_target_t *t = &s->target;
     redisAsyncContext *ac = t->unix_path[0] != '\0' ? redisAsyncConnectUnix(t->unix_path)
@@ -389,7 +544,7 @@ static void connect_now(a24_store_t *s)
         return;
     }
     ac->data = s;
-    if (attach(ac, s->loop) != 0) {
+    if (a24_store_attach(ac, s->loop) != 0) {
         redisAsyncFree(ac);
         schedule_retry(s);
         return;
@@ -410,6 +565,8 @@ static void connect_now(a24_store_t *s)
     if (t->db != 0)
         redisAsyncCommand(ac, on_setup_reply, "select", "SELECT %d", t->db);
     s->setup_pending += t->db != 0;
+    if (s->sentinel != NULL && redisAsyncCommand(ac, on_role_reply, "role", "ROLE") == REDIS_OK)
+        s->setup_pending++;
     s->ac = ac;
 }
 
@@ -451,6 +608,12 @@ a24_store_t *a24_store_create(uv_loop_t *loop, const char *url, a24_ms_t reconne
     s->backoff_max = reconnect_max > s->backoff_min ? reconnect_max : s->backoff_min;
     uv_timer_init(loop, &s->retry);
     s->retry.data = s;
+    if (s->target.nsentinels > 0 &&
+        (s->sentinel = a24_sentinel_create(loop, &s->target, on_sentinel_answer, s)) == NULL) {
+        snprintf(err, errlen, "out of memory");
+        uv_close((uv_handle_t *)&s->retry, on_retry_closed);
+        return NULL;
+    }
     connect_now(s);
     return s;
 }
@@ -470,6 +633,8 @@ void a24_store_destroy(a24_store_t *s)
         return;
     s->closing = true;
     s->ready = false;
+    a24_sentinel_destroy(s->sentinel);
+    s->sentinel = NULL;
     if (s->ac != NULL) {
         redisAsyncContext *ac = s->ac;
         s->ac = NULL;
@@ -493,6 +658,27 @@ void a24_store_on_ready(a24_store_t *s, void (*cb)(void *arg), void *arg)
     }
 }
 
+const char *a24_store_primary(const a24_store_t *s, bool *via_sentinel)
+{
+    if (via_sentinel != NULL)
+        *via_sentinel = s->sentinel != NULL;
+    return a24_store_ready(s) ? s->primary : "";
+}
+
+/*
+ * A READONLY error: the primary became a replica under us (a failover). Drop the
+ * connection; reconnecting asks the sentinels for the new primary.
+ */
+static void note_readonly(a24_store_t *s, redisAsyncContext *ac, const redisReply *reply)
+{
+    if (reply == NULL || reply->type != REDIS_REPLY_ERROR ||
+        strncmp(reply->str, "READONLY", 8) != 0 || s->ac != ac || !s->ready || s->closing)
+        return;
+    a24_log_warn("redis_readonly", "{s:s}", "primary", s->primary);
+    s->ready = false;
+    redisAsyncDisconnect(ac);
+}
+
 /* ---------------------------------------------------------------- commands */
 
 /* Frees a call and its copied arguments. */
@@ -506,6 +692,7 @@ static void on_reply(redisAsyncContext *ac, void *r, void *privdata)
 {
     call_t *c = privdata;
     redisReply *reply = r;
+    note_readonly(c->store, ac, reply);
     if (c->script >= 0 && reply != NULL && reply->type == REDIS_REPLY_ERROR &&
         strncmp(reply->str, "NOSCRIPT", 8) == 0 && !c->store->closing) {
         /* Redis lost the script (restart, failover, flush): send the body once. */
@@ -524,6 +711,11 @@ static void on_reply(redisAsyncContext *ac, void *r, void *privdata)
     c->cb(c->store, reply, c->privdata);
     if (!c->persistent || reply == NULL)
         call_free(c);
+}
+
+int a24_store_wait(a24_store_t *s, int replicas, a24_ms_t timeout, a24_store_cb cb, void *privdata)
+{
+    return a24_store_command(s, cb, privdata, "WAIT %d %lld", replicas, (long long)timeout);
 }
 
 int a24_store_subscribe(a24_store_t *s, const char *channel, a24_store_cb cb, void *privdata)

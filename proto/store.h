@@ -39,6 +39,8 @@ typedef void (*a24_store_cb)(a24_store_t *store, redisReply *reply, void *privda
 a24_store_t *a24_store_create(uv_loop_t *loop, const char *url, a24_ms_t reconnect_min,
                               a24_ms_t reconnect_max, char *err, size_t errlen);
 
+#define A24_MAX_SENTINELS 8
+
 /** Where a redis.url points and how to sign in there. */
 typedef struct {
     char host[256];      /* empty for a Unix socket */
@@ -47,6 +49,15 @@ typedef struct {
     char username[128];  /* empty: the default user (AUTH with the password alone) */
     char password[256];  /* empty: no AUTH */
     int db;              /* 0 by default */
+    /* redis+sentinel:// URLs (see sentinel.h): host and port above are then the primary
+     * the sentinels named last, empty until they were asked. */
+    int nsentinels;
+    struct {
+        char host[256];
+        int port;
+    } sentinels[A24_MAX_SENTINELS];
+    char master_name[128];
+    char sentinel_password[256]; /* empty: the sentinels take no AUTH */
 } a24_redis_target_t;
 
 /**
@@ -94,6 +105,21 @@ int a24_store_script(a24_store_t *s, const char *name, a24_store_cb cb, void *pr
  * again from an a24_store_on_ready hook. 0, or -1 if not connected.
  */
 int a24_store_subscribe(a24_store_t *s, const char *channel, a24_store_cb cb, void *privdata);
+
+/**
+ * The address of the Redis in use ("127.0.0.1:6480", "unix:/run/redis.sock"), or ""
+ * while not connected; `via_sentinel` (may be NULL) tells whether sentinels named it.
+ */
+const char *a24_store_primary(const a24_store_t *s, bool *via_sentinel);
+
+/**
+ * WAIT `replicas` `timeout`: `cb` gets the number of replicas that acknowledged every
+ * write this connection made so far (an integer reply). 0, or -1 if not connected.
+ */
+int a24_store_wait(a24_store_t *s, int replicas, a24_ms_t timeout, a24_store_cb cb, void *privdata);
+
+/** Attaches a hiredis context to `loop` (the store's adapter, for sentinel.c). 0 or -1. */
+int a24_store_attach(redisAsyncContext *ac, uv_loop_t *loop);
 
 /** Small helpers for reading replies; all return 0 on success. */
 int a24_reply_integer(const redisReply *r, long long *out);

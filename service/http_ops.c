@@ -32,20 +32,23 @@ static void on_healthz(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *
 /* PING's reply for /readyz. */
 static void on_ready_reply(a24_store_t *store, redisReply *r, void *privdata)
 {
-    (void)store;
     a24_op_t *op = privdata;
     h2o_req_t *req = a24_op_take(op);
     if (req != NULL) {
+        bool via_sentinel;
+        const char *primary = a24_store_primary(store, &via_sentinel);
         if (a24_reply_failed(r))
             a24_http_unavailable(req);
         else {
             /* Ready, but said loudly: a desk with no webhook tells on-call only on the
-             * dashboard. */
+             * dashboard. The primary in use is named (a failover shows here). */
             json_t *warnings = json_array();
             if (op->app->cfg->alerts.webhooks_len == 0)
                 json_array_append_new(warnings, json_string("no_webhooks"));
             a24_http_json(req, 200,
-                          json_pack("{s:s, s:o}", "status", "ready", "warnings", warnings));
+                          json_pack("{s:s, s:o, s:{s:s, s:s}}", "status", "ready", "warnings",
+                                    warnings, "redis", "primary", primary, "via",
+                                    via_sentinel ? "sentinel" : "url"));
         }
     }
     a24_op_finish(op);
@@ -134,6 +137,13 @@ static void on_stats_reply(a24_store_t *store, redisReply *r, void *privdata)
            (long long)app->counters.redis_unavailable);
     metric(&t, "answer24_inflight_operations", "gauge", "Requests waiting on Redis now.",
            (long long)app->inflight);
+    const char *primary = a24_store_primary(app->store, NULL);
+    if (primary[0] != '\0')
+        put(&t,
+            "# HELP answer24_redis_primary_info The Redis primary this front end uses.\n"
+            "# TYPE answer24_redis_primary_info gauge\nanswer24_redis_primary_info{addr=\"%s\"} "
+            "1\n",
+            primary);
     if (up) {
         metric(&t, "answer24_tickets_submitted_total", "counter", "Questions accepted (desk-wide).",
                stat_of(r, "submitted"));

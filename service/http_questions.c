@@ -77,6 +77,7 @@ typedef struct {
     char code[A24_CODE_TEXT_LEN + 1];
     char language[4];
     bool crisis;
+    a24_ms_t created, due; /* kept while WAIT (redis.wait_replicas) runs */
 } submit_op_t;
 
 /* Wipes the code the operation held. */
@@ -102,10 +103,28 @@ static void send_submitted(submit_op_t *s, h2o_req_t *req, a24_ms_t created, a24
     a24_help_send(s->op.app, req, 201, body, s->language, "resources");
 }
 
+/* WAIT replied (redis.wait_replicas): 201 only once that many replicas have the ticket. */
+static void on_wait_reply(a24_store_t *store, redisReply *r, void *privdata)
+{
+    (void)store;
+    submit_op_t *s = privdata;
+    long long n = -1;
+    if (a24_reply_integer(r, &n) != 0 || n < s->op.app->cfg->redis.wait_replicas) {
+        a24_log_warn("submit_unreplicated", "{s:s, s:I}", "ticket", s->ticket, "replicas", n);
+        a24_op_fail_unavailable(&s->op);
+        return;
+    }
+    a24_log_info("question_submitted", "{s:s, s:b, s:s}", "ticket", s->ticket, "crisis", s->crisis,
+                 "language", s->language);
+    h2o_req_t *req = a24_op_take(&s->op);
+    if (req != NULL)
+        send_submitted(s, req, s->created, s->due);
+    a24_op_finish(&s->op);
+}
+
 /* submit.lua replied. */
 static void on_submit_reply(a24_store_t *store, redisReply *r, void *privdata)
 {
-    (void)store;
     submit_op_t *s = privdata;
     a24_app_t *app = s->op.app;
     size_t len;
@@ -114,6 +133,14 @@ static void on_submit_reply(a24_store_t *store, redisReply *r, void *privdata)
         if (r != NULL && r->type == REDIS_REPLY_ERROR)
             a24_log_error("submit_failed", "{s:s}", "error", r->str);
         a24_op_fail_unavailable(&s->op);
+        return;
+    }
+    if (strcmp(verdict, "created") == 0 && app->cfg->redis.wait_replicas > 0) {
+        s->created = a24_reply_int(r, 1, 0), s->due = a24_reply_int(r, 2, 0);
+        app->counters.submitted++, app->counters.crises += s->crisis;
+        if (a24_store_wait(store, app->cfg->redis.wait_replicas, app->cfg->redis.wait_timeout,
+                           on_wait_reply, s) != 0)
+            a24_op_fail_unavailable(&s->op);
         return;
     }
     h2o_req_t *req = a24_op_take(&s->op);

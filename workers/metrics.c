@@ -212,6 +212,14 @@ static void render(a24_metrics_t *m, text_t *t)
         "# HELP answer24_worker_redis_up 1 while the worker's Redis connection is ready.\n"
         "# TYPE answer24_worker_redis_up gauge\nanswer24_worker_redis_up %d\n",
         w->store != NULL && a24_store_ready(w->store) ? 1 : 0);
+    if (w->store != NULL && a24_store_ready(w->store)) {
+        bool via_sentinel;
+        const char *primary = a24_store_primary(w->store, &via_sentinel);
+        put(t, "# HELP answer24_worker_redis_primary_info The Redis primary in use.\n"
+               "# TYPE answer24_worker_redis_primary_info gauge\n"
+               "answer24_worker_redis_primary_info{addr=\"%s\",via=\"%s\"} 1\n",
+            primary != NULL ? primary : "", via_sentinel ? "sentinel" : "url");
+    }
     put(t,
         "# HELP answer24_worker_figures_age_seconds Age of the Redis figures below.\n"
         "# TYPE answer24_worker_figures_age_seconds gauge\n"

@@ -836,7 +836,9 @@ static void config_every_key_has_env_override(void **state)
             strcmp(var, "ANSWER24_HTTP_TRUSTED_PROXIES") == 0 ||
             strcmp(var, "ANSWER24_HTTP_PUBLIC_URL") == 0 ||
             strcmp(var, "ANSWER24_REDIS_PASSWORD_FILE") == 0 ||
-            strcmp(var, "ANSWER24_REDIS_USERNAME") == 0) {
+            strcmp(var, "ANSWER24_REDIS_USERNAME") == 0 ||
+            strcmp(var, "ANSWER24_REDIS_SENTINELS") == 0 ||
+            strcmp(var, "ANSWER24_REDIS_SENTINEL_PASSWORD") == 0) {
             assert_int_equal(rc, 0);
             a24_config_dispose(&cfg);
         } else {
@@ -846,11 +848,41 @@ static void config_every_key_has_env_override(void **state)
         }
         checked++;
     }
-    assert_int_equal(checked, 47); /* every scalar key of the table */
+    assert_int_equal(checked, 52); /* every scalar key of the table */
     free(text);
 }
 
 /* redis.password_file and redis.username are folded into redis.url, escaped. */
+/* redis.sentinels (a list or "a, b") and the master name are folded into redis.url. */
+static void config_redis_sentinels(void **state)
+{
+    a24_config_t cfg;
+
+    expect_success(*state,
+                   "redis:\n  url: redis://u:p%40w@10.0.0.5:6380/2\n"
+                   "  sentinels: [\"127.0.0.1:26479\", \"127.0.0.1:26480\"]\n"
+                   "  sentinel_password: \"s p\"\n  wait_replicas: 1\n",
+                   &cfg);
+    assert_string_equal(cfg.redis.sentinels, "127.0.0.1:26479, 127.0.0.1:26480");
+    assert_string_equal(cfg.redis.master_name, "answer24");
+    assert_int_equal(cfg.redis.wait_replicas, 1);
+    assert_int_equal(cfg.redis.wait_timeout, 1000);
+    assert_string_equal(cfg.redis.url, "redis+sentinel://u:p%40w@127.0.0.1:26479,127.0.0.1:26480/"
+                                       "2?master=answer24&sentinel_password=s%20p");
+    a24_config_dispose(&cfg);
+    setenv("ANSWER24_REDIS_SENTINELS", "10.0.0.1:26379 10.0.0.2:26379", 1);
+    expect_success(*state, "redis:\n  master_name: desk\n", &cfg);
+    unsetenv("ANSWER24_REDIS_SENTINELS");
+    assert_string_equal(cfg.redis.url,
+                        "redis+sentinel://10.0.0.1:26379,10.0.0.2:26379/0?master=desk");
+    a24_config_dispose(&cfg);
+    expect_failure(*state, "redis:\n  sentinels: [\"127.0.0.1\"]\n",
+                   ":2: redis.sentinels: expected host:port entries");
+    expect_failure(*state, "redis:\n  master_name: \"a b\"\n", "redis.master_name");
+    expect_failure(*state, "redis:\n  wait_replicas: 1\n  wait_timeout: 5s\n",
+                   "redis.wait_timeout: must be shorter than http.request_timeout");
+}
+
 static void config_redis_password_file(void **state)
 {
     struct fixture *fx = *state;
@@ -923,6 +955,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(config_every_key_has_env_override, setup, teardown),
         cmocka_unit_test_setup_teardown(config_trusted_proxies_and_public_url, setup, teardown),
         cmocka_unit_test_setup_teardown(config_redis_password_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(config_redis_sentinels, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

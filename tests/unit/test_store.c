@@ -71,12 +71,46 @@ static void store_url_errors_hide_the_password(void **state)
     assert_string_equal(shown, "redis://h:1/0");
 }
 
+/* A folded redis+sentinel:// URL: the sentinels, the master name, both passwords. */
+static void store_url_sentinels(void **state)
+{
+    (void)state;
+    a24_redis_target_t t;
+    char err[600], shown[512];
+    const char *url = "redis+sentinel://u:p%40w@127.0.0.1:26479,[::1]:26480/2?master=desk"
+                      "&sentinel_password=s%20p";
+    assert_int_equal(a24_store_parse_url(url, &t, err, sizeof err), 0);
+    assert_int_equal(t.nsentinels, 2);
+    assert_string_equal(t.sentinels[0].host, "127.0.0.1");
+    assert_int_equal(t.sentinels[0].port, 26479);
+    assert_string_equal(t.sentinels[1].host, "::1");
+    assert_int_equal(t.sentinels[1].port, 26480);
+    assert_int_equal(t.db, 2);
+    assert_string_equal(t.master_name, "desk");
+    assert_string_equal(t.sentinel_password, "s p");
+    assert_string_equal(t.username, "u");
+    assert_string_equal(t.password, "p@w");
+    assert_string_equal(t.host, "");
+    assert_int_equal(a24_store_parse_url("redis+sentinel://h:1?master=m", &t, err, sizeof err), 0);
+    assert_int_equal(t.nsentinels, 1);
+    assert_string_equal(t.sentinel_password, "");
+    a24_store_redact_url(url, shown, sizeof shown);
+    assert_string_equal(shown, "redis+sentinel://***@127.0.0.1:26479,[::1]:26480/2?master=desk"
+                               "&sentinel_password=***");
+    const char *bad[] = {"redis+sentinel://h:1/0", "redis+sentinel://h/0?master=m",
+                         "redis+sentinel://?master=m",
+                         "redis+sentinel://h:1/0?master=", "redis+sentinel://h:1,/0?master=m"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(a24_store_parse_url(bad[i], &t, err, sizeof err), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(store_url_plain),
         cmocka_unit_test(store_url_credentials),
         cmocka_unit_test(store_url_errors_hide_the_password),
+        cmocka_unit_test(store_url_sentinels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
