@@ -208,6 +208,22 @@ static const char *check_listen(const char *text)
     return NULL;
 }
 
+/* Checks http.public_url: empty, or http:// or https:// and a host, without spaces. */
+static const char *check_public_url(const char *text)
+{
+    static const char expected[] = "an origin like https://desk.example.org";
+    size_t scheme = strncmp(text, "https://", 8) == 0  ? 8
+                    : strncmp(text, "http://", 7) == 0 ? 7
+                                                       : 0;
+
+    if (text[0] == '\0')
+        return NULL;
+    if (scheme == 0 || text[scheme] == '\0' || text[scheme] == '/' ||
+        strpbrk(text, " \t\r\n") != NULL)
+        return expected;
+    return NULL;
+}
+
 /* Checks log.level against the four levels the logger knows. */
 static const char *check_quiet_hours(const char *text)
 {
@@ -320,6 +336,14 @@ static const struct setting settings[] = {
     KEY(privacy, retention, KIND_DURATION, POSITIVE, NULL, "90d",
         "closed tickets are purged after this"),
     KEY(log, level, KIND_STRING, NONEMPTY, check_level, "info", "debug, info, warn or error"),
+    KEY(http, h2c, KIND_BOOL, 0, NULL, "false",
+        "HTTP/2 over cleartext; a TLS proxy in front speaks HTTP/2 to browsers"),
+    KEY(http, max_connections, KIND_INT, 0, NULL, "0",
+        "open connections at most; 0: the open-file limit minus a reserve"),
+    KEY(http, max_connections_per_client, KIND_INT, 0, NULL, "64",
+        "open connections per client address (IPv6: per /64; loopback exempt); 0: no cap"),
+    KEY(http, public_url, KIND_STRING, 0, check_public_url, "",
+        "public origin for links (https://...); https adds Secure cookies and HSTS"),
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))

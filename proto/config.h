@@ -47,6 +47,14 @@ typedef struct {
         a24_ms_t request_timeout; /* an answer from Redis must come within this */
         a24_ms_t idle_timeout;    /* keep-alive / request head read timeout */
         int trust_proxy;          /* 1: client address from X-Forwarded-For */
+        /* 1: HTTP/2 over cleartext (prior knowledge and Upgrade: h2c) */
+        int h2c;
+        /* open connections at most; 0: the open-file limit minus a reserve */
+        int max_connections;
+        /* open connections per client address (IPv6: per /64); 0: no cap */
+        int max_connections_per_client;
+        /* the public origin ("https://desk.example.org"); "": none configured */
+        char *public_url;
     } http;
     struct {
         char *url; /* redis://host:port/db */

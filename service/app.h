@@ -35,6 +35,8 @@ typedef struct a24_app {
     a24_ms_t started;
     size_t inflight;       /* operations waiting on Redis */
     struct a24_feed *feed; /* live events for the SSE streams */
+    /* the open connections and their caps (conn.h) */
+    struct a24_conns *conns;
 } a24_app_t;
 
 #endif
