@@ -21,7 +21,6 @@
 #define PEER_BUCKETS 4096
 #define PEER_KEY_LEN 17    /* family, then 16 address bytes (IPv4: 4, IPv6: the /64) */
 #define EVICT_SCAN 64      /* connections looked at per eviction before giving up */
-#define MAX_EVICTING 32    /* evicted connections whose close is still under way */
 #define MIN_CONNECTIONS 16 /* the smallest global cap ever set */
 #define REFUSAL_LOG_MS 10000
 
@@ -48,6 +47,7 @@ struct a24_conns {
     size_t nfds;
     size_t count, evicting;
     size_t max, reserve_at, per_client;
+    size_t max_evicting; /* evicted connections whose close is still under way, at most */
     uint64_t refused, evicted, refused_logged, evicted_logged;
     a24_ms_t logged_at;
     peer_t *peers[PEER_BUCKETS];
@@ -191,7 +191,7 @@ static bool is_idle(const conn_t *c)
  */
 static bool evict_idle(a24_conns_t *cs)
 {
-    if (cs->evicting >= MAX_EVICTING)
+    if (cs->evicting >= cs->max_evicting)
         return false;
     for (size_t scanned = 0; cs->head != NULL && scanned < EVICT_SCAN; scanned++) {
         conn_t *c = cs->head;
@@ -334,6 +334,7 @@ a24_conns_t *a24_conns_create(uv_loop_t *loop, const a24_config_t *cfg, size_t n
     cs->accept = accept;
     cs->nfds = nofile;
     cs->max = max;
+    cs->max_evicting = reserve / 2; /* their descriptors come out of the reserve */
     /* Near the cap (the last sixteenth): every new connection closes an idle one. */
     cs->reserve_at = max - max / 16;
     cs->per_client = (size_t)cfg->http.max_connections_per_client;
@@ -351,6 +352,12 @@ size_t a24_conns_count(const a24_conns_t *cs)
 size_t a24_conns_max(const a24_conns_t *cs)
 {
     return cs->max;
+}
+
+void a24_conns_totals(const a24_conns_t *cs, uint64_t *refused, uint64_t *idle_closed)
+{
+    *refused = cs != NULL ? cs->refused : 0;
+    *idle_closed = cs != NULL ? cs->evicted : 0;
 }
 
 void a24_conns_touch(a24_conns_t *cs, h2o_req_t *req)

@@ -20,6 +20,7 @@
 #include <h2o.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 
@@ -46,6 +47,9 @@ size_t a24_conns_count(const a24_conns_t *cs);
 
 /** The global cap in force. */
 size_t a24_conns_max(const a24_conns_t *cs);
+
+/** Connections refused, and idle ones closed to make room, since the start. */
+void a24_conns_totals(const a24_conns_t *cs, uint64_t *refused, uint64_t *idle_closed);
 
 /** Marks the connection of `req` as just used (it moves to the back of the idle order). */
 void a24_conns_touch(a24_conns_t *cs, h2o_req_t *req);

@@ -130,7 +130,11 @@ static void on_drain_tick(uv_timer_t *t)
     if (!drained && now < srv->drain_deadline)
         return;
     uv_timer_stop(t);
-    a24_log_info("stopped", "{s:i}", "open_connections", (int)open_connections(srv));
+    uint64_t refused, idle_closed;
+    a24_conns_totals(srv->app.conns, &refused, &idle_closed);
+    a24_log_info("stopped", "{s:i,s:I,s:I}", "open_connections", (int)open_connections(srv),
+                 "connections_refused", (json_int_t)refused, "idle_connections_closed",
+                 (json_int_t)idle_closed);
     a24_store_destroy(srv->app.store);
     srv->app.store = NULL;
     uv_close((uv_handle_t *)&srv->drain, NULL);

@@ -412,6 +412,8 @@ class FloodTest(unittest.TestCase):
                 except OSError:
                     pass  # refused at once: that is allowed
                 socks.append(s)
+            # The flood is in place once the server has taken the listen backlog.
+            time.sleep(0.5)
             times = []
             for _ in range(5):
                 status, took = probe(web.port, timeout=5)
@@ -425,6 +427,11 @@ class FloodTest(unittest.TestCase):
             for s in socks:
                 s.close()
         self.assertEqual(probe(web.port)[0], 200)
+        self.assertEqual(web.stop(), [])
+        web.proc = None  # stopped, and checked: the stack's cleanup has nothing left to stop
+        for line in web.log().splitlines():
+            if '"stopped"' in line:
+                sys.stderr.write(line + "\n")
 
 
 if __name__ == "__main__":
