@@ -364,6 +364,39 @@ class ConnectionCapTest(unittest.TestCase):
         self.assertEqual(probe(port)[0], 200)
         self.assertIn('"connections_shed"', stack.web.log())
 
+    def test_event_streams_never_closed(self):
+        stack = stack_with(self.addCleanup, config={"http": {"max_connections": 16}})
+        port = stack.web.port
+        env = dict(os.environ)
+        env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
+        p = subprocess.run([CTL, "--config", stack.web.config_path, "user", "add", "--username",
+                            "sse-kim", "--role", "oncall", "--password-stdin"],
+                           input="sse-password-1\n", capture_output=True, text=True, timeout=60,
+                           env=env)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        r = stack.web.request("POST", "/api/v1/session",
+                              {"username": "sse-kim", "password": "sse-password-1"})
+        self.assertEqual(r.status, 200, r.body)
+        time.sleep(0.3)
+        stream = socket.create_connection(("127.0.0.1", port), timeout=5)
+        socks = []
+        try:
+            stream.sendall(b"GET /api/v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                           + r.json["token"].encode() + b"\r\n\r\n")
+            head = stream.recv(65536)
+            self.assertTrue(head.startswith(b"HTTP/1.1 200"), head[:200])
+            # The stream is now the oldest connection, and waits for events.
+            for _ in range(14):
+                socks.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+            time.sleep(0.3)
+            self.assertEqual(probe(port)[0], 200)  # makes room: closes one idle connection
+            self.assertTrue(is_closed(socks[0], 3))
+            self.assertFalse(is_closed(stream, 0.5))
+        finally:
+            stream.close()
+            for s in socks:
+                s.close()
+
     def test_per_client_cap(self):
         addr = host_address()
         if addr is None:
