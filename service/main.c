@@ -207,6 +207,36 @@ static void configure_h2o(a24_app_t *app)
     a24_static_register(host, app);
 }
 
+/*
+ * Raises the open-file limit, creates the connection registry, listens (first: a bad
+ * address is then a one-line error with nothing to unwind; connections wait in the
+ * backlog until the loop runs), loads the app and sets h2o up. Returns 0 or -1 (said).
+ */
+static int start_server(server_t *srv)
+{
+    a24_app_t *app = &srv->app;
+    size_t nofile = a24_conns_raise_nofile();
+    char err[256];
+    if ((app->conns = a24_conns_create(app->loop, app->cfg, nofile, &srv->accept, err,
+                                       sizeof err)) == NULL) {
+        fprintf(stderr, "answer24-web: %s\n", err);
+        return -1;
+    }
+    if (listen_on(srv, app->cfg->http.listen) != 0)
+        return -1;
+    if (load_app(app) != 0) {
+        uv_close((uv_handle_t *)&srv->listener, NULL);
+        srv->listener_open = false;
+        uv_run(app->loop, UV_RUN_NOWAIT);
+        return -1;
+    }
+    configure_h2o(app);
+    h2o_context_init(&app->ctx, app->loop, &app->h2o);
+    srv->accept.ctx = &app->ctx;
+    srv->accept.hosts = app->h2o.hosts;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     /* h2o's allocation pattern makes glibc trim and regrow the heap constantly. */
@@ -231,27 +261,8 @@ int main(int argc, char **argv)
     app->loop = &loop;
     app->started = a24_clock_now();
     int status = 1;
-    size_t nofile = a24_conns_raise_nofile();
-    char err[256];
-    if ((app->conns = a24_conns_create(&loop, &cfg, nofile, &srv.accept, err, sizeof err)) ==
-        NULL) {
-        fprintf(stderr, "answer24-web: %s\n", err);
+    if (start_server(&srv) != 0)
         goto out;
-    }
-    /* Listen first: a bad address is then a one-line error with nothing to unwind
-     * (connections wait in the backlog until the loop runs). */
-    if (listen_on(&srv, cfg.http.listen) != 0)
-        goto out;
-    if (load_app(app) != 0) {
-        uv_close((uv_handle_t *)&srv.listener, NULL);
-        srv.listener_open = false;
-        uv_run(&loop, UV_RUN_NOWAIT);
-        goto out;
-    }
-    configure_h2o(app);
-    h2o_context_init(&app->ctx, &loop, &app->h2o);
-    srv.accept.ctx = &app->ctx;
-    srv.accept.hosts = app->h2o.hosts;
     uv_timer_init(&loop, &srv.drain);
     uv_signal_init(&loop, &srv.sigterm);
     uv_signal_init(&loop, &srv.sigint);
