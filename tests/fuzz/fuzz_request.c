@@ -202,5 +202,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 (int)path_len, path, c->body_bytes);
     h2o_dispose_request(&c->req);
     free(c);
+    uv_run(&loop, UV_RUN_NOWAIT); /* the close callbacks of the operation's timer */
     return 0;
 }
