@@ -16,6 +16,8 @@ for arg in "$@"; do
         --test)
             # fonts-noto-cjk: Korean and Chinese pages render (and reflow) for real.
             packages+=(libcmocka-dev chromium fonts-noto-cjk)
+            # clang with its runtime libraries: the libFuzzer targets (tests/fuzz).
+            packages+=(clang libclang-rt-14-dev)
             # Node.js may come from elsewhere (with npm inside it); Debian's otherwise.
             if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
                 packages+=(nodejs npm)

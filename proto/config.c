@@ -453,6 +453,12 @@ static const struct setting settings[] = {
         "replicas that must have a question (WAIT) before intake answers 201; 0: no wait"),
     KEY(redis, wait_timeout, KIND_DURATION, POSITIVE, NULL, "1s",
         "longest wait for those replicas; then 503"),
+    KEY(http, h2c, KIND_BOOL, 0, NULL, "false",
+        "HTTP/2 over cleartext; a TLS proxy in front speaks HTTP/2 to browsers"),
+    KEY(http, max_connections, KIND_INT, 0, NULL, "0",
+        "open connections at most; 0: the open-file limit minus a reserve"),
+    KEY(http, max_connections_per_client, KIND_INT, 0, NULL, "64",
+        "open connections per client address (IPv6: per /64; loopback exempt); 0: no cap"),
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))

@@ -41,15 +41,21 @@ typedef struct {
 
 typedef struct {
     struct {
-        char *listen;             /* host:port */
-        char *static_dir;         /* the pages */
-        size_t max_body;          /* bytes, default 16384 */
-        a24_ms_t request_timeout; /* an answer from Redis must come within this */
-        a24_ms_t idle_timeout;    /* keep-alive / request head read timeout */
-        int trust_proxy;          /* deprecated: 1 means trusted_proxies "127.0.0.0/8, ::1" */
-        char *trusted_proxies;    /* "addr, cidr, ..." whose X-Forwarded-For is believed */
-        char *public_url;         /* "https://desk.example.org", or "": from the request */
+        char *listen;                /* host:port */
+        char *static_dir;            /* the pages */
+        size_t max_body;             /* bytes, default 16384 */
+        a24_ms_t request_timeout;    /* an answer from Redis must come within this */
+        a24_ms_t idle_timeout;       /* keep-alive / request head read timeout */
+        int trust_proxy;             /* deprecated: 1 means trusted_proxies "127.0.0.0/8, ::1" */
+        char *trusted_proxies;       /* "addr, cidr, ..." whose X-Forwarded-For is believed */
+        char *public_url;            /* "https://desk.example.org", or "": from the request */
         int max_streams_per_account; /* open event streams per account and process */
+        /* 1: HTTP/2 over cleartext (prior knowledge and Upgrade: h2c) */
+        int h2c;
+        /* open connections at most; 0: the open-file limit minus a reserve */
+        int max_connections;
+        /* open connections per client address (IPv6: per /64); 0: no cap */
+        int max_connections_per_client;
     } http;
     struct {
         char *url; /* redis://[[user]:password@]host:port/db (password_file folded in) */
@@ -87,7 +93,7 @@ typedef struct {
         a24_ms_t retry_max;       /* the longest wait between delivery attempts */
         /* a coverage_gap alert this long before a gap in the rota starts; 0: none */
         a24_ms_t coverage_warning;
-        int webhook_unsigned;     /* 1: webhooks may go without a secret (asked for) */
+        int webhook_unsigned; /* 1: webhooks may go without a secret (asked for) */
     } alerts;
     struct {
         char *timezone; /* the zone rota times are written in (e.g. Asia/Seoul) */
@@ -117,7 +123,7 @@ typedef struct {
         char *level; /* debug | info | warn | error */
     } log;
     struct {
-        char *metrics_listen; /* host:port of the worker's /metrics, or "": none */
+        char *metrics_listen;     /* host:port of the worker's /metrics, or "": none */
         a24_ms_t metrics_refresh; /* how often the figures are read from Redis */
     } worker;
 } a24_config_t;

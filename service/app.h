@@ -45,6 +45,8 @@ typedef struct a24_app {
     struct a24_feed *feed;                    /* live events for the SSE streams */
     a24_proxy_net_t proxies[A24_MAX_PROXIES]; /* http.trusted_proxies, parsed at start */
     size_t nproxies;
+    /* the open connections and their caps (conn.h) */
+    struct a24_conns *conns;
 } a24_app_t;
 
 #endif

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "conn.h"
 #include "log.h"
 
 #define CSP                                                                                        \
@@ -440,6 +441,63 @@ void a24_http_client_tag(a24_app_t *app, h2o_req_t *req, char out[A24_TAG_LEN + 
                           out);
 }
 
+/* ---------------------------------------------------------------- request framing */
+
+/* True if the header line [p, end) is named `name` (lower case), as picohttpparser reads it. */
+static bool header_named(const char *p, const char *end, const char *name)
+{
+    size_t n = strlen(name);
+    return (size_t)(end - p) > n && p[n] == ':' && h2o_lcstris(p, n, name, n);
+}
+
+bool a24_http_framing_ambiguous(const char *head, size_t len)
+{
+    const char *p = head, *end = head + len;
+    int lengths = 0, codings = 0;
+    bool first = true;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *eol = nl != NULL ? nl : end;
+        const char *stop = eol > p && eol[-1] == '\r' ? eol - 1 : eol;
+        if (stop == p && !first)
+            break; /* the empty line ends the head */
+        /* The request line and folded continuation lines name no header. */
+        if (!first && *p != ' ' && *p != '\t') {
+            lengths += header_named(p, stop, "content-length");
+            codings += header_named(p, stop, "transfer-encoding");
+        }
+        first = false;
+        p = eol + 1;
+    }
+    return lengths > 1 || codings > 1 || (lengths > 0 && codings > 0);
+}
+
+bool a24_http_https(const a24_app_t *app)
+{
+    const char *url = app->cfg->http.public_url;
+    return url != NULL && strncmp(url, "https://", 8) == 0;
+}
+
+bool a24_http_admit(a24_app_t *app, h2o_req_t *req)
+{
+    a24_conns_touch(app->conns, req);
+    if (a24_http_https(app))
+        add_header(req, "strict-transport-security", "max-age=31536000");
+    if (req->version >= 0x200 || req->conn->callbacks->get_socket == NULL)
+        return true;
+    /* HTTP/1 keeps the request's head at the start of the socket's input buffer until
+     * the response is done; h2o keeps only one Content-Length and drops the rest. */
+    h2o_socket_t *sock = req->conn->callbacks->get_socket(req->conn);
+    if (sock == NULL || sock->input == NULL ||
+        !a24_http_framing_ambiguous(sock->input->bytes, sock->input->size))
+        return true;
+    req->http1_is_persistent = 0; /* never read what follows: it may be a hidden request */
+    a24_http_error(req, 400, "ambiguous_framing",
+                   "Send one Content-Length or Transfer-Encoding: chunked, not both or twice.",
+                   NULL);
+    return false;
+}
+
 /* ---------------------------------------------------------------- routing */
 
 /* Matches `path` against `pattern`, capturing '*' segments. */
@@ -490,6 +548,8 @@ static int on_api_req(h2o_handler_t *self, h2o_req_t *req)
 {
     a24_app_t *app = ((api_handler_t *)self)->app;
     app->counters.requests++;
+    if (!a24_http_admit(app, req))
+        return 0;
     h2o_iovec_t path = req->path_normalized;
     char allow[64] = "";
     bool path_known = false;

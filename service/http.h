@@ -57,6 +57,24 @@ extern const a24_route_t a24_template_routes[];
 /** Registers the API dispatcher on `path` ("/api") of `host`. */
 void a24_http_register_api(h2o_hostconf_t *host, const char *path, a24_app_t *app);
 
+/**
+ * What every request goes through before a handler: marks its connection as used,
+ * refuses (400, connection closed) an HTTP/1 request whose body framing is ambiguous,
+ * and adds HSTS when the public origin is https. Returns false if it answered.
+ */
+bool a24_http_admit(a24_app_t *app, h2o_req_t *req);
+
+/**
+ * True if the HTTP/1 request head `head` (the request line, header lines and the empty
+ * line; bytes after it are ignored) has more than one Content-Length, more than one
+ * Transfer-Encoding, or both: a proxy and h2o could then disagree on where the body
+ * ends, and a second request could hide in it.
+ */
+bool a24_http_framing_ambiguous(const char *head, size_t len);
+
+/** True if http.public_url is an https:// origin (Secure cookies, HSTS). */
+bool a24_http_https(const a24_app_t *app);
+
 /** Adds the headers every response carries (CSP, nosniff, no-referrer, ...). */
 void a24_http_security_headers(h2o_req_t *req);
 

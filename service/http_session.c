@@ -59,12 +59,14 @@ typedef struct {
 
 /* ---------------------------------------------------------------- shared pieces */
 
-/* Adds Set-Cookie for the event stream: the token, or an expired empty one. */
-static void set_cookie(h2o_req_t *req, const char *token, long long max_age_s)
+/* Adds Set-Cookie for the event stream: the token, or an expired empty one; Secure when
+ * the public origin is https. */
+static void set_cookie(a24_app_t *app, h2o_req_t *req, const char *token, long long max_age_s)
 {
     char buf[256];
-    int n = snprintf(buf, sizeof buf, "%s=%s; HttpOnly; SameSite=Strict; Path=%s; Max-Age=%lld",
-                     A24_SESSION_COOKIE, token, A24_SESSION_COOKIE_PATH, max_age_s);
+    int n = snprintf(buf, sizeof buf, "%s=%s; HttpOnly; SameSite=Strict; Path=%s; Max-Age=%lld%s",
+                     A24_SESSION_COOKIE, token, A24_SESSION_COOKIE_PATH, max_age_s,
+                     a24_http_https(app) ? "; Secure" : "");
     h2o_iovec_t v = h2o_strdup(&req->pool, buf, (size_t)n);
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_SET_COOKIE, NULL, v.base, v.len);
     sodium_memzero(buf, sizeof buf);
@@ -136,7 +138,7 @@ static void on_create_reply(a24_store_t *store, redisReply *r, void *privdata)
     a24_log_info("staff_signed_in", "{s:s, s:s%}", "username", l->username, "role",
                  role != NULL ? role : "", rlen);
     if (req != NULL) {
-        set_cookie(req, l->token, A24_SESSION_ABSOLUTE_MS / 1000);
+        set_cookie(l->op.app, req, l->token, A24_SESSION_ABSOLUTE_MS / 1000);
         a24_http_json(req, 200,
                       json_pack("{s:s, s:s%, s:o, s:o, s:s, s:s%}", "token", l->token, "role",
                                 role != NULL ? role : "", rlen, "expires_at",
@@ -401,7 +403,7 @@ static void on_delete_reply(a24_store_t *store, redisReply *r, void *privdata)
         a24_log_info("staff_signed_out", "{s:I}", "handed_back",
                      (json_int_t)a24_reply_int(r, 1, 0));
     if (req != NULL && ended) {
-        set_cookie(req, "", 0);
+        set_cookie(op->app, req, "", 0);
         a24_http_empty(req, 204);
     } else if (req != NULL) {
         a24_auth_send_unauthorized(req);

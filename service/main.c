@@ -5,6 +5,7 @@
  * Must never: start with a configuration, key file or data file it could not read;
  * leave an accepted request unanswered at shutdown (in-flight operations drain first).
  */
+#include <arpa/inet.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "app.h"
 #include "cli.h"
 #include "clock.h"
+#include "conn.h"
 #include "http.h"
 #include "log.h"
 #include "sse.h"
@@ -25,64 +27,91 @@
 typedef struct {
     a24_app_t app;
     uv_tcp_t listener;
+    bool listener_open;
     h2o_accept_ctx_t accept;
     uv_signal_t sigterm, sigint;
     uv_timer_t drain;
     a24_ms_t drain_deadline;
-    size_t connections;
     bool stopping;
 } server_t;
 
-/* h2o closed a connection's stream. */
-static void on_conn_closed(uv_handle_t *h)
+/* Open connections (0 before the registry exists). */
+static size_t open_connections(const server_t *srv)
 {
-    server_t *srv = h->loop->data;
-    srv->connections--;
-    free(h);
+    return srv->app.conns != NULL ? a24_conns_count(srv->app.conns) : 0;
 }
 
-/* libuv: a client connects. */
-static void on_accept(uv_stream_t *listener, int status)
+/*
+ * Parses http.listen, "host:port" or "[v6-address]:port", into `addr`. Returns 0, or -1
+ * with what is wrong in `why`.
+ */
+static int parse_listen(const char *listen, struct sockaddr_storage *addr, const char **why)
 {
-    server_t *srv = listener->loop->data;
-    if (status != 0)
-        return;
-    uv_tcp_t *conn = h2o_mem_alloc(sizeof *conn);
-    uv_tcp_init(listener->loop, conn);
-    if (uv_accept(listener, (uv_stream_t *)conn) != 0) {
-        uv_close((uv_handle_t *)conn, (uv_close_cb)free);
-        return;
+    char host[INET6_ADDRSTRLEN + 1];
+    const char *end, *port;
+    bool v6 = listen[0] == '[';
+    if (v6) {
+        end = strchr(listen, ']');
+        port = end != NULL && end[1] == ':' ? end + 2 : NULL;
+        listen++;
+    } else {
+        end = strrchr(listen, ':');
+        port = end != NULL ? end + 1 : NULL;
     }
-    srv->connections++;
-    h2o_socket_t *sock = h2o_uv_socket_create((uv_stream_t *)conn, on_conn_closed);
-    h2o_accept(&srv->accept, sock);
+    char *stop = NULL;
+    long n = port != NULL && *port >= '0' && *port <= '9' ? strtol(port, &stop, 10) : 0;
+    if (port == NULL || stop == NULL || *stop != '\0' || n < 1 || n > 65535) {
+        *why = "expected host:port or [IPv6-address]:port";
+        return -1;
+    }
+    size_t len = (size_t)(end - listen);
+    if (len == 0 || len >= sizeof host) {
+        *why = "the host must be a numeric IPv4 or IPv6 address";
+        return -1;
+    }
+    memcpy(host, listen, len);
+    host[len] = '\0';
+    memset(addr, 0, sizeof *addr);
+    int rc = v6 || strchr(host, ':') != NULL
+                 ? uv_ip6_addr(host, (int)n, (struct sockaddr_in6 *)addr)
+                 : uv_ip4_addr(host, (int)n, (struct sockaddr_in *)addr);
+    if (rc != 0) {
+        *why = "the host must be a numeric IPv4 or IPv6 address";
+        return -1;
+    }
+    return 0;
 }
 
-/* Binds http.listen ("host:port") with SO_REUSEPORT, so several copies can share it. */
+/*
+ * Binds http.listen with SO_REUSEPORT, so several copies can share it. On failure
+ * writes one line to stderr and leaves no handle open.
+ */
 static int listen_on(server_t *srv, const char *listen)
 {
-    char host[256];
-    const char *colon = strrchr(listen, ':');
-    if (colon == NULL || (size_t)(colon - listen) >= sizeof host)
-        return -1;
-    memcpy(host, listen, (size_t)(colon - listen));
-    host[colon - listen] = '\0';
-    int port = atoi(colon + 1);
     struct sockaddr_storage addr;
-    int family = strchr(host, ':') != NULL ? AF_INET6 : AF_INET;
-    if ((family == AF_INET6 ? uv_ip6_addr(host, port, (struct sockaddr_in6 *)&addr)
-                            : uv_ip4_addr(host, port, (struct sockaddr_in *)&addr)) != 0)
+    const char *why = NULL;
+    if (parse_listen(listen, &addr, &why) != 0) {
+        fprintf(stderr, "answer24-web: http.listen \"%s\": %s\n", listen, why);
         return -1;
-    uv_tcp_init_ex(srv->app.loop, &srv->listener, (unsigned)family);
+    }
+    int rc = uv_tcp_init_ex(srv->app.loop, &srv->listener, addr.ss_family);
+    if (rc != 0) {
+        fprintf(stderr, "answer24-web: cannot listen on %s: %s\n", listen, uv_strerror(rc));
+        return -1;
+    }
+    srv->listener_open = true;
+    srv->listener.data = srv->app.conns;
     uv_os_fd_t fd;
     int one = 1;
     if (uv_fileno((uv_handle_t *)&srv->listener, &fd) == 0)
         setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-    int rc = uv_tcp_bind(&srv->listener, (struct sockaddr *)&addr, 0);
+    rc = uv_tcp_bind(&srv->listener, (struct sockaddr *)&addr, 0);
     if (rc == 0)
-        rc = uv_listen((uv_stream_t *)&srv->listener, 1024, on_accept);
+        rc = uv_listen((uv_stream_t *)&srv->listener, 4096, a24_conns_on_accept);
     if (rc != 0) {
         fprintf(stderr, "answer24-web: cannot listen on %s: %s\n", listen, uv_strerror(rc));
+        uv_close((uv_handle_t *)&srv->listener, NULL);
+        srv->listener_open = false;
         return -1;
     }
     return 0;
@@ -96,12 +125,16 @@ static void on_drain_tick(uv_timer_t *t)
      * idle keep-alive clients are not waited for. */
     a24_ms_t now = a24_clock_mono();
     bool drained = srv->app.inflight == 0 &&
-                   (srv->connections == 0 ||
+                   (open_connections(srv) == 0 ||
                     now >= srv->drain_deadline - SHUTDOWN_GRACE_MS + SHUTDOWN_SETTLE_MS);
     if (!drained && now < srv->drain_deadline)
         return;
     uv_timer_stop(t);
-    a24_log_info("stopped", "{s:i}", "open_connections", (int)srv->connections);
+    uint64_t refused, idle_closed;
+    a24_conns_totals(srv->app.conns, &refused, &idle_closed);
+    a24_log_info("stopped", "{s:i,s:I,s:I}", "open_connections", (int)open_connections(srv),
+                 "connections_refused", (json_int_t)refused, "idle_connections_closed",
+                 (json_int_t)idle_closed);
     a24_store_destroy(srv->app.store);
     srv->app.store = NULL;
     uv_close((uv_handle_t *)&srv->drain, NULL);
@@ -120,7 +153,9 @@ static void on_signal(uv_signal_t *sig, int signum)
         return;
     srv->stopping = true;
     a24_log_info("stopping", "{s:i}", "signal", signum);
-    uv_close((uv_handle_t *)&srv->listener, NULL);
+    if (srv->listener_open)
+        uv_close((uv_handle_t *)&srv->listener, NULL);
+    srv->listener_open = false;
     h2o_context_request_shutdown(&srv->app.ctx);
     a24_feed_destroy(srv->app.feed); /* ends the event streams, which never end by themselves */
     srv->app.feed = NULL;
@@ -161,6 +196,9 @@ static void configure_h2o(a24_app_t *app)
     app->h2o.http1.req_timeout = (uint64_t)cfg->http.idle_timeout;
     app->h2o.http2.idle_timeout = (uint64_t)cfg->http.idle_timeout;
     app->h2o.http2.graceful_shutdown_timeout = 2000;
+    /* Cleartext HTTP/2 (prior knowledge and Upgrade: h2c) only when asked for: browsers
+     * speak HTTP/2 to the TLS proxy in front, which speaks HTTP/1.1 to us. */
+    app->h2o.http1.upgrade_to_http2 = cfg->http.h2c ? 1 : 0;
     h2o_hostconf_t *host =
         h2o_config_register_host(&app->h2o, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     a24_http_register_api(host, "/api", app);
@@ -168,6 +206,36 @@ static void configure_h2o(a24_app_t *app)
     a24_http_register_api(host, "/readyz", app);
     a24_http_register_api(host, "/metrics", app);
     a24_static_register(host, app);
+}
+
+/*
+ * Raises the open-file limit, creates the connection registry, listens (first: a bad
+ * address is then a one-line error with nothing to unwind; connections wait in the
+ * backlog until the loop runs), loads the app and sets h2o up. Returns 0 or -1 (said).
+ */
+static int start_server(server_t *srv)
+{
+    a24_app_t *app = &srv->app;
+    size_t nofile = a24_conns_raise_nofile();
+    char err[256];
+    if ((app->conns = a24_conns_create(app->loop, app->cfg, nofile, &srv->accept, err,
+                                       sizeof err)) == NULL) {
+        fprintf(stderr, "answer24-web: %s\n", err);
+        return -1;
+    }
+    if (listen_on(srv, app->cfg->http.listen) != 0)
+        return -1;
+    if (load_app(app) != 0) {
+        uv_close((uv_handle_t *)&srv->listener, NULL);
+        srv->listener_open = false;
+        uv_run(app->loop, UV_RUN_NOWAIT);
+        return -1;
+    }
+    configure_h2o(app);
+    h2o_context_init(&app->ctx, app->loop, &app->h2o);
+    srv->accept.ctx = &app->ctx;
+    srv->accept.hosts = app->h2o.hosts;
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -194,22 +262,8 @@ int main(int argc, char **argv)
     app->loop = &loop;
     app->started = a24_clock_now();
     int status = 1;
-    if (load_app(app) != 0)
+    if (start_server(&srv) != 0)
         goto out;
-    configure_h2o(app);
-    h2o_context_init(&app->ctx, &loop, &app->h2o);
-    srv.accept.ctx = &app->ctx;
-    srv.accept.hosts = app->h2o.hosts;
-    if (listen_on(&srv, cfg.http.listen) != 0) {
-        uv_close((uv_handle_t *)&srv.listener, NULL);
-        a24_feed_destroy(app->feed);
-        a24_store_destroy(app->store);
-        app->store = NULL;
-        uv_run(&loop, UV_RUN_DEFAULT);
-        h2o_context_dispose(&app->ctx);
-        h2o_config_dispose(&app->h2o);
-        goto out;
-    }
     uv_timer_init(&loop, &srv.drain);
     uv_signal_init(&loop, &srv.sigterm);
     uv_signal_init(&loop, &srv.sigint);
@@ -225,7 +279,7 @@ int main(int argc, char **argv)
     uv_run(&loop, UV_RUN_DEFAULT);
     status = 0;
     uv_run(&loop, UV_RUN_NOWAIT); /* the close callbacks of the handles closed above */
-    if (srv.connections == 0) {
+    if (open_connections(&srv) == 0) {
         /* h2o 2.2.5 arms a graceful-shutdown timer for HTTP/2 that outlives our drain;
          * disposing the context with it still linked trips an assertion. */
         if (h2o_timeout_is_linked(&app->ctx.http2._graceful_shutdown_timeout))
@@ -238,7 +292,9 @@ out:
     a24_screening_destroy(app->screening);
     a24_secrets_dispose(&app->secrets);
     a24_config_dispose(&cfg);
-    if (srv.connections == 0)
+    if (open_connections(&srv) == 0) {
+        a24_conns_destroy(app->conns);
         uv_loop_close(&loop);
+    }
     return status;
 }

@@ -807,6 +807,36 @@ static void config_print_reference(void **state)
     free(text);
 }
 
+/* The protocol keys of issue 9: defaults, and what http.public_url accepts. */
+static void config_protocol_keys(void **state)
+{
+    static const char *const bad[] = {"desk.example.org", "ftp://desk", "https://", "https:///x",
+                                      "https://desk example"};
+    a24_config_t cfg;
+    char text[128];
+
+    expect_success(*state, "", &cfg);
+    assert_int_equal(cfg.http.h2c, 0);
+    assert_int_equal(cfg.http.max_connections, 0);
+    assert_int_equal(cfg.http.max_connections_per_client, 64);
+    assert_string_equal(cfg.http.public_url, "");
+    a24_config_dispose(&cfg);
+    expect_success(*state,
+                   "http:\n  h2c: true\n  max_connections: 500\n  max_connections_per_client: 0\n"
+                   "  public_url: https://desk.example.org\n",
+                   &cfg);
+    assert_int_equal(cfg.http.h2c, 1);
+    assert_int_equal(cfg.http.max_connections, 500);
+    assert_int_equal(cfg.http.max_connections_per_client, 0);
+    assert_string_equal(cfg.http.public_url, "https://desk.example.org");
+    a24_config_dispose(&cfg);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        snprintf(text, sizeof(text), "http:\n  public_url: \"%s\"\n", bad[i]);
+        expect_failure(*state, text, ":2: http.public_url: expected an origin like https://");
+    }
+    expect_failure(*state, "http:\n  max_connections: -1\n", ":2: http.max_connections:");
+}
+
 /* Every ANSWER24_* variable the reference names is one the loader honours. */
 static void config_every_key_has_env_override(void **state)
 {
@@ -826,7 +856,7 @@ static void config_every_key_has_env_override(void **state)
             continue;
         if ((end = strchr(var, ' ')) != NULL)
             *end = '\0';
-        /* "" is a bad value for every key but webhook_secret and quiet_hours. */
+        /* "" is a bad value for every key but webhook_secret, quiet_hours and public_url. */
         setenv(var, "", 1);
         int rc = a24_config_load(&cfg, NULL, err, sizeof(err));
         unsetenv(var);
@@ -848,7 +878,7 @@ static void config_every_key_has_env_override(void **state)
         }
         checked++;
     }
-    assert_int_equal(checked, 52); /* every scalar key of the table */
+    assert_int_equal(checked, 55); /* every scalar key of the table */
     free(text);
 }
 
@@ -956,6 +986,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(config_trusted_proxies_and_public_url, setup, teardown),
         cmocka_unit_test_setup_teardown(config_redis_password_file, setup, teardown),
         cmocka_unit_test_setup_teardown(config_redis_sentinels, setup, teardown),
+        cmocka_unit_test_setup_teardown(config_protocol_keys, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
