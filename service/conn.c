@@ -51,7 +51,17 @@ struct a24_conns {
     uint64_t refused, evicted, refused_logged, evicted_logged;
     a24_ms_t logged_at;
     peer_t *peers[PEER_BUCKETS];
+    bool (*exempt)(const void *arg, const struct sockaddr_storage *addr);
+    const void *exempt_arg;
 };
+
+void a24_conns_exempt(a24_conns_t *cs,
+                      bool (*fn)(const void *arg, const struct sockaddr_storage *addr),
+                      const void *arg)
+{
+    cs->exempt = fn;
+    cs->exempt_arg = arg;
+}
 
 /* ---------------------------------------------------------------- open-file limit */
 
@@ -249,7 +259,7 @@ static bool admit(a24_conns_t *cs, conn_t *c)
     uint8_t key[PEER_KEY_LEN];
     memset(&ss, 0, sizeof ss);
     if (cs->per_client > 0 && uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0 &&
-        peer_key(&ss, key)) {
+        peer_key(&ss, key) && (cs->exempt == NULL || !cs->exempt(cs->exempt_arg, &ss))) {
         if ((c->peer = peer_get(cs, key)) == NULL)
             return false;
         if (c->peer->count >= cs->per_client) {

@@ -39,6 +39,14 @@ size_t a24_conns_raise_nofile(void);
 a24_conns_t *a24_conns_create(uv_loop_t *loop, const a24_config_t *cfg, size_t nofile,
                               h2o_accept_ctx_t *accept, char *err, size_t errlen);
 
+/**
+ * Exempts from the per-client cap the peers for which `fn(arg, addr)` is true (the
+ * trusted proxies, which carry everyone's connections); loopback always is.
+ */
+void a24_conns_exempt(a24_conns_t *cs,
+                      bool (*fn)(const void *arg, const struct sockaddr_storage *addr),
+                      const void *arg);
+
 /** The libuv connection callback of a listener whose `data` is the registry. */
 void a24_conns_on_accept(uv_stream_t *listener, int status);
 

@@ -337,6 +337,13 @@ static bool is_trusted(const a24_app_t *app, const struct sockaddr_storage *ss)
     return false;
 }
 
+bool a24_http_proxy_trusted(const void *app, const struct sockaddr_storage *addr)
+{
+    struct sockaddr_storage ss = *addr;
+    unmap(&ss);
+    return is_trusted(app, &ss);
+}
+
 /* Adds one "addr[/bits]" of http.trusted_proxies to the table (checked by config.c). */
 static void add_proxy(a24_app_t *app, const char *text, size_t len)
 {

@@ -133,6 +133,9 @@ json_t *a24_http_time(a24_ms_t ms);
  */
 void a24_http_client_init(a24_app_t *app);
 
+/** True if `addr` is one of http.trusted_proxies (`app` as a const void *, for conn.h). */
+bool a24_http_proxy_trusted(const void *app, const struct sockaddr_storage *addr);
+
 /**
  * The daily client tag of the request's client (see secret.h): the peer, or behind
  * trusted proxies the right-most X-Forwarded-For address that is not one of them.

@@ -180,6 +180,7 @@ static int load_app(a24_app_t *app)
         return -1;
     }
     a24_http_client_init(app);
+    a24_conns_exempt(app->conns, a24_http_proxy_trusted, app);
     return 0;
 }
 
