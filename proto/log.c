@@ -25,6 +25,19 @@ void a24_log_init(const char *prog, const char *level)
             min_level = (a24_log_level_t)i;
 }
 
+/* The request being handled on this (the only) thread, or "". */
+static char request_id[A24_LOG_REQUEST_ID_MAX + 1];
+
+void a24_log_request(const char *id)
+{
+    snprintf(request_id, sizeof request_id, "%s", id != NULL ? id : "");
+}
+
+const char *a24_log_request_id(void)
+{
+    return request_id;
+}
+
 void a24_log(a24_log_level_t level, const char *event, const char *fmt, ...)
 {
     if (level < min_level)
@@ -44,6 +57,8 @@ void a24_log(a24_log_level_t level, const char *event, const char *fmt, ...)
             json_object_update(line, fields);
         json_decref(fields);
     }
+    if (request_id[0] != '\0')
+        json_object_set_new(line, "request_id", json_string(request_id));
     char *text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(line);
     if (text == NULL)

@@ -11,6 +11,9 @@
 #ifndef A24_LOG_H
 #define A24_LOG_H
 
+/** The longest request id kept (a proxy's X-Request-Id longer than this is replaced). */
+#define A24_LOG_REQUEST_ID_MAX 64
+
 typedef enum { A24_LOG_DEBUG, A24_LOG_INFO, A24_LOG_WARN, A24_LOG_ERROR } a24_log_level_t;
 
 /** Sets the program name and the lowest level written ("debug".."error"; NULL keeps info). */
@@ -21,6 +24,16 @@ void a24_log_init(const char *prog, const char *level);
  * its values, or NULL for no fields.
  */
 void a24_log(a24_log_level_t level, const char *event, const char *fmt, ...);
+
+/**
+ * Sets the id of the request being handled (copied; NULL or "" clears it): every line
+ * written meanwhile carries it as "request_id", and the response carries the same id
+ * in X-Request-Id, so a person's report finds its line. Single-threaded, like the loop.
+ */
+void a24_log_request(const char *id);
+
+/** The request id set now ("" when none). */
+const char *a24_log_request_id(void);
 
 #define a24_log_info(...) a24_log(A24_LOG_INFO, __VA_ARGS__)
 #define a24_log_warn(...) a24_log(A24_LOG_WARN, __VA_ARGS__)

@@ -20,6 +20,7 @@ typedef struct {
     uint64_t submitted, submit_replays, crises;
     uint64_t code_failures;
     uint64_t redis_unavailable;
+    uint64_t intake_refused; /* questions refused by a per-client or the global limit */
 } a24_web_counters_t;
 
 /** One trusted proxy network of http.trusted_proxies (see http.c). */

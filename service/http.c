@@ -7,6 +7,7 @@
 #include "http.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -551,12 +552,57 @@ static const a24_route_t *const route_tables[] = {a24_question_routes, a24_ops_r
                                                   a24_template_routes, NULL};
 
 /* h2o: every request under /api. */
+static void route(a24_app_t *app, h2o_req_t *req);
+
+/* True for an X-Request-Id worth keeping: 1..64 of [A-Za-z0-9._-]. */
+static bool request_id_ok(const char *s, size_t len)
+{
+    if (len == 0 || len > A24_LOG_REQUEST_ID_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_' && s[i] != '.')
+            return false;
+    return true;
+}
+
+/*
+ * Gives `req` its id: the proxy's X-Request-Id when it is a plain token, else 16 random
+ * hex digits. The response carries it, and so does every log line until the handler
+ * returns (and again when an operation of the request resumes: a24_op_take).
+ */
+static void set_request_id(h2o_req_t *req)
+{
+    char id[A24_LOG_REQUEST_ID_MAX + 1];
+    ssize_t at = h2o_find_header_by_str(&req->headers, H2O_STRLIT("x-request-id"), -1);
+    if (at >= 0 &&
+        request_id_ok(req->headers.entries[at].value.base, req->headers.entries[at].value.len)) {
+        memcpy(id, req->headers.entries[at].value.base, req->headers.entries[at].value.len);
+        id[req->headers.entries[at].value.len] = '\0';
+    } else {
+        unsigned char raw[8];
+        randombytes_buf(raw, sizeof raw);
+        sodium_bin2hex(id, sizeof id, raw, sizeof raw);
+    }
+    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-request-id"), 0, NULL,
+                          h2o_strdup(&req->pool, id, SIZE_MAX).base, strlen(id));
+    a24_log_request(id);
+}
+
 static int on_api_req(h2o_handler_t *self, h2o_req_t *req)
 {
     a24_app_t *app = ((api_handler_t *)self)->app;
     app->counters.requests++;
     if (!a24_http_admit(app, req))
         return 0;
+    set_request_id(req);
+    route(app, req);
+    a24_log_request(NULL);
+    return 0;
+}
+
+/* Runs the handler of `req`'s route, or answers 404/405/413/415 itself. */
+static void route(a24_app_t *app, h2o_req_t *req)
+{
     h2o_iovec_t path = req->path_normalized;
     char allow[64] = "";
     bool path_known = false;
@@ -578,16 +624,16 @@ static int on_api_req(h2o_handler_t *self, h2o_req_t *req)
                 if (req->entity.len > app->cfg->http.max_body) {
                     a24_http_error(req, 413, "body_too_large",
                                    "The request body is larger than this service accepts.", NULL);
-                    return 0;
+                    return;
                 }
                 if (req->entity.len > 0 && !is_json(req)) {
                     a24_http_error(req, 415, "unsupported_media_type",
                                    "Send the body as application/json.", NULL);
-                    return 0;
+                    return;
                 }
             }
             r->fn(app, req, &m);
-            return 0;
+            return;
         }
     }
     if (path_known) {
@@ -598,7 +644,7 @@ static int on_api_req(h2o_handler_t *self, h2o_req_t *req)
     } else {
         a24_http_error(req, 404, "not_found", "There is nothing at this address.", NULL);
     }
-    return 0;
+    return;
 }
 
 void a24_http_register_api(h2o_hostconf_t *host, const char *path, a24_app_t *app)
@@ -642,6 +688,7 @@ void *a24_op_start(a24_app_t *app, h2o_req_t *req, size_t size)
     }
     op->app = app;
     op->req = req;
+    snprintf(op->request_id, sizeof op->request_id, "%s", a24_log_request_id());
     op->slot = h2o_mem_alloc_shared(&req->pool, sizeof *op->slot, on_req_dispose);
     *op->slot = op;
     uv_timer_init(app->loop, &op->timer);
@@ -656,6 +703,7 @@ h2o_req_t *a24_op_take(a24_op_t *op)
     h2o_req_t *req = op->req;
     if (req == NULL)
         return NULL;
+    a24_log_request(op->request_id); /* what follows is this request's */
     /* Detach first: sending may dispose the request synchronously. */
     *op->slot = NULL;
     op->slot = NULL;
@@ -693,6 +741,7 @@ void a24_op_finish(a24_op_t *op)
         op->dispose(op);
     op->app->inflight--;
     uv_close((uv_handle_t *)&op->timer, on_op_closed);
+    a24_log_request(NULL);
 }
 
 void a24_op_fail_unavailable(a24_op_t *op)

@@ -23,6 +23,7 @@
 #include <stdbool.h>
 
 #include "app.h"
+#include "log.h"
 #include "codec.h"
 
 /** Captured path segments (the '*' of a pattern), in order. */
@@ -151,6 +152,7 @@ struct a24_op {
     a24_op_t **slot;               /* in the request's pool */
     uv_timer_t timer;              /* answers 503 if Redis is too slow */
     void (*dispose)(a24_op_t *op); /* frees what the concrete operation holds */
+    char request_id[A24_LOG_REQUEST_ID_MAX + 1]; /* logged with what the operation does */
 };
 
 /**

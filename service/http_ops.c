@@ -105,6 +105,12 @@ static long long stat_of(const redisReply *r, const char *name)
 }
 
 /* HGETALL a24:stats replied: write everything out. */
+/* /metrics' operation: the experts on duty are read first, then the desk's figures. */
+typedef struct {
+    a24_op_t op;
+    long long on_duty; /* -1: unknown */
+} metrics_op_t;
+
 static void on_stats_reply(a24_store_t *store, redisReply *r, void *privdata)
 {
     (void)store;
@@ -137,6 +143,12 @@ static void on_stats_reply(a24_store_t *store, redisReply *r, void *privdata)
            (long long)app->counters.redis_unavailable);
     metric(&t, "answer24_inflight_operations", "gauge", "Requests waiting on Redis now.",
            (long long)app->inflight);
+    metric(&t, "answer24_intake_refused_total", "counter",
+           "Questions this process refused with 429 (a per-client or the global limit).",
+           (long long)app->counters.intake_refused);
+    if (((metrics_op_t *)op)->on_duty >= 0)
+        metric(&t, "answer24_experts_on_duty", "gauge", "Experts and supervisors on duty now.",
+               ((metrics_op_t *)op)->on_duty);
     const char *primary = a24_store_primary(app->store, NULL);
     if (primary[0] != '\0')
         put(&t,
@@ -190,14 +202,25 @@ static void on_stats_reply(a24_store_t *store, redisReply *r, void *privdata)
     a24_op_finish(op);
 }
 
+/* SCARD a24:onduty replied: keep it, then read the desk's figures. */
+static void on_on_duty_reply(a24_store_t *store, redisReply *r, void *privdata)
+{
+    metrics_op_t *op = privdata;
+    if (r != NULL && r->type == REDIS_REPLY_INTEGER)
+        op->on_duty = r->integer;
+    if (a24_store_command(store, on_stats_reply, op, "HGETALL %s", A24_KEY_STATS) != 0)
+        on_stats_reply(store, NULL, op);
+}
+
 /* GET /metrics */
 static void on_metrics(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)
 {
     (void)m;
-    a24_op_t *op = a24_op_start(app, req, sizeof *op);
+    metrics_op_t *op = a24_op_start(app, req, sizeof *op);
     if (op == NULL)
         return;
-    if (a24_store_command(app->store, on_stats_reply, op, "HGETALL %s", A24_KEY_STATS) != 0)
+    op->on_duty = -1;
+    if (a24_store_command(app->store, on_on_duty_reply, op, "SCARD %s", A24_KEY_ONDUTY) != 0)
         on_stats_reply(app->store, NULL, op); /* process figures still count */
 }
 

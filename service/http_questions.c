@@ -176,6 +176,7 @@ static void on_submit_reply(a24_store_t *store, redisReply *r, void *privdata)
         a24_http_error(req, 409, "idempotency_conflict",
                        "This Idempotency-Key was already used with a different body.", NULL);
     } else if (strcmp(verdict, "limited") == 0 && req != NULL) {
+        app->counters.intake_refused++;
         a24_help_rate_limited(app, req, a24_reply_int(r, 1, RATE_WINDOW_MS), s->language);
     } else if (req != NULL) {
         a24_http_error(req, 500, "internal", "Something went wrong; nothing was saved.", NULL);

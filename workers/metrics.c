@@ -27,11 +27,13 @@
 
 #define MAX_GROUPS 8
 #define GROUP_NAME_MAX 32
+#define LAG_COUNT_MAX "10000" /* a lag counted by hand stops here */
 
 typedef struct {
     char stream[16]; /* "intake" or "alerts" */
     char name[GROUP_NAME_MAX];
-    long long pending, lag; /* lag -1: Redis could not tell */
+    long long pending, lag; /* lag -1: not known yet */
+    char last[48];          /* the group's last delivered id, to count what follows */
 } group_figures_t;
 
 /* What the last refresh read from Redis. */
@@ -69,7 +71,18 @@ static void unref(a24_metrics_t *m)
 
 /* ------------------------------------------------------------------ reading Redis */
 
-/* Adds the groups of one XINFO GROUPS reply to the snapshot being read. */
+/* What a reply of a refresh is: its kind, and for "lag" the group it counts for. */
+typedef struct {
+    a24_metrics_t *m;
+    const char *what;
+    size_t group;
+} tag_t;
+
+static void ask(a24_metrics_t *m, const char *what, size_t group, const char *fmt, const char *a,
+                const char *b);
+
+/* Adds the groups of one XINFO GROUPS reply to the snapshot being read; where Redis
+ * cannot tell a group's lag (after trimming), asks for the entries past its last one. */
 static void read_groups(a24_metrics_t *m, const char *stream, const redisReply *r)
 {
     if (r == NULL || r->type != REDIS_REPLY_ARRAY)
@@ -86,6 +99,13 @@ static void read_groups(a24_metrics_t *m, const char *stream, const redisReply *
         f->name[len] = '\0';
         f->pending = a24_reply_field_int(g, "pending", 0);
         f->lag = a24_reply_field_int(g, "lag", -1);
+        const char *last = a24_reply_field(g, "last-delivered-id", &len);
+        if (f->lag < 0 && last != NULL && len < sizeof f->last) {
+            memcpy(f->last, last, len);
+            f->last[len] = '\0';
+            ask(m, "lag", m->next.ngroups - 1, "XRANGE %s (%s + COUNT " LAG_COUNT_MAX,
+                strcmp(stream, "intake") == 0 ? A24_KEY_INTAKE : A24_KEY_ALERTS, f->last);
+        }
     }
 }
 
@@ -93,8 +113,9 @@ static void read_groups(a24_metrics_t *m, const char *stream, const redisReply *
 static void on_figure(a24_store_t *store, redisReply *reply, void *privdata)
 {
     (void)store;
-    a24_metrics_t *m = *(a24_metrics_t **)privdata;
-    const char *what = ((const char **)privdata)[1];
+    tag_t tag = *(tag_t *)privdata;
+    a24_metrics_t *m = tag.m;
+    const char *what = tag.what;
     free(privdata);
     m->outstanding--;
     if (m->closing) {
@@ -103,6 +124,9 @@ static void on_figure(a24_store_t *store, redisReply *reply, void *privdata)
     }
     if (strcmp(what, "intake") == 0 || strcmp(what, "alerts") == 0) {
         read_groups(m, what, reply);
+    } else if (strcmp(what, "lag") == 0 && reply != NULL && reply->type == REDIS_REPLY_ARRAY &&
+               tag.group < m->next.ngroups) {
+        m->next.groups[tag.group].lag = (long long)reply->elements;
     } else if (strcmp(what, "schedule") == 0 && reply != NULL &&
                reply->type == REDIS_REPLY_INTEGER) {
         m->next.schedule_size = reply->integer;
@@ -123,17 +147,17 @@ static void on_figure(a24_store_t *store, redisReply *reply, void *privdata)
     unref(m);
 }
 
-/* Sends one command of a refresh; its reply goes to on_figure tagged with `what`. */
-static void ask(a24_metrics_t *m, const char *what, const char *fmt, const char *arg)
+/* Sends one command of a refresh (up to two %s arguments); its reply goes to on_figure. */
+static void ask(a24_metrics_t *m, const char *what, size_t group, const char *fmt, const char *a,
+                const char *b)
 {
-    const void **tag = malloc(2 * sizeof *tag);
+    tag_t *tag = malloc(sizeof *tag);
     if (tag == NULL)
         return;
-    tag[0] = m;
-    tag[1] = what;
+    *tag = (tag_t){m, what, group};
     m->outstanding++;
     m->refs++;
-    if (a24_store_command(m->w->store, on_figure, tag, fmt, arg) != 0) {
+    if (a24_store_command(m->w->store, on_figure, tag, fmt, a, b) != 0) {
         m->outstanding--;
         m->refs--;
         free(tag);
@@ -148,11 +172,11 @@ static void on_refresh(uv_timer_t *t)
         return;
     memset(&m->next, 0, sizeof m->next);
     m->next.earliest_due_ms = -1;
-    ask(m, "intake", "XINFO GROUPS %s", A24_KEY_INTAKE);
-    ask(m, "alerts", "XINFO GROUPS %s", A24_KEY_ALERTS);
-    ask(m, "schedule", "ZCARD %s", A24_KEY_SCHEDULE);
-    ask(m, "earliest", "ZRANGE %s 0 0 WITHSCORES", A24_KEY_SCHEDULE);
-    ask(m, "time", "TIME%s", "");
+    ask(m, "intake", 0, "XINFO GROUPS %s%s", A24_KEY_INTAKE, "");
+    ask(m, "alerts", 0, "XINFO GROUPS %s%s", A24_KEY_ALERTS, "");
+    ask(m, "schedule", 0, "ZCARD %s%s", A24_KEY_SCHEDULE, "");
+    ask(m, "earliest", 0, "ZRANGE %s 0 0 WITHSCORES%s", A24_KEY_SCHEDULE, "");
+    ask(m, "time", 0, "TIME%s%s", "", "");
 }
 
 /* ------------------------------------------------------------------ serving */
@@ -215,9 +239,10 @@ static void render(a24_metrics_t *m, text_t *t)
     if (w->store != NULL && a24_store_ready(w->store)) {
         bool via_sentinel;
         const char *primary = a24_store_primary(w->store, &via_sentinel);
-        put(t, "# HELP answer24_worker_redis_primary_info The Redis primary in use.\n"
-               "# TYPE answer24_worker_redis_primary_info gauge\n"
-               "answer24_worker_redis_primary_info{addr=\"%s\",via=\"%s\"} 1\n",
+        put(t,
+            "# HELP answer24_worker_redis_primary_info The Redis primary in use.\n"
+            "# TYPE answer24_worker_redis_primary_info gauge\n"
+            "answer24_worker_redis_primary_info{addr=\"%s\",via=\"%s\"} 1\n",
             primary != NULL ? primary : "", via_sentinel ? "sentinel" : "url");
     }
     put(t,
