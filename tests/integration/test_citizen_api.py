@@ -400,12 +400,21 @@ class ScriptsTest(unittest.TestCase):
                             stack.web.config_path, "scripts", "load"],
                            capture_output=True, text=True, timeout=60)
         self.assertEqual(p.returncode, 0, p.stderr)
-        names = [line.split()[0] for line in p.stdout.splitlines()]
+        lines = p.stdout.splitlines()
+        self.assertRegex(lines[-1], r"^library answer24 version [0-9a-f]{40}$")
+        names = [line.split()[0] for line in lines[:-1]]
         scripts = sorted(f[:-4] for f in os.listdir(os.path.join(a24test.SOURCE_DIR, "proto", "scripts"))
                          if f.endswith(".lua") and not f.startswith("_"))
         self.assertEqual(sorted(names), scripts)
-        for line in p.stdout.splitlines():
-            self.assertRegex(line.split()[1], r"^[0-9a-f]{40}$")
+        for line in lines[:-1]:
+            self.assertEqual(line.split()[1], "a24_" + line.split()[0])
+        # Redis lists exactly those functions (and the version), from one library.
+        with stack.resp() as resp:
+            libs = resp.call("FUNCTION", "LIST")
+        self.assertEqual(len(libs), 1)
+        lib = dict(zip(libs[0][::2], libs[0][1::2]))
+        fns = sorted(dict(zip(f[::2], f[1::2]))[b"name"].decode() for f in lib[b"functions"])
+        self.assertEqual(fns, sorted(["a24_" + n for n in scripts] + ["a24_version"]))
 
 
 if __name__ == "__main__":
