@@ -2,7 +2,8 @@
 # store.sh: what Redis itself spends on tickets, under deploy/redis.conf (AOF,
 # appendfsync always), through the same function library the programs load.
 #
-#   tests/bench/store.sh memory [COUNT]      COUNT (100000) open tickets: memory per
+#   tests/bench/store.sh memory [COUNT] [redis-server options...]
+#                                            COUNT (100000) open tickets: memory per
 #                                            ticket beside its texts, and where it goes
 #   tests/bench/store.sh rewrite [COUNT] [RATE] [SECONDS] [redis-server options...]
 #                                            COUNT (100000) tickets stored, then RATE
@@ -55,7 +56,8 @@ start_redis() {
 case $MODE in
 memory)
     COUNT=${1:-100000}
-    start_redis
+    shift || true
+    start_redis "$@"
     python3 tests/bench/store_bench.py memory "$REDIS_PORT" "$COUNT"
     ;;
 rewrite)
