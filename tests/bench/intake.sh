@@ -5,7 +5,8 @@
 #
 # Three servers, each freshly started on 127.0.0.1 only, interleaved three times
 # (answer24, peer, baseline; again; again) so that machine noise falls on all of them:
-#   answer24   answer24-web (Release) + a private redis-server, AOF appendfsync always
+#   answer24   answer24-web (Release) + a private redis-server started from
+#              deploy/redis.conf (AOF, appendfsync always)
 #   peer       node server.js of the peer + a private redis-server, the same settings
 #   baseline   tests/bench/baseline.c: libh2o answering 201 with a body as long as
 #              answer24's real answer, no Redis (the ceiling)
@@ -120,14 +121,15 @@ now_secs() { date +%s.%N; }
 # a/b as a whole percentage.
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (b > 0 ? a / b * 100 : 0) }'; }
 
-# Starts redis-server with AOF on (appendfsync $2) in $1/redis; sets REDIS_PORT, REDIS_PID.
+# Starts redis-server from deploy/redis.conf (AOF on, appendfsync $2, default always) in
+# $1/redis; sets REDIS_PORT, REDIS_PID. answer24 and the peer get the same settings.
 start_redis() {
     local dir=$1 fsync=${2:-always}
     mkdir -p "$dir/redis"
     REDIS_PORT=$(free_port)
-    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly yes \
-        --appendfsync "$fsync" --maxmemory-policy noeviction --dir "$dir/redis" \
-        --logfile "$dir/redis.log" --daemonize no </dev/null >/dev/null 2>&1 &
+    redis-server "$ROOT/deploy/redis.conf" --port "$REDIS_PORT" --bind 127.0.0.1 \
+        --appendfsync "$fsync" --dir "$dir/redis" --logfile "$dir/redis.log" --daemonize no \
+        </dev/null >/dev/null 2>&1 &
     REDIS_PID=$!
     PIDS+=("$REDIS_PID")
     wait_for 100 redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping ||
