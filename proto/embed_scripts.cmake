@@ -12,6 +12,11 @@
 # loads the library, not on every call. Files whose names start with "_" are such
 # prefixes, not scripts.
 #
+# Limits that stay met: the library's top level declares only K and _lib's locals (Lua
+# 5.1 allows 200 locals per function; each callback is an expression, adding none), and
+# a callback sees K and the helpers it uses as upvalues (at most 60, far more than any
+# script uses). Scripts share no globals: Redis refuses to create one in a library.
+#
 # The library ends with a24_version, which returns the SHA1 of everything above it: a
 # program that finds another version in Redis loads its own (store.c, answer24ctl).
 #

@@ -20,6 +20,7 @@
 #
 #   tests/bench/routing.sh                                          about 2 minutes
 #   A24_RTBENCH_RATE=200 A24_RTBENCH_DURATION=10 tests/bench/routing.sh   quick check
+#   A24_RTBENCH_FSYNC=always tests/bench/routing.sh                 appendfsync always
 #   (also A24_RTBENCH_EXPERTS=50, A24_RTBENCH_CONNS=32, A24_RTBENCH_BUILD=build-rtbench)
 #
 # Not part of the test suite. Builds into build-rtbench/ and leaves nothing behind:
@@ -42,6 +43,7 @@ LIMIT=${A24_RTBENCH_LIMIT:-290}
 # Redis rewrites the AOF when it has grown this much (deploy/redis.conf: 64mb, which a
 # run of 30 000 questions passes after about 55 s); 1gb keeps rewrites out of the run.
 AOF_REWRITE_MIN=${A24_RTBENCH_AOF_REWRITE_MIN:-64mb}
+FSYNC=${A24_RTBENCH_FSYNC:-everysec} # always: as deploy/redis.conf
 PY=tests/bench/routing_bench.py
 
 # Only what this script sets may configure the programs.
@@ -150,7 +152,7 @@ say "temporary files in $TMP"
 mkdir -p "$TMP/redis"
 REDIS_PORT=$(free_port)
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly yes \
-    --appendfsync everysec --auto-aof-rewrite-percentage 100 \
+    --appendfsync "$FSYNC" --auto-aof-rewrite-percentage 100 \
     --auto-aof-rewrite-min-size "$AOF_REWRITE_MIN" --maxmemory-policy noeviction --dir "$TMP/redis" \
     --latency-monitor-threshold 1 \
     --logfile "$TMP/redis.log" --daemonize no </dev/null >/dev/null 2>&1 &
@@ -402,7 +404,7 @@ fi
 REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 git -C "$ROOT" diff --quiet HEAD -- proto service workers CMakeLists.txt 2>/dev/null || REV+=" with local changes"
 echo
-echo "routing benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -m), redis $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p'), AOF everysec (rewrite at $AOF_REWRITE_MIN); $RATE questions/s for $DURATION s, $CONNS connections, $EXPERTS experts on duty; answer24 $REV"
+echo "routing benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -m), redis $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p'), AOF $FSYNC (rewrite at $AOF_REWRITE_MIN); $RATE questions/s for $DURATION s, $CONNS connections, $EXPERTS experts on duty; answer24 $REV"
 echo
 echo "| questions (201) | achieved rate | offered | never offered | submit→offered p50 | p90 | p99 | p99.9 | max | 201 latency p50 | p99 | max | offers per expert min / max | CPU % redis / web / router / deadline / generator / other |"
 echo "|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
