@@ -304,8 +304,8 @@ jr "$TMP/report.json" tickets missing_hash crisis offered never_offered never_of
 
 # Redis' view: the scripts (submit, route and the rest share EVALSHA), the longest
 # command, the AOF.
-stat=$(rcli INFO commandstats | tr -d '\r' | grep '^cmdstat_evalsha:' || true)
-R[evalsha_calls]=$(sed -n 's/^cmdstat_evalsha:calls=\([0-9]*\),.*/\1/p' <<<"$stat")
+stat=$(rcli INFO commandstats | tr -d '\r' | grep '^cmdstat_fcall:' || true)
+R[evalsha_calls]=$(sed -n 's/^cmdstat_fcall:calls=\([0-9]*\),.*/\1/p' <<<"$stat")
 R[evalsha_usec]=$(sed -n 's/.*usec_per_call=\([0-9.]*\),.*/\1/p' <<<"$stat")
 lat=$(rcli LATENCY LATEST)
 R[cmd_max_ms]=$(awk '$0 == "command" { f = 1; n = 0; next } f && ++n == 3 { print; exit }' <<<"$lat")
@@ -416,7 +416,7 @@ echo "201 latency (from each request's due time; from its actual send: p50 ${R[s
 echo "rate: generator ${R[achieved_rate]} requests/s over ${R[send_span_s]} s; Redis accepted $(awk -v r="${R[redis_rate]}" 'BEGIN { print r }')/s over ${R[created_span_ms]} ms of its clock, per full second ${R[accepted_per_s_min]}..${R[accepted_per_s_max]}"
 echo "answers: ${R[by_status]}; offered twice ${R[offered_twice]}; offered events disagreeing with the audit trail ${R[audit_mismatch]}; queued events (submit.lua) seen for ${R[queued_events]} tickets, at ≠ created ${R[queued_at_not_created]}; other events about the tickets ${R[other_ticket_events]}; intake drained ${R[waited_ms]} ms after the last question; intake group ${R[intake_groups]}, a24:intake length ${R[intake_len]} (trimmed by the router every 10 s); a24:stats ${R[stats]}; alerts raised ${R[alerts]}"
 echo "events read: ${R[events_by_type]} (collector at most ${R[max_read_lag_ms]} ms behind, ${R[cpu_collect]}% CPU; a24:events length at the end ${R[xlen_at_end]}); a24:load per expert ${R[load_min]}..${R[load_max]}"
-echo "redis: ${R[evalsha_calls]} EVALSHA (submit, route, ...) at ${R[evalsha_usec]} µs mean; longest command ${R[cmd_max_ms]:-<1} ms, longest O(1) command ${R[fast_max_ms]:-<1} ms, longest fork ${R[fork_max_ms]:-<1} ms (LATENCY LATEST: ${R[latency_events]:-none}); AOF rewrites ${R[aof_rewrites]}${R[rewrites_at]:+ (started ${R[rewrites_at]}after the first ticket)}, delayed fsyncs ${R[aof_delayed_fsync]}; used_memory ${R[used_memory_mb]} MB; exits: ${R[exits]}"
+echo "redis: ${R[evalsha_calls]} FCALL (submit, route, ...) at ${R[evalsha_usec]} µs mean; longest command ${R[cmd_max_ms]:-<1} ms, longest O(1) command ${R[fast_max_ms]:-<1} ms, longest fork ${R[fork_max_ms]:-<1} ms (LATENCY LATEST: ${R[latency_events]:-none}); AOF rewrites ${R[aof_rewrites]}${R[rewrites_at]:+ (started ${R[rewrites_at]}after the first ticket)}, delayed fsyncs ${R[aof_delayed_fsync]}; used_memory ${R[used_memory_mb]} MB; exits: ${R[exits]}"
 [ "$NOISY" = 0 ] || echo "NOISY: other processes loaded the machine during the run (the last CPU figure); measure again on a quiet machine"
 if [ "$FAILED" != 0 ]; then
     echo "SUSPICIOUS: see the lines marked !! above"
