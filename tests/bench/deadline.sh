@@ -329,7 +329,7 @@ bench burst-1 1 0 0
 # ------------------------------------------------------------------ report
 
 echo
-echo "deadline benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -m), redis $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p'), $COUNT steps, AOF everysec"
+echo "deadline benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -m), redis $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p'), $COUNT steps, AOF everysec${A24_DLBENCH_REDIS_ARGS:+ (redis options: $A24_DLBENCH_REDIS_ARGS)}"
 echo
 echo "| run | engines | steps due | fired | doubled | missed | lateness p50 | p99 | p99.9 | max | mean | steps/s | fire scripts (mean, longest) | CPU % engines / redis / other |"
 echo "|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|"
