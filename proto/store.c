@@ -295,7 +295,7 @@ static void on_connect(const redisAsyncContext *ac, int status)
         schedule_retry(s);
         return;
     }
-    /* Ready once Redis holds this program's function library (store_library below). */
+    /* Ready once Redis holds this program's function library (on_version). */
     if (redisAsyncCommand(s->ac, on_version, s, "FCALL_RO a24_version 0") != REDIS_OK)
         mark_ready(s);
 }

@@ -141,9 +141,6 @@ rcli() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@"; }
 # A field of INFO (e.g. used_memory), or 0.
 redis_info() { rcli INFO all | tr -d '\r' | awk -F: -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }'; }
 
-# Redis' own CPU seconds so far (INFO cpu: used_cpu_sys + used_cpu_user).
-redis_cpu() { rcli INFO cpu | tr -d '\r' | awk -F: '$1 == "used_cpu_sys" || $1 == "used_cpu_user" { n += $2 } END { printf "%.6f", n }'; }
-
 submitted() { local n; n=$(rcli HGET a24:stats submitted); echo "${n:-0}"; }
 
 http_ok() { [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$1")" = 200 ]; }
@@ -225,12 +222,12 @@ measure() {
     local run=$1 url=$2 server=$3 redis=$4 dir=$TMP/$1
     local t0 s0 r0 k0 b0 t1 s1 r1 k1 b1 wall i0=0 i1=0
     children_secs
-    [ -z "$redis" ] || i0=$(redis_cpu)
+    [ -z "$redis" ] || i0=$(redis_cpu_secs "$REDIS_PORT")
     k0=$CHILD_SECS t0=$(now_secs) s0=$(cpu_secs "$server") r0=$(cpu_secs "$redis") b0=$(busy_secs)
     say "$run: measuring ($DURATION)"
     run_wrk "$dir/wrk.txt" "$url" "$DURATION"
     t1=$(now_secs) s1=$(cpu_secs "$server") r1=$(cpu_secs "$redis") b1=$(busy_secs)
-    [ -z "$redis" ] || i1=$(redis_cpu)
+    [ -z "$redis" ] || i1=$(redis_cpu_secs "$REDIS_PORT")
     R[$run,redis_cpu]=$(awk -v a="$i0" -v b="$i1" 'BEGIN { printf "%.6f", b - a }')
     children_secs
     k1=$CHILD_SECS
