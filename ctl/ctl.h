@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "args.h"
 #include "config.h"
 
 /** Exit statuses: done; refused (a name taken, no such user); usage or configuration. */
@@ -24,9 +25,23 @@ enum { A24_CTL_OK = 0, A24_CTL_REFUSED = 1, A24_CTL_USAGE = 2 };
 redisContext *a24_ctl_connect(const a24_config_t *cfg);
 
 /**
- * Runs the embedded script `name` with `nkeys` keys and then the arguments, all in
- * argv/lens. Returns the reply (free it with freeReplyObject), or NULL after one line
- * on stderr when the connection failed or Redis answered an error.
+ * Loads the scripts' function library into Redis: always if `force`, else only when
+ * Redis holds another version or none. 0, or -1 after one line on stderr.
+ */
+int a24_ctl_library(redisContext *c, bool force);
+
+/**
+ * Runs the embedded script `name` with the keys and arguments of `args` (disposed of
+ * whatever happens), loading the library first if Redis holds another version. Returns
+ * the reply (free it with freeReplyObject), or NULL after one line on stderr when the
+ * connection failed or Redis answered an error.
+ */
+redisReply *a24_ctl_fcall(redisContext *c, const char *name, a24_args_t *args);
+
+/**
+ * The older form of a24_ctl_fcall: runs the embedded script `name` with `nkeys` keys and then the
+ * arguments, all in argv/lens. Returns the reply (free it with freeReplyObject), or NULL after one
+ * line on stderr when the connection failed or Redis answered an error.
  */
 redisReply *a24_ctl_script(redisContext *c, const char *name, int nkeys, int argc,
                            const char **argv, const size_t *lens);

@@ -50,8 +50,9 @@ static const char summary[] =
     "                        replaced more than privacy.retention ago that no ticket\n"
     "                        still needs, so older backups can no longer be read\n"
     "  keys list             the text keys, when they were made, which one seals\n"
-    "  scripts load          load every Lua script into Redis (after an upgrade or a\n"
-    "                        failover); names any that does not compile\n"
+    "  scripts load          load the Lua scripts into Redis as one function library\n"
+    "                        (the programs do it themselves when they connect); names\n"
+    "                        each function, or Redis' error if one does not compile\n"
     "  stats [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--format csv|json]\n"
     "                        submitted, answered, answered within the window, time to\n"
     "                        answer p50/p90, breaches and crises, per day and category;\n"
@@ -147,33 +148,61 @@ fail:
     return NULL;
 }
 
-redisReply *a24_ctl_script(redisContext *c, const char *name, int nkeys, int argc,
-                           const char **argv, const size_t *lens)
+int a24_ctl_library(redisContext *c, bool force)
 {
-    const a24_script_source_t *src = a24_script_sources;
-    while (src->name != NULL && strcmp(src->name, name) != 0)
-        src++;
-    if (src->name == NULL) {
-        fprintf(stderr, "answer24ctl: internal error: no script \"%s\"\n", name);
+    if (!force) {
+        redisReply *v = redisCommand(c, "FCALL_RO a24_version 0");
+        bool same =
+            v != NULL && v->type == REDIS_REPLY_STRING && strcmp(v->str, a24_library_version) == 0;
+        freeReplyObject(v);
+        if (same)
+            return 0;
+    }
+    redisReply *r =
+        redisCommand(c, "FUNCTION LOAD REPLACE %b", a24_library_source, a24_library_len);
+    int rc = 0;
+    if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+        fprintf(stderr, "answer24ctl: Redis did not load the scripts: %s\n",
+                r != NULL ? r->str : c->errstr);
+        rc = -1;
+    }
+    freeReplyObject(r);
+    return rc;
+}
+
+/* Sends one formatted script call and reads its reply (NULL if the connection failed). */
+static redisReply *send_call(redisContext *c, const char *cmd, size_t len)
+{
+    void *r = NULL;
+    if (redisAppendFormattedCommand(c, cmd, len) != REDIS_OK || redisGetReply(c, &r) != REDIS_OK)
+        return NULL;
+    return r;
+}
+
+redisReply *a24_ctl_fcall(redisContext *c, const char *name, a24_args_t *args)
+{
+    static bool checked; /* the library's version, once per run */
+    const a24_script_source_t *src = a24_script_find(name);
+    size_t len = 0;
+    char *cmd = src != NULL ? a24_args_command(args, src->readonly ? "FCALL_RO" : "FCALL",
+                                               src->function, &len)
+                            : NULL;
+    a24_args_dispose(args);
+    if (cmd == NULL) {
+        fprintf(stderr, "answer24ctl: internal error: cannot call script \"%s\"\n", name);
         return NULL;
     }
-    int total = argc + 3;
-    const char **v = calloc((size_t)total, sizeof *v);
-    size_t *l = calloc((size_t)total, sizeof *l);
     redisReply *r = NULL;
-    char nkeys_text[16];
-    if (v == NULL || l == NULL) {
-        fprintf(stderr, "answer24ctl: out of memory\n");
-        goto out;
+    if (checked || a24_ctl_library(c, false) == 0) {
+        checked = true;
+        r = send_call(c, cmd, len);
     }
-    snprintf(nkeys_text, sizeof nkeys_text, "%d", nkeys);
-    /* EVAL sends the body each time; for a handful of admin commands that costs nothing. */
-    v[0] = "EVAL", l[0] = 4;
-    v[1] = src->body, l[1] = src->len;
-    v[2] = nkeys_text, l[2] = strlen(nkeys_text);
-    for (int i = 0; i < argc; i++)
-        v[3 + i] = argv[i], l[3 + i] = lens[i];
-    r = redisCommandArgv(c, total, v, l);
+    if (r != NULL && r->type == REDIS_REPLY_ERROR &&
+        strncmp(r->str, "ERR Function not found", 22) == 0 && a24_ctl_library(c, true) == 0) {
+        freeReplyObject(r); /* flushed since: load it and call again, once */
+        r = send_call(c, cmd, len);
+    }
+    free(cmd);
     if (r == NULL) {
         fprintf(stderr, "answer24ctl: Redis connection failed: %s\n", c->errstr);
     } else if (r->type == REDIS_REPLY_ERROR) {
@@ -181,10 +210,21 @@ redisReply *a24_ctl_script(redisContext *c, const char *name, int nkeys, int arg
         freeReplyObject(r);
         r = NULL;
     }
-out:
-    free(v);
-    free(l);
     return r;
+}
+
+redisReply *a24_ctl_script(redisContext *c, const char *name, int nkeys, int argc,
+                           const char **argv, const size_t *lens)
+{
+    a24_args_t a;
+    a24_args_init(&a);
+    for (int i = 0; i < argc; i++) {
+        if (i < nkeys)
+            a24_args_keyn(&a, argv[i], lens[i]);
+        else
+            a24_args_bin(&a, argv[i], lens[i]);
+    }
+    return a24_ctl_fcall(c, name, &a);
 }
 
 /* `answer24ctl ping`: can the configured Redis be reached? */

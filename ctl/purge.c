@@ -19,14 +19,14 @@ int a24_ctl_purge(const a24_config_t *cfg, int argc, char **argv)
     redisContext *c = a24_ctl_connect(cfg);
     if (c == NULL)
         return A24_CTL_USAGE;
-    char retention[24];
-    snprintf(retention, sizeof retention, "%lld", (long long)cfg->privacy.retention);
-    const char *args[] = {retention, "1000"};
-    size_t lens[] = {strlen(retention), 4};
     long long total = 0, left = 1;
     int status = A24_CTL_OK;
     while (left > 0) {
-        redisReply *r = a24_ctl_script(c, "purge", 0, 2, args, lens);
+        a24_args_t a;
+        a24_args_init(&a);
+        a24_args_int(&a, (long long)cfg->privacy.retention);
+        a24_args_int(&a, 1000);
+        redisReply *r = a24_ctl_fcall(c, "purge", &a);
         if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 2) {
             freeReplyObject(r);
             status = A24_CTL_USAGE;

@@ -39,12 +39,11 @@ int a24_ctl_stats(const a24_config_t *cfg, int argc, char **argv)
     redisContext *c = a24_ctl_connect(cfg);
     if (c == NULL)
         return A24_CTL_USAGE;
-    char f[24], t[24];
-    snprintf(f, sizeof f, "%lld", (long long)from);
-    snprintf(t, sizeof t, "%lld", (long long)to);
-    const char *args[] = {f, t};
-    size_t lens[] = {strlen(f), strlen(t)};
-    redisReply *r = a24_ctl_script(c, "stats_days", 0, 2, args, lens);
+    a24_args_t a;
+    a24_args_init(&a);
+    a24_args_int(&a, (long long)from);
+    a24_args_int(&a, (long long)to);
+    redisReply *r = a24_ctl_fcall(c, "stats_days", &a);
     int status = A24_CTL_USAGE;
     if (r != NULL) {
         json_t *report = a24_stats_report(r, from, to);

@@ -257,22 +257,19 @@ static int cmd_add(const a24_config_t *cfg, const user_args_t *a)
     redisContext *c = a24_ctl_connect(cfg);
     if (c == NULL)
         goto out;
-    char k_user[A24_KEY_MAX];
-    a24_key(k_user, A24_KEY_USER, a->username);
-    const char *argv[] = {k_user,
-                          A24_KEY_USERS,
-                          A24_KEY_AUDIT_ADMIN,
-                          a->username,
-                          a24_role_name(role),
-                          cats_text,
-                          langs_text,
-                          display,
-                          hash,
-                          ACTOR};
-    size_t lens[10];
-    for (int i = 0; i < 10; i++)
-        lens[i] = strlen(argv[i]);
-    redisReply *r = a24_ctl_script(c, "user_add", 3, 10, argv, lens);
+    a24_args_t args;
+    a24_args_init(&args);
+    a24_args_keyf(&args, A24_KEY_USER, a->username);
+    a24_args_key(&args, A24_KEY_USERS);
+    a24_args_key(&args, A24_KEY_AUDIT_ADMIN);
+    a24_args_str(&args, a->username);
+    a24_args_str(&args, a24_role_name(role));
+    a24_args_str(&args, cats_text);
+    a24_args_str(&args, langs_text);
+    a24_args_str(&args, display);
+    a24_args_str(&args, hash);
+    a24_args_str(&args, ACTOR);
+    redisReply *r = a24_ctl_fcall(c, "user_add", &args);
     if (strcmp(verdict(r), "ok") == 0) {
         printf("added %s \"%s\"\n", a24_role_name(role), a->username);
         if (role == A24_ROLE_EXPERT && (cats == 0 || langs == 0))
@@ -378,9 +375,11 @@ static int cmd_list(const a24_config_t *cfg, const user_args_t *a)
     redisContext *c = a24_ctl_connect(cfg);
     if (c == NULL)
         return A24_CTL_USAGE;
-    const char *argv[] = {A24_KEY_USERS, A24_PREFIX_USER};
-    size_t lens[] = {strlen(argv[0]), strlen(argv[1])};
-    redisReply *r = a24_ctl_script(c, "user_list", 1, 2, argv, lens);
+    a24_args_t args;
+    a24_args_init(&args);
+    a24_args_key(&args, A24_KEY_USERS);
+    a24_args_str(&args, A24_PREFIX_USER);
+    redisReply *r = a24_ctl_fcall(c, "user_list", &args);
     json_t *users = r != NULL ? a24_account_rows_json(r) : NULL;
     int status = A24_CTL_USAGE;
     if (users != NULL) {
@@ -407,16 +406,19 @@ static int update_user(const a24_config_t *cfg, const char *username, const char
     redisContext *c = a24_ctl_connect(cfg);
     if (c == NULL)
         return A24_CTL_USAGE;
-    char k_user[A24_KEY_MAX], k_sessions[A24_KEY_MAX];
-    a24_key(k_user, A24_KEY_USER, username);
-    a24_key(k_sessions, A24_KEY_USER_SESSIONS, username);
-    const char *argv[] = {k_user, k_sessions, A24_KEY_AUDIT_ADMIN,      username,
-                          ACTOR,  event,      end_sessions ? "1" : "0", A24_PREFIX_SESSION,
-                          field,  value};
-    size_t lens[10];
-    for (int i = 0; i < 10; i++)
-        lens[i] = strlen(argv[i]);
-    redisReply *r = a24_ctl_script(c, "user_update", 3, 10, argv, lens);
+    a24_args_t a;
+    a24_args_init(&a);
+    a24_args_keyf(&a, A24_KEY_USER, username);
+    a24_args_keyf(&a, A24_KEY_USER_SESSIONS, username);
+    a24_args_key(&a, A24_KEY_AUDIT_ADMIN);
+    a24_args_str(&a, username);
+    a24_args_str(&a, ACTOR);
+    a24_args_str(&a, event);
+    a24_args_bool(&a, end_sessions);
+    a24_args_str(&a, A24_PREFIX_SESSION);
+    a24_args_str(&a, field);
+    a24_args_str(&a, value);
+    redisReply *r = a24_ctl_fcall(c, "user_update", &a);
     int status = A24_CTL_USAGE;
     if (strcmp(verdict(r), "ok") == 0) {
         long long ended = r->elements > 1 && r->element[1]->type == REDIS_REPLY_INTEGER

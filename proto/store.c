@@ -7,7 +7,6 @@
  */
 #include "store.h"
 
-#include <openssl/evp.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -37,20 +36,18 @@ struct a24_store {
         void *arg;
     } hooks[MAX_READY_HOOKS];
     int nhooks;
-    size_t nscripts;
-    char (*shas)[41];
 };
 
-/* One command in flight: who to tell, and for scripts what to resend on NOSCRIPT. */
+/* One command in flight: who to tell, and for a script call what to resend when Redis
+ * lost the library. */
 typedef struct {
     a24_store_t *store;
     a24_store_cb cb;
     void *privdata;
-    int script;      /* index in a24_script_sources, or -1 */
     bool persistent; /* a subscription: called per message, freed on the NULL reply */
-    int argc;        /* the EVALSHA vector, argv[0] = "EVALSHA", argv[1] = sha */
-    const char **argv;
-    size_t *lens;
+    bool resent;     /* the script call went out again after a library load */
+    char *cmd;       /* a script call: the FCALL in the wire format, or NULL */
+    size_t cmdlen;
 } call_t;
 
 static void connect_now(a24_store_t *s);
@@ -373,8 +370,6 @@ static int parse_url(a24_store_t *s, const char *url, char *err, size_t errlen)
     return a24_store_parse_url(url, &s->target, err, errlen);
 }
 
-/* ---------------------------------------------------------------- connection */
-
 /* The reconnect timer ran out. */
 static void on_retry(uv_timer_t *t)
 {
@@ -390,17 +385,16 @@ static void schedule_retry(a24_store_t *s)
     s->backoff = s->backoff * 2 > s->backoff_max ? s->backoff_max : s->backoff * 2;
 }
 
-/* The connection is up and authenticated: commands may flow, the roles may resume. */
-static void become_ready(a24_store_t *s)
+/* ---------------------------------------------------------------- function library */
+
+/* The connection is up, authenticated and the library in place: callers may send,
+ * workers resume. */
+static void mark_ready(a24_store_t *s)
 {
-    const a24_redis_target_t *t = &s->target;
+    if (s->ready || s->ac == NULL)
+        return;
     s->ready = true;
     s->backoff = s->backoff_min;
-    if (t->unix_path[0] != '\0')
-        snprintf(s->primary, sizeof s->primary, "unix:%s", t->unix_path);
-    else
-        snprintf(s->primary, sizeof s->primary, strchr(t->host, ':') ? "[%s]:%d" : "%s:%d", t->host,
-                 t->port);
     /* The address only when sentinels chose it (redis.url's is in the configuration). */
     if (s->sentinel != NULL)
         a24_log_info("redis_connected", "{s:s, s:s}", "primary", s->primary, "via", "sentinel");
@@ -409,6 +403,60 @@ static void become_ready(a24_store_t *s)
     for (int i = 0; i < s->nhooks; i++)
         s->hooks[i].cb(s->hooks[i].arg);
 }
+
+/* The reply to FUNCTION LOAD REPLACE: only a failure is worth a word. */
+static void on_library_loaded(redisAsyncContext *ac, void *r, void *privdata)
+{
+    (void)ac;
+    redisReply *reply = r;
+    if (reply != NULL && reply->type == REDIS_REPLY_ERROR)
+        a24_log_error("redis_library_failed", "{s:s}", "error", reply->str);
+    if (reply != NULL && privdata != NULL)
+        mark_ready(privdata);
+}
+
+/* Sends this program's function library, replacing whatever version Redis holds.
+ * Commands sent after it on the connection run after it. `s` to be marked ready on
+ * the reply, or NULL. */
+static int load_library(redisAsyncContext *ac, a24_store_t *s)
+{
+    return redisAsyncCommand(ac, on_library_loaded, s, "FUNCTION LOAD REPLACE %b",
+                             a24_library_source, a24_library_len);
+}
+
+/* The reply to FCALL_RO a24_version at connect: load the library unless it is ours. */
+static void on_version(redisAsyncContext *ac, void *r, void *privdata)
+{
+    a24_store_t *s = privdata;
+    redisReply *reply = r;
+    if (reply == NULL || s->closing)
+        return; /* the connection went: on_disconnect retries */
+    if (reply->type == REDIS_REPLY_STRING && strcmp(reply->str, a24_library_version) == 0) {
+        mark_ready(s);
+        return;
+    }
+    a24_log_info("redis_library_load", "{s:s, s:s}", "found",
+                 reply->type == REDIS_REPLY_STRING ? reply->str : "none", "version",
+                 a24_library_version);
+    if (load_library(ac, s) != REDIS_OK)
+        mark_ready(s);
+}
+
+/* The connection is up and authenticated: name the primary, then make sure Redis holds
+ * this program's function library before anything is sent (on_version marks ready). */
+static void become_ready(a24_store_t *s)
+{
+    const a24_redis_target_t *t = &s->target;
+    if (t->unix_path[0] != '\0')
+        snprintf(s->primary, sizeof s->primary, "unix:%s", t->unix_path);
+    else
+        snprintf(s->primary, sizeof s->primary, strchr(t->host, ':') ? "[%s]:%d" : "%s:%d", t->host,
+                 t->port);
+    if (redisAsyncCommand(s->ac, on_version, s, "FCALL_RO a24_version 0") != REDIS_OK)
+        mark_ready(s);
+}
+
+/* ---------------------------------------------------------------- connection */
 
 /* hiredis: the connection attempt ended. On failure hiredis frees the context after us. */
 static void on_connect(const redisAsyncContext *ac, int status)
@@ -570,26 +618,6 @@ static void connect_primary(a24_store_t *s)
     s->ac = ac;
 }
 
-/* Computes each embedded script's SHA1, as Redis will name it. */
-static int hash_scripts(a24_store_t *s)
-{
-    while (a24_script_sources[s->nscripts].name != NULL)
-        s->nscripts++;
-    s->shas = calloc(s->nscripts + 1, sizeof *s->shas);
-    if (s->shas == NULL)
-        return -1;
-    for (size_t i = 0; i < s->nscripts; i++) {
-        unsigned char md[20];
-        unsigned int mdlen = 0;
-        if (!EVP_Digest(a24_script_sources[i].body, a24_script_sources[i].len, md, &mdlen,
-                        EVP_sha1(), NULL))
-            return -1;
-        for (int j = 0; j < 20; j++)
-            snprintf(s->shas[i] + 2 * j, 3, "%02x", md[j]);
-    }
-    return 0;
-}
-
 a24_store_t *a24_store_create(uv_loop_t *loop, const char *url, a24_ms_t reconnect_min,
                               a24_ms_t reconnect_max, char *err, size_t errlen)
 {
@@ -598,8 +626,7 @@ a24_store_t *a24_store_create(uv_loop_t *loop, const char *url, a24_ms_t reconne
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    if (parse_url(s, url, err, errlen) != 0 || hash_scripts(s) != 0) {
-        free(s->shas);
+    if (parse_url(s, url, err, errlen) != 0) {
         free(s);
         return NULL;
     }
@@ -622,7 +649,6 @@ a24_store_t *a24_store_create(uv_loop_t *loop, const char *url, a24_ms_t reconne
 static void on_retry_closed(uv_handle_t *h)
 {
     a24_store_t *s = h->data;
-    free(s->shas);
     sodium_memzero(&s->target, sizeof s->target);
     free(s);
 }
@@ -684,6 +710,7 @@ static void note_readonly(a24_store_t *s, redisAsyncContext *ac, const redisRepl
 /* Frees a call and its copied arguments. */
 static void call_free(call_t *c)
 {
+    free(c->cmd);
     free(c);
 }
 
@@ -693,19 +720,13 @@ static void on_reply(redisAsyncContext *ac, void *r, void *privdata)
     call_t *c = privdata;
     redisReply *reply = r;
     note_readonly(c->store, ac, reply);
-    if (c->script >= 0 && reply != NULL && reply->type == REDIS_REPLY_ERROR &&
-        strncmp(reply->str, "NOSCRIPT", 8) == 0 && !c->store->closing) {
-        /* Redis lost the script (restart, failover, flush): send the body once. */
-        const char *verb = c->argv[0], *sha = c->argv[1];
-        size_t verblen = c->lens[0], shalen = c->lens[1];
-        c->argv[0] = "EVAL";
-        c->lens[0] = 4;
-        c->argv[1] = a24_script_sources[c->script].body;
-        c->lens[1] = a24_script_sources[c->script].len;
-        c->script = -1;
-        if (redisAsyncCommandArgv(ac, on_reply, c, c->argc, c->argv, c->lens) == REDIS_OK)
+    if (c->cmd != NULL && !c->resent && reply != NULL && reply->type == REDIS_REPLY_ERROR &&
+        strncmp(reply->str, "ERR Function not found", 22) == 0 && !c->store->closing) {
+        /* Redis lost the library (FUNCTION FLUSH, a failover): load it, call again once. */
+        c->resent = true;
+        if (load_library(ac, NULL) == REDIS_OK &&
+            redisAsyncFormattedCommand(ac, on_reply, c, c->cmd, c->cmdlen) == REDIS_OK)
             return;
-        c->argv[0] = verb, c->lens[0] = verblen, c->argv[1] = sha, c->lens[1] = shalen;
         reply = NULL;
     }
     c->cb(c->store, reply, c->privdata);
@@ -725,7 +746,7 @@ int a24_store_subscribe(a24_store_t *s, const char *channel, a24_store_cb cb, vo
     call_t *c = calloc(1, sizeof *c);
     if (c == NULL)
         return -1;
-    *c = (call_t){.store = s, .cb = cb, .privdata = privdata, .script = -1, .persistent = true};
+    *c = (call_t){.store = s, .cb = cb, .privdata = privdata, .persistent = true};
     if (redisAsyncCommand(s->ac, on_reply, c, "SUBSCRIBE %s", channel) != REDIS_OK) {
         free(c);
         return -1;
@@ -740,7 +761,7 @@ int a24_store_command(a24_store_t *s, a24_store_cb cb, void *privdata, const cha
     call_t *c = calloc(1, sizeof *c);
     if (c == NULL)
         return -1;
-    *c = (call_t){.store = s, .cb = cb, .privdata = privdata, .script = -1};
+    *c = (call_t){.store = s, .cb = cb, .privdata = privdata};
     va_list ap;
     va_start(ap, fmt);
     int rc = redisvAsyncCommand(s->ac, on_reply, c, fmt, ap);
@@ -760,9 +781,43 @@ int a24_store_argv(a24_store_t *s, a24_store_cb cb, void *privdata, int argc, co
     call_t *c = calloc(1, sizeof *c);
     if (c == NULL)
         return -1;
-    *c = (call_t){.store = s, .cb = cb, .privdata = privdata, .script = -1};
+    *c = (call_t){.store = s, .cb = cb, .privdata = privdata};
     if (redisAsyncCommandArgv(s->ac, on_reply, c, argc, argv, lens) != REDIS_OK) {
         free(c);
+        return -1;
+    }
+    return 0;
+}
+
+const a24_script_source_t *a24_script_find(const char *name)
+{
+    for (const a24_script_source_t *src = a24_script_sources; src->name != NULL; src++)
+        if (strcmp(src->name, name) == 0)
+            return src;
+    return NULL;
+}
+
+int a24_store_fcall(a24_store_t *s, const char *name, a24_args_t *args, a24_store_cb cb,
+                    void *privdata)
+{
+    const a24_script_source_t *src = a24_script_find(name);
+    size_t len = 0;
+    char *cmd = NULL;
+    if (src == NULL)
+        a24_log_error("script_unknown", "{s:s}", "script", name);
+    else if (a24_store_ready(s))
+        cmd = a24_args_command(args, src->readonly ? "FCALL_RO" : "FCALL", src->function, &len);
+    a24_args_dispose(args);
+    if (cmd == NULL)
+        return -1;
+    call_t *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        free(cmd);
+        return -1;
+    }
+    *c = (call_t){.store = s, .cb = cb, .privdata = privdata, .cmd = cmd, .cmdlen = len};
+    if (redisAsyncFormattedCommand(s->ac, on_reply, c, cmd, len) != REDIS_OK) {
+        call_free(c);
         return -1;
     }
     return 0;
@@ -771,44 +826,15 @@ int a24_store_argv(a24_store_t *s, a24_store_cb cb, void *privdata, int argc, co
 int a24_store_script(a24_store_t *s, const char *name, a24_store_cb cb, void *privdata, int nkeys,
                      int argc, const char **argv, const size_t *lens)
 {
-    if (!a24_store_ready(s))
-        return -1;
-    int idx = -1;
-    for (size_t i = 0; i < s->nscripts; i++)
-        if (strcmp(a24_script_sources[i].name, name) == 0)
-            idx = (int)i;
-    if (idx < 0) {
-        a24_log_error("script_unknown", "{s:s}", "script", name);
-        return -1;
-    }
-    /* One block: the call, the vectors, and a copy of every argument's bytes. */
-    int total = argc + 3;
-    size_t bytes = sizeof(call_t) + total * (sizeof(char *) + sizeof(size_t)) + 16;
-    for (int i = 0; i < argc; i++)
-        bytes += lens[i];
-    call_t *c = malloc(bytes);
-    if (c == NULL)
-        return -1;
-    *c = (call_t){.store = s, .cb = cb, .privdata = privdata, .script = idx, .argc = total};
-    c->argv = (const char **)(c + 1);
-    c->lens = (size_t *)(c->argv + total);
-    char *data = (char *)(c->lens + total);
-    char *nkeys_text = data;
-    data += snprintf(nkeys_text, 16, "%d", nkeys) + 1;
-    c->argv[0] = "EVALSHA", c->lens[0] = 7;
-    c->argv[1] = s->shas[idx], c->lens[1] = 40;
-    c->argv[2] = nkeys_text, c->lens[2] = strlen(nkeys_text);
+    a24_args_t a;
+    a24_args_init(&a);
     for (int i = 0; i < argc; i++) {
-        memcpy(data, argv[i], lens[i]);
-        c->argv[3 + i] = data;
-        c->lens[3 + i] = lens[i];
-        data += lens[i];
+        if (i < nkeys)
+            a24_args_keyn(&a, argv[i], lens[i]);
+        else
+            a24_args_bin(&a, argv[i], lens[i]);
     }
-    if (redisAsyncCommandArgv(s->ac, on_reply, c, c->argc, c->argv, c->lens) != REDIS_OK) {
-        free(c);
-        return -1;
-    }
-    return 0;
+    return a24_store_fcall(s, name, &a, cb, privdata);
 }
 
 /* ---------------------------------------------------------------- replies */

@@ -9,9 +9,12 @@
  * returns. While it is down, every submit fails at once (the caller answers 503)
  * rather than queueing work that nobody will confirm.
  *
- * Scripts: a24_store_script runs a named script from proto/scripts with EVALSHA and,
- * on NOSCRIPT, sends the same call again as EVAL; the callback sees only the final
- * reply.
+ * Scripts: proto/scripts is one Redis function library (script.h). On every connect the
+ * store asks Redis for the library's version and loads its own (FUNCTION LOAD REPLACE)
+ * if Redis holds another or none; only then is it ready. a24_store_fcall runs a named
+ * script with FCALL (FCALL_RO for read-only ones) and, when Redis answers that the
+ * function is not there, loads the library and sends the same call once more; the
+ * callback sees only the final reply.
  *
  * Callbacks follow hiredis: each runs exactly once, with a NULL reply when the
  * connection died or the store was destroyed. A call that returns -1 will never call
@@ -24,6 +27,7 @@
 #include <stdbool.h>
 #include <uv.h>
 
+#include "args.h"
 #include "config.h"
 
 typedef struct a24_store a24_store_t;
@@ -77,7 +81,7 @@ void a24_store_redact_url(const char *url, char *out, size_t outlen);
  */
 void a24_store_destroy(a24_store_t *s);
 
-/** True while connected (and the database selected). */
+/** True while connected (the database selected and the function library in place). */
 bool a24_store_ready(const a24_store_t *s);
 
 /** Calls `cb(arg)` every time the connection becomes ready (for a worker to resume). */
@@ -91,9 +95,17 @@ int a24_store_argv(a24_store_t *s, a24_store_cb cb, void *privdata, int argc, co
                    const size_t *lens);
 
 /**
- * Runs the script `name` with `nkeys` keys followed by arguments, all in argv/lens
- * (copied; the caller's buffers may go as soon as this returns). 0, or -1 if not
- * connected or `name` is unknown.
+ * Runs the script `name` (proto/scripts/<name>.lua) with the keys and arguments of
+ * `args`, which it disposes of whatever happens (they are copied). 0, or -1 if not
+ * connected, `name` is unknown or building `args` ran out of memory.
+ */
+int a24_store_fcall(a24_store_t *s, const char *name, a24_args_t *args, a24_store_cb cb,
+                    void *privdata);
+
+/**
+ * The older form of a24_store_fcall: `nkeys` keys followed by arguments, all in
+ * argv/lens (copied; the caller's buffers may go as soon as this returns). 0, or -1 if
+ * not connected or `name` is unknown.
  */
 int a24_store_script(a24_store_t *s, const char *name, a24_store_cb cb, void *privdata, int nkeys,
                      int argc, const char **argv, const size_t *lens);

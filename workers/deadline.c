@@ -127,7 +127,6 @@ static void fire(a24_deadline_t *d)
         d->again = true;
         return;
     }
-    const a24_config_t *cfg = d->w->cfg;
     /* The quiet hours are local time; what is due stays the script's (Redis') call. */
     time_t now = time(NULL);
     struct tm local;
@@ -135,23 +134,26 @@ static void fire(a24_deadline_t *d)
     int left = a24_quiet_left(d->quiet_start, d->quiet_end, local.tm_hour * 60 + local.tm_min);
     snprintf(d->quiet_until, sizeof d->quiet_until, "%lld",
              left > 0 ? (long long)now * 1000 + ((long long)left * 60 - local.tm_sec) * 1000 : 0LL);
-    const char *argv[] = {
-        A24_KEY_SCHEDULE,   A24_KEY_ALERTS,
-        A24_KEY_ALERTS_SEQ, A24_KEY_ALERTS_OPEN,
-        A24_KEY_STATS,      A24_KEY_INTAKE,
-        d->batch,           d->ladder,
-        d->crisis_repeat,   d->ack_timeout,
-        d->escalate_after,  ",queued,offered,claimed,in_review,",
-        A24_PREFIX_TICKET,  A24_PREFIX_ALERT,
-        A24_SUFFIX_AUDIT,   d->quiet_until,
-    };
-    size_t lens[sizeof argv / sizeof argv[0]];
-    for (size_t i = 0; i < sizeof argv / sizeof argv[0]; i++)
-        lens[i] = strlen(argv[i]);
-    (void)cfg;
+    a24_args_t a;
+    a24_args_init(&a);
+    a24_args_key(&a, A24_KEY_SCHEDULE);
+    a24_args_key(&a, A24_KEY_ALERTS);
+    a24_args_key(&a, A24_KEY_ALERTS_SEQ);
+    a24_args_key(&a, A24_KEY_ALERTS_OPEN);
+    a24_args_key(&a, A24_KEY_STATS);
+    a24_args_key(&a, A24_KEY_INTAKE);
+    a24_args_str(&a, d->batch);
+    a24_args_str(&a, d->ladder);
+    a24_args_str(&a, d->crisis_repeat);
+    a24_args_str(&a, d->ack_timeout);
+    a24_args_str(&a, d->escalate_after);
+    a24_args_str(&a, ",queued,offered,claimed,in_review,");
+    a24_args_str(&a, A24_PREFIX_TICKET);
+    a24_args_str(&a, A24_PREFIX_ALERT);
+    a24_args_str(&a, A24_SUFFIX_AUDIT);
+    a24_args_str(&a, d->quiet_until);
     d->sent = a24_clock_mono();
-    if (a24_store_script(d->w->store, "deadline_fire", on_fired, d, 6,
-                         (int)(sizeof argv / sizeof argv[0]), argv, lens) == 0)
+    if (a24_store_fcall(d->w->store, "deadline_fire", &a, on_fired, d) == 0)
         d->busy = true;
     else
         arm(d, -1); /* Redis is away: try again at the next poll */
@@ -166,10 +168,13 @@ static void on_purge_tick(uv_timer_t *t)
     a24_deadline_t *d = t->data;
     char retention[24];
     snprintf(retention, sizeof retention, "%lld", (long long)d->w->cfg->privacy.retention);
-    const char *argv[] = {retention, "1000"};
-    size_t lens[] = {strlen(retention), 4};
-    if (!d->stopping)
-        a24_store_script(d->w->store, "purge", on_purged, d, 0, 2, argv, lens);
+    if (d->stopping)
+        return;
+    a24_args_t a;
+    a24_args_init(&a);
+    a24_args_int(&a, (long long)d->w->cfg->privacy.retention);
+    a24_args_int(&a, 1000);
+    a24_store_fcall(d->w->store, "purge", &a, on_purged, d);
 }
 
 static void on_purged(a24_store_t *store, redisReply *r, void *privdata)

@@ -149,11 +149,14 @@ static void route_batch(a24_router_t *r, const redisReply *entries, bool taken_o
         c->taken_over = taken_over;
         snprintf(c->id, sizeof c->id, "%s", items[i].id);
         snprintf(c->ticket, sizeof c->ticket, "%s", items[i].ticket);
-        const char *argv[] = {c->ticket, from, r->offer_timeout, r->crisis_cap, r->repeat};
-        size_t lens[5];
-        for (int j = 0; j < 5; j++)
-            lens[j] = strlen(argv[j]);
-        if (a24_store_script(r->store, "route", on_routed, c, 0, 5, argv, lens) != 0) {
+        a24_args_t a;
+        a24_args_init(&a);
+        a24_args_str(&a, c->ticket);
+        a24_args_str(&a, from);
+        a24_args_str(&a, r->offer_timeout);
+        a24_args_str(&a, r->crisis_cap);
+        a24_args_str(&a, r->repeat);
+        if (a24_store_fcall(r->store, "route", &a, on_routed, c) != 0) {
             free(c);
             break;
         }

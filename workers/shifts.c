@@ -59,10 +59,12 @@ static void on_rotas(a24_store_t *store, redisReply *r, void *privdata)
             a24_log_warn("rota_unreadable", "{s:s, s:s}", "username", user, "error", err);
             continue;
         }
-        const char *on = a24_rota_on_shift(&rota, minute) ? "1" : "0";
-        const char *argv[] = {user, on, rw->nudge};
-        size_t lens[] = {strlen(user), 1, strlen(rw->nudge)};
-        a24_store_script(store, "rota_tick", on_ticked, NULL, 0, 3, argv, lens);
+        a24_args_t a;
+        a24_args_init(&a);
+        a24_args_str(&a, user);
+        a24_args_bool(&a, a24_rota_on_shift(&rota, minute));
+        a24_args_str(&a, rw->nudge);
+        a24_store_fcall(store, "rota_tick", &a, on_ticked, NULL);
     }
 }
 

@@ -257,8 +257,8 @@ bench() {
 
     # The fire scripts as Redis saw them: calls, mean time, the longest one (>= 1 ms).
     local stat
-    stat=$(rcli INFO commandstats | tr -d '\r' | grep '^cmdstat_evalsha:' || true)
-    R[$run,calls]=$(sed -n 's/^cmdstat_evalsha:calls=\([0-9]*\),.*/\1/p' <<<"$stat")
+    stat=$(rcli INFO commandstats | tr -d '\r' | grep '^cmdstat_fcall:' || true)
+    R[$run,calls]=$(sed -n 's/^cmdstat_fcall:calls=\([0-9]*\),.*/\1/p' <<<"$stat")
     R[$run,usec_per_call]=$(sed -n 's/.*usec_per_call=\([0-9.]*\),.*/\1/p' <<<"$stat")
     R[$run,failed_calls]=$(sed -n 's/.*,failed_calls=\([0-9]*\).*/\1/p' <<<"$stat")
     # LATENCY LATEST: event, time, latest ms, max ms. "command" is the longest fire
@@ -329,7 +329,7 @@ bench burst-1 1 0 0
 # ------------------------------------------------------------------ report
 
 echo
-echo "deadline benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -m), redis $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p'), $COUNT steps, AOF everysec"
+echo "deadline benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -m), redis $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p'), $COUNT steps, AOF everysec${A24_DLBENCH_REDIS_ARGS:+ (redis options: $A24_DLBENCH_REDIS_ARGS)}"
 echo
 echo "| run | engines | steps due | fired | doubled | missed | lateness p50 | p99 | p99.9 | max | mean | steps/s | fire scripts (mean, longest) | CPU % engines / redis / other |"
 echo "|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|"
@@ -359,7 +359,7 @@ for run in spread-1 spread-2 burst-1; do
     printf '%s: ' "$run"
     [ "$run" = burst-1 ] || printf 'lateness p90 %s ms, seconds of due time with a step over 100 ms late: %s of %s (worst: %s); ' \
         "${R[$run,p90]}" "${R[$run,seconds_over_100ms]}" "${R[$run,seconds_total]}" "${R[$run,worst_seconds]}"
-    echo "last alert ${R[$run,span_ms]} ms after the first due step (burst: after the engine started); load ${R[$run,load_ms]} ms; engine exit ${R[$run,exits]}, ${R[$run,log_lines]} engine log lines; EVALSHA failed_calls ${R[$run,failed_calls]} (NOSCRIPT until the script is cached; the engine resends it as EVAL); a24:alerts stream length ${R[$run,alerts_stream]}; AOF rewrites ${R[$run,aof_rewrites]}, delayed fsyncs ${R[$run,aof_delayed_fsync]}; longest O(1) Redis command ${R[$run,fast_max_ms]} ms (Redis off the CPU), longest fork ${R[$run,fork_max_ms]} ms"
+    echo "last alert ${R[$run,span_ms]} ms after the first due step (burst: after the engine started); load ${R[$run,load_ms]} ms; engine exit ${R[$run,exits]}, ${R[$run,log_lines]} engine log lines; FCALL failed_calls ${R[$run,failed_calls]} (expected 0: the engine loads the function library before its first call); a24:alerts stream length ${R[$run,alerts_stream]}; AOF rewrites ${R[$run,aof_rewrites]}, delayed fsyncs ${R[$run,aof_delayed_fsync]}; longest O(1) Redis command ${R[$run,fast_max_ms]} ms (Redis off the CPU), longest fork ${R[$run,fork_max_ms]} ms"
 done
 [ "$NOISY" = 0 ] || echo "NOISY: other processes loaded the machine during a run (the last CPU figure); measure again on a quiet machine"
 if [ "$FAILED" != 0 ]; then

@@ -1,37 +1,50 @@
 #!/usr/bin/env bash
-# intake.sh: the intake benchmark. How many questions a second one answer24-web takes
-# in (POST /api/v1/questions, 201 with the ticket), against the ceiling of this machine.
+# intake.sh: the intake benchmark. How many questions a second answer24-web takes in
+# (POST /api/v1/questions, 201 with the ticket), side by side with the peer a Node team
+# would build (../shared/peer-bullmq: Fastify + BullMQ) and the ceiling of this machine.
 #
-# Three runs, each against freshly started processes on 127.0.0.1 only:
-#   baseline          tests/bench/baseline.c: libh2o answering 201 with a body as long
-#                     as the real answer, no Redis (the ceiling)
-#   answer24 always   answer24-web + a private redis-server, AOF appendfsync always
-#   answer24 everysec the same with appendfsync everysec
-# Each run warms up, then runs `wrk -t2 -c64 -d15s --latency -s tests/bench/post.lua`.
-# After each answer24 run it checks that Redis counted as many new tickets
-# (a24:stats "submitted") as wrk got 201s, and reports Redis memory and AOF bytes per
-# ticket. Every run also reports the CPU its server, Redis and wrk used, and what the
-# rest of the machine used meanwhile: over 15% of a core flags the run NOISY (on a
-# shared 2-core machine, someone's build halves the figures).
+# Three servers, each freshly started on 127.0.0.1 only, interleaved three times
+# (answer24, peer, baseline; again; again) so that machine noise falls on all of them:
+#   answer24   answer24-web (Release) + a private redis-server started from
+#              deploy/redis.conf (AOF, appendfsync always)
+#   peer       node server.js of the peer + a private redis-server, the same settings
+#   baseline   tests/bench/baseline.c: libh2o answering 201 with a body as long as
+#              answer24's real answer, no Redis (the ceiling)
+# Each run warms up, then runs `wrk -t1 -c64 -d10s --latency -s tests/bench/post.lua`
+# (the peer gets the same texts as {"text", "category"} on POST /questions). It prints
+# questions a second, p99, the ratios answer24/peer and answer24/baseline per round, and
+# the Redis CPU per ticket (INFO cpu used_cpu_sys + used_cpu_user over the measured run,
+# divided by the tickets). After each answer24 run it checks that Redis counted as many
+# new tickets (a24:stats "submitted") as wrk got 201s. Every run also reports the CPU
+# its server, Redis and wrk used, and what the rest of the machine used meanwhile: over
+# 15% of a core flags the run NOISY (on a shared 2-core machine, someone's build halves
+# the figures).
 #
-#   tests/bench/intake.sh                 the whole benchmark (about 70 seconds)
-#   A24_BENCH_DURATION=5s A24_BENCH_WARMUP=1s tests/bench/intake.sh   quicker, noisier
+#   tests/bench/intake.sh                 the whole benchmark (about 3 minutes)
+#   A24_BENCH_ROUNDS=1 A24_BENCH_DURATION=5s tests/bench/intake.sh   quicker, noisier
 #   A24_BENCH_QUIET_WAIT=600 tests/bench/intake.sh   each run first waits (at most 600 s)
 #                                         until the machine is idle (shared machines)
+#   A24_PEER_DIR=/path/to/peer-bullmq     where the peer is (default ../shared/peer-bullmq
+#                                         beside the repository)
 #
 # Not part of the test suite. Builds a Release answer24-web into build-bench/ (never
-# build/ or build-test/), installs wrk if it is missing (apt-get, as root), and leaves
-# nothing behind: every process it started is stopped by its pid and the temporary
-# directory is removed, also on failure or Ctrl-C. Exits non-zero if a run saw a
-# non-201, a socket error, a ticket count mismatch, a crash or an unclean stop.
+# build/ or build-test/), copies the peer into build-bench/peer and runs `npm install`
+# there once (its README: npm install, not npm ci), installs wrk if it is missing
+# (apt-get, as root), and leaves nothing behind: every process it started is stopped by
+# its pid and the temporary directory is removed, also on failure or Ctrl-C. Exits
+# non-zero if a run saw a non-201, a socket error, a ticket count mismatch, a crash or
+# an unclean stop.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 BUILD=$ROOT/build-bench
-DURATION=${A24_BENCH_DURATION:-15s}
-WARMUP=${A24_BENCH_WARMUP:-2s}
+DURATION=${A24_BENCH_DURATION:-10s}
+WARMUP=${A24_BENCH_WARMUP:-3s}
+ROUNDS=${A24_BENCH_ROUNDS:-3}
 QUIET_WAIT=${A24_BENCH_QUIET_WAIT:-0} # seconds a run may wait for an idle machine
-THREADS=2
+PEER_SRC=${A24_PEER_DIR:-$ROOT/../shared/peer-bullmq}
+PEER=$BUILD/peer
+THREADS=1
 CONNECTIONS=64
 LUA=tests/bench/post.lua
 
@@ -51,7 +64,7 @@ if ! command -v wrk >/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y wrk >/dev/null ||
         { apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk >/dev/null; }
 fi
-for tool in redis-server redis-cli curl python3 cmake cc pkg-config; do
+for tool in redis-server redis-cli curl python3 cmake cc pkg-config node npm; do
     command -v "$tool" >/dev/null || die "$tool is missing (deploy/install-deps.sh --test installs it)"
 done
 
@@ -66,6 +79,14 @@ say "building the baseline server"
 # shellcheck disable=SC2046 # pkg-config's flags are meant to split
 cc -Wall -Wextra -Werror -O2 -o "$BUILD/baseline" tests/bench/baseline.c \
     $(pkg-config --cflags --libs libh2o libuv) || die "the baseline server does not build"
+[ -f "$PEER_SRC/server.js" ] || die "no peer at $PEER_SRC (set A24_PEER_DIR)"
+mkdir -p "$PEER"
+cp "$PEER_SRC/server.js" "$PEER_SRC/package.json" "$PEER_SRC/package-lock.json" "$PEER/"
+if [ ! -d "$PEER/node_modules/bullmq" ] || [ "$PEER_SRC/package.json" -nt "$PEER/node_modules" ]; then
+    say "installing the peer's node modules in $PEER"
+    (cd "$PEER" && npm install --no-audit --no-fund >"$PEER/npm.log" 2>&1) ||
+        die "npm install failed: $(tail -5 "$PEER/npm.log")"
+fi
 
 # ------------------------------------------------------------------ processes and cleanup
 
@@ -100,14 +121,15 @@ now_secs() { date +%s.%N; }
 # a/b as a whole percentage.
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (b > 0 ? a / b * 100 : 0) }'; }
 
-# Starts redis-server with AOF on (appendfsync $2) in $1/redis; sets REDIS_PORT, REDIS_PID.
+# Starts redis-server from deploy/redis.conf (AOF on, appendfsync $2, default always) in
+# $1/redis; sets REDIS_PORT, REDIS_PID. answer24 and the peer get the same settings.
 start_redis() {
-    local dir=$1 fsync=$2
+    local dir=$1 fsync=${2:-always}
     mkdir -p "$dir/redis"
     REDIS_PORT=$(free_port)
-    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly yes \
-        --appendfsync "$fsync" --maxmemory-policy noeviction --dir "$dir/redis" \
-        --logfile "$dir/redis.log" --daemonize no </dev/null >/dev/null 2>&1 &
+    redis-server "$ROOT/deploy/redis.conf" --port "$REDIS_PORT" --bind 127.0.0.1 \
+        --appendfsync "$fsync" --dir "$dir/redis" --logfile "$dir/redis.log" --daemonize no \
+        </dev/null >/dev/null 2>&1 &
     REDIS_PID=$!
     PIDS+=("$REDIS_PID")
     wait_for 100 redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping ||
@@ -199,12 +221,15 @@ wait_quiet() {
 # else on the machine (other people's builds and tests make a run worthless).
 measure() {
     local run=$1 url=$2 server=$3 redis=$4 dir=$TMP/$1
-    local t0 s0 r0 k0 b0 t1 s1 r1 k1 b1 wall
+    local t0 s0 r0 k0 b0 t1 s1 r1 k1 b1 wall i0=0 i1=0
     children_secs
+    [ -z "$redis" ] || i0=$(redis_cpu_secs "$REDIS_PORT")
     k0=$CHILD_SECS t0=$(now_secs) s0=$(cpu_secs "$server") r0=$(cpu_secs "$redis") b0=$(busy_secs)
     say "$run: measuring ($DURATION)"
     run_wrk "$dir/wrk.txt" "$url" "$DURATION"
     t1=$(now_secs) s1=$(cpu_secs "$server") r1=$(cpu_secs "$redis") b1=$(busy_secs)
+    [ -z "$redis" ] || i1=$(redis_cpu_secs "$REDIS_PORT")
+    R[$run,redis_cpu]=$(awk -v a="$i0" -v b="$i1" 'BEGIN { printf "%.6f", b - a }')
     children_secs
     k1=$CHILD_SECS
     record "$run" "$dir/wrk.txt"
@@ -224,12 +249,15 @@ measure() {
     fi
 }
 
-# answer24-web against a fresh Redis with appendfsync $2; run name $1.
+# Redis CPU µs per ticket of run $1 ($2 tickets).
+per_ticket() { awk -v s="${R[$1,redis_cpu]}" -v n="$2" 'BEGIN { printf "%.0f", (n > 0 ? s / n * 1e6 : 0) }'; }
+
+# answer24-web against a fresh Redis with appendfsync always; run name $1.
 bench_answer24() {
-    local run=$1 fsync=$2 dir=$TMP/$1
+    local run=$1 dir=$TMP/$1
     mkdir -p "$dir"
     wait_quiet "$run"
-    start_redis "$dir" "$fsync"
+    start_redis "$dir" always
     start_web "$dir"
     local url=http://127.0.0.1:$WEB_PORT
     local status bytes
@@ -257,6 +285,7 @@ bench_answer24() {
     R[$run,mem_per]=$(( R[$run,tickets] > 0 ? (mem1 - mem0) / R[$run,tickets] : 0 ))
     R[$run,aof_per]=$(( R[$run,tickets] > 0 ? ($(du -sb "$dir/redis" | cut -f1) - aof0) / R[$run,tickets] : 0 ))
     R[$run,aof_rewrites]=$(redis_info aof_rewrites)
+    R[$run,us_ticket]=$(per_ticket "$run" "${R[$run,tickets]}")
     # A 201 without a stored ticket breaks the contract. More tickets than 201s is
     # expected by at most the connections in flight when wrk stopped (their answers
     # were never read).
@@ -279,6 +308,32 @@ bench_answer24() {
     stop_pid "$REDIS_PID"
     R[$run,redis_exit]=$STOPPED
     grep -E '# WARNING|Background AOF rewrite' "$dir/redis.log" | sed "s/^/   $run redis: /" | cut -c1-200 >&2 || true
+}
+
+# The peer (node server.js) against a fresh Redis with appendfsync always; run name $1.
+bench_peer() {
+    local run=$1 dir=$TMP/$1 port pid
+    mkdir -p "$dir"
+    wait_quiet "$run"
+    start_redis "$dir" always
+    port=$(free_port)
+    (cd "$PEER" && PORT=$port REDIS_PORT=$REDIS_PORT exec node server.js) </dev/null >"$dir/peer.log" 2>&1 &
+    pid=$!
+    PIDS+=("$pid")
+    local url=http://127.0.0.1:$port
+    wait_for 150 curl -s -f -o /dev/null -H 'Content-Type: application/json' \
+        --data '{"text":"probe","category":"sleep"}' "$url/questions" ||
+        die "the peer did not start: $(tail -5 "$dir/peer.log")"
+    say "$run: warming up ($WARMUP, the JIT)"
+    A24_BENCH_TARGET=peer run_wrk "$dir/warmup.txt" "$url" "$WARMUP"
+    sleep 0.5
+    A24_BENCH_TARGET=peer measure "$run" "$url" "$pid" "$REDIS_PID"
+    R[$run,tickets]=${R[$run,created]}
+    R[$run,us_ticket]=$(per_ticket "$run" "${R[$run,created]}")
+    kill -0 "$pid" 2>/dev/null || { say "!! $run: the peer died during the run"; FAILED=1; }
+    stop_pid "$pid"
+    R[$run,web_exit]=$STOPPED
+    stop_pid "$REDIS_PID"
 }
 
 # The baseline server with a body of $2 bytes; run name $1.
@@ -306,32 +361,44 @@ bench_baseline() {
 }
 
 say "temporary files in $TMP"
-# The answer24 runs go first: the first one measures the real answer's mean length,
-# which the baseline then answers with.
-bench_answer24 always always
-bench_answer24 everysec everysec
-bench_baseline baseline "${R[always,body_mean]}"
+# Interleaved: answer24 first in each round, whose answers' mean length the baseline
+# then answers with.
+for round in $(seq 1 "$ROUNDS"); do
+    bench_answer24 "answer24-$round"
+    bench_peer "peer-$round"
+    bench_baseline "baseline-$round" "${R[answer24-$round,body_mean]}"
+done
 
 # ------------------------------------------------------------------ report
 
-ms() { awk -v us="$1" 'BEGIN { printf "%.2f ms", us / 1000 }'; }
+ms() { awk -v us="$1" 'BEGIN { printf "%.1f ms", us / 1000 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
 echo
-echo "intake benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency -s $LUA"
+echo "intake benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency, appendfsync always"
 echo
-echo "| server | req/s | p50 | p99 | 201s (wrk) | non-201 / socket errors | tickets in Redis | Redis B/ticket | AOF B/ticket | CPU µs/request server / redis | CPU % server / redis / wrk / other |"
-echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
-for run in baseline always everysec; do
-    case $run in
-    baseline) name="baseline (libh2o, no Redis)" tickets=- mem=- aof=- redis=- us_redis=- ;;
-    *) name="answer24-web, appendfsync $run" tickets=${R[$run,tickets]} mem=${R[$run,mem_per]}
-       aof=${R[$run,aof_per]} redis=${R[$run,cpu_redis]} us_redis=${R[$run,us_redis]} ;;
-    esac
-    echo "| $name | ${R[$run,rps]} | $(ms "${R[$run,p50_us]}") | $(ms "${R[$run,p99_us]}") | ${R[$run,created]} | ${R[$run,non201]} / ${R[$run,sockerr]} | $tickets | $mem | $aof | ${R[$run,us_server]} / $us_redis | ${R[$run,cpu_server]} / $redis / ${R[$run,cpu_wrk]} / ${R[$run,cpu_other]} |"
+echo "| run | questions/s | p50 | p99 | 201s | non-201 / socket errors | Redis CPU µs/ticket | Redis B/ticket | CPU µs/request server | CPU % server / redis / wrk / other |"
+echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+for round in $(seq 1 "$ROUNDS"); do
+    for run in "answer24-$round" "peer-$round" "baseline-$round"; do
+        case $run in
+        baseline*) us=- mem=- redis=- ;;
+        peer*) us=${R[$run,us_ticket]} mem=- redis=${R[$run,cpu_redis]} ;;
+        *) us=${R[$run,us_ticket]} mem=${R[$run,mem_per]} redis=${R[$run,cpu_redis]} ;;
+        esac
+        echo "| $run | ${R[$run,rps]} | $(ms "${R[$run,p50_us]}") | $(ms "${R[$run,p99_us]}") | ${R[$run,created]} | ${R[$run,non201]} / ${R[$run,sockerr]} | $us | $mem | ${R[$run,us_server]} | ${R[$run,cpu_server]} / $redis / ${R[$run,cpu_wrk]} / ${R[$run,cpu_other]} |"
+    done
 done
 echo
-for run in baseline always everysec; do
-    echo "$run: answer bodies ${R[$run,body_min]}-${R[$run,body_max]} bytes (mean ${R[$run,body_mean]}), max latency $(ms "${R[$run,max_us]}"), server exit status ${R[$run,web_exit]}${R[$run,log_lines]:+, ${R[$run,log_lines]} server log lines}${R[$run,aof_rewrites]:+, AOF rewrites ${R[$run,aof_rewrites]}}"
+echo "| round | answer24/peer questions/s | answer24/baseline questions/s | answer24 p99 | peer p99 |"
+echo "|---|--:|--:|--:|--:|"
+for round in $(seq 1 "$ROUNDS"); do
+    echo "| $round | $(ratio "${R[answer24-$round,rps]}" "${R[peer-$round,rps]}") | $(ratio "${R[answer24-$round,rps]}" "${R[baseline-$round,rps]}") | $(ms "${R[answer24-$round,p99_us]}") | $(ms "${R[peer-$round,p99_us]}") |"
+done
+echo
+for round in $(seq 1 "$ROUNDS"); do
+    run=answer24-$round
+    echo "$run: answer bodies ${R[$run,body_min]}-${R[$run,body_max]} bytes (mean ${R[$run,body_mean]}), max latency $(ms "${R[$run,max_us]}"), ${R[$run,tickets]} tickets in Redis, AOF ${R[$run,aof_per]} B/ticket, AOF rewrites ${R[$run,aof_rewrites]}, server exit ${R[$run,web_exit]}"
 done
 [ "$NOISY" = 0 ] || echo "NOISY: other processes loaded the machine during a run (the last CPU figure); measure again on a quiet machine"
 if [ "$FAILED" != 0 ]; then

@@ -71,3 +71,10 @@ cpu_secs() {
 # CPU seconds the whole machine has been busy in processes, or stolen by the hypervisor
 # (all cores; interrupt time, mostly our own loopback traffic, is left out).
 busy_secs() { awk -v hz="$HZ" '/^cpu / { printf "%.2f", ($2 + $3 + $4 + $9) / hz }' /proc/stat; }
+
+# Redis' own CPU seconds so far (INFO cpu: used_cpu_sys + used_cpu_user) of the server
+# on 127.0.0.1 port $1.
+redis_cpu_secs() {
+    redis-cli -h 127.0.0.1 -p "$1" INFO cpu | tr -d '\r' |
+        awk -F: '$1 == "used_cpu_sys" || $1 == "used_cpu_user" { n += $2 } END { printf "%.6f", n }'
+}

@@ -20,6 +20,7 @@
 #
 #   tests/bench/routing.sh                                          about 2 minutes
 #   A24_RTBENCH_RATE=200 A24_RTBENCH_DURATION=10 tests/bench/routing.sh   quick check
+#   A24_RTBENCH_FSYNC=always tests/bench/routing.sh                 appendfsync always
 #   (also A24_RTBENCH_EXPERTS=50, A24_RTBENCH_CONNS=32, A24_RTBENCH_BUILD=build-rtbench)
 #
 # Not part of the test suite. Builds into build-rtbench/ and leaves nothing behind:
@@ -42,6 +43,7 @@ LIMIT=${A24_RTBENCH_LIMIT:-290}
 # Redis rewrites the AOF when it has grown this much (deploy/redis.conf: 64mb, which a
 # run of 30 000 questions passes after about 55 s); 1gb keeps rewrites out of the run.
 AOF_REWRITE_MIN=${A24_RTBENCH_AOF_REWRITE_MIN:-64mb}
+FSYNC=${A24_RTBENCH_FSYNC:-everysec} # always: as deploy/redis.conf
 PY=tests/bench/routing_bench.py
 
 # Only what this script sets may configure the programs.
@@ -150,7 +152,7 @@ say "temporary files in $TMP"
 mkdir -p "$TMP/redis"
 REDIS_PORT=$(free_port)
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly yes \
-    --appendfsync everysec --auto-aof-rewrite-percentage 100 \
+    --appendfsync "$FSYNC" --auto-aof-rewrite-percentage 100 \
     --auto-aof-rewrite-min-size "$AOF_REWRITE_MIN" --maxmemory-policy noeviction --dir "$TMP/redis" \
     --latency-monitor-threshold 1 \
     --logfile "$TMP/redis.log" --daemonize no </dev/null >/dev/null 2>&1 &
@@ -303,8 +305,8 @@ jr "$TMP/report.json" tickets missing_hash crisis offered never_offered never_of
 
 # Redis' view: the scripts (submit, route and the rest share EVALSHA), the longest
 # command, the AOF.
-stat=$(rcli INFO commandstats | tr -d '\r' | grep '^cmdstat_evalsha:' || true)
-R[evalsha_calls]=$(sed -n 's/^cmdstat_evalsha:calls=\([0-9]*\),.*/\1/p' <<<"$stat")
+stat=$(rcli INFO commandstats | tr -d '\r' | grep '^cmdstat_fcall:' || true)
+R[evalsha_calls]=$(sed -n 's/^cmdstat_fcall:calls=\([0-9]*\),.*/\1/p' <<<"$stat")
 R[evalsha_usec]=$(sed -n 's/.*usec_per_call=\([0-9.]*\),.*/\1/p' <<<"$stat")
 lat=$(rcli LATENCY LATEST)
 R[cmd_max_ms]=$(awk '$0 == "command" { f = 1; n = 0; next } f && ++n == 3 { print; exit }' <<<"$lat")
@@ -403,7 +405,7 @@ fi
 REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 git -C "$ROOT" diff --quiet HEAD -- proto service workers CMakeLists.txt 2>/dev/null || REV+=" with local changes"
 echo
-echo "routing benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -m), redis $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p'), AOF everysec (rewrite at $AOF_REWRITE_MIN); $RATE questions/s for $DURATION s, $CONNS connections, $EXPERTS experts on duty; answer24 $REV"
+echo "routing benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -m), redis $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p'), AOF $FSYNC (rewrite at $AOF_REWRITE_MIN); $RATE questions/s for $DURATION s, $CONNS connections, $EXPERTS experts on duty; answer24 $REV"
 echo
 echo "| questions (201) | achieved rate | offered | never offered | submit→offered p50 | p90 | p99 | p99.9 | max | 201 latency p50 | p99 | max | offers per expert min / max | CPU % redis / web / router / deadline / generator / other |"
 echo "|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
@@ -415,7 +417,7 @@ echo "201 latency (from each request's due time; from its actual send: p50 ${R[s
 echo "rate: generator ${R[achieved_rate]} requests/s over ${R[send_span_s]} s; Redis accepted $(awk -v r="${R[redis_rate]}" 'BEGIN { print r }')/s over ${R[created_span_ms]} ms of its clock, per full second ${R[accepted_per_s_min]}..${R[accepted_per_s_max]}"
 echo "answers: ${R[by_status]}; offered twice ${R[offered_twice]}; offered events disagreeing with the audit trail ${R[audit_mismatch]}; queued events (submit.lua) seen for ${R[queued_events]} tickets, at ≠ created ${R[queued_at_not_created]}; other events about the tickets ${R[other_ticket_events]}; intake drained ${R[waited_ms]} ms after the last question; intake group ${R[intake_groups]}, a24:intake length ${R[intake_len]} (trimmed by the router every 10 s); a24:stats ${R[stats]}; alerts raised ${R[alerts]}"
 echo "events read: ${R[events_by_type]} (collector at most ${R[max_read_lag_ms]} ms behind, ${R[cpu_collect]}% CPU; a24:events length at the end ${R[xlen_at_end]}); a24:load per expert ${R[load_min]}..${R[load_max]}"
-echo "redis: ${R[evalsha_calls]} EVALSHA (submit, route, ...) at ${R[evalsha_usec]} µs mean; longest command ${R[cmd_max_ms]:-<1} ms, longest O(1) command ${R[fast_max_ms]:-<1} ms, longest fork ${R[fork_max_ms]:-<1} ms (LATENCY LATEST: ${R[latency_events]:-none}); AOF rewrites ${R[aof_rewrites]}${R[rewrites_at]:+ (started ${R[rewrites_at]}after the first ticket)}, delayed fsyncs ${R[aof_delayed_fsync]}; used_memory ${R[used_memory_mb]} MB; exits: ${R[exits]}"
+echo "redis: ${R[evalsha_calls]} FCALL (submit, route, ...) at ${R[evalsha_usec]} µs mean; longest command ${R[cmd_max_ms]:-<1} ms, longest O(1) command ${R[fast_max_ms]:-<1} ms, longest fork ${R[fork_max_ms]:-<1} ms (LATENCY LATEST: ${R[latency_events]:-none}); AOF rewrites ${R[aof_rewrites]}${R[rewrites_at]:+ (started ${R[rewrites_at]}after the first ticket)}, delayed fsyncs ${R[aof_delayed_fsync]}; used_memory ${R[used_memory_mb]} MB; exits: ${R[exits]}"
 [ "$NOISY" = 0 ] || echo "NOISY: other processes loaded the machine during the run (the last CPU figure); measure again on a quiet machine"
 if [ "$FAILED" != 0 ]; then
     echo "SUSPICIOUS: see the lines marked !! above"

@@ -411,12 +411,53 @@ class ScriptsTest(unittest.TestCase):
                             stack.web.config_path, "scripts", "load"],
                            capture_output=True, text=True, timeout=60)
         self.assertEqual(p.returncode, 0, p.stderr)
-        names = [line.split()[0] for line in p.stdout.splitlines()]
+        lines = p.stdout.splitlines()
+        self.assertRegex(lines[-1], r"^library answer24 version [0-9a-f]{40}$")
+        names = [line.split()[0] for line in lines[:-1]]
         scripts = sorted(f[:-4] for f in os.listdir(os.path.join(a24test.SOURCE_DIR, "proto", "scripts"))
                          if f.endswith(".lua") and not f.startswith("_"))
         self.assertEqual(sorted(names), scripts)
-        for line in p.stdout.splitlines():
-            self.assertRegex(line.split()[1], r"^[0-9a-f]{40}$")
+        for line in lines[:-1]:
+            self.assertEqual(line.split()[1], "a24_" + line.split()[0])
+        # Redis lists exactly those functions (and the version), from one library.
+        with stack.resp() as resp:
+            libs = resp.call("FUNCTION", "LIST")
+        self.assertEqual(len(libs), 1)
+        lib = dict(zip(libs[0][::2], libs[0][1::2]))
+        fns = sorted(dict(zip(f[::2], f[1::2]))[b"name"].decode() for f in lib[b"functions"])
+        self.assertEqual(fns, sorted(["a24_" + n for n in scripts] + ["a24_version"]))
+
+    def test_library_reloaded_when_flushed_or_replaced(self):
+        """A Redis that lost the library (FUNCTION FLUSH) or holds another version gets
+        this program's again, and no question is refused meanwhile."""
+        stack = a24test.start_stack(self.addCleanup)
+        self.assertEqual(stack.web.submit("before the flush").status, 201)
+        with stack.resp() as resp:
+            version = resp.call("FCALL_RO", "a24_version", "0")
+            self.assertRegex(version.decode(), r"^[0-9a-f]{40}$")
+            resp.call("FUNCTION", "FLUSH")
+        # The call finds no function, loads the library and is sent again, once.
+        r = stack.web.submit("after the flush")
+        self.assertEqual(r.status, 201, r.body)
+        with stack.resp() as resp:
+            self.assertEqual(resp.call("FCALL_RO", "a24_version", "0"), version)
+            # An older library: a reconnecting program replaces it before any call.
+            resp.call("FUNCTION", "LOAD", "REPLACE",
+                      "#!lua name=answer24\nredis.register_function{function_name='a24_version', "
+                      "callback=function() return 'old' end, flags={'no-writes'}}")
+            resp.call("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes")
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            with stack.resp() as resp:
+                if resp.call("FCALL_RO", "a24_version", "0") == version:
+                    break
+            time.sleep(0.05)
+        with stack.resp() as resp:
+            self.assertEqual(resp.call("FCALL_RO", "a24_version", "0"), version)
+        r = stack.web.submit("after the reconnect")
+        self.assertEqual(r.status, 201, r.body)
+        with stack.resp() as resp:
+            self.assertEqual(resp.call("HGET", "a24:stats", "submitted"), b"3")
 
 CRISIS_TEXTS = {"en": "I want to kill myself", "ko": "죽고 싶어요", "zh": "我想自杀"}
 FOLLOWUP_CRISIS = "I am going to kill myself tonight. I have the pills ready."
