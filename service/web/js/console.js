@@ -16,15 +16,14 @@
  * kept per ticket in this page's memory only (never storage), so they survive a list
  * refresh, switching tickets and signing in again after an ended session.
  */
-import { initShell } from './shell.js';
-import { onLanguageChange } from './i18n.js';
+import { startStaffPage } from './staff-page.js';
 import { attachCounter, textProblem } from './textfield.js';
 import {
   t, el, clear, byId, announce, fieldError,
-  api, ticketPath, currentSession, signOut, onUnauthorized, initSignIn,
+  api, ticketPath, signOut,
   errorText, statusLabel, categoryLabel, languageLabel, roleLabel, riskReasonLabel,
   selfcheckSummary, crisisFlag, flag, countdown, formatDateTime, formatShort, formatNumber,
-  openEvents, renderLiveStatus, startTicker, debounce, busy, TICKET_HTML_LANG,
+  openEvents, renderLiveStatus, debounce, busy, TICKET_HTML_LANG,
   renderWho,
 } from './staff.js';
 
@@ -1000,15 +999,11 @@ function stopLive() {
   byId('live-status').hidden = true;
 }
 
-/* ---------------------------------------------------------- signed in/out */
+/* ------------------------- signed in/out (staff-page.js switches the views) */
 
-
-function showSignedIn(s, { focus = false } = {}) {
+function showPage(s) {
   state.session = s;
   state.supervisor = s.role === 'supervisor';
-  byId('signin-view').hidden = true;
-  byId('app-view').hidden = false;
-  byId('staff-controls').hidden = false;
   byId('health').hidden = !state.supervisor;
   byId('review-section').hidden = !state.supervisor;
   byId('page-title').textContent = t(state.supervisor ? 'console.titleSupervisor' : 'console.title');
@@ -1021,10 +1016,9 @@ function showSignedIn(s, { focus = false } = {}) {
   startLive();
   openFromHash({ focus: false });
   if (state.openId) loadTicket(state.openId);
-  if (focus) byId('page-title').focus();
 }
 
-function showSignedOut(noticeKey) {
+function forgetPage() {
   stopLive();
   state.session = null;
   state.lists = { review: null, offered: null, pool: null, mine: null };
@@ -1033,19 +1027,8 @@ function showSignedOut(noticeKey) {
   state.staff = null;
   state.staffAt = 0;
   state.staffError = null;
-  byId('app-view').hidden = true;
-  byId('staff-controls').hidden = true;
-  byId('signin-view').hidden = false;
   byId('page-title').textContent = t('console.title');
-  signin.reset(noticeKey);
-  byId('signin-username').focus();
 }
-
-const signin = initSignIn({
-  roles: ROLES,
-  onSignedIn: (s) => showSignedIn(s, { focus: true }),
-  wrongRole: () => t('console.wrongRole'),
-});
 
 /* ------------------------------------------------------------------ start */
 
@@ -1065,7 +1048,7 @@ function wire() {
     await signOut();
     state.drafts.clear(); // signing out on purpose: nothing of the work stays in the page
     answerText.value = '';
-    showSignedOut('staff.signin.signedOut');
+    staffPage.showSignedOut('staff.signin.signedOut');
   });
   byId('health-refresh').addEventListener('click', (e) => busy(e.currentTarget, loadHealth));
   byId('ticket-back').addEventListener('click', (e) => {
@@ -1100,45 +1083,26 @@ function wire() {
       answerText.focus();
     }
   });
-  onUnauthorized(() => showSignedOut('staff.signin.ended'));
-  onLanguageChange(() => {
-    document.title = t('console.pageTitle');
-    const live = byId('live-status');
-    if (live.dataset.state) renderLiveStatus(live, live.dataset.state); // its words follow the language too
-    if (state.session) {
-      byId('page-title').textContent = t(state.supervisor ? 'console.titleSupervisor' : 'console.title');
-      renderWho(state.session);
-      renderDuty();
-      renderLists();
-      renderTicket();
-      renderTemplates();
-      if (state.supervisor) renderHealth();
-    }
-    signin.render();
-    renderFieldErrors();
-  });
 }
 
-async function main() {
-  wire();
-  await initShell();
-  document.title = t('console.pageTitle');
-  startTicker();
-  const s = currentSession();
-  if (s && ROLES.includes(s.role)) {
-    // The stored session may have ended: /me says so (and a 401 shows the form).
-    try {
-      await api.get('/api/v1/me');
-      showSignedIn(s);
-      return;
-    } catch (err) {
-      if (err && err.status === 401) return; // the listener showed the form
-      showSignedIn(s);
-      showAppError(err);
-      return;
-    }
-  }
-  showSignedOut(null);
+function reword() {
+  byId('page-title').textContent = t(state.supervisor ? 'console.titleSupervisor' : 'console.title');
+  renderWho(state.session);
+  renderDuty();
+  renderLists();
+  renderTicket();
+  renderTemplates();
+  if (state.supervisor) renderHealth();
 }
 
-main();
+const staffPage = startStaffPage({
+  roles: ROLES,
+  titleKey: 'console.pageTitle',
+  wrongRoleKey: 'console.wrongRole',
+  wire,
+  signedIn: showPage,
+  signedOut: forgetPage,
+  reword,
+  reworded: renderFieldErrors,
+  failed: showAppError,
+});

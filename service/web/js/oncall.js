@@ -19,15 +19,15 @@
  * on-call accounts and supervisors may read; it is fetched again on every alert, on
  * every ticket event a supervisor's stream carries, and once a minute.
  */
-import { initShell } from './shell.js';
-import { onLanguageChange, htmlLang } from './i18n.js';
+import { htmlLang } from './i18n.js';
+import { startStaffPage } from './staff-page.js';
 import { drawChart, dataTable } from './staff-charts.js';
 import { enableAlarm, alarm, alarmEnabled, notificationPermission } from './alarm.js';
 import {
   t, el, clear, byId, announce,
-  api, currentSession, signOut, onUnauthorized, initSignIn, errorText,
+  api, signOut, errorText,
   categoryLabel, languageLabel, alertKindLabel, ageNode, formatShort, countdown, riskReasonLabel,
-  formatHours, formatPercent, formatNumber, openEvents, renderLiveStatus, startTicker, debounce, busy, fetchAll,
+  formatHours, formatPercent, formatNumber, openEvents, renderLiveStatus, debounce, busy, fetchAll,
   renderWho,
 } from './staff.js';
 
@@ -570,15 +570,11 @@ function stopLive() {
   byId('live-status').hidden = true;
 }
 
-/* ---------------------------------------------------------- signed in/out */
+/* ------------------------- signed in/out (staff-page.js switches the views) */
 
-
-function showSignedIn(s, { focus = false } = {}) {
+function showPage(s) {
   state.session = s;
   state.supervisor = s.role === 'supervisor';
-  byId('signin-view').hidden = true;
-  byId('app-view').hidden = false;
-  byId('staff-controls').hidden = false;
   renderWho(state.session);
   renderAlerts();
   renderStats();
@@ -589,10 +585,9 @@ function showSignedIn(s, { focus = false } = {}) {
   loadStats();
   loadOpen();
   startLive();
-  if (focus) byId('page-title').focus();
 }
 
-function showSignedOut(noticeKey) {
+function forgetPage() {
   stopLive();
   state.session = null;
   state.alerts = null;
@@ -603,24 +598,13 @@ function showSignedOut(noticeKey) {
   state.crises = new Set();
   state.view = null;
   byId('ticket-view').hidden = true;
-  byId('app-view').hidden = true;
-  byId('staff-controls').hidden = true;
-  byId('signin-view').hidden = false;
   document.title = t('oncall.pageTitle');
-  signin.reset(noticeKey);
-  byId('signin-username').focus();
 }
-
-const signin = initSignIn({
-  roles: ROLES,
-  onSignedIn: (s) => showSignedIn(s, { focus: true }),
-  wrongRole: () => t('oncall.wrongRole'),
-});
 
 function wire() {
   byId('sign-out').addEventListener('click', async () => {
     await signOut();
-    showSignedOut('staff.signin.signedOut');
+    staffPage.showSignedOut('staff.signin.signedOut');
   });
   byId('alerts-refresh').addEventListener('click', (e) => busy(e.currentTarget, () => loadAlerts()));
   byId('notify-enable').addEventListener('click', async () => {
@@ -633,43 +617,25 @@ function wire() {
     if (e.key === 'Escape') closeView();
   });
   byId('stats-refresh').addEventListener('click', (e) => busy(e.currentTarget, () => Promise.all([loadStats(), loadOpen()])));
-  onUnauthorized(() => showSignedOut('staff.signin.ended'));
-  onLanguageChange(() => {
-    document.title = t('oncall.pageTitle');
-    const live = byId('live-status');
-    if (live.dataset.state) renderLiveStatus(live, live.dataset.state); // its words follow the language too
-    if (state.session) {
-      renderWho(state.session);
-      renderAlerts();
-      renderStats();
-      renderOpen();
-      renderBanner();
-      renderNotify();
-      renderView();
-    }
-    signin.render();
-  });
 }
 
-async function main() {
-  wire();
-  await initShell();
-  document.title = t('oncall.pageTitle');
-  startTicker();
-  const s = currentSession();
-  if (s && ROLES.includes(s.role)) {
-    try {
-      await api.get('/api/v1/me');
-      showSignedIn(s);
-      return;
-    } catch (err) {
-      if (err && err.status === 401) return; // the listener showed the form
-      showSignedIn(s);
-      return;
-    }
-  }
-  showSignedOut(null);
+function reword() {
+  renderWho(state.session);
+  renderAlerts();
+  renderStats();
+  renderOpen();
+  renderBanner();
+  renderNotify();
+  renderView();
 }
 
-main();
+const staffPage = startStaffPage({
+  roles: ROLES,
+  titleKey: 'oncall.pageTitle',
+  wrongRoleKey: 'oncall.wrongRole',
+  wire,
+  signedIn: showPage,
+  signedOut: forgetPage,
+  reword,
+});
 
