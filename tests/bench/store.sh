@@ -31,8 +31,7 @@ cmake --build "$BUILD" -j2 --target answer24ctl >/dev/null || die "answer24ctl d
 TMP=$(mktemp -d /tmp/a24-store.XXXXXX)
 PIDS=()
 cleanup() {
-    local pid
-    for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+    stop_all 0
     rm -rf "$TMP"
 }
 trap cleanup EXIT
