@@ -63,15 +63,7 @@ WORKER=$BUILD/bin/answer24-worker
 # shellcheck source=tests/bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-TMP=$(mktemp -d /tmp/a24-dlbench.XXXXXX)
-PIDS=()
-
-cleanup() {
-    stop_all 20
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+start_bench a24-dlbench 20
 
 now_secs() { date +%s.%N; }
 

@@ -93,15 +93,7 @@ fi
 # shellcheck source=tests/bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-TMP=$(mktemp -d /tmp/a24-bench.XXXXXX)
-PIDS=()
-
-cleanup() {
-    stop_all 0
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+start_bench a24-bench 0
 
 # Sets CHILD_SECS to the CPU seconds of this shell's reaped children (wrk, curl...).
 # Never call it in $(...): `times` in a subshell starts from zero.

@@ -106,6 +106,23 @@ stop_all() {
     done
 }
 
+# Makes the private temporary directory $TMP (named after $1) and the empty list of
+# pids PIDS, and cleans both up at exit (bench_cleanup: stop_all with $2 tenths of a
+# second of grace, then $TMP removed); Ctrl-C and SIGTERM exit with 130. A caller with
+# more to clean sets its own EXIT trap that calls bench_cleanup.
+start_bench() {
+    TMP=$(mktemp -d "/tmp/$1.XXXXXX")
+    PIDS=()
+    BENCH_GRACE=$2
+    trap bench_cleanup EXIT
+    trap 'exit 130' INT TERM
+}
+
+bench_cleanup() {
+    stop_all "$BENCH_GRACE"
+    rm -rf "$TMP"
+}
+
 # Sets NOISY=1 (and says so) when other processes used more than 15% of a core during
 # a run: $1 is that share in percent, $2 names the run.
 check_noisy() {

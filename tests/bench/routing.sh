@@ -80,18 +80,14 @@ SECONDS=0
 # shellcheck source=tests/bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-TMP=$(mktemp -d /tmp/a24-rtbench.XXXXXX)
-PIDS=()
 WATCHDOG=
-
 # SIGTERM first (timeout(1) passes it on to its command), SIGKILL what is left after 2 s.
+start_bench a24-rtbench 20
 cleanup() {
     [ -z "$WATCHDOG" ] || kill "$WATCHDOG" 2>/dev/null || true
-    stop_all 20
-    rm -rf "$TMP"
+    bench_cleanup
 }
 trap cleanup EXIT
-trap 'exit 130' INT
 trap 'say "!! routing.sh: stopped (time limit of $LIMIT s, or SIGTERM)"; exit 124' TERM
 
 # The whole run is bounded: after LIMIT seconds the script stops itself (and cleans up).
