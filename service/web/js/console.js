@@ -395,35 +395,33 @@ function renderSelfcheck(box, sc) {
   box.append(el('p', { class: 'meta', text: t('console.selfcheck.notDiagnosis') }));
 }
 
-function renderThread(d) {
-  const ol = byId('ticket-thread');
+/** Fills list `ol` with an <li> made by `item` for each of `items`, or one line `emptyKey`. */
+function fillList(ol, items, emptyKey, item) {
   clear(ol);
-  const thread = Array.isArray(d.thread) ? d.thread : [];
-  if (!thread.length) {
-    ol.append(el('li', { class: 'meta', text: t('console.ticket.threadEmpty') }));
+  if (!items.length) {
+    ol.append(el('li', { class: 'meta', text: t(emptyKey) }));
     return;
   }
-  for (const m of thread) {
+  for (const x of items) ol.append(item(x));
+}
+
+/** The head line of a message or a note: who wrote it, and when. */
+function msgHead(who, at) {
+  return el('p', { class: 'msg-head' }, el('strong', { text: who }), ' · ', el('time', { text: formatShort(at), attrs: { datetime: at } }));
+}
+
+function renderThread(d) {
+  fillList(byId('ticket-thread'), Array.isArray(d.thread) ? d.thread : [], 'console.ticket.threadEmpty', (m) => {
     const who = m.from === 'expert' ? t('console.ticket.fromExpert') : t('console.ticket.fromCitizen');
-    ol.append(el('li', { class: `msg msg-${m.from === 'expert' ? 'expert' : 'citizen'}` },
-      el('p', { class: 'msg-head' }, el('strong', { text: who }), ' · ', el('time', { text: formatShort(m.at), attrs: { datetime: m.at } })),
-      el('div', { class: 'usertext', text: m.text == null ? t('console.ticket.textGone') : m.text, attrs: { lang: ticketLang(d) } })));
-  }
+    return el('li', { class: `msg msg-${m.from === 'expert' ? 'expert' : 'citizen'}` }, msgHead(who, m.at),
+      el('div', { class: 'usertext', text: m.text == null ? t('console.ticket.textGone') : m.text, attrs: { lang: ticketLang(d) } }));
+  });
 }
 
 function renderNotes(d) {
-  const ol = byId('ticket-notes');
-  clear(ol);
-  const notes = Array.isArray(d.notes) ? d.notes : [];
-  if (!notes.length) {
-    ol.append(el('li', { class: 'meta', text: t('console.notes.empty') }));
-    return;
-  }
-  for (const n of notes) {
-    ol.append(el('li', { class: 'note' },
-      el('p', { class: 'msg-head' }, el('strong', { text: n.by || '' }), ' · ', el('time', { text: formatShort(n.at), attrs: { datetime: n.at } })),
-      el('div', { class: 'usertext', text: n.text == null ? t('console.ticket.textGone') : n.text })));
-  }
+  fillList(byId('ticket-notes'), Array.isArray(d.notes) ? d.notes : [], 'console.notes.empty', (n) => el('li', { class: 'note' },
+    msgHead(n.by || '', n.at),
+    el('div', { class: 'usertext', text: n.text == null ? t('console.ticket.textGone') : n.text })));
 }
 
 function renderAudit(d) {
@@ -724,6 +722,19 @@ function afterMove(id) {
   if (state.openId === id) loadTicket(id);
 }
 
+/**
+ * Shows why a move on ticket `id` failed: beside the ticket when it is the open one,
+ * else at the top of the page (and announced); the lists are reloaded either way.
+ */
+function moveFailed(id, err) {
+  if (state.openId === id) setMessage('error', () => errorText(err));
+  else {
+    showAppError(err);
+    announce(errorText(err));
+  }
+  loadLists();
+}
+
 async function claimTicket(id, button) {
   await busy(button, async () => {
     try {
@@ -735,12 +746,7 @@ async function claimTicket(id, button) {
       setMessage('ok', () => t('console.done.claimed'));
       afterMove(id);
     } catch (err) {
-      if (state.openId === id) setMessage('error', () => errorText(err));
-      else {
-        showAppError(err);
-        announce(errorText(err));
-      }
-      loadLists();
+      moveFailed(id, err);
     }
   });
 }
@@ -844,12 +850,7 @@ async function declineTicket(id, button) {
       else announce(t('console.done.declined'));
       afterMove(id);
     } catch (err) {
-      if (state.openId === id) setMessage('error', () => errorText(err));
-      else {
-        showAppError(err);
-        announce(errorText(err));
-      }
-      loadLists();
+      moveFailed(id, err);
     }
   });
 }
