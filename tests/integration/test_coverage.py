@@ -56,7 +56,7 @@ class PromiseFigureTest(unittest.TestCase):
         })
         self.web = self.stack.web
         self.tokens = add_accounts(self.web, [("alice", "expert", "sleep", "en"),
-                                                    ("otto", "oncall", None, None)])
+                                              ("otto", "oncall", None, None)])
         self.assertEqual(self.call("alice", "PUT", "/api/v1/me/duty", {"on_duty": True}).status,
                          200)
         start_worker(self, self.stack)
