@@ -247,14 +247,15 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     a24_expo_t t = {0};
     render(m, &t);
     char *body = h2o_mem_alloc_pool(&req->pool, t.len + 1);
-    memcpy(body, t.buf != NULL ? t.buf : "", t.len);
+    size_t len = t.len;
+    memcpy(body, t.buf != NULL ? t.buf : "", len);
     a24_expo_dispose(&t);
     req->res.status = 200;
     req->res.reason = "OK";
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
                    H2O_STRLIT(A24_EXPO_CONTENT_TYPE));
-    req->res.content_length = t.len;
-    h2o_send_inline(req, body, t.len);
+    req->res.content_length = len;
+    h2o_send_inline(req, body, len);
     return 0;
 }
 
