@@ -56,12 +56,12 @@ static void on_info(a24_store_t *store, redisReply *r, void *privdata)
                      (json_int_t)max);
     if (!over && m->last == 0)
         return;
-    char used_text[24], max_text[24];
-    snprintf(used_text, sizeof used_text, "%lld", used);
-    snprintf(max_text, sizeof max_text, "%lld", max);
-    const char *argv[] = {over ? "over" : "under", used_text, max_text};
-    size_t lens[] = {strlen(argv[0]), strlen(used_text), strlen(max_text)};
-    if (a24_store_script(store, "redis_memory", on_script, m, 0, 3, argv, lens) == 0) {
+    a24_args_t a;
+    a24_args_init(&a);
+    a24_args_str(&a, over ? "over" : "under");
+    a24_args_int(&a, used);
+    a24_args_int(&a, max);
+    if (a24_store_fcall(store, "redis_memory", &a, on_script, m) == 0) {
         m->t.busy = true;
         m->last = over;
     }

@@ -82,14 +82,16 @@ static void on_cover_alert(a24_store_t *store, redisReply *r, void *privdata)
 /* Raises the alert of gap `g` (seconds), if no worker has. */
 static void raise_gap(shifts_t *rw, const a24_gap_t *g, int64_t now)
 {
-    char subject[48], start[24], end[24], ttl[24];
+    char subject[48];
     a24_coverage_subject(g->pair, subject);
-    snprintf(start, sizeof start, "%lld", (long long)g->start);
-    snprintf(end, sizeof end, "%lld", (long long)g->end);
-    snprintf(ttl, sizeof ttl, "%lld", (long long)(g->end - now + 86400) * 1000);
-    const char *argv[] = {subject, start, end, "oncall+supervisor", ttl};
-    size_t lens[] = {strlen(subject), strlen(start), strlen(end), strlen(argv[3]), strlen(ttl)};
-    a24_store_script(rw->t.w->store, "coverage_alert", on_cover_alert, NULL, 0, 5, argv, lens);
+    a24_args_t a;
+    a24_args_init(&a);
+    a24_args_str(&a, subject);
+    a24_args_int(&a, (long long)g->start);
+    a24_args_int(&a, (long long)g->end);
+    a24_args_str(&a, "oncall+supervisor");
+    a24_args_int(&a, (long long)(g->end - now + 86400) * 1000);
+    a24_store_fcall(rw->t.w->store, "coverage_alert", &a, on_cover_alert, NULL);
 }
 
 /*
@@ -122,9 +124,11 @@ static void on_cover(a24_store_t *store, redisReply *r, void *privdata)
 static int pass(a24_ticker_t *t)
 {
     shifts_t *rw = (shifts_t *)t;
-    if (!rw->cover_busy && t->w->cfg->alerts.coverage_warning > 0 &&
-        a24_store_script(t->w->store, "rota_cover", on_cover, rw, 0, 0, NULL, NULL) == 0)
-        rw->cover_busy = true;
+    if (!rw->cover_busy && t->w->cfg->alerts.coverage_warning > 0) {
+        a24_args_t a;
+        a24_args_init(&a);
+        rw->cover_busy = a24_store_fcall(t->w->store, "rota_cover", &a, on_cover, rw) == 0;
+    }
     return a24_store_command(t->w->store, on_rotas, rw, "HGETALL %s", A24_KEY_ROTA);
 }
 
