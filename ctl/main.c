@@ -213,18 +213,16 @@ redisReply *a24_ctl_fcall(redisContext *c, const char *name, a24_args_t *args)
     return r;
 }
 
-redisReply *a24_ctl_script(redisContext *c, const char *name, int nkeys, int argc,
-                           const char **argv, const size_t *lens)
+redisReply *a24_ctl_call(const a24_config_t *cfg, const char *name, a24_args_t *args)
 {
-    a24_args_t a;
-    a24_args_init(&a);
-    for (int i = 0; i < argc; i++) {
-        if (i < nkeys)
-            a24_args_keyn(&a, argv[i], lens[i]);
-        else
-            a24_args_bin(&a, argv[i], lens[i]);
+    redisContext *c = a24_ctl_connect(cfg);
+    if (c == NULL) {
+        a24_args_dispose(args);
+        return NULL;
     }
-    return a24_ctl_fcall(c, name, &a);
+    redisReply *r = a24_ctl_fcall(c, name, args);
+    redisFree(c);
+    return r;
 }
 
 /* `answer24ctl ping`: can the configured Redis be reached? */
