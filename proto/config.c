@@ -539,6 +539,61 @@ static void quote(char *out, size_t len, const char *text)
     out[o] = '\0';
 }
 
+/* A parsed number of any numeric kind. */
+typedef union {
+    a24_ms_t ms; /* KIND_DURATION */
+    int i;       /* KIND_INT, KIND_BOOL, KIND_PERCENT (per mille) */
+    size_t n;    /* KIND_SIZE */
+} number_t;
+
+/*
+ * Parses text as a number of `kind` into *v, *zero telling whether it is 0 (never for
+ * a boolean: POSITIVE does not apply to it). NULL, or the form that was expected.
+ */
+static const char *parse_number(enum kind kind, const char *text, number_t *v, bool *zero)
+{
+    memset(v, 0, sizeof *v);
+    *zero = false;
+    switch (kind) {
+    case KIND_DURATION:
+        if (a24_duration_parse(text, &v->ms) != 0)
+            return "a duration like 90s";
+        *zero = v->ms == 0;
+        return NULL;
+    case KIND_INT:
+        if (parse_int(text, &v->i) != 0)
+            return "a whole number like 20";
+        *zero = v->i == 0;
+        return NULL;
+    case KIND_SIZE:
+        if (parse_size(text, &v->n) != 0)
+            return "a size like 16384 or 16KiB";
+        *zero = v->n == 0;
+        return NULL;
+    case KIND_BOOL:
+        return parse_bool(text, &v->i) != 0 ? "true or false" : NULL;
+    case KIND_PERCENT:
+        if (parse_percent(text, &v->i) != 0)
+            return "a percentage like 80%";
+        *zero = v->i == 0;
+        return NULL;
+    case KIND_STRING:
+        break;
+    }
+    return "a number";
+}
+
+/* Stores the number v of `kind` into the field it belongs in. */
+static void store_number(char *field, enum kind kind, const number_t *v)
+{
+    if (kind == KIND_DURATION)
+        *(a24_ms_t *)field = v->ms;
+    else if (kind == KIND_SIZE)
+        *(size_t *)field = v->n;
+    else
+        *(int *)field = v->i;
+}
+
 /*
  * Parses text as the value of key s and stores it in cfg, replacing (and freeing) what
  * was there. Returns 0, or -1 with the reason in why ("expected a duration like 90s, got
@@ -552,76 +607,29 @@ static int set_value(a24_config_t *cfg, const struct setting *s, const char *tex
     char got[MAX_QUOTED * 4 + 8];
 
     quote(got, sizeof(got), text);
-    switch (s->kind) {
-    case KIND_STRING: {
+    if (s->kind == KIND_STRING) {
         if ((s->flags & NONEMPTY) && text[0] == '\0') {
             snprintf(why, whylen, "must not be empty");
             return -1;
         }
-        if (s->check != NULL && (expected = s->check(text)) != NULL)
-            break;
-        char *copy = strdup(text);
-        if (copy == NULL) {
-            snprintf(why, whylen, "out of memory");
-            return -1;
+        if (s->check == NULL || (expected = s->check(text)) == NULL) {
+            char *copy = strdup(text);
+            if (copy == NULL) {
+                snprintf(why, whylen, "out of memory");
+                return -1;
+            }
+            free(*(char **)field);
+            *(char **)field = copy;
+            return 0;
         }
-        free(*(char **)field);
-        *(char **)field = copy;
-        return 0;
-    }
-    case KIND_DURATION: {
-        a24_ms_t ms;
-        if (a24_duration_parse(text, &ms) != 0) {
-            expected = "a duration like 90s";
-            break;
+    } else {
+        number_t v;
+        bool zero = false;
+        if ((expected = parse_number(s->kind, text, &v, &zero)) == NULL &&
+            !((s->flags & POSITIVE) && zero)) {
+            store_number(field, s->kind, &v);
+            return 0;
         }
-        if ((s->flags & POSITIVE) && ms == 0)
-            break;
-        *(a24_ms_t *)field = ms;
-        return 0;
-    }
-    case KIND_INT: {
-        int n;
-        if (parse_int(text, &n) != 0) {
-            expected = "a whole number like 20";
-            break;
-        }
-        if ((s->flags & POSITIVE) && n == 0)
-            break;
-        *(int *)field = n;
-        return 0;
-    }
-    case KIND_SIZE: {
-        size_t n;
-        if (parse_size(text, &n) != 0) {
-            expected = "a size like 16384 or 16KiB";
-            break;
-        }
-        if ((s->flags & POSITIVE) && n == 0)
-            break;
-        *(size_t *)field = n;
-        return 0;
-    }
-    case KIND_BOOL: {
-        int b;
-        if (parse_bool(text, &b) != 0) {
-            expected = "true or false";
-            break;
-        }
-        *(int *)field = b;
-        return 0;
-    }
-    case KIND_PERCENT: {
-        int permille;
-        if (parse_percent(text, &permille) != 0) {
-            expected = "a percentage like 80%";
-            break;
-        }
-        if ((s->flags & POSITIVE) && permille == 0)
-            break;
-        *(int *)field = permille;
-        return 0;
-    }
     }
     if (expected != NULL)
         snprintf(why, whylen, "expected %s, got %s", expected, got);
