@@ -486,7 +486,7 @@ bool a24_http_https(const a24_app_t *app)
     return url != NULL && strncmp(url, "https://", 8) == 0;
 }
 
-bool a24_http_admit(a24_app_t *app, h2o_req_t *req)
+bool a24_http_admit_or_respond(a24_app_t *app, h2o_req_t *req)
 {
     a24_conns_touch(app->conns, req);
     if (a24_http_https(app))
@@ -592,7 +592,7 @@ static int on_api_req(h2o_handler_t *self, h2o_req_t *req)
 {
     a24_app_t *app = ((api_handler_t *)self)->app;
     app->counters.requests++;
-    if (!a24_http_admit(app, req))
+    if (!a24_http_admit_or_respond(app, req))
         return 0;
     set_request_id(req);
     route(app, req);
@@ -752,4 +752,26 @@ void a24_op_fail_unavailable(a24_op_t *op)
         a24_http_unavailable(req);
     }
     a24_op_finish(op);
+}
+
+const char *a24_op_verdict_or_respond(a24_op_t *op, const redisReply *r, size_t *len)
+{
+    const char *verdict = a24_reply_str(r, 0, len);
+    if (verdict == NULL)
+        a24_op_fail_unavailable(op);
+    return verdict;
+}
+
+bool a24_op_array_or_respond(a24_op_t *op, const redisReply *r, size_t min)
+{
+    bool ok = r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements >= min;
+    if (!ok)
+        a24_op_fail_unavailable(op);
+    return ok;
+}
+
+void a24_op_fcall_or_respond(a24_op_t *op, const char *name, a24_args_t *args, a24_store_cb cb)
+{
+    if (a24_store_fcall(op->app->store, name, args, cb, op) != 0)
+        a24_op_fail_unavailable(op);
 }

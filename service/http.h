@@ -63,7 +63,7 @@ void a24_http_register_api(h2o_hostconf_t *host, const char *path, a24_app_t *ap
  * refuses (400, connection closed) an HTTP/1 request whose body framing is ambiguous,
  * and adds HSTS when the public origin is https. Returns false if it answered.
  */
-bool a24_http_admit(a24_app_t *app, h2o_req_t *req);
+bool a24_http_admit_or_respond(a24_app_t *app, h2o_req_t *req);
 
 /**
  * True if the HTTP/1 request head `head` (the request line, header lines and the empty
@@ -181,5 +181,22 @@ void a24_op_finish(a24_op_t *op);
 
 /** If the request is still waiting, answers 503 "unavailable"; then finishes the op. */
 void a24_op_fail_unavailable(a24_op_t *op);
+
+/**
+ * Runs the script `name` with `args` (disposed of, as a24_store_fcall does) for the
+ * operation: `cb` gets `op` as its privdata. If the call cannot be sent, answers 503
+ * and finishes the operation; either way the caller just returns.
+ */
+void a24_op_fcall_or_respond(a24_op_t *op, const char *name, a24_args_t *args, a24_store_cb cb);
+
+/**
+ * The verdict of a script's reply `r` (its first element, a string; its length in
+ * *len). NULL when there is none (Redis failed or went away): the operation has then
+ * answered 503 and finished, and the caller just returns.
+ */
+const char *a24_op_verdict_or_respond(a24_op_t *op, const redisReply *r, size_t *len);
+
+/** True if `r` is an array of at least `min` elements; if not, as a24_op_fail_unavailable. */
+bool a24_op_array_or_respond(a24_op_t *op, const redisReply *r, size_t min);
 
 #endif

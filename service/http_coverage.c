@@ -60,8 +60,9 @@ static void on_gaps(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
         return;
     c->from = a24_clock_now() / 1000;
     c->to = c->from + days * 86400;
-    if (a24_store_script(app->store, "rota_cover", on_cover_reply, c, 0, 0, NULL, NULL) != 0)
-        a24_op_fail_unavailable(&c->op);
+    a24_args_t args;
+    a24_args_init(&args);
+    a24_op_fcall_or_respond(&c->op, "rota_cover", &args, on_cover_reply);
 }
 
 static void route_gaps(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)

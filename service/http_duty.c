@@ -87,16 +87,18 @@ static void on_put_authed(a24_app_t *app, h2o_req_t *req, const a24_route_match_
         return;
     memcpy(d->username, staff->username, sizeof d->username);
     d->on = going_on;
-    char cats[A24_ACCOUNT_LIST_MAX], langs[A24_ACCOUNT_LIST_MAX], nudge[16];
+    char cats[A24_ACCOUNT_LIST_MAX], langs[A24_ACCOUNT_LIST_MAX];
     a24_account_list_format(staff->categories, a24_categories, cats, sizeof cats);
     a24_account_list_format(staff->languages, a24_languages, langs, sizeof langs);
-    snprintf(nudge, sizeof nudge, "%d", app->cfg->routing.nudge);
-    const char *argv[] = {d->username, going_on ? "on" : "off", cats, langs, "duty", nudge};
-    size_t lens[6];
-    for (int i = 0; i < 6; i++)
-        lens[i] = strlen(argv[i]);
-    if (a24_store_script(app->store, "duty", on_duty_reply, d, 0, 6, argv, lens) != 0)
-        a24_op_fail_unavailable(&d->op);
+    a24_args_t args;
+    a24_args_init(&args);
+    a24_args_str(&args, d->username);
+    a24_args_str(&args, going_on ? "on" : "off");
+    a24_args_str(&args, cats);
+    a24_args_str(&args, langs);
+    a24_args_str(&args, "duty");
+    a24_args_int(&args, app->cfg->routing.nudge);
+    a24_op_fcall_or_respond(&d->op, "duty", &args, on_duty_reply);
 }
 
 /* HMGET's reply for GET /api/v1/me/duty: {on_duty, on_duty_since}. */

@@ -110,10 +110,11 @@ static void on_tpl_list_authed(a24_app_t *app, h2o_req_t *req, const a24_route_m
     if (t == NULL)
         return;
     t->op.dispose = tpl_dispose;
-    const char *argv[] = {language, category};
-    size_t lens[] = {llen, clen};
-    if (a24_store_script(app->store, "template_list", on_tpl_list_reply, t, 0, 2, argv, lens) != 0)
-        a24_op_fail_unavailable(&t->op);
+    a24_args_t a;
+    a24_args_init(&a);
+    a24_args_bin(&a, language, llen);
+    a24_args_bin(&a, category, clen);
+    a24_op_fcall_or_respond(&t->op, "template_list", &a, on_tpl_list_reply);
 }
 
 /* template_put.lua replied: {"created" | "updated", ms}. */
@@ -175,10 +176,18 @@ static void on_tpl_put_authed(a24_app_t *app, h2o_req_t *req, const a24_route_ma
             t->body = json_pack("{s:s, s:s%, s:s%, s:s%, s:s%, s:s}", "id", t->id, "language", lang,
                                 llen, "category", cat, clen, "title", title, tlen, "text", text,
                                 xlen, "updated_by", staff->username);
-            const char *argv[] = {t->id, lang, cat, title, text, staff->username};
-            size_t lens[] = {id.len, llen, clen, tlen, xlen, strlen(staff->username)};
-            if (t->body == NULL || a24_store_script(app->store, "template_put", on_tpl_put_reply, t,
-                                                    0, 6, argv, lens) != 0)
+            a24_args_t a;
+            a24_args_init(&a);
+            a24_args_bin(&a, t->id, id.len);
+            a24_args_bin(&a, lang, llen);
+            a24_args_bin(&a, cat, clen);
+            a24_args_bin(&a, title, tlen);
+            a24_args_bin(&a, text, xlen);
+            a24_args_str(&a, staff->username);
+            if (t->body == NULL)
+                a24_args_dispose(&a); /* the call below is not made */
+            if (t->body == NULL ||
+                a24_store_fcall(app->store, "template_put", &a, on_tpl_put_reply, t) != 0)
                 a24_op_fail_unavailable(&t->op);
             else
                 a24_log_info("template_put", "{s:s, s:s}", "template", t->id, "username",
@@ -222,11 +231,11 @@ static void on_tpl_delete_authed(a24_app_t *app, h2o_req_t *req, const a24_route
         return;
     t->op.dispose = tpl_dispose;
     memcpy(t->id, id.base, id.len);
-    const char *argv[] = {t->id, staff->username};
-    size_t lens[] = {id.len, strlen(staff->username)};
-    if (a24_store_script(app->store, "template_delete", on_tpl_delete_reply, t, 0, 2, argv, lens) !=
-        0)
-        a24_op_fail_unavailable(&t->op);
+    a24_args_t a;
+    a24_args_init(&a);
+    a24_args_bin(&a, t->id, id.len);
+    a24_args_str(&a, staff->username);
+    a24_op_fcall_or_respond(&t->op, "template_delete", &a, on_tpl_delete_reply);
 }
 
 /* Each route names the roles it admits (auth.h) and its continuation. */

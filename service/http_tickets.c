@@ -87,13 +87,15 @@ static void on_view_authed(a24_app_t *app, h2o_req_t *req, const a24_route_match
         return;
     a24_viewer_from(&v->me, staff);
     memcpy(v->ticket, id.base, id.len);
-    const char *sup = v->me.supervisor ? "1" : "0";
-    const char *argv[] = {v->ticket, v->me.username, sup, v->me.cats, v->me.langs, sup};
-    size_t lens[6];
-    for (int i = 0; i < 6; i++)
-        lens[i] = strlen(argv[i]);
-    if (a24_store_script(app->store, "ticket_view", on_view_reply, v, 0, 6, argv, lens) != 0)
-        a24_op_fail_unavailable(&v->op);
+    a24_args_t args;
+    a24_args_init(&args);
+    a24_args_str(&args, v->ticket);
+    a24_args_str(&args, v->me.username);
+    a24_args_bool(&args, v->me.supervisor);
+    a24_args_str(&args, v->me.cats);
+    a24_args_str(&args, v->me.langs);
+    a24_args_bool(&args, v->me.supervisor);
+    a24_op_fcall_or_respond(&v->op, "ticket_view", &args, on_view_reply);
 }
 
 /* ---------------------------------------------------------------- moves on a ticket */
@@ -174,25 +176,16 @@ static int first_oncall_step(const a24_config_t *cfg)
 
 static void on_act_reply(a24_store_t *store, redisReply *r, void *privdata);
 
-/* The arguments of one script call: strings and sealed texts, with their lengths. */
-typedef struct {
-    const char *argv[12];
-    size_t lens[12];
-    int argc;
-} args_t;
-
-/* Appends a string argument. */
-static void arg(args_t *x, const char *s)
+/* Appends a string argument (short, for the table of moves below). */
+static void arg(a24_args_t *x, const char *s)
 {
-    x->argv[x->argc] = s;
-    x->lens[x->argc++] = strlen(s);
+    a24_args_str(x, s);
 }
 
 /* Appends a sealed text (`len` bytes, may hold NULs), or "" for none. */
-static void arg_sealed(args_t *x, const unsigned char *sealed, size_t len)
+static void arg_sealed(a24_args_t *x, const unsigned char *sealed, size_t len)
 {
-    x->argv[x->argc] = sealed != NULL ? (const char *)sealed : "";
-    x->lens[x->argc++] = sealed != NULL ? len : 0;
+    a24_args_bin(x, sealed != NULL ? (const void *)sealed : "", sealed != NULL ? len : 0);
 }
 
 /*
@@ -200,7 +193,7 @@ static void arg_sealed(args_t *x, const unsigned char *sealed, size_t len)
  * `n` holds the configured figures as text: lease, crisis window, first on-call step,
  * crisis repeat.
  */
-static const char *act_args(const act_op_t *a, const char *const n[4], args_t *x)
+static const char *act_args(const act_op_t *a, const char *const n[4], a24_args_t *x)
 {
     const char *sup = a->me.supervisor ? "1" : "0";
     /* An approval with a note writes the note once the approval went through, so a
@@ -260,9 +253,10 @@ static int act_send(act_op_t *a)
     snprintf(oncall, sizeof oncall, "%d", first_oncall_step(cfg));
     snprintf(repeat, sizeof repeat, "%lld", (long long)cfg->alerts.crisis_repeat);
     const char *const nums[4] = {lease, window, oncall, repeat};
-    args_t x = {.argc = 0};
+    a24_args_t x;
+    a24_args_init(&x);
     const char *script = act_args(a, nums, &x);
-    return a24_store_script(a->op.app->store, script, on_act_reply, a, 0, x.argc, x.argv, x.lens);
+    return a24_store_fcall(a->op.app->store, script, &x, on_act_reply, a);
 }
 
 /* The log event of a move that happened. */
