@@ -66,32 +66,48 @@ static int read_decimal(const char **p, uint64_t max, uint64_t *out)
     return 0;
 }
 
+/* A unit a number may carry, and what one of it is worth. */
+typedef struct {
+    const char *unit;
+    uint64_t scale;
+} unit_t;
+
+/*
+ * Reads digits followed by exactly one of the `n` `units` and nothing after it; the
+ * scaled value must not exceed `max`. 0 with it in *out, or -1.
+ */
+static int read_scaled(const char *text, const unit_t *units, size_t n, uint64_t max, uint64_t *out)
+{
+    const char *p = text;
+    uint64_t v;
+
+    if (text == NULL || read_decimal(&p, max, &v) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(p, units[i].unit) != 0)
+            continue;
+        if (v > max / units[i].scale)
+            return -1;
+        *out = v * units[i].scale;
+        return 0;
+    }
+    return -1;
+}
+
 /*
  * Parses a duration: digits, then exactly one unit and nothing after it. The unit list
  * is the contract's; "1h30m" is rejected rather than guessed at.
  */
 int a24_duration_parse(const char *text, a24_ms_t *out)
 {
-    static const struct {
-        const char *unit;
-        uint64_t ms;
-    } units[] = {
+    static const unit_t units[] = {
         {"ms", 1}, {"s", 1000}, {"m", 60 * 1000}, {"h", 3600 * 1000}, {"d", 86400 * 1000},
     };
-    const char *p = text;
-    uint64_t n;
-
-    if (text == NULL || read_decimal(&p, INT64_MAX, &n) != 0)
+    uint64_t ms;
+    if (read_scaled(text, units, sizeof units / sizeof *units, INT64_MAX, &ms) != 0)
         return -1;
-    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-        if (strcmp(p, units[i].unit) != 0)
-            continue;
-        if (n > INT64_MAX / units[i].ms)
-            return -1;
-        *out = (a24_ms_t)(n * units[i].ms);
-        return 0;
-    }
-    return -1;
+    *out = (a24_ms_t)ms;
+    return 0;
 }
 
 /*
@@ -100,29 +116,17 @@ int a24_duration_parse(const char *text, a24_ms_t *out)
  */
 static int parse_size(const char *text, size_t *out)
 {
-    static const struct {
-        const char *unit;
-        uint64_t bytes;
-    } units[] = {
+    static const unit_t units[] = {
         {"", 1},
         {"KiB", 1024},
         {"MiB", 1024 * 1024},
         {"GiB", 1024 * 1024 * 1024},
     };
-    const char *p = text;
-    uint64_t n;
-
-    if (read_decimal(&p, SIZE_MAX, &n) != 0)
+    uint64_t bytes;
+    if (read_scaled(text, units, sizeof units / sizeof *units, SIZE_MAX, &bytes) != 0)
         return -1;
-    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-        if (strcmp(p, units[i].unit) != 0)
-            continue;
-        if (n > SIZE_MAX / units[i].bytes)
-            return -1;
-        *out = (size_t)(n * units[i].bytes);
-        return 0;
-    }
-    return -1;
+    *out = (size_t)bytes;
+    return 0;
 }
 
 /* Parses a non-negative decimal int with nothing before or after the digits. */
