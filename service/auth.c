@@ -101,14 +101,9 @@ static int staff_from_reply(const redisReply *r, a24_staff_t *s)
 }
 
 /* session_check.lua replied: answer 401/403/503, or hand the request on. */
-static void on_check_reply(a24_store_t *store, redisReply *r, void *privdata)
+static void on_check_reply(a24_op_t *op, const char *verdict, const redisReply *r)
 {
-    (void)store;
-    auth_op_t *a = privdata;
-    size_t len;
-    const char *verdict = a24_op_verdict_or_respond(&a->op, r, &len);
-    if (verdict == NULL)
-        return;
+    auth_op_t *a = (auth_op_t *)op;
     h2o_req_t *req = a24_op_take(&a->op);
     if (req == NULL) {
         /* The client left or the check timed out: nobody to hand the request to. */
@@ -147,7 +142,7 @@ static void start_check(a24_app_t *app, h2o_req_t *req, const a24_route_match_t 
     a24_args_keyf(&args, A24_KEY_SESSION, session);
     a24_args_str(&args, A24_PREFIX_USER);
     a24_args_int(&args, (long long)A24_SESSION_IDLE_MS);
-    a24_op_fcall_or_respond(&a->op, "session_check", &args, on_check_reply);
+    a24_op_script_or_respond(&a->op, "session_check", &args, on_check_reply);
 }
 
 void a24_auth_require(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m, unsigned roles,

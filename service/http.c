@@ -753,25 +753,3 @@ void a24_op_fail_unavailable(a24_op_t *op)
     }
     a24_op_finish(op);
 }
-
-const char *a24_op_verdict_or_respond(a24_op_t *op, const redisReply *r, size_t *len)
-{
-    const char *verdict = a24_reply_str(r, 0, len);
-    if (verdict == NULL)
-        a24_op_fail_unavailable(op);
-    return verdict;
-}
-
-bool a24_op_array_or_respond(a24_op_t *op, const redisReply *r, size_t min)
-{
-    bool ok = r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements >= min;
-    if (!ok)
-        a24_op_fail_unavailable(op);
-    return ok;
-}
-
-void a24_op_fcall_or_respond(a24_op_t *op, const char *name, a24_args_t *args, a24_store_cb cb)
-{
-    if (a24_store_fcall(op->app->store, name, args, cb, op) != 0)
-        a24_op_fail_unavailable(op);
-}

@@ -160,12 +160,10 @@ static json_t *alert_json(const redisReply *h, a24_ms_t now)
 }
 
 /* alert_list.lua replied. */
-static void on_list_reply(a24_store_t *store, redisReply *r, void *privdata)
+static void on_list_reply(a24_op_t *op, const char *verdict, const redisReply *r)
 {
-    (void)store;
-    alert_op_t *a = privdata;
-    if (!a24_op_array_or_respond(&a->op, r, 0))
-        return;
+    (void)verdict;
+    alert_op_t *a = (alert_op_t *)op;
     h2o_req_t *req = a24_op_take(&a->op);
     if (req != NULL) {
         json_t *list = json_array();
@@ -204,18 +202,14 @@ static void on_list(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
     a24_args_str(&args, state);
     a24_args_int(&args, (long long)limit);
     a24_args_int(&args, (long long)offset);
-    a24_op_fcall_or_respond(&a->op, "alert_list", &args, on_list_reply);
+    a24_op_rows_or_respond(&a->op, "alert_list", &args, 0, on_list_reply);
 }
 
 /* alert_update.lua replied. */
-static void on_update_reply(a24_store_t *store, redisReply *r, void *privdata)
+static void on_update_reply(a24_op_t *op, const char *verdict, const redisReply *r)
 {
-    (void)store;
-    alert_op_t *a = privdata;
+    alert_op_t *a = (alert_op_t *)op;
     size_t len;
-    const char *verdict = a24_op_verdict_or_respond(&a->op, r, &len);
-    if (verdict == NULL)
-        return;
     h2o_req_t *req = a24_op_take(&a->op);
     if (req != NULL) {
         const char *state = a24_reply_str(r, 1, &len);
@@ -252,7 +246,7 @@ static void update(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
     a24_args_str(&args, staff->username);
     a24_args_int(&args, (long long)app->cfg->alerts.ack_timeout);
     a24_args_bin(&args, id.base, id.len);
-    a24_op_fcall_or_respond(&a->op, "alert_update", &args, on_update_reply);
+    a24_op_script_or_respond(&a->op, "alert_update", &args, on_update_reply);
 }
 
 /* The continuations of ack and resolve. */
@@ -269,12 +263,10 @@ static void on_resolve(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *
 }
 
 /* stats_days.lua replied. */
-static void on_stats_reply(a24_store_t *store, redisReply *r, void *privdata)
+static void on_stats_reply(a24_op_t *op, const char *verdict, const redisReply *r)
 {
-    (void)store;
-    alert_op_t *a = privdata;
-    if (!a24_op_array_or_respond(&a->op, r, 0))
-        return;
+    (void)verdict;
+    alert_op_t *a = (alert_op_t *)op;
     h2o_req_t *req = a24_op_take(&a->op);
     if (req != NULL)
         a24_http_json(req, 200, a24_stats_report(r, a->from, a->to));
@@ -307,16 +299,14 @@ static void on_stats(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
     a24_args_init(&args);
     a24_args_int(&args, (long long)from);
     a24_args_int(&args, (long long)to);
-    a24_op_fcall_or_respond(&a->op, "stats_days", &args, on_stats_reply);
+    a24_op_rows_or_respond(&a->op, "stats_days", &args, 0, on_stats_reply);
 }
 
 /* queue_summary.lua replied. */
-static void on_summary_reply(a24_store_t *store, redisReply *r, void *privdata)
+static void on_summary_reply(a24_op_t *op, const char *verdict, const redisReply *r)
 {
-    (void)store;
-    alert_op_t *a = privdata;
-    if (!a24_op_array_or_respond(&a->op, r, 9))
-        return;
+    (void)verdict;
+    alert_op_t *a = (alert_op_t *)op;
     h2o_req_t *req = a24_op_take(&a->op);
     if (req != NULL) {
         static const char *const names[] = {"overdue",   "under_1h",   "1h_to_4h",
@@ -350,7 +340,7 @@ static void on_summary(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *
     a24_args_t args;
     a24_args_init(&args);
     a24_args_int(&args, 14400000); /* the "open by time left" horizon: four hours */
-    a24_op_fcall_or_respond(&a->op, "queue_summary", &args, on_summary_reply);
+    a24_op_rows_or_respond(&a->op, "queue_summary", &args, 9, on_summary_reply);
 }
 
 /* One audit line "<ms> <actor> <event> <from> <to>" as a timeline entry. */
@@ -365,14 +355,9 @@ static json_t *timeline_entry(const char *line)
 }
 
 /* ticket_brief.lua replied: the ticket for on-call, without any text. */
-static void on_brief_reply(a24_store_t *store, redisReply *r, void *privdata)
+static void on_brief_reply(a24_op_t *op, const char *verdict, const redisReply *r)
 {
-    (void)store;
-    alert_op_t *a = privdata;
-    size_t len;
-    const char *verdict = a24_op_verdict_or_respond(&a->op, r, &len);
-    if (verdict == NULL)
-        return;
+    alert_op_t *a = (alert_op_t *)op;
     h2o_req_t *req = a24_op_take(&a->op);
     if (req != NULL && strcmp(verdict, "ok") != 0) {
         a24_http_error(req, 404, "not_found", "There is no such ticket.", NULL);
@@ -425,7 +410,7 @@ static void on_brief(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
     a24_args_t args;
     a24_args_init(&args);
     a24_args_bin(&args, a->ticket, id.len);
-    a24_op_fcall_or_respond(&a->op, "ticket_brief", &args, on_brief_reply);
+    a24_op_script_or_respond(&a->op, "ticket_brief", &args, on_brief_reply);
 }
 
 /* The routes: each checks the session, then continues above. */

@@ -108,14 +108,9 @@ static void login_dispose(a24_op_t *op)
 }
 
 /* session_create.lua replied: hand out the token, or refuse if the account changed. */
-static void on_create_reply(a24_store_t *store, redisReply *r, void *privdata)
+static void on_create_reply(a24_op_t *op, const char *verdict, const redisReply *r)
 {
-    (void)store;
-    login_op_t *l = privdata;
-    size_t len;
-    const char *verdict = a24_op_verdict_or_respond(&l->op, r, &len);
-    if (verdict == NULL)
-        return;
+    login_op_t *l = (login_op_t *)op;
     h2o_req_t *req = a24_op_take(&l->op);
     if (strcmp(verdict, "ok") != 0) {
         a24_log_info("staff_sign_in_refused", "{s:s}", "reason", "account_changed");
@@ -215,7 +210,7 @@ static int create_session(login_op_t *l)
     a24_args_int(&a, (long long)A24_SESSION_ABSOLUTE_MS);
     a24_args_str(&a, l->session);
     a24_args_str(&a, A24_PREFIX_SESSION);
-    return a24_store_fcall(app->store, "session_create", &a, on_create_reply, l);
+    return a24_op_script(&l->op, "session_create", &a, on_create_reply);
 }
 
 /* Worker thread: the Argon2id check. Touches only the operation's own secrets. */
@@ -252,14 +247,10 @@ static void after_verify(uv_work_t *w, int status)
 }
 
 /* session_begin.lua replied: throttled, or go and verify. */
-static void on_begin_reply(a24_store_t *store, redisReply *r, void *privdata)
+static void on_begin_reply(a24_op_t *op, const char *verdict, const redisReply *r)
 {
-    (void)store;
-    login_op_t *l = privdata;
+    login_op_t *l = (login_op_t *)op;
     size_t len;
-    const char *verdict = a24_op_verdict_or_respond(&l->op, r, &len);
-    if (verdict == NULL)
-        return;
     if (strcmp(verdict, "limited") == 0) {
         a24_log_info("staff_sign_in_throttled", NULL);
         h2o_req_t *req = a24_op_take(&l->op);
@@ -365,20 +356,14 @@ static void on_sign_in(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *
     a24_args_init(&a);
     a24_args_keyf(&a, A24_KEY_USER, l->username);
     add_fail_keys(&a, l, true);
-    a24_op_fcall_or_respond(&l->op, "session_begin", &a, on_begin_reply);
+    a24_op_script_or_respond(&l->op, "session_begin", &a, on_begin_reply);
 }
 
 /* ---------------------------------------------------------------- sign-out */
 
 /* session_end.lua replied: {"ok", handed back} if there was a session, else {"none"}. */
-static void on_delete_reply(a24_store_t *store, redisReply *r, void *privdata)
+static void on_delete_reply(a24_op_t *op, const char *verdict, const redisReply *r)
 {
-    (void)store;
-    a24_op_t *op = privdata;
-    size_t len;
-    const char *verdict = a24_op_verdict_or_respond(op, r, &len);
-    if (verdict == NULL)
-        return;
     bool ended = strcmp(verdict, "ok") == 0;
     h2o_req_t *req = a24_op_take(op);
     if (ended)
@@ -413,7 +398,7 @@ static void on_sign_out(a24_app_t *app, h2o_req_t *req, const a24_route_match_t 
     a24_args_t a;
     a24_args_init(&a);
     a24_args_str(&a, session);
-    a24_op_fcall_or_respond(op, "session_end", &a, on_delete_reply);
+    a24_op_script_or_respond(op, "session_end", &a, on_delete_reply);
 }
 
 /* ---------------------------------------------------------------- me and staff */
@@ -438,10 +423,9 @@ static void on_me(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)
 }
 
 /* user_list.lua replied for the staff list. */
-static void on_staff_reply(a24_store_t *store, redisReply *r, void *privdata)
+static void on_staff_reply(a24_op_t *op, const char *verdict, const redisReply *r)
 {
-    (void)store;
-    a24_op_t *op = privdata;
+    (void)verdict;
     json_t *staff = a24_account_rows_json(r);
     if (staff == NULL) {
         a24_op_fail_unavailable(op);
@@ -467,7 +451,7 @@ static void on_staff_authed(a24_app_t *app, h2o_req_t *req, const a24_route_matc
     a24_args_init(&a);
     a24_args_key(&a, A24_KEY_USERS);
     a24_args_str(&a, A24_PREFIX_USER);
-    a24_op_fcall_or_respond(op, "user_list", &a, on_staff_reply);
+    a24_op_rows_or_respond(op, "user_list", &a, 0, on_staff_reply);
 }
 
 /* GET /api/v1/staff: who works at the desk (for reassigning and for account checks). */

@@ -63,15 +63,10 @@ static json_t *template_json(const redisReply *f)
 }
 
 /* template_list.lua replied: one flat field list per template. */
-static void on_tpl_list_reply(a24_store_t *store, redisReply *r, void *privdata)
+static void on_tpl_list_reply(a24_op_t *op, const char *verdict, const redisReply *r)
 {
-    (void)store;
-    tpl_op_t *t = privdata;
-    if (a24_reply_failed(r) || r->type != REDIS_REPLY_ARRAY) {
-        a24_log_script_error("template_list", r);
-        a24_op_fail_unavailable(&t->op);
-        return;
-    }
+    (void)verdict;
+    tpl_op_t *t = (tpl_op_t *)op;
     h2o_req_t *req = a24_op_take(&t->op);
     if (req != NULL) {
         json_t *list = json_array();
@@ -114,21 +109,13 @@ static void on_tpl_list_authed(a24_app_t *app, h2o_req_t *req, const a24_route_m
     a24_args_init(&a);
     a24_args_bin(&a, language, llen);
     a24_args_bin(&a, category, clen);
-    a24_op_fcall_or_respond(&t->op, "template_list", &a, on_tpl_list_reply);
+    a24_op_rows_or_respond(&t->op, "template_list", &a, 0, on_tpl_list_reply);
 }
 
 /* template_put.lua replied: {"created" | "updated", ms}. */
-static void on_tpl_put_reply(a24_store_t *store, redisReply *r, void *privdata)
+static void on_tpl_put_reply(a24_op_t *op, const char *verdict, const redisReply *r)
 {
-    (void)store;
-    tpl_op_t *t = privdata;
-    size_t len;
-    const char *verdict = a24_reply_str(r, 0, &len);
-    if (verdict == NULL) {
-        a24_log_script_error("template_put", r);
-        a24_op_fail_unavailable(&t->op);
-        return;
-    }
+    tpl_op_t *t = (tpl_op_t *)op;
     bool created = strcmp(verdict, "created") == 0;
     h2o_req_t *req = a24_op_take(&t->op);
     if (req != NULL) {
@@ -186,8 +173,7 @@ static void on_tpl_put_authed(a24_app_t *app, h2o_req_t *req, const a24_route_ma
             a24_args_str(&a, staff->username);
             if (t->body == NULL)
                 a24_args_dispose(&a); /* the call below is not made */
-            if (t->body == NULL ||
-                a24_store_fcall(app->store, "template_put", &a, on_tpl_put_reply, t) != 0)
+            if (t->body == NULL || a24_op_script(&t->op, "template_put", &a, on_tpl_put_reply) != 0)
                 a24_op_fail_unavailable(&t->op);
             else
                 a24_log_info("template_put", "{s:s, s:s}", "template", t->id, "username",
@@ -198,17 +184,10 @@ static void on_tpl_put_authed(a24_app_t *app, h2o_req_t *req, const a24_route_ma
 }
 
 /* template_delete.lua replied: {"ok"} | {"missing"}. */
-static void on_tpl_delete_reply(a24_store_t *store, redisReply *r, void *privdata)
+static void on_tpl_delete_reply(a24_op_t *op, const char *verdict, const redisReply *r)
 {
-    (void)store;
-    tpl_op_t *t = privdata;
-    size_t len;
-    const char *verdict = a24_reply_str(r, 0, &len);
-    if (verdict == NULL) {
-        a24_log_script_error("template_delete", r);
-        a24_op_fail_unavailable(&t->op);
-        return;
-    }
+    (void)r;
+    tpl_op_t *t = (tpl_op_t *)op;
     h2o_req_t *req = a24_op_take(&t->op);
     if (req != NULL && strcmp(verdict, "ok") == 0)
         a24_http_empty(req, 204);
@@ -235,7 +214,7 @@ static void on_tpl_delete_authed(a24_app_t *app, h2o_req_t *req, const a24_route
     a24_args_init(&a);
     a24_args_bin(&a, t->id, id.len);
     a24_args_str(&a, staff->username);
-    a24_op_fcall_or_respond(&t->op, "template_delete", &a, on_tpl_delete_reply);
+    a24_op_script_or_respond(&t->op, "template_delete", &a, on_tpl_delete_reply);
 }
 
 /* Each route names the roles it admits (auth.h) and its continuation. */

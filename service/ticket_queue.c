@@ -32,15 +32,10 @@ typedef struct {
 } list_op_t;
 
 /* ticket_list.lua replied: {now, next score, next id, rows...}. */
-static void on_list_reply(a24_store_t *store, redisReply *r, void *privdata)
+static void on_list_reply(a24_op_t *op, const char *verdict, const redisReply *r)
 {
-    (void)store;
-    list_op_t *l = privdata;
-    if (a24_reply_failed(r) || r->type != REDIS_REPLY_ARRAY || r->elements < 3) {
-        a24_log_script_error("ticket_list", r);
-        a24_op_fail_unavailable(&l->op);
-        return;
-    }
+    (void)verdict;
+    list_op_t *l = (list_op_t *)op;
     h2o_req_t *req = a24_op_take(&l->op);
     if (req != NULL) {
         a24_ms_t now = a24_reply_int(r, 0, a24_clock_now());
@@ -145,5 +140,5 @@ void a24_ticket_queue_list(a24_app_t *app, h2o_req_t *req, const a24_route_match
     a24_args_int(&args, limit);
     a24_args_str(&args, score);
     a24_args_str(&args, cid);
-    a24_op_fcall_or_respond(&l->op, "ticket_list", &args, on_list_reply);
+    a24_op_rows_or_respond(&l->op, "ticket_list", &args, 3, on_list_reply);
 }
