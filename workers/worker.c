@@ -65,19 +65,17 @@ int a24_worker_init(a24_worker_t *w, uv_loop_t *loop, const a24_config_t *cfg, u
                                 cfg->redis.reconnect_max, err, errlen);
     if (w->store == NULL)
         return -1;
-    if ((roles & A24_ROLE_DEADLINE) && start_deadline(w, err, errlen) != 0)
-        goto error;
-    if ((roles & A24_ROLE_NOTIFIER) && (w->notifier = a24_notifier_create(w, err, errlen)) == NULL)
-        goto error;
-    if ((roles & A24_ROLE_ROUTER) && (w->router = a24_router_create(w, err, errlen)) == NULL)
-        goto error;
-    if (cfg->worker.metrics_listen[0] != '\0' &&
-        (w->metrics = a24_metrics_create(w, err, errlen)) == NULL)
-        goto error;
-    return 0;
-error:
-    a24_worker_stop(w);
-    return -1;
+    /* Each part starts only if the one before it did; a failure stops what started. */
+    bool failed =
+        ((roles & A24_ROLE_DEADLINE) && start_deadline(w, err, errlen) != 0) ||
+        ((roles & A24_ROLE_NOTIFIER) &&
+         (w->notifier = a24_notifier_create(w, err, errlen)) == NULL) ||
+        ((roles & A24_ROLE_ROUTER) && (w->router = a24_router_create(w, err, errlen)) == NULL) ||
+        (cfg->worker.metrics_listen[0] != '\0' &&
+         (w->metrics = a24_metrics_create(w, err, errlen)) == NULL);
+    if (failed)
+        a24_worker_stop(w);
+    return failed ? -1 : 0;
 }
 
 void a24_worker_stop(a24_worker_t *w)
