@@ -63,8 +63,6 @@ REPEAT_S, ACK_TIMEOUT_S = 2, 20
 LATE_S = 4.0  # how late a step may fire on a loaded machine and still count as on time
 WEBHOOK_GAP_S = 60  # one webhook a minute per ticket, apart from a new crisis (README)
 AWAITING = ("queued", "offered", "claimed", "in_review")
-TICKET_KINDS = ("crisis", "crisis_waiting", "no_expert", "late", "breach", "review_waiting")
-SUPERVISORS = ("supkim", "supchen")
 
 
 def quiet_all_day():
@@ -110,7 +108,7 @@ STAFF = [
     ("lee", "oncall", None, None),
 ]
 ON_DUTY_AT_START = ("minji", "jiho", "wei", "sam", "alex", "supkim", "supchen")
-KO, ZH = ("minji", "jiho"), ("wei", "lin")
+KO = ("minji", "jiho")
 
 # The morning's questions: name -> (language, category, text, screens as a crisis,
 # extra submit fields). Realistic wording; the screener's verdict is asserted at submit.
@@ -124,8 +122,9 @@ MORNING = {
           True, {}),
     "E": ("zh", "depression", "我真的不想活了，遗书已经写好了。", True, {}),
     # PHQ-9 item 9 above 0 on its own, without consent to attach the scores.
-    "F": ("en", "depression", "I've been feeling low and tired for weeks and I can't focus at work.",
-          True, {"phq9_item9": 2}),
+    "F": ("en", "depression",
+          "I've been feeling low and tired for weeks and I can't focus at work.", True,
+          {"phq9_item9": 2}),
     # A negative self-check (consented, all zeros) beside a crisis text: still a crisis.
     "G": ("en", "depression", "kms honestly. nothing matters anymore", True,
           {"selfcheck": {"phq9": [0] * 9, "gad7": [0] * 7}}),
@@ -861,11 +860,11 @@ class CompressedDayTest(unittest.TestCase):
         for c in day.citizen:
             body = c["resp"].body.decode("utf-8", "replace")
             for m in re.findall(r"zq[a-z][0-9a-f]{8}", body):
+                whose = "an internal note" if m in day.secret_markers else "another ticket's text"
                 self.assertIn(m, own.get(c["ticket"], set()),
-                              f"rule 6: {c['ticket']}'s {c['what']} shows a text that is not "
-                              f"theirs ({'an internal note' if m in day.secret_markers else 'another ticket'})")
+                              f"rule 6: {c['ticket']}'s {c['what']} shows {whose}")
             for code in codes - {day.tickets.get(c["ticket"], {}).get("code")}:
-                self.assertNotIn(code, body, f"rule 6: a response shows another's access code")
+                self.assertNotIn(code, body, "rule 6: a response shows another's access code")
         # Nothing anyone wrote, and no access code, in a webhook or a log.
         leaks = [json.dumps(d[2], ensure_ascii=False) for d in day.webhooks()]
         leaks += [day.web.log()] + [w.log() for w in day.workers]
@@ -1026,6 +1025,15 @@ class CompressedDayTest(unittest.TestCase):
             breached += 1
         self.assertGreaterEqual(breached, 6, "rule 9: the day left questions to breach")
         self.breached = breached
+        # The promise figure counts them: every missed window ended outside it.
+        r = day.staff_request("lee", "GET", "/api/v1/stats")
+        self.assertEqual(r.status, 200, r.body)
+        totals = r.json["totals"]
+        self.assertGreaterEqual(totals["window_ended"] - totals["within_window"], breached,
+                                f"rule 9: missed windows left out of the figures: {totals}")
+        self.assertLess(totals["within_window_pct"], 100.0, totals)
+        self.within_window = (totals["within_window"], totals["window_ended"],
+                              totals["within_window_pct"])
         # No claim or offer with anyone off duty, now.
         onduty = {x.decode() for x in day.resp.call("SMEMBERS", "a24:onduty")}
         for name, t in day.tickets.items():
@@ -1122,7 +1130,9 @@ class CompressedDayTest(unittest.TestCase):
               f"repeat, refire): {changes}; tickets with webhooks {len(by_ticket)}, "
               f"about no ticket {per_ticket.get('-', 0)}; breaches {self.breached} "
               f"({len(self.dashboard_only)} answered within the webhook minute, told to the "
-              f"dashboard only: {sorted(self.dashboard_only)})", file=sys.stderr)
+              f"dashboard only: {sorted(self.dashboard_only)}); within window "
+              f"{self.within_window[0]}/{self.within_window[1]} "
+              f"({self.within_window[2]:.1f} %)", file=sys.stderr)
 
 
 if __name__ == "__main__":
