@@ -513,16 +513,19 @@ class CompressedDayTest(unittest.TestCase):
 
     def afternoon(self):
         day = self.day
-        # Mid-day, a worker dies with -9 (its router, engine and notifier at once).
+        # The crises so far have been told (so that their timing says nothing of the
+        # takeover below); then, in the middle of a burst of questions, a worker dies
+        # with -9 (its router, engine and notifier at once).
+        a24test.wait_until(lambda: not self.undelivered(), 20, what="the morning's webhooks")
+        for i in range(3):  # one address, up to its limit
+            day.submit(f"R{i}", "ko", "family", FLOOD_ORDINARY, False, ip=FLOOD_IP)
         day.workers[1].kill9()
-        self.killed_at = time.time()
         # Follow-ups that turn into crises.
         for name, text in FOLLOWUPS.items():
             r = day.followup(name, text)
             self.assertIs(r.json["crisis"], True, f"{name}'s follow-up screens as a crisis")
-        # One address past its limit: a crisis within the allowance passes, beyond it a 429.
-        for i in range(3):
-            day.submit(f"R{i}", "ko", "family", FLOOD_ORDINARY, False, ip=FLOOD_IP)
+        # The same address past its limit: a crisis within the allowance passes, beyond
+        # it a 429.
         r = day.citizen_request("POST", "/api/v1/questions", {
             "text": "我想问一下，和父母沟通有什么好方法？", "category": "family", "language": "zh"},
             ip=FLOOD_IP, what="submit over the limit", lang="zh")
