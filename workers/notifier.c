@@ -167,13 +167,16 @@ json_t *a24_notifier_body(const a24_config_t *cfg, const char *const *fields, si
         snprintf(state, sizeof state, " (acknowledged but not resolved)");
     char url[512];
     snprintf(url, sizeof url, "%s#alert-%s", cfg->alerts.dashboard_url, id);
+    /* A crisis on an incident already worse (late, breach) keeps that kind: say it. */
+    bool crisis = strcmp(get(fields, nfields, "crisis"), "1") == 0;
+    bool crisis_said = strncmp(kind, "crisis", 6) == 0;
     char text[1024];
     snprintf(text, sizeof text,
-             "[answer24] %s%s. %s %s, language %s, category %s, reason %s, time left %s, "
+             "[answer24] %s%s%s. %s %s, language %s, category %s, reason %s, time left %s, "
              "held by %s, level %ld. Acknowledge: %s",
-             kind_words(kind), state, ticket[0] ? "Ticket" : "Subject",
-             ticket[0] ? ticket : subject, language[0] ? language : "-",
-             category[0] ? category : "-", reason[0] ? reason : "-",
+             crisis && !crisis_said ? "CRISIS and " : "", kind_words(kind), state,
+             ticket[0] ? "Ticket" : "Subject", ticket[0] ? ticket : subject,
+             language[0] ? language : "-", category[0] ? category : "-", reason[0] ? reason : "-",
              left_words[0] ? left_words : "-", holder[0] ? holder : "nobody", level, url);
     json_t *alert =
         json_pack("{s:s, s:o, s:s, s:i, s:s, s:o, s:o, s:o, s:o, s:o}", "id", id, "ticket",
@@ -183,9 +186,9 @@ json_t *a24_notifier_body(const a24_config_t *cfg, const char *const *fields, si
                   due[0] ? json_string(due_at) : json_null(), "holder", str_or_null(holder));
     if (subject[0] != '\0' && ticket[0] == '\0')
         json_object_set_new(alert, "subject", json_string(subject));
-    return json_pack("{s:o, s:s, s:s, s:s, s:s, s:s, s:s}", "alert", alert, "text", text, "event",
-                     event, "notify", get(fields, nfields, "notify"), "language", language,
-                     "category", category, "url", url);
+    return json_pack("{s:o, s:s, s:b, s:s, s:s, s:s, s:s, s:s}", "alert", alert, "text", text,
+                     "crisis", crisis, "event", event, "notify", get(fields, nfields, "notify"),
+                     "language", language, "category", category, "url", url);
 }
 
 /* ---------------------------------------------------------------- curl on libuv */
