@@ -373,6 +373,11 @@ local function alert_resolve(now, id, by)
         return false
     end
     local ak = key(K.KEY_ALERT, id)
+    if a.pending == '1' then
+        -- A change held for the webhook minute (a breach, say) still goes out: the
+        -- incident ending never makes what happened to it silent.
+        alert_event(now, id, a, 'update', '', true)
+    end
     a.state = 'resolved'
     if by ~= 'system' and not a.acked_by then
         redis.call('HSET', ak, 'acked_by', by, 'acked_at', now)
