@@ -47,7 +47,8 @@ def until(pred, limit, what):
 
 def redis_start(work, port):
     p = subprocess.Popen(["redis-server", os.path.join(ROOT, "deploy", "redis.conf"), "--port",
-                          str(port), "--dir", work, "--daemonize", "no", "--logfile",
+                          str(port), "--dir", work, "--daemonize", "no", "--maxmemory", "0",
+                          "--logfile",
                           os.path.join(work, "redis.log")], stdin=subprocess.DEVNULL)
     return p
 
