@@ -225,7 +225,8 @@ end
 -- people are told about waits for the end of the incident's webhook minute.
 local function alert_event(now, id, a, event, by, urgent)
     local send = '0'
-    if ALERT_SENT[event] and a.state ~= 'resolved' then
+    -- A resolved incident sends nothing more, but for the change it held back.
+    if ALERT_SENT[event] and (a.state ~= 'resolved' or event == 'update') then
         local last = tonumber(a.sent_at or '0') or 0
         if urgent or now - last >= WEBHOOK_GAP_MS then
             send = '1'
@@ -373,11 +374,6 @@ local function alert_resolve(now, id, by)
         return false
     end
     local ak = key(K.KEY_ALERT, id)
-    if a.pending == '1' then
-        -- A change held for the webhook minute (a breach, say) still goes out: the
-        -- incident ending never makes what happened to it silent.
-        alert_event(now, id, a, 'update', '', true)
-    end
     a.state = 'resolved'
     if by ~= 'system' and not a.acked_by then
         redis.call('HSET', ak, 'acked_by', by, 'acked_at', now)
@@ -385,7 +381,10 @@ local function alert_resolve(now, id, by)
     redis.call('HSET', ak, 'state', 'resolved', 'resolved_by', by, 'resolved_at', now,
         'updated', now, 'pending', '0')
     redis.call('ZREM', K.KEY_ALERTS_OPEN, id)
-    redis.call('ZREM', K.KEY_SCHEDULE, 'a:' .. id, 'w:' .. id)
+    redis.call('ZREM', K.KEY_SCHEDULE, 'a:' .. id)
+    if a.pending ~= '1' then
+        redis.call('ZREM', K.KEY_SCHEDULE, 'w:' .. id)
+    end -- else a change held for the webhook minute (a breach, say) still goes out then
     if redis.call('HGET', K.KEY_ALERTS_SUBJECT, a.subject or a.ticket) == id then
         redis.call('HDEL', K.KEY_ALERTS_SUBJECT, a.subject or a.ticket)
     end

@@ -199,8 +199,8 @@ local function do_webhook(member)
     local id = string.sub(member, 3)
     redis.call('ZREM', SCHED, member)
     local a = alert_load(id)
-    if not a or a.state == 'resolved' or a.pending ~= '1' then
-        return
+    if not a or a.pending ~= '1' then
+        return -- (a resolved incident still sends the change it held: its breach, say)
     end
     emit(id, a, 'update') -- sends now: its minute is over (or reschedules if not yet)
 end
