@@ -198,8 +198,15 @@ static void on_wake(a24_store_t *store, redisReply *r, void *privdata)
         r->element[2]->type != REDIS_REPLY_STRING)
         return; /* the NULL of a lost connection, or the subscription's confirmation */
     a24_ms_t at = strtoll(r->element[2]->str, NULL, 10);
-    if (d->armed < 0 || at < d->armed)
-        arm(d, at);
+    if (d->armed >= 0 && at >= d->armed)
+        return;
+    /* Never put off a timer that runs out sooner (the backstop poll included): with a
+     * wake-up more often than alerts.poll, restarting it would starve the engine. */
+    a24_ms_t now = a24_clock_mono() + d->offset;
+    if (uv_is_active((uv_handle_t *)&d->timer) &&
+        at - now >= (a24_ms_t)uv_timer_get_due_in(&d->timer))
+        return;
+    arm(d, at);
 }
 
 /* The subscriber connection is (again) up: subscribe, and catch up on what we missed. */
