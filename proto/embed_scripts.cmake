@@ -23,7 +23,7 @@
 # Scripts that never write are registered with the flag no-writes and called with
 # FCALL_RO (they may then run on a replica, and Redis refuses a write in them). Only
 # scripts listed in READ_ONLY: a script that starts to write must leave the list.
-set(READ_ONLY alert_list queue_summary stats_days template_list ticket_list user_list)
+set(READ_ONLY alert_list queue_summary stats_days stream_tails template_list ticket_list user_list)
 
 file(READ ${KEYS} keys_h)
 string(REGEX MATCHALL "#define A24_[A-Z_]+ \"[^\"]*\"" defines "${keys_h}")
