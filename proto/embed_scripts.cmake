@@ -5,6 +5,8 @@
 # The library ("#!lua name=answer24") starts, once, with
 #   - a table K of every key name in proto/keys.h (A24_KEY_TICKET -> K.KEY_TICKET),
 #     so the header stays the one list of keys for C and Lua alike;
+#   - the state lists of proto/ticket.c's table (AWAITING), written by the build's
+#     states_lua program (proto/gen/states_lua.c), so no script restates one;
 #   - proto/scripts/_lib.lua, the helpers the transitions share (the ticket's
 #     indexes, audit lines, live events).
 # Then every script <name>.lua becomes the body of the function a24_<name>, called as
@@ -33,6 +35,8 @@ foreach(d ${defines})
     string(APPEND lib "${line}")
 endforeach()
 string(APPEND lib "}\n")
+file(READ ${STATES} states)
+string(APPEND lib "${states}")
 file(READ ${DIR}/_lib.lua prelude)
 string(APPEND lib "${prelude}\n")
 

@@ -3,10 +3,19 @@
  */
 #include "ticket.h"
 
+#include <stdio.h>
 #include <string.h>
 
-static const char *const state_names[A24_STATE_COUNT] = {
-    "queued", "offered", "claimed", "in_review", "answered", "closed", "withdrawn",
+/* For every state: its stored name, and whether the ticket still waits for an answer
+ * (the due time runs, the deadline ladder climbs, it is in the open index). */
+static const struct {
+    const char *name;
+    bool awaiting;
+} states[A24_STATE_COUNT] = {
+    [A24_STATE_QUEUED] = {"queued", true},        [A24_STATE_OFFERED] = {"offered", true},
+    [A24_STATE_CLAIMED] = {"claimed", true},      [A24_STATE_IN_REVIEW] = {"in_review", true},
+    [A24_STATE_ANSWERED] = {"answered", false},   [A24_STATE_CLOSED] = {"closed", false},
+    [A24_STATE_WITHDRAWN] = {"withdrawn", false},
 };
 
 #define S(x) (1u << A24_STATE_##x)
@@ -42,13 +51,13 @@ const char *const a24_languages[] = {"ko", "zh", "en", NULL};
 
 const char *a24_state_name(a24_state_t s)
 {
-    return (unsigned)s < A24_STATE_COUNT ? state_names[s] : "unknown";
+    return (unsigned)s < A24_STATE_COUNT ? states[s].name : "unknown";
 }
 
 int a24_state_parse(const char *name, size_t len)
 {
     for (int i = 0; i < A24_STATE_COUNT; i++)
-        if (strlen(state_names[i]) == len && memcmp(state_names[i], name, len) == 0)
+        if (strlen(states[i].name) == len && memcmp(states[i].name, name, len) == 0)
             return i;
     return -1;
 }
@@ -74,23 +83,86 @@ bool a24_state_is_open(a24_state_t s)
     return a24_ticket_allows(s, A24_EV_WITHDRAW);
 }
 
+/* Writes ",a,b," for the states whose bit is set in `mask` (room for every name). */
+static void framed_list(unsigned mask, char out[128])
+{
+    char buf[128] = ",";
+    for (int s = 0; s < A24_STATE_COUNT; s++) {
+        if (mask & (1u << s)) {
+            strcat(buf, states[s].name);
+            strcat(buf, ",");
+        }
+    }
+    memcpy(out, buf, sizeof buf);
+}
+
 const char *a24_ticket_from_list(a24_event_t e)
 {
     /* Built on first use; the table is constant, so every build gives the same lists. */
     static char lists[A24_EV_COUNT][128];
     if ((unsigned)e >= A24_EV_COUNT)
         return ",";
-    if (lists[e][0] == '\0') {
-        char buf[128] = ",";
-        for (int s = 0; s < A24_STATE_COUNT; s++) {
-            if (transitions[e].from & (1u << s)) {
-                strcat(buf, state_names[s]);
-                strcat(buf, ",");
-            }
-        }
-        memcpy(lists[e], buf, sizeof buf);
-    }
+    if (lists[e][0] == '\0')
+        framed_list(transitions[e].from, lists[e]);
     return lists[e];
+}
+
+bool a24_state_awaits_answer(a24_state_t s)
+{
+    return (unsigned)s < A24_STATE_COUNT && states[s].awaiting;
+}
+
+const char *a24_state_awaiting_list(void)
+{
+    static char list[128];
+    if (list[0] == '\0') {
+        unsigned mask = 0;
+        for (int s = 0; s < A24_STATE_COUNT; s++)
+            mask |= states[s].awaiting ? 1u << s : 0;
+        framed_list(mask, list);
+    }
+    return list;
+}
+
+int a24_ticket_lua(FILE *out)
+{
+    fputs("-- Generated from the state table of proto/ticket.c at build time: do not edit.\n"
+          "-- States in which a ticket still waits for an expert's answer.\n"
+          "local AWAITING = {",
+          out);
+    const char *sep = "";
+    for (int s = 0; s < A24_STATE_COUNT; s++) {
+        if (states[s].awaiting) {
+            fprintf(out, "%s%s = true", sep, states[s].name);
+            sep = ", ";
+        }
+    }
+    return fputs("}\n", out) < 0 ? -1 : 0;
+}
+
+bool a24_ticket_split_message(const char *e, size_t len, a24_part_t part[3])
+{
+    const char *c1 = memchr(e, ':', len);
+    const char *c2 = c1 != NULL ? memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - e)) : NULL;
+    if (c1 == NULL || c2 == NULL)
+        return false;
+    part[0] = (a24_part_t){e, (size_t)(c1 - e)};
+    part[1] = (a24_part_t){c1 + 1, (size_t)(c2 - c1 - 1)};
+    part[2] = (a24_part_t){c2 + 1, len - (size_t)(c2 + 1 - e)};
+    return true;
+}
+
+long long a24_ticket_parse_ms(const char *s, size_t len)
+{
+    long long v = 0;
+    if (len == 0 || len > 18)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
 }
 
 bool a24_name_in(const char *const *list, const char *name, size_t len)

@@ -25,6 +25,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 typedef enum {
     A24_STATE_QUEUED,
@@ -78,6 +79,20 @@ bool a24_state_is_open(a24_state_t s);
  */
 const char *a24_ticket_from_list(a24_event_t e);
 
+/** True while a ticket still waits for an expert's answer (queued ... in_review). */
+bool a24_state_awaits_answer(a24_state_t s);
+
+/** The states that await an answer, as a comma-framed list for the scripts. */
+const char *a24_state_awaiting_list(void);
+
+/**
+ * Writes the state lists the Lua scripts use (the library's prelude, before
+ * proto/scripts/_lib.lua: `local AWAITING = {queued = true, ...}`) to `out`; the build
+ * runs this through proto/gen/states_lua.c, so the scripts hold no list of their own.
+ * 0, or -1 if writing failed.
+ */
+int a24_ticket_lua(FILE *out);
+
 /**
  * The answer-time histogram's upper bounds in seconds, in order, as an initializer
  * list ({A24_ANSWER_BUCKETS}): answer.lua counts every answer into the first bound
@@ -85,6 +100,23 @@ const char *a24_ticket_from_list(a24_event_t e);
  * bounds, so the two can never disagree.
  */
 #define A24_ANSWER_BUCKETS 900, 3600, 4 * 3600, 12 * 3600, 24 * 3600, 48 * 3600
+
+/** `len` bytes at `p`: one part of a stored element (not NUL-terminated). */
+typedef struct {
+    const char *p;
+    size_t len;
+} a24_part_t;
+
+/**
+ * Reads one element of a ticket's thread or notes, the one stored message format:
+ * a24:t:<id>:msgs holds "<c|e>:<ms>:<sealed text>", a24:t:<id>:notes "<ms>:<user>:<sealed
+ * text>". `part` gets the first two colon-separated fields and the rest (sealed bytes,
+ * which may hold colons). False if the element has fewer than two colons.
+ */
+bool a24_ticket_split_message(const char *e, size_t len, a24_part_t part[3]);
+
+/** Milliseconds written as decimal digits (a message's or audit line's time); 0 if not. */
+long long a24_ticket_parse_ms(const char *s, size_t len);
 
 /** The ticket categories of the contract, NULL-terminated. */
 extern const char *const a24_categories[];

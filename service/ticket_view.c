@@ -53,38 +53,6 @@ static bool field_is(const redisReply *flat, const char *name, const char *want)
     return v != NULL && len == strlen(want) && memcmp(v, want, len) == 0;
 }
 
-/*
- * Splits a list element "<a>:<b>:<rest>" (thread messages, notes): the first two
- * colon-separated fields and the rest, which may itself contain colons (sealed bytes).
- * Returns false if the element has fewer than two colons.
- */
-static bool split_element(const char *e, size_t len, h2o_iovec_t *a, h2o_iovec_t *b,
-                          h2o_iovec_t *rest)
-{
-    const char *c1 = memchr(e, ':', len);
-    const char *c2 = c1 != NULL ? memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - e)) : NULL;
-    if (c1 == NULL || c2 == NULL)
-        return false;
-    *a = h2o_iovec_init(e, (size_t)(c1 - e));
-    *b = h2o_iovec_init(c1 + 1, (size_t)(c2 - c1 - 1));
-    *rest = h2o_iovec_init(c2 + 1, len - (size_t)(c2 + 1 - e));
-    return true;
-}
-
-/* Milliseconds written as decimal digits (`len` bytes); 0 if malformed. */
-static a24_ms_t parse_ms(const char *s, size_t len)
-{
-    a24_ms_t v = 0;
-    if (len == 0 || len > 18)
-        return 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
 /* ---------------------------------------------------------------- the self-check */
 
 /* The PHQ-9 band of a total (0..27), as the instrument's manual names them. */
@@ -294,15 +262,15 @@ static json_t *thread_json(a24_app_t *app, const char *id, const redisReply *msg
 {
     json_t *thread = json_array();
     for (size_t i = 0; msgs != NULL && i < msgs->elements; i++) {
-        h2o_iovec_t who, at, sealed;
+        a24_part_t m[3]; /* who, at, sealed */
         const redisReply *e = msgs->element[i];
-        if (e->type != REDIS_REPLY_STRING || !split_element(e->str, e->len, &who, &at, &sealed))
+        if (e->type != REDIS_REPLY_STRING || !a24_ticket_split_message(e->str, e->len, m))
             continue;
-        bool expert = who.len == 1 && who.base[0] == 'e';
-        json_array_append_new(
-            thread, json_pack("{s:s, s:o, s:o}", "from", expert ? "expert" : "citizen", "text",
-                              a24_http_open_text(app, id, sealed.base, sealed.len), "at",
-                              a24_http_time(parse_ms(at.base, at.len))));
+        bool expert = m[0].len == 1 && m[0].p[0] == 'e';
+        json_array_append_new(thread,
+                              json_pack("{s:s, s:o, s:o}", "from", expert ? "expert" : "citizen",
+                                        "text", a24_http_open_text(app, id, m[2].p, m[2].len), "at",
+                                        a24_http_time(a24_ticket_parse_ms(m[1].p, m[1].len))));
     }
     return thread;
 }
@@ -312,13 +280,13 @@ static json_t *notes_json(a24_app_t *app, const char *id, const redisReply *note
 {
     json_t *out = json_array();
     for (size_t i = 0; notes != NULL && i < notes->elements; i++) {
-        h2o_iovec_t at, by, sealed;
+        a24_part_t n[3]; /* at, by, sealed */
         const redisReply *e = notes->element[i];
-        if (e->type != REDIS_REPLY_STRING || !split_element(e->str, e->len, &at, &by, &sealed))
+        if (e->type != REDIS_REPLY_STRING || !a24_ticket_split_message(e->str, e->len, n))
             continue;
-        json_array_append_new(out, json_pack("{s:s%, s:o, s:o}", "by", by.base, by.len, "text",
-                                             a24_http_open_text(app, id, sealed.base, sealed.len),
-                                             "at", a24_http_time(parse_ms(at.base, at.len))));
+        json_array_append_new(out, json_pack("{s:s%, s:o, s:o}", "by", n[1].p, n[1].len, "text",
+                                             a24_http_open_text(app, id, n[2].p, n[2].len), "at",
+                                             a24_http_time(a24_ticket_parse_ms(n[0].p, n[0].len))));
     }
     return out;
 }
@@ -332,12 +300,12 @@ static json_t *reason_of(a24_app_t *app, const char *id, const redisReply *notes
                          h2o_iovec_t actor)
 {
     for (size_t i = notes != NULL ? notes->elements : 0; i-- > 0;) {
-        h2o_iovec_t nat, by, sealed;
+        a24_part_t n[3]; /* at, by, sealed */
         const redisReply *e = notes->element[i];
-        if (e->type == REDIS_REPLY_STRING && split_element(e->str, e->len, &nat, &by, &sealed) &&
-            h2o_memis(nat.base, nat.len, at.base, at.len) &&
-            h2o_memis(by.base, by.len, actor.base, actor.len))
-            return a24_http_open_text(app, id, sealed.base, sealed.len);
+        if (e->type == REDIS_REPLY_STRING && a24_ticket_split_message(e->str, e->len, n) &&
+            h2o_memis(n[0].p, n[0].len, at.base, at.len) &&
+            h2o_memis(n[1].p, n[1].len, actor.base, actor.len))
+            return a24_http_open_text(app, id, n[2].p, n[2].len);
     }
     return NULL;
 }
@@ -371,9 +339,9 @@ static json_t *audit_json(a24_app_t *app, const char *id, const redisReply *line
             continue;
         json_t *line =
             json_pack("{s:o, s:s%, s:s%, s:s%, s:s%}", "at",
-                      a24_http_time(parse_ms(part[0].base, part[0].len)), "actor", part[1].base,
-                      part[1].len, "event", part[2].base, part[2].len, "from", part[3].base,
-                      part[3].len, "to", part[4].base, part[4].len);
+                      a24_http_time(a24_ticket_parse_ms(part[0].base, part[0].len)), "actor",
+                      part[1].base, part[1].len, "event", part[2].base, part[2].len, "from",
+                      part[3].base, part[3].len, "to", part[4].base, part[4].len);
         json_t *reason = has_reason(part[2]) ? reason_of(app, id, notes, part[0], part[1]) : NULL;
         if (reason != NULL)
             json_object_set_new(line, "reason", reason);

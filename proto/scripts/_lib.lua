@@ -20,8 +20,8 @@ local function state_in(list, state)
     return state ~= nil and string.find(list, ',' .. state .. ',', 1, true) ~= nil
 end
 
--- States in which a ticket still waits for an expert's answer.
-local AWAITING = {queued = true, offered = true, claimed = true, in_review = true}
+-- AWAITING (the states in which a ticket still waits for an expert's answer) comes
+-- before this file, generated from the state table in proto/ticket.c.
 
 local TICKET_FIELDS = {'state', 'category', 'language', 'crisis', 'green', 'due', 'owner',
     'window', 'created', 'step', 'attempt', 'offer_until', 'lease_until', 'risk',

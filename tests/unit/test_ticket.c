@@ -6,6 +6,7 @@
 
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ticket.h"
@@ -88,6 +89,65 @@ static void ticket_from_lists_match_the_table(void **state)
     assert_string_equal(a24_ticket_from_list(A24_EV_CLAIM), ",queued,offered,");
 }
 
+static void ticket_awaiting_list_matches_the_table(void **state)
+{
+    (void)state;
+    /* What awaits an answer is open, and everything open but answered awaits one. */
+    const char *list = a24_state_awaiting_list();
+    for (int s = 0; s < A24_STATE_COUNT; s++) {
+        char framed[32];
+        snprintf(framed, sizeof framed, ",%s,", a24_state_name((a24_state_t)s));
+        bool awaiting = a24_state_awaits_answer((a24_state_t)s);
+        assert_int_equal(strstr(list, framed) != NULL, awaiting);
+        assert_int_equal(awaiting, a24_state_is_open((a24_state_t)s) && s != A24_STATE_ANSWERED);
+    }
+    assert_string_equal(list, ",queued,offered,claimed,in_review,");
+    assert_false(a24_state_awaits_answer(A24_STATE_COUNT));
+}
+
+static void ticket_lua_lists_match_the_table(void **state)
+{
+    (void)state;
+    /* The scripts' AWAITING table is written from the same table as the C list. */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    assert_non_null(out);
+    assert_int_equal(a24_ticket_lua(out), 0);
+    assert_int_equal(fclose(out), 0);
+    assert_non_null(strstr(text,
+                           "\nlocal AWAITING = {queued = true, offered = true, claimed = true, "
+                           "in_review = true}\n"));
+    for (int s = 0; s < A24_STATE_COUNT; s++) {
+        char entry[40];
+        snprintf(entry, sizeof entry, "%s = true", a24_state_name((a24_state_t)s));
+        assert_int_equal(strstr(text, entry) != NULL, a24_state_awaits_answer((a24_state_t)s));
+    }
+    free(text);
+}
+
+static void ticket_messages_split(void **state)
+{
+    (void)state;
+    /* The stored format: two fields, then sealed bytes that may hold colons. */
+    a24_part_t m[3];
+    const char msg[] = "e:1700000000123:se:al:ed";
+    assert_true(a24_ticket_split_message(msg, sizeof msg - 1, m));
+    assert_int_equal(m[0].len, 1);
+    assert_memory_equal(m[0].p, "e", 1);
+    assert_int_equal(a24_ticket_parse_ms(m[1].p, m[1].len), 1700000000123LL);
+    assert_int_equal(m[2].len, 8);
+    assert_memory_equal(m[2].p, "se:al:ed", 8);
+    const char note[] = "1700000000123:anna:";
+    assert_true(a24_ticket_split_message(note, sizeof note - 1, m));
+    assert_memory_equal(m[1].p, "anna", 4);
+    assert_int_equal(m[2].len, 0);
+    assert_false(a24_ticket_split_message("e:123", 5, m));
+    assert_false(a24_ticket_split_message("", 0, m));
+    assert_int_equal(a24_ticket_parse_ms("12x", 3), 0);
+    assert_int_equal(a24_ticket_parse_ms("", 0), 0);
+}
+
 static void ticket_names_in_lists(void **state)
 {
     (void)state;
@@ -105,6 +165,9 @@ int main(void)
         cmocka_unit_test(ticket_refuses_what_must_not_happen),
         cmocka_unit_test(ticket_open_states_take_withdrawal),
         cmocka_unit_test(ticket_from_lists_match_the_table),
+        cmocka_unit_test(ticket_awaiting_list_matches_the_table),
+        cmocka_unit_test(ticket_lua_lists_match_the_table),
+        cmocka_unit_test(ticket_messages_split),
         cmocka_unit_test(ticket_names_in_lists),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
