@@ -287,6 +287,19 @@ static void on_claim_tick(uv_timer_t *t)
 
 /* ---------------------------------------------------------------- the public functions */
 
+a24_stream_opts_t a24_stream_group_opts(const char *stream, const char *group, const char *consumer,
+                                        int count)
+{
+    return (a24_stream_opts_t){.name = group,
+                               .streams = {stream},
+                               .nstreams = 1,
+                               .group = group,
+                               .consumer = consumer,
+                               .count = count,
+                               .block_ms = 2000,
+                               .retry_ms = 1000};
+}
+
 int a24_stream_init(a24_stream_t *s, uv_loop_t *loop, a24_store_t *store,
                     const a24_stream_opts_t *o, a24_stream_cb cb, void *privdata)
 {

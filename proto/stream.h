@@ -81,6 +81,14 @@ struct a24_stream {
 };
 
 /**
+ * Options for reading `stream` in consumer group `group` as `consumer`, `count` entries
+ * at a time: named after the group, blocking 2 s per read, retrying after 1 s, with no
+ * takeover and no trimming until the caller sets them.
+ */
+a24_stream_opts_t a24_stream_group_opts(const char *stream, const char *group, const char *consumer,
+                                        int count);
+
+/**
  * Prepares `s` on `loop` to read with `store` as `o` says (copied; the stream names must
  * outlive the reader, e.g. keys.h constants). `cb` gets the entries with `privdata`.
  * 0, or -1 if the options are invalid.

@@ -6,16 +6,34 @@
 #include <stdio.h>
 #include <string.h>
 
-/* For every state: its stored name, and whether the ticket still waits for an answer
- * (the due time runs, the deadline ladder climbs, it is in the open index). */
+/* The sets of states the programs and the scripts test a ticket against (ticket.h). */
+#define AWAITING (1u << A24_SET_AWAITING)
+#define POOLED (1u << A24_SET_POOLED)
+#define HELD (1u << A24_SET_HELD)
+
+/* For every state: its stored name and the sets it belongs to. */
 static const struct {
     const char *name;
-    bool awaiting;
+    unsigned sets;
 } states[A24_STATE_COUNT] = {
-    [A24_STATE_QUEUED] = {"queued", true},        [A24_STATE_OFFERED] = {"offered", true},
-    [A24_STATE_CLAIMED] = {"claimed", true},      [A24_STATE_IN_REVIEW] = {"in_review", true},
-    [A24_STATE_ANSWERED] = {"answered", false},   [A24_STATE_CLOSED] = {"closed", false},
-    [A24_STATE_WITHDRAWN] = {"withdrawn", false},
+    [A24_STATE_QUEUED] = {"queued", AWAITING | POOLED},
+    [A24_STATE_OFFERED] = {"offered", AWAITING | POOLED},
+    [A24_STATE_CLAIMED] = {"claimed", AWAITING | HELD},
+    [A24_STATE_IN_REVIEW] = {"in_review", AWAITING | HELD},
+    [A24_STATE_ANSWERED] = {"answered", 0},
+    [A24_STATE_CLOSED] = {"closed", 0},
+    [A24_STATE_WITHDRAWN] = {"withdrawn", 0},
+};
+
+#undef AWAITING
+#undef POOLED
+#undef HELD
+
+/* The sets' names in the scripts (the Lua tables the build writes). */
+static const char *const set_names[A24_SET_COUNT] = {
+    [A24_SET_AWAITING] = "AWAITING",
+    [A24_SET_POOLED] = "POOLED",
+    [A24_SET_HELD] = "HELD",
 };
 
 #define S(x) (1u << A24_STATE_##x)
@@ -107,37 +125,44 @@ const char *a24_ticket_from_list(a24_event_t e)
     return lists[e];
 }
 
-bool a24_state_awaits_answer(a24_state_t s)
+bool a24_state_in_set(a24_state_t s, a24_state_set_t set)
 {
-    return (unsigned)s < A24_STATE_COUNT && states[s].awaiting;
+    return (unsigned)s < A24_STATE_COUNT && (unsigned)set < A24_SET_COUNT &&
+           (states[s].sets & (1u << set)) != 0;
 }
 
-const char *a24_state_awaiting_list(void)
+const char *a24_state_set_list(a24_state_set_t set)
 {
-    static char list[128];
-    if (list[0] == '\0') {
+    static char lists[A24_SET_COUNT][128];
+    if ((unsigned)set >= A24_SET_COUNT)
+        return ",";
+    if (lists[set][0] == '\0') {
         unsigned mask = 0;
         for (int s = 0; s < A24_STATE_COUNT; s++)
-            mask |= states[s].awaiting ? 1u << s : 0;
-        framed_list(mask, list);
+            mask |= a24_state_in_set((a24_state_t)s, set) ? 1u << s : 0;
+        framed_list(mask, lists[set]);
     }
-    return list;
+    return lists[set];
 }
 
 int a24_ticket_lua(FILE *out)
 {
     fputs("-- Generated from the state table of proto/ticket.c at build time: do not edit.\n"
-          "-- States in which a ticket still waits for an expert's answer.\n"
-          "local AWAITING = {",
+          "-- AWAITING: a ticket still waits for an expert's answer; POOLED: it waits in the\n"
+          "-- pool to be taken; HELD: an expert holds it.\n",
           out);
-    const char *sep = "";
-    for (int s = 0; s < A24_STATE_COUNT; s++) {
-        if (states[s].awaiting) {
-            fprintf(out, "%s%s = true", sep, states[s].name);
-            sep = ", ";
+    for (int set = 0; set < A24_SET_COUNT; set++) {
+        fprintf(out, "local %s = {", set_names[set]);
+        const char *sep = "";
+        for (int s = 0; s < A24_STATE_COUNT; s++) {
+            if (a24_state_in_set((a24_state_t)s, (a24_state_set_t)set)) {
+                fprintf(out, "%s%s = true", sep, states[s].name);
+                sep = ", ";
+            }
         }
+        fputs("}\n", out);
     }
-    return fputs("}\n", out) < 0 ? -1 : 0;
+    return ferror(out) ? -1 : 0;
 }
 
 bool a24_ticket_split_message(const char *e, size_t len, a24_part_t part[3])

@@ -79,17 +79,25 @@ bool a24_state_is_open(a24_state_t s);
  */
 const char *a24_ticket_from_list(a24_event_t e);
 
-/** True while a ticket still waits for an expert's answer (queued ... in_review). */
-bool a24_state_awaits_answer(a24_state_t s);
+/** The sets of states the programs and the scripts ask about, each a column of the table. */
+typedef enum {
+    A24_SET_AWAITING, /* it still waits for an expert's answer: queued ... in_review */
+    A24_SET_POOLED,   /* it waits in the pool to be taken: queued, offered */
+    A24_SET_HELD,     /* an expert holds it: claimed, in_review */
+    A24_SET_COUNT
+} a24_state_set_t;
 
-/** The states that await an answer, as a comma-framed list for the scripts. */
-const char *a24_state_awaiting_list(void);
+/** True if state `s` belongs to `set`. */
+bool a24_state_in_set(a24_state_t s, a24_state_set_t set);
+
+/** The states of `set` as a comma-framed list for the scripts (",queued,offered,"). */
+const char *a24_state_set_list(a24_state_set_t set);
 
 /**
- * Writes the state lists the Lua scripts use (the library's prelude, before
- * proto/scripts/_lib.lua: `local AWAITING = {queued = true, ...}`) to `out`; the build
- * runs this through proto/gen/states_lua.c, so the scripts hold no list of their own.
- * 0, or -1 if writing failed.
+ * Writes the sets as the Lua tables the scripts use (the library's prelude, before
+ * proto/scripts/_lib.lua: `local AWAITING = {queued = true, ...}`, POOLED, HELD) to
+ * `out`; the build runs this through proto/gen/states_lua.c, so the scripts hold no list of their
+ * own. 0, or -1 if writing failed.
  */
 int a24_ticket_lua(FILE *out);
 

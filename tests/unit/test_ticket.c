@@ -89,40 +89,52 @@ static void ticket_from_lists_match_the_table(void **state)
     assert_string_equal(a24_ticket_from_list(A24_EV_CLAIM), ",queued,offered,");
 }
 
-static void ticket_awaiting_list_matches_the_table(void **state)
+static void ticket_sets_match_the_table(void **state)
 {
     (void)state;
-    /* What awaits an answer is open, and everything open but answered awaits one. */
-    const char *list = a24_state_awaiting_list();
-    for (int s = 0; s < A24_STATE_COUNT; s++) {
-        char framed[32];
-        snprintf(framed, sizeof framed, ",%s,", a24_state_name((a24_state_t)s));
-        bool awaiting = a24_state_awaits_answer((a24_state_t)s);
-        assert_int_equal(strstr(list, framed) != NULL, awaiting);
-        assert_int_equal(awaiting, a24_state_is_open((a24_state_t)s) && s != A24_STATE_ANSWERED);
+    /* Each set's list names exactly its states; the sets are what the design says. */
+    for (int set = 0; set < A24_SET_COUNT; set++) {
+        const char *list = a24_state_set_list((a24_state_set_t)set);
+        for (int s = 0; s < A24_STATE_COUNT; s++) {
+            char framed[32];
+            snprintf(framed, sizeof framed, ",%s,", a24_state_name((a24_state_t)s));
+            assert_int_equal(strstr(list, framed) != NULL,
+                             a24_state_in_set((a24_state_t)s, (a24_state_set_t)set));
+        }
     }
-    assert_string_equal(list, ",queued,offered,claimed,in_review,");
-    assert_false(a24_state_awaits_answer(A24_STATE_COUNT));
+    for (int s = 0; s < A24_STATE_COUNT; s++) {
+        /* What awaits an answer is open, and all that is open but answered awaits one;
+         * it is either in the pool or held, never both. */
+        bool awaiting = a24_state_in_set((a24_state_t)s, A24_SET_AWAITING);
+        bool pooled = a24_state_in_set((a24_state_t)s, A24_SET_POOLED);
+        bool held = a24_state_in_set((a24_state_t)s, A24_SET_HELD);
+        assert_int_equal(awaiting, a24_state_is_open((a24_state_t)s) && s != A24_STATE_ANSWERED);
+        assert_int_equal(awaiting, pooled != held);
+        /* Only a pooled ticket may be claimed. */
+        assert_int_equal(pooled, a24_ticket_allows((a24_state_t)s, A24_EV_CLAIM));
+    }
+    assert_string_equal(a24_state_set_list(A24_SET_AWAITING), ",queued,offered,claimed,in_review,");
+    assert_string_equal(a24_state_set_list(A24_SET_POOLED), ",queued,offered,");
+    assert_string_equal(a24_state_set_list(A24_SET_HELD), ",claimed,in_review,");
+    assert_false(a24_state_in_set(A24_STATE_COUNT, A24_SET_AWAITING));
+    assert_false(a24_state_in_set(A24_STATE_QUEUED, A24_SET_COUNT));
 }
 
-static void ticket_lua_lists_match_the_table(void **state)
+static void ticket_lua_sets_match_the_table(void **state)
 {
     (void)state;
-    /* The scripts' AWAITING table is written from the same table as the C list. */
+    /* The scripts' tables are written from the same table as the C lists. */
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
     assert_non_null(out);
     assert_int_equal(a24_ticket_lua(out), 0);
     assert_int_equal(fclose(out), 0);
-    assert_non_null(strstr(text,
-                           "\nlocal AWAITING = {queued = true, offered = true, claimed = true, "
-                           "in_review = true}\n"));
-    for (int s = 0; s < A24_STATE_COUNT; s++) {
-        char entry[40];
-        snprintf(entry, sizeof entry, "%s = true", a24_state_name((a24_state_t)s));
-        assert_int_equal(strstr(text, entry) != NULL, a24_state_awaits_answer((a24_state_t)s));
-    }
+    assert_non_null(strstr(text, "\nlocal AWAITING = {queued = true, offered = true, "
+                                 "claimed = true, in_review = true}\n"));
+    assert_non_null(strstr(text, "\nlocal POOLED = {queued = true, offered = true}\n"));
+    assert_non_null(strstr(text, "\nlocal HELD = {claimed = true, in_review = true}\n"));
+    assert_null(strstr(text, "answered"));
     free(text);
 }
 
@@ -165,8 +177,8 @@ int main(void)
         cmocka_unit_test(ticket_refuses_what_must_not_happen),
         cmocka_unit_test(ticket_open_states_take_withdrawal),
         cmocka_unit_test(ticket_from_lists_match_the_table),
-        cmocka_unit_test(ticket_awaiting_list_matches_the_table),
-        cmocka_unit_test(ticket_lua_lists_match_the_table),
+        cmocka_unit_test(ticket_sets_match_the_table),
+        cmocka_unit_test(ticket_lua_sets_match_the_table),
         cmocka_unit_test(ticket_messages_split),
         cmocka_unit_test(ticket_names_in_lists),
     };
