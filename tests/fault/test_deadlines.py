@@ -46,6 +46,9 @@ def ladder_alerts(resp, ticket):
     return [dict(h, step=h["level"], created=h["at"]) for h in a24workers.steps(resp, ticket)]
 
 
+# A crisis incident's kind: crisis, or crisis_waiting when nobody can be offered it.
+CRISIS_KINDS = ("crisis", "crisis_waiting")
+
 class LadderTest(unittest.TestCase):
     def setUp(self):
         self.stack = a24test.start_stack(self.addCleanup, config=config())
@@ -218,17 +221,19 @@ class AlertTest(unittest.TestCase):
         return {"Authorization": "Bearer " + r.json["token"]}
 
     def test_alert_crisis_reaches_webhook_within_a_second(self):
+        # Nobody is on duty here, so the router may find the crisis unofferable first:
+        # the incident then opens as crisis_waiting (worse than crisis), at once either way.
         sent = time.time()
         r = self.stack.web.submit("I want to kill myself", "other")
         self.assertTrue(r.json["crisis"])
-        a24test.wait_until(lambda: any(b["alert"]["kind"] == "crisis" for b in self.hook.bodies()),
+        a24test.wait_until(lambda: any(b["alert"]["kind"] in CRISIS_KINDS for b in self.hook.bodies()),
                            5, what="the crisis webhook")
-        arrived = next(d[0] for d in self.hook.deliveries if d[2]["alert"]["kind"] == "crisis")
+        arrived = next(d[0] for d in self.hook.deliveries if d[2]["alert"]["kind"] in CRISIS_KINDS)
         self.assertLess(arrived - sent, 1.0)
-        body = next(b for b in self.hook.bodies() if b["alert"]["kind"] == "crisis")
+        body = next(b for b in self.hook.bodies() if b["alert"]["kind"] in CRISIS_KINDS)
         self.assertEqual(body["alert"]["ticket"], r.json["ticket"])
         self.assertNotIn("kill myself", str(body), "question text in a webhook")
-        headers = next(d[1] for d in self.hook.deliveries if d[2]["alert"]["kind"] == "crisis")
+        headers = next(d[1] for d in self.hook.deliveries if d[2]["alert"]["kind"] in CRISIS_KINDS)
         self.assertTrue(headers.get("Idempotency-Key", "").startswith("alert-"))
         self.assertEqual(self.hook.bad_signatures, 0, "every delivery carries a valid signature")
         self.assertRegex(headers.get("X-Answer24-Signature", ""), r"^t=\d+,v1=[0-9a-f]{64}$")
@@ -277,7 +282,7 @@ class AlertTest(unittest.TestCase):
         time.sleep(2.5)  # several failed attempts
         self.assertEqual(self.hook.bodies(), [])
         self.hook.fail = False
-        a24test.wait_until(lambda: any(b["alert"]["kind"] == "crisis" for b in self.hook.bodies()),
+        a24test.wait_until(lambda: any(b["alert"]["kind"] in CRISIS_KINDS for b in self.hook.bodies()),
                            10, what="delivery after the receiver came back")
         self.assertTrue(any(e.get("event") == "webhook_failed" for e in self.worker.log_events()))
 
