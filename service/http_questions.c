@@ -546,7 +546,7 @@ static int act(citizen_op_t *c)
     const char *argv[] = {k_ticket,         k_msgs,
                           k_notes,          k_audit,
                           A24_KEY_SCHEDULE, A24_KEY_STATS,
-                          open_states,      a24_state_awaiting_list(),
+                          open_states,      a24_state_set_list(A24_SET_AWAITING),
                           retention,        (const char *)c->code_hash,
                           c->ticket};
     size_t lens[11];

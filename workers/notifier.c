@@ -522,16 +522,9 @@ a24_notifier_t *a24_notifier_create(a24_worker_t *w, char *err, size_t errlen)
     curl_multi_setopt(n->multi, CURLMOPT_TIMERDATA, n);
     uv_timer_init(w->loop, &n->curl_timer);
     n->curl_timer.data = n;
-    const a24_stream_opts_t o = {.name = "notifier",
-                                 .streams = {A24_KEY_ALERTS},
-                                 .nstreams = 1,
-                                 .group = "notifier",
-                                 .consumer = n->consumer,
-                                 .count = READ_COUNT,
-                                 .block_ms = 2000,
-                                 .retry_ms = 1000,
-                                 .claim_idle_ms = CLAIM_IDLE_MS,
-                                 .claim_every_ms = CLAIM_EVERY_MS};
+    a24_stream_opts_t o =
+        a24_stream_group_opts(A24_KEY_ALERTS, "notifier", n->consumer, READ_COUNT);
+    o.claim_idle_ms = CLAIM_IDLE_MS, o.claim_every_ms = CLAIM_EVERY_MS;
     a24_stream_init(&n->alerts, w->loop, n->store, &o, on_entries, n);
     n->open_handles = 2; /* the curl timer and the reader */
     a24_store_on_ready(n->store, on_ready, n);

@@ -195,17 +195,9 @@ a24_router_t *a24_router_create(a24_worker_t *w, char *err, size_t errlen)
         free(r);
         return NULL;
     }
-    const a24_stream_opts_t o = {.name = "router",
-                                 .streams = {A24_KEY_INTAKE},
-                                 .nstreams = 1,
-                                 .group = "router",
-                                 .consumer = r->consumer,
-                                 .count = READ_COUNT,
-                                 .block_ms = 2000,
-                                 .retry_ms = 1000,
-                                 .claim_idle_ms = CLAIM_IDLE_MS,
-                                 .claim_every_ms = MAINTAIN_EVERY_MS,
-                                 .trim = true};
+    a24_stream_opts_t o = a24_stream_group_opts(A24_KEY_INTAKE, "router", r->consumer, READ_COUNT);
+    o.claim_idle_ms = CLAIM_IDLE_MS, o.claim_every_ms = MAINTAIN_EVERY_MS;
+    o.trim = true; /* below what the group still needs */
     a24_stream_init(&r->intake, w->loop, r->store, &o, on_entries, r);
     a24_store_on_ready(r->store, on_ready, r);
     a24_log_info("router_started", "{s:s}", "consumer", r->consumer);
