@@ -149,7 +149,7 @@ int a24_ticket_lua(FILE *out)
 {
     fputs("-- Generated from the state table of proto/ticket.c at build time: do not edit.\n"
           "-- AWAITING: a ticket still waits for an expert's answer; POOLED: it waits in the\n"
-          "-- pool to be taken; HELD: an expert holds it.\n",
+          "-- pool to be taken; HELD: an expert holds it; TO: the state each event leads to.\n",
           out);
     for (int set = 0; set < A24_SET_COUNT; set++) {
         fprintf(out, "local %s = {", set_names[set]);
@@ -162,6 +162,12 @@ int a24_ticket_lua(FILE *out)
         }
         fputs("}\n", out);
     }
+    /* Where every event leads: a script writes TO.claim, never 'claimed'. */
+    fputs("local TO = {", out);
+    for (int e = 0; e < A24_EV_COUNT; e++)
+        fprintf(out, "%s['%s'] = '%s'", e > 0 ? ", " : "", transitions[e].name,
+                states[transitions[e].to].name);
+    fputs("}\n", out);
     return ferror(out) ? -1 : 0;
 }
 

@@ -10,6 +10,7 @@
  * The Lua scripts never decide on their own which moves are legal: the C caller
  * passes the event's allowed "from" states (a24_ticket_from_list) and the script
  * compares and sets atomically, so this table is the single statement of the rules.
+ * The state a move writes comes from the table too (the scripts' TO, a24_ticket_lua).
  *
  * A citizen may add a follow-up in any open state (a24_state_is_open); only after an
  * answer does it move the ticket (A24_EV_FOLLOWUP), back to the queue with a fresh
@@ -95,9 +96,9 @@ const char *a24_state_set_list(a24_state_set_t set);
 
 /**
  * Writes the sets as the Lua tables the scripts use (the library's prelude, before
- * proto/scripts/_lib.lua: `local AWAITING = {queued = true, ...}`, POOLED, HELD) to
- * `out`; the build runs this through proto/gen/states_lua.c, so the scripts hold no list of their
- * own. 0, or -1 if writing failed.
+ * proto/scripts/_lib.lua: `local AWAITING = {queued = true, ...}`, POOLED, HELD, and TO: event name
+ * -> target state) to `out`; the build runs this through proto/gen/states_lua.c, so the scripts
+ * hold no list of their own. 0, or -1 if writing failed.
  */
 int a24_ticket_lua(FILE *out);
 

@@ -22,7 +22,7 @@ end
 
 -- AWAITING (a ticket still waits for an expert's answer), POOLED (it waits in the pool
 -- to be taken) and HELD (an expert holds it) come before this file, generated from the
--- state table in proto/ticket.c.
+-- state table in proto/ticket.c, with TO, the state each event leads to (TO.claim).
 
 local TICKET_FIELDS = {'state', 'category', 'language', 'crisis', 'green', 'due', 'owner',
     'window', 'created', 'step', 'attempt', 'offer_until', 'lease_until', 'risk',
