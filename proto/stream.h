@@ -44,7 +44,8 @@ typedef struct a24_stream a24_stream_t;
  * Entries arrived from stream `index` of the options (`entries` is the reply's array of
  * [id, fields] entries, never empty). `taken_over` for entries claimed from a dead
  * consumer. Return true to read on at once, false to hold reading until the owner calls
- * a24_stream_resume (the return value of taken-over entries is not used).
+ * a24_stream_resume; takeovers wait while reading is held (the return value of
+ * taken-over entries is not used).
  */
 typedef bool (*a24_stream_cb)(a24_stream_t *s, int index, const redisReply *entries,
                               bool taken_over, void *privdata);
