@@ -39,12 +39,11 @@ int a24_ctl_library(redisContext *c, bool force);
 redisReply *a24_ctl_fcall(redisContext *c, const char *name, a24_args_t *args);
 
 /**
- * The older form of a24_ctl_fcall: runs the embedded script `name` with `nkeys` keys and then the
- * arguments, all in argv/lens. Returns the reply (free it with freeReplyObject), or NULL after one
- * line on stderr when the connection failed or Redis answered an error.
+ * Connects, runs the script `name` with `args` (disposed of) as a24_ctl_fcall does, and
+ * closes the connection: one command's one call. The reply, or NULL after one line on
+ * stderr.
  */
-redisReply *a24_ctl_script(redisContext *c, const char *name, int nkeys, int argc,
-                           const char **argv, const size_t *lens);
+redisReply *a24_ctl_call(const a24_config_t *cfg, const char *name, a24_args_t *args);
 
 /** `answer24ctl user ...`: argv[0] is "user". Returns an exit status. */
 int a24_ctl_user(const a24_config_t *cfg, int argc, char **argv);

@@ -213,23 +213,26 @@ redisReply *a24_ctl_fcall(redisContext *c, const char *name, a24_args_t *args)
     return r;
 }
 
-redisReply *a24_ctl_script(redisContext *c, const char *name, int nkeys, int argc,
-                           const char **argv, const size_t *lens)
+redisReply *a24_ctl_call(const a24_config_t *cfg, const char *name, a24_args_t *args)
 {
-    a24_args_t a;
-    a24_args_init(&a);
-    for (int i = 0; i < argc; i++) {
-        if (i < nkeys)
-            a24_args_keyn(&a, argv[i], lens[i]);
-        else
-            a24_args_bin(&a, argv[i], lens[i]);
+    redisContext *c = a24_ctl_connect(cfg);
+    if (c == NULL) {
+        a24_args_dispose(args);
+        return NULL;
     }
-    return a24_ctl_fcall(c, name, &a);
+    redisReply *r = a24_ctl_fcall(c, name, args);
+    redisFree(c);
+    return r;
 }
 
 /* `answer24ctl ping`: can the configured Redis be reached? */
-static int cmd_ping(const a24_config_t *cfg)
+static int cmd_ping(const a24_config_t *cfg, int argc, char **argv)
 {
+    (void)argv;
+    if (argc > 1) {
+        fprintf(stderr, "answer24ctl: ping takes no arguments\n");
+        return A24_CTL_USAGE;
+    }
     redisContext *c = a24_ctl_connect(cfg);
     if (c == NULL)
         return A24_CTL_USAGE;
@@ -254,27 +257,25 @@ int main(int argc, char **argv)
     int rc = a24_cli_start(argc, argv, "answer24ctl", summary, NULL, &cfg, &first);
     if (rc != 0)
         return A24_CLI_EXIT(rc);
+    /* Each command gets its own words, argv[0] being its name. */
+    static const struct {
+        const char *name;
+        int (*run)(const a24_config_t *cfg, int argc, char **argv);
+    } commands[] = {
+        {"ping", cmd_ping},           {"user", a24_ctl_user},   {"purge", a24_ctl_purge},
+        {"scripts", a24_ctl_scripts}, {"stats", a24_ctl_stats}, {"rota", a24_ctl_rota},
+        {"keys", a24_ctl_keys},
+    };
     int status = A24_CTL_USAGE;
+    size_t i = 0, n = sizeof commands / sizeof *commands;
+    while (first < argc && i < n && strcmp(argv[first], commands[i].name) != 0)
+        i++;
     if (first >= argc)
         fprintf(stderr, "answer24ctl: a command is needed (try --help)\n");
-    else if (strcmp(argv[first], "ping") == 0 && first + 1 < argc)
-        fprintf(stderr, "answer24ctl: ping takes no arguments\n");
-    else if (strcmp(argv[first], "ping") == 0)
-        status = cmd_ping(&cfg);
-    else if (strcmp(argv[first], "user") == 0)
-        status = a24_ctl_user(&cfg, argc - first, argv + first);
-    else if (strcmp(argv[first], "purge") == 0)
-        status = a24_ctl_purge(&cfg, argc - first, argv + first);
-    else if (strcmp(argv[first], "scripts") == 0)
-        status = a24_ctl_scripts(&cfg, argc - first, argv + first);
-    else if (strcmp(argv[first], "stats") == 0)
-        status = a24_ctl_stats(&cfg, argc - first, argv + first);
-    else if (strcmp(argv[first], "rota") == 0)
-        status = a24_ctl_rota(&cfg, argc - first, argv + first);
-    else if (strcmp(argv[first], "keys") == 0)
-        status = a24_ctl_keys(&cfg, argc - first, argv + first);
-    else
+    else if (i == n)
         fprintf(stderr, "answer24ctl: unknown command \"%s\" (try --help)\n", argv[first]);
+    else
+        status = commands[i].run(&cfg, argc - first, argv + first);
     a24_config_dispose(&cfg);
     return status;
 }

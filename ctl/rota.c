@@ -79,11 +79,9 @@ static int gaps(const a24_config_t *cfg, int argc, char **argv)
             return A24_CTL_USAGE;
         }
     }
-    redisContext *c = a24_ctl_connect(cfg);
-    if (c == NULL)
-        return A24_CTL_USAGE;
-    redisReply *r = a24_ctl_script(c, "rota_cover", 0, 0, NULL, NULL);
-    redisFree(c);
+    a24_args_t args;
+    a24_args_init(&args);
+    redisReply *r = a24_ctl_call(cfg, "rota_cover", &args);
     if (r == NULL)
         return A24_CTL_USAGE;
     int64_t now = (int64_t)time(NULL);

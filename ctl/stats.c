@@ -36,14 +36,11 @@ int a24_ctl_stats(const a24_config_t *cfg, int argc, char **argv)
         fprintf(stderr, "answer24ctl: --from must not be after --to, and at most 366 days\n");
         return A24_CTL_USAGE;
     }
-    redisContext *c = a24_ctl_connect(cfg);
-    if (c == NULL)
-        return A24_CTL_USAGE;
     a24_args_t a;
     a24_args_init(&a);
     a24_args_int(&a, (long long)from);
     a24_args_int(&a, (long long)to);
-    redisReply *r = a24_ctl_fcall(c, "stats_days", &a);
+    redisReply *r = a24_ctl_call(cfg, "stats_days", &a);
     int status = A24_CTL_USAGE;
     if (r != NULL) {
         json_t *report = a24_stats_report(r, from, to);
@@ -55,7 +52,6 @@ int a24_ctl_stats(const a24_config_t *cfg, int argc, char **argv)
         freeReplyObject(r);
         status = A24_CTL_OK;
     }
-    redisFree(c);
     return status;
 bad_date:
     fprintf(stderr, "answer24ctl: dates are written YYYY-MM-DD\n");

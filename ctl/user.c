@@ -167,11 +167,17 @@ static long read_secret(char *out, size_t max, const char *prompt)
 }
 
 /*
- * Reads the new password (the first line of stdin; asked twice on a terminal),
- * checks it and hashes it into `hash`. Returns 0, or -1 after a line on stderr.
+ * Reads the new password (the first line of stdin; asked twice on a terminal), checks
+ * it and hashes it into `hash`; `given`: --password-stdin was given, as it must be.
+ * Returns 0, or -1 after a line on stderr.
  */
-static int password_from_stdin(char hash[A24_PWHASH_LEN])
+static int password_from_stdin(bool given, char hash[A24_PWHASH_LEN])
 {
+    if (!given) {
+        fprintf(stderr, "answer24ctl: --password-stdin is required: the password is read from "
+                        "stdin, never from the command line\n");
+        return -1;
+    }
     static char pw[A24_PASSWORD_MAX_BYTES + 1], again[A24_PASSWORD_MAX_BYTES + 1];
     int rc = -1;
     const char *why = NULL;
@@ -214,20 +220,21 @@ static const char *verdict(const redisReply *r)
 
 /* ---------------------------------------------------------------- add */
 
-/* `user add`: validates everything, then creates the account in one script. */
-static int cmd_add(const a24_config_t *cfg, const user_args_t *a)
+/*
+ * Checks the options of `user add`: its role, categories and languages into the
+ * arguments, and the display name. 0, or -1 after one line on stderr.
+ */
+static int add_options(const user_args_t *a, unsigned *role, unsigned *cats, unsigned *langs)
 {
-    unsigned role, cats, langs;
-    char cats_text[A24_ACCOUNT_LIST_MAX], langs_text[A24_ACCOUNT_LIST_MAX];
     if (!username_ok(a->username))
-        return A24_CTL_USAGE;
-    if (a->role == NULL || (role = a24_role_parse(a->role, strlen(a->role))) == 0) {
+        return -1;
+    if (a->role == NULL || (*role = a24_role_parse(a->role, strlen(a->role))) == 0) {
         fprintf(stderr, "answer24ctl: --role must be expert, supervisor, oncall or admin\n");
-        return A24_CTL_USAGE;
+        return -1;
     }
-    if (parse_list(a->categories, a24_categories, "categories", &cats) != 0 ||
-        parse_list(a->languages, a24_languages, "languages", &langs) != 0)
-        return A24_CTL_USAGE;
+    if (parse_list(a->categories, a24_categories, "categories", cats) != 0 ||
+        parse_list(a->languages, a24_languages, "languages", langs) != 0)
+        return -1;
     const char *display = a->display_name != NULL ? a->display_name : a->username;
     json_t *probe = json_string(display); /* NULL for invalid UTF-8 */
     a24_error_t err;
@@ -240,23 +247,22 @@ static int cmd_add(const a24_config_t *cfg, const user_args_t *a)
                 "answer24ctl: --display-name must be 1 to %d characters of UTF-8 text "
                 "without control characters\n",
                 A24_DISPLAY_NAME_MAX_CHARS);
-        return A24_CTL_USAGE;
+        return -1;
     }
-    if (!a->password_stdin) {
-        fprintf(stderr, "answer24ctl: --password-stdin is required: the password is read from "
-                        "stdin, never from the command line\n");
+    return 0;
+}
+
+/* `user add`: validates everything, then creates the account in one script. */
+static int cmd_add(const a24_config_t *cfg, const user_args_t *a)
+{
+    unsigned role, cats, langs;
+    char hash[A24_PWHASH_LEN];
+    if (add_options(a, &role, &cats, &langs) != 0 ||
+        password_from_stdin(a->password_stdin, hash) != 0)
         return A24_CTL_USAGE;
-    }
+    char cats_text[A24_ACCOUNT_LIST_MAX], langs_text[A24_ACCOUNT_LIST_MAX];
     a24_account_list_format(cats, a24_categories, cats_text, sizeof cats_text);
     a24_account_list_format(langs, a24_languages, langs_text, sizeof langs_text);
-
-    char hash[A24_PWHASH_LEN];
-    if (password_from_stdin(hash) != 0)
-        return A24_CTL_USAGE;
-    int status = A24_CTL_USAGE;
-    redisContext *c = a24_ctl_connect(cfg);
-    if (c == NULL)
-        goto out;
     a24_args_t args;
     a24_args_init(&args);
     a24_args_keyf(&args, A24_KEY_USER, a->username);
@@ -266,10 +272,12 @@ static int cmd_add(const a24_config_t *cfg, const user_args_t *a)
     a24_args_str(&args, a24_role_name(role));
     a24_args_str(&args, cats_text);
     a24_args_str(&args, langs_text);
-    a24_args_str(&args, display);
+    a24_args_str(&args, a->display_name != NULL ? a->display_name : a->username);
     a24_args_str(&args, hash);
     a24_args_str(&args, ACTOR);
-    redisReply *r = a24_ctl_fcall(c, "user_add", &args);
+    sodium_memzero(hash, sizeof hash); /* the arguments hold their own copy */
+    redisReply *r = a24_ctl_call(cfg, "user_add", &args);
+    int status = A24_CTL_USAGE;
     if (strcmp(verdict(r), "ok") == 0) {
         printf("added %s \"%s\"\n", a24_role_name(role), a->username);
         if (role == A24_ROLE_EXPERT && (cats == 0 || langs == 0))
@@ -284,9 +292,6 @@ static int cmd_add(const a24_config_t *cfg, const user_args_t *a)
         fprintf(stderr, "answer24ctl: unexpected reply from Redis\n");
     }
     freeReplyObject(r);
-    redisFree(c);
-out:
-    sodium_memzero(hash, sizeof hash);
     return status;
 }
 
@@ -372,14 +377,11 @@ static int cmd_list(const a24_config_t *cfg, const user_args_t *a)
         fprintf(stderr, "answer24ctl: --format must be table or json\n");
         return A24_CTL_USAGE;
     }
-    redisContext *c = a24_ctl_connect(cfg);
-    if (c == NULL)
-        return A24_CTL_USAGE;
     a24_args_t args;
     a24_args_init(&args);
     a24_args_key(&args, A24_KEY_USERS);
     a24_args_str(&args, A24_PREFIX_USER);
-    redisReply *r = a24_ctl_fcall(c, "user_list", &args);
+    redisReply *r = a24_ctl_call(cfg, "user_list", &args);
     json_t *users = r != NULL ? a24_account_rows_json(r) : NULL;
     int status = A24_CTL_USAGE;
     if (users != NULL) {
@@ -390,7 +392,6 @@ static int cmd_list(const a24_config_t *cfg, const user_args_t *a)
     }
     json_decref(users);
     freeReplyObject(r);
-    redisFree(c);
     return status;
 }
 
@@ -403,9 +404,6 @@ static int cmd_list(const a24_config_t *cfg, const user_args_t *a)
 static int update_user(const a24_config_t *cfg, const char *username, const char *event,
                        bool end_sessions, const char *field, const char *value, const char *done)
 {
-    redisContext *c = a24_ctl_connect(cfg);
-    if (c == NULL)
-        return A24_CTL_USAGE;
     a24_args_t a;
     a24_args_init(&a);
     a24_args_keyf(&a, A24_KEY_USER, username);
@@ -418,7 +416,7 @@ static int update_user(const a24_config_t *cfg, const char *username, const char
     a24_args_str(&a, A24_PREFIX_SESSION);
     a24_args_str(&a, field);
     a24_args_str(&a, value);
-    redisReply *r = a24_ctl_fcall(c, "user_update", &a);
+    redisReply *r = a24_ctl_call(cfg, "user_update", &a);
     int status = A24_CTL_USAGE;
     if (strcmp(verdict(r), "ok") == 0) {
         long long ended = r->elements > 1 && r->element[1]->type == REDIS_REPLY_INTEGER
@@ -441,7 +439,6 @@ static int update_user(const a24_config_t *cfg, const char *username, const char
         fprintf(stderr, "answer24ctl: unexpected reply from Redis\n");
     }
     freeReplyObject(r);
-    redisFree(c);
     return status;
 }
 
@@ -450,13 +447,8 @@ static int cmd_passwd(const a24_config_t *cfg, const user_args_t *a)
 {
     if (!username_ok(a->username))
         return A24_CTL_USAGE;
-    if (!a->password_stdin) {
-        fprintf(stderr, "answer24ctl: --password-stdin is required: the password is read from "
-                        "stdin, never from the command line\n");
-        return A24_CTL_USAGE;
-    }
     char hash[A24_PWHASH_LEN];
-    if (password_from_stdin(hash) != 0)
+    if (password_from_stdin(a->password_stdin, hash) != 0)
         return A24_CTL_USAGE;
     int status = update_user(cfg, a->username, "user_passwd", true, "pw", hash, "new password for");
     sodium_memzero(hash, sizeof hash);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "rota.h"
 
 /* Prints the usage of `prog`, its options and the configuration reference. */
 static void usage(FILE *out, const char *prog, const char *summary, const a24_cli_option_t *options)
@@ -59,5 +60,7 @@ int a24_cli_start(int argc, char **argv, const char *prog, const char *summary,
         return 2;
     }
     a24_log_init(prog, cfg->log.level);
+    /* Shift times are local to the rota's zone; the logs stay in UTC (gmtime). */
+    a24_rota_zone(cfg->rota.timezone);
     return 0;
 }

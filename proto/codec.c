@@ -170,15 +170,29 @@ static int read_scores(json_t *v, size_t n, int *out, const char *field, a24_err
     return 0;
 }
 
+/*
+ * The check of an optional member `v` named `field`: 0 if it is absent or null, 1 if
+ * `type_ok`, else -1 with a wrong_type error saying what it `must` be.
+ */
+static int optional_member(const json_t *v, bool type_ok, const char *must, const char *field,
+                           a24_error_t *err)
+{
+    if (v == NULL || json_is_null(v))
+        return 0;
+    if (!type_ok) {
+        a24_error_set(err, 400, "wrong_type", must, field);
+        return -1;
+    }
+    return 1;
+}
+
 /* Reads the optional selfcheck object {"phq9"?, "gad7"?}. */
 static int read_selfcheck(json_t *sc, a24_question_t *q, a24_error_t *err)
 {
-    if (sc == NULL || json_is_null(sc))
-        return 0;
-    if (!json_is_object(sc)) {
-        a24_error_set(err, 400, "wrong_type", "This field must be an object.", "selfcheck");
-        return -1;
-    }
+    int rc =
+        optional_member(sc, json_is_object(sc), "This field must be an object.", "selfcheck", err);
+    if (rc <= 0)
+        return rc;
     const char *key;
     json_t *v;
     json_object_foreach(sc, key, v)
@@ -203,14 +217,11 @@ static int read_selfcheck(json_t *sc, a24_question_t *q, a24_error_t *err)
 /* Reads the optional "green_channel": true or false. */
 static int read_green(json_t *v, a24_question_t *q, a24_error_t *err)
 {
-    if (v == NULL || json_is_null(v))
-        return 0;
-    if (!json_is_boolean(v)) {
-        a24_error_set(err, 400, "wrong_type", "This field must be true or false.", "green_channel");
-        return -1;
-    }
-    q->green_channel = json_is_true(v);
-    return 0;
+    int rc = optional_member(v, json_is_boolean(v), "This field must be true or false.",
+                             "green_channel", err);
+    if (rc > 0)
+        q->green_channel = json_is_true(v);
+    return rc < 0 ? -1 : 0;
 }
 
 /*
@@ -279,11 +290,10 @@ int a24_codec_question(const char *body, size_t len, a24_question_t *q, a24_erro
 
     v = json_object_get(q->doc, "language");
     q->language = "en";
-    if (v != NULL && !json_is_null(v)) {
-        if (!json_is_string(v)) {
-            a24_error_set(err, 400, "wrong_type", "This field must be a string.", "language");
-            goto error;
-        }
+    int rc = optional_member(v, json_is_string(v), "This field must be a string.", "language", err);
+    if (rc < 0)
+        goto error;
+    if (rc > 0) {
         if (!a24_name_in(a24_languages, json_string_value(v), json_string_length(v))) {
             a24_error_set(err, 400, "unknown_language", "The language must be ko, zh or en.",
                           "language");

@@ -66,32 +66,48 @@ static int read_decimal(const char **p, uint64_t max, uint64_t *out)
     return 0;
 }
 
+/* A unit a number may carry, and what one of it is worth. */
+typedef struct {
+    const char *unit;
+    uint64_t scale;
+} unit_t;
+
+/*
+ * Reads digits followed by exactly one of the `n` `units` and nothing after it; the
+ * scaled value must not exceed `max`. 0 with it in *out, or -1.
+ */
+static int read_scaled(const char *text, const unit_t *units, size_t n, uint64_t max, uint64_t *out)
+{
+    const char *p = text;
+    uint64_t v;
+
+    if (text == NULL || read_decimal(&p, max, &v) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(p, units[i].unit) != 0)
+            continue;
+        if (v > max / units[i].scale)
+            return -1;
+        *out = v * units[i].scale;
+        return 0;
+    }
+    return -1;
+}
+
 /*
  * Parses a duration: digits, then exactly one unit and nothing after it. The unit list
  * is the contract's; "1h30m" is rejected rather than guessed at.
  */
 int a24_duration_parse(const char *text, a24_ms_t *out)
 {
-    static const struct {
-        const char *unit;
-        uint64_t ms;
-    } units[] = {
+    static const unit_t units[] = {
         {"ms", 1}, {"s", 1000}, {"m", 60 * 1000}, {"h", 3600 * 1000}, {"d", 86400 * 1000},
     };
-    const char *p = text;
-    uint64_t n;
-
-    if (text == NULL || read_decimal(&p, INT64_MAX, &n) != 0)
+    uint64_t ms;
+    if (read_scaled(text, units, sizeof units / sizeof *units, INT64_MAX, &ms) != 0)
         return -1;
-    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-        if (strcmp(p, units[i].unit) != 0)
-            continue;
-        if (n > INT64_MAX / units[i].ms)
-            return -1;
-        *out = (a24_ms_t)(n * units[i].ms);
-        return 0;
-    }
-    return -1;
+    *out = (a24_ms_t)ms;
+    return 0;
 }
 
 /*
@@ -100,29 +116,17 @@ int a24_duration_parse(const char *text, a24_ms_t *out)
  */
 static int parse_size(const char *text, size_t *out)
 {
-    static const struct {
-        const char *unit;
-        uint64_t bytes;
-    } units[] = {
+    static const unit_t units[] = {
         {"", 1},
         {"KiB", 1024},
         {"MiB", 1024 * 1024},
         {"GiB", 1024 * 1024 * 1024},
     };
-    const char *p = text;
-    uint64_t n;
-
-    if (read_decimal(&p, SIZE_MAX, &n) != 0)
+    uint64_t bytes;
+    if (read_scaled(text, units, sizeof units / sizeof *units, SIZE_MAX, &bytes) != 0)
         return -1;
-    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-        if (strcmp(p, units[i].unit) != 0)
-            continue;
-        if (n > SIZE_MAX / units[i].bytes)
-            return -1;
-        *out = (size_t)(n * units[i].bytes);
-        return 0;
-    }
-    return -1;
+    *out = (size_t)bytes;
+    return 0;
 }
 
 /* Parses a non-negative decimal int with nothing before or after the digits. */
@@ -539,6 +543,61 @@ static void quote(char *out, size_t len, const char *text)
     out[o] = '\0';
 }
 
+/* A parsed number of any numeric kind. */
+typedef union {
+    a24_ms_t ms; /* KIND_DURATION */
+    int i;       /* KIND_INT, KIND_BOOL, KIND_PERCENT (per mille) */
+    size_t n;    /* KIND_SIZE */
+} number_t;
+
+/*
+ * Parses text as a number of `kind` into *v, *zero telling whether it is 0 (never for
+ * a boolean: POSITIVE does not apply to it). NULL, or the form that was expected.
+ */
+static const char *parse_number(enum kind kind, const char *text, number_t *v, bool *zero)
+{
+    memset(v, 0, sizeof *v);
+    *zero = false;
+    switch (kind) {
+    case KIND_DURATION:
+        if (a24_duration_parse(text, &v->ms) != 0)
+            return "a duration like 90s";
+        *zero = v->ms == 0;
+        return NULL;
+    case KIND_INT:
+        if (parse_int(text, &v->i) != 0)
+            return "a whole number like 20";
+        *zero = v->i == 0;
+        return NULL;
+    case KIND_SIZE:
+        if (parse_size(text, &v->n) != 0)
+            return "a size like 16384 or 16KiB";
+        *zero = v->n == 0;
+        return NULL;
+    case KIND_BOOL:
+        return parse_bool(text, &v->i) != 0 ? "true or false" : NULL;
+    case KIND_PERCENT:
+        if (parse_percent(text, &v->i) != 0)
+            return "a percentage like 80%";
+        *zero = v->i == 0;
+        return NULL;
+    case KIND_STRING:
+        break;
+    }
+    return "a number";
+}
+
+/* Stores the number v of `kind` into the field it belongs in. */
+static void store_number(char *field, enum kind kind, const number_t *v)
+{
+    if (kind == KIND_DURATION)
+        *(a24_ms_t *)field = v->ms;
+    else if (kind == KIND_SIZE)
+        *(size_t *)field = v->n;
+    else
+        *(int *)field = v->i;
+}
+
 /*
  * Parses text as the value of key s and stores it in cfg, replacing (and freeing) what
  * was there. Returns 0, or -1 with the reason in why ("expected a duration like 90s, got
@@ -552,76 +611,29 @@ static int set_value(a24_config_t *cfg, const struct setting *s, const char *tex
     char got[MAX_QUOTED * 4 + 8];
 
     quote(got, sizeof(got), text);
-    switch (s->kind) {
-    case KIND_STRING: {
+    if (s->kind == KIND_STRING) {
         if ((s->flags & NONEMPTY) && text[0] == '\0') {
             snprintf(why, whylen, "must not be empty");
             return -1;
         }
-        if (s->check != NULL && (expected = s->check(text)) != NULL)
-            break;
-        char *copy = strdup(text);
-        if (copy == NULL) {
-            snprintf(why, whylen, "out of memory");
-            return -1;
+        if (s->check == NULL || (expected = s->check(text)) == NULL) {
+            char *copy = strdup(text);
+            if (copy == NULL) {
+                snprintf(why, whylen, "out of memory");
+                return -1;
+            }
+            free(*(char **)field);
+            *(char **)field = copy;
+            return 0;
         }
-        free(*(char **)field);
-        *(char **)field = copy;
-        return 0;
-    }
-    case KIND_DURATION: {
-        a24_ms_t ms;
-        if (a24_duration_parse(text, &ms) != 0) {
-            expected = "a duration like 90s";
-            break;
+    } else {
+        number_t v;
+        bool zero = false;
+        if ((expected = parse_number(s->kind, text, &v, &zero)) == NULL &&
+            !((s->flags & POSITIVE) && zero)) {
+            store_number(field, s->kind, &v);
+            return 0;
         }
-        if ((s->flags & POSITIVE) && ms == 0)
-            break;
-        *(a24_ms_t *)field = ms;
-        return 0;
-    }
-    case KIND_INT: {
-        int n;
-        if (parse_int(text, &n) != 0) {
-            expected = "a whole number like 20";
-            break;
-        }
-        if ((s->flags & POSITIVE) && n == 0)
-            break;
-        *(int *)field = n;
-        return 0;
-    }
-    case KIND_SIZE: {
-        size_t n;
-        if (parse_size(text, &n) != 0) {
-            expected = "a size like 16384 or 16KiB";
-            break;
-        }
-        if ((s->flags & POSITIVE) && n == 0)
-            break;
-        *(size_t *)field = n;
-        return 0;
-    }
-    case KIND_BOOL: {
-        int b;
-        if (parse_bool(text, &b) != 0) {
-            expected = "true or false";
-            break;
-        }
-        *(int *)field = b;
-        return 0;
-    }
-    case KIND_PERCENT: {
-        int permille;
-        if (parse_percent(text, &permille) != 0) {
-            expected = "a percentage like 80%";
-            break;
-        }
-        if ((s->flags & POSITIVE) && permille == 0)
-            break;
-        *(int *)field = permille;
-        return 0;
-    }
     }
     if (expected != NULL)
         snprintf(why, whylen, "expected %s, got %s", expected, got);

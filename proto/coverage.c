@@ -56,8 +56,8 @@ void a24_coverage_subject(int pair, char out[48])
              a24_categories[pair % A24_COVERAGE_CATS]);
 }
 
-size_t a24_coverage_compute(const redisReply *reply, const char *zone, int64_t from, int64_t to,
-                            a24_gap_t *out, size_t max)
+size_t a24_coverage_compute(const redisReply *reply, int64_t from, int64_t to, a24_gap_t *out,
+                            size_t max)
 {
     size_t n = reply != NULL && reply->type == REDIS_REPLY_ARRAY ? reply->elements / 6 : 0;
     a24_rota_t *rotas = calloc(n ? n : 1, sizeof *rotas);
@@ -76,7 +76,6 @@ size_t a24_coverage_compute(const redisReply *reply, const char *zone, int64_t f
         experts[k] = (a24_cover_t){&rotas[k], pairs_of(e[3]->str, e[4]->str)};
         k++;
     }
-    a24_rota_zone(zone);
     size_t count = rotas != NULL && experts != NULL
                        ? a24_rota_gaps(experts, k, all_pairs(), from, to, out, max)
                        : 0;
@@ -108,7 +107,7 @@ json_t *a24_coverage_report(const redisReply *reply, const char *zone, int64_t f
 {
     a24_gap_t *gaps = malloc(A24_COVERAGE_MAX_GAPS * sizeof *gaps);
     size_t n =
-        gaps != NULL ? a24_coverage_compute(reply, zone, from, to, gaps, A24_COVERAGE_MAX_GAPS) : 0;
+        gaps != NULL ? a24_coverage_compute(reply, from, to, gaps, A24_COVERAGE_MAX_GAPS) : 0;
     json_t *list = json_array();
     for (size_t i = 0; i < n && i < A24_COVERAGE_MAX_GAPS; i++) {
         const a24_gap_t *g = &gaps[i];

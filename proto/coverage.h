@@ -25,11 +25,11 @@
 
 /**
  * The gaps of [from, to) (seconds since the epoch) out of rota_cover.lua's reply, in
- * `zone` (rota.timezone; set as the process' zone). Writes at most `max` to `out` and
- * returns how many there are, as a24_rota_gaps does.
+ * the process' time zone (rota.timezone, set once by a24_cli_start). Writes at most `max` to `out`
+ * and returns how many there are, as a24_rota_gaps does.
  */
-size_t a24_coverage_compute(const redisReply *reply, const char *zone, int64_t from, int64_t to,
-                            a24_gap_t *out, size_t max);
+size_t a24_coverage_compute(const redisReply *reply, int64_t from, int64_t to, a24_gap_t *out,
+                            size_t max);
 
 /** The subject of pair `pair` ("ko:depression") into `out` (48 bytes). */
 void a24_coverage_subject(int pair, char out[48]);

@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
+
 #define NONE UINT32_MAX
 #define MAX_ROWS 1024 /* dense rows: 1 KiB each */
 #define HAS_ROW 1u
@@ -60,25 +62,17 @@ struct a24_matcher {
     bool built;
 };
 
-/* Grows `*arr` (of `size`-byte items) to hold one more than `*n`; returns 0 or -1. */
-static int grow(void **arr, size_t *cap, size_t n, size_t size)
+/* Makes room for one more item after `n` in `*arr` (grow.h). */
+static int grow(void *arr, size_t *cap, size_t n, size_t size)
 {
-    if (n < *cap)
-        return 0;
-    size_t c = *cap ? *cap * 2 : 256;
-    void *g = realloc(*arr, c * size);
-    if (g == NULL)
-        return -1;
-    *arr = g;
-    *cap = c;
-    return 0;
+    return a24_grow(arr, cap, n, size, 256);
 }
 
 /* A new state; NONE when out of memory. */
 static uint32_t new_state(a24_matcher_t *m)
 {
     if (m->n_states >= NONE - 1 ||
-        grow((void **)&m->states, &m->cap_states, m->n_states, sizeof *m->states) != 0)
+        grow(&m->states, &m->cap_states, m->n_states, sizeof *m->states) != 0)
         return NONE;
     struct state *s = &m->states[m->n_states];
     *s = (struct state){0, 0, NONE, 0, NONE, NONE, NONE};
@@ -132,14 +126,14 @@ int a24_matcher_add(a24_matcher_t *m, const char *p, size_t len, uint32_t id)
         uint32_t next = child_list(m, s, b);
         if (next == NONE) {
             if ((next = new_state(m)) == NONE ||
-                grow((void **)&m->links, &m->cap_links, m->n_links, sizeof *m->links) != 0)
+                grow(&m->links, &m->cap_links, m->n_links, sizeof *m->links) != 0)
                 return -1;
             m->links[m->n_links] = (struct link){b, next, m->states[s].list};
             m->states[s].list = (uint32_t)m->n_links++;
         }
         s = next;
     }
-    if (grow((void **)&m->outs, &m->cap_outs, m->n_outs, sizeof *m->outs) != 0)
+    if (grow(&m->outs, &m->cap_outs, m->n_outs, sizeof *m->outs) != 0)
         return -1;
     m->outs[m->n_outs] = (struct out){id, m->states[s].ids};
     m->states[s].ids = (uint32_t)m->n_outs++;

@@ -82,12 +82,15 @@ typedef struct {
  * there. Writes at most `max` gaps to `out`, ordered by start, then pair; returns how
  * many there are (more than `max` when `out` was too small).
  *
- * Local time is the process' time zone: call a24_rota_zone first.
+ * Local time is the process' time zone (a24_cli_start sets rota.timezone once).
  */
 size_t a24_rota_gaps(const a24_cover_t *experts, size_t n, uint64_t wanted, int64_t from,
                      int64_t to, a24_gap_t *out, size_t max);
 
-/** Makes `zone` (rota.timezone, e.g. "Asia/Seoul") the process' local time zone. */
+/**
+ * Makes `zone` (rota.timezone, e.g. "Asia/Seoul") the process' local time zone. Called
+ * once at start by a24_cli_start, before any thread or timer; the logs stay in UTC.
+ */
 void a24_rota_zone(const char *zone);
 
 #endif

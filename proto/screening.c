@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "matcher.h"
 #include "screening_norm.h"
 #include "text.h"
@@ -83,19 +84,10 @@ struct norm_buf {
     size_t size, len;
 };
 
-/* Makes room for one more item after `n` in `*arr` (items of `size` bytes); 0 or -1. */
+/* Makes room for one more item after `n` in `*arr` (grow.h). */
 static int reserve(void *arr, size_t *cap, size_t n, size_t size)
 {
-    void **items = arr;
-    if (n < *cap)
-        return 0;
-    size_t grown_cap = *cap ? *cap * 2 : 64;
-    void *grown = realloc(*items, grown_cap * size);
-    if (grown == NULL)
-        return -1;
-    *items = grown;
-    *cap = grown_cap;
-    return 0;
+    return a24_grow(arr, cap, n, size, 64);
 }
 
 /* ---------------------------------------------------------------------------------

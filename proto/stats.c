@@ -5,6 +5,7 @@
  */
 #include "stats.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -112,20 +113,22 @@ static void count(tally_t *day, tally_t *cats, const char *name, long long v)
         if (t == NULL)
             return;
     }
-    if (n == 9 && memcmp(name, "submitted", 9) == 0)
-        t->submitted += v;
-    else if (n == 8 && memcmp(name, "answered", 8) == 0)
-        t->answered += v;
-    else if (n == 9 && memcmp(name, "in_window", 9) == 0)
-        t->in_window += v;
-    else if (n == 8 && memcmp(name, "breaches", 8) == 0)
-        t->breaches += v;
-    else if (n == 6 && memcmp(name, "crises", 6) == 0)
-        t->crises += v;
-    else if (n == 12 && memcmp(name, "window_ended", 12) == 0)
-        t->window_ended += v;
-    else if (n == 13 && memcmp(name, "within_window", 13) == 0)
-        t->within_window += v;
+    /* The counters of stats_days.lua's fields, by name. */
+    static const struct {
+        const char *name;
+        size_t offset;
+    } fields[] = {
+        {"submitted", offsetof(tally_t, submitted)},
+        {"answered", offsetof(tally_t, answered)},
+        {"in_window", offsetof(tally_t, in_window)},
+        {"breaches", offsetof(tally_t, breaches)},
+        {"crises", offsetof(tally_t, crises)},
+        {"window_ended", offsetof(tally_t, window_ended)},
+        {"within_window", offsetof(tally_t, within_window)},
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+        if (strlen(fields[i].name) == n && memcmp(name, fields[i].name, n) == 0)
+            *(long long *)((char *)t + fields[i].offset) += v;
 }
 
 json_t *a24_stats_report(const redisReply *reply, int64_t from, int64_t to)

@@ -88,32 +88,33 @@ static void repoll(uv_events_t *p)
         uv_poll_stop(&p->handle);
 }
 
-static void ev_add_read(void *privdata)
+/* Adds (`on`) or removes `flag` among the events the adapter polls for. */
+static void set_event(void *privdata, int flag, bool on)
 {
     uv_events_t *p = privdata;
-    p->events |= UV_READABLE;
+    p->events = on ? p->events | flag : p->events & ~flag;
     repoll(p);
+}
+
+/* hiredis' four event hooks. */
+static void ev_add_read(void *privdata)
+{
+    set_event(privdata, UV_READABLE, true);
 }
 
 static void ev_del_read(void *privdata)
 {
-    uv_events_t *p = privdata;
-    p->events &= ~UV_READABLE;
-    repoll(p);
+    set_event(privdata, UV_READABLE, false);
 }
 
 static void ev_add_write(void *privdata)
 {
-    uv_events_t *p = privdata;
-    p->events |= UV_WRITABLE;
-    repoll(p);
+    set_event(privdata, UV_WRITABLE, true);
 }
 
 static void ev_del_write(void *privdata)
 {
-    uv_events_t *p = privdata;
-    p->events &= ~UV_WRITABLE;
-    repoll(p);
+    set_event(privdata, UV_WRITABLE, false);
 }
 
 /* The poll handle has closed: free the adapter. */

@@ -48,6 +48,7 @@ typedef struct a24_app {
     size_t nproxies;
     /* the open connections and their caps (conn.h) */
     struct a24_conns *conns;
+    unsigned verifying; /* Argon2id sign-in checks queued or running (http_session.c) */
 } a24_app_t;
 
 #endif

@@ -101,16 +101,9 @@ static int staff_from_reply(const redisReply *r, a24_staff_t *s)
 }
 
 /* session_check.lua replied: answer 401/403/503, or hand the request on. */
-static void on_check_reply(a24_store_t *store, redisReply *r, void *privdata)
+static void on_check_reply(a24_op_t *op, const char *verdict, const redisReply *r)
 {
-    (void)store;
-    auth_op_t *a = privdata;
-    size_t len;
-    const char *verdict = a24_reply_str(r, 0, &len);
-    if (verdict == NULL) {
-        a24_op_fail_unavailable(&a->op);
-        return;
-    }
+    auth_op_t *a = (auth_op_t *)op;
     h2o_req_t *req = a24_op_take(&a->op);
     if (req == NULL) {
         /* The client left or the check timed out: nobody to hand the request to. */
@@ -144,13 +137,12 @@ static void start_check(a24_app_t *app, h2o_req_t *req, const a24_route_match_t 
     a->m = *m; /* the iovecs point into the request, which outlives the check */
     a->roles = roles;
     memcpy(a->staff.session, session, sizeof session);
-    char k_session[A24_KEY_MAX], idle[24];
-    a24_key(k_session, A24_KEY_SESSION, session);
-    snprintf(idle, sizeof idle, "%lld", (long long)A24_SESSION_IDLE_MS);
-    const char *argv[] = {k_session, A24_PREFIX_USER, idle};
-    size_t lens[] = {strlen(argv[0]), strlen(argv[1]), strlen(argv[2])};
-    if (a24_store_script(app->store, "session_check", on_check_reply, a, 1, 3, argv, lens) != 0)
-        a24_op_fail_unavailable(&a->op);
+    a24_args_t args;
+    a24_args_init(&args);
+    a24_args_keyf(&args, A24_KEY_SESSION, session);
+    a24_args_str(&args, A24_PREFIX_USER);
+    a24_args_int(&args, (long long)A24_SESSION_IDLE_MS);
+    a24_op_script_or_respond(&a->op, "session_check", &args, on_check_reply);
 }
 
 void a24_auth_require(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m, unsigned roles,

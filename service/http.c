@@ -486,7 +486,7 @@ bool a24_http_https(const a24_app_t *app)
     return url != NULL && strncmp(url, "https://", 8) == 0;
 }
 
-bool a24_http_admit(a24_app_t *app, h2o_req_t *req)
+bool a24_http_admit_or_respond(a24_app_t *app, h2o_req_t *req)
 {
     a24_conns_touch(app->conns, req);
     if (a24_http_https(app))
@@ -592,7 +592,7 @@ static int on_api_req(h2o_handler_t *self, h2o_req_t *req)
 {
     a24_app_t *app = ((api_handler_t *)self)->app;
     app->counters.requests++;
-    if (!a24_http_admit(app, req))
+    if (!a24_http_admit_or_respond(app, req))
         return 0;
     set_request_id(req);
     route(app, req);

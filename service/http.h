@@ -63,7 +63,7 @@ void a24_http_register_api(h2o_hostconf_t *host, const char *path, a24_app_t *ap
  * refuses (400, connection closed) an HTTP/1 request whose body framing is ambiguous,
  * and adds HSTS when the public origin is https. Returns false if it answered.
  */
-bool a24_http_admit(a24_app_t *app, h2o_req_t *req);
+bool a24_http_admit_or_respond(a24_app_t *app, h2o_req_t *req);
 
 /**
  * True if the HTTP/1 request head `head` (the request line, header lines and the empty
@@ -146,6 +146,14 @@ void a24_http_client_tag(a24_app_t *app, h2o_req_t *req, char out[A24_TAG_LEN + 
 /* ---------------------------------------------------------------- operations */
 
 typedef struct a24_op a24_op_t;
+
+/**
+ * A script reply an operation can use, handed to its handler (op_script.c): for
+ * a24_op_script, `verdict` is the reply's first element (a string); for a24_op_rows,
+ * NULL. The handler answers (or not, if the request is gone) and finishes the operation.
+ */
+typedef void (*a24_op_reply_fn)(a24_op_t *op, const char *verdict, const redisReply *r);
+
 struct a24_op {
     a24_app_t *app;
     h2o_req_t *req;                /* NULL once answered, timed out, or the client left */
@@ -153,6 +161,10 @@ struct a24_op {
     uv_timer_t timer;              /* answers 503 if Redis is too slow */
     void (*dispose)(a24_op_t *op); /* frees what the concrete operation holds */
     char request_id[A24_LOG_REQUEST_ID_MAX + 1]; /* logged with what the operation does */
+    const char *script;       /* the script in flight, named in the log when it fails */
+    a24_op_reply_fn on_reply; /* its handler */
+    size_t min_rows;          /* a24_op_rows: the fewest elements its reply may have */
+    bool want_verdict;        /* a24_op_script: the reply starts with a verdict */
 };
 
 /**
@@ -181,5 +193,28 @@ void a24_op_finish(a24_op_t *op);
 
 /** If the request is still waiting, answers 503 "unavailable"; then finishes the op. */
 void a24_op_fail_unavailable(a24_op_t *op);
+
+/**
+ * Runs the script `name` with `args` (disposed of, as a24_store_fcall does) for the
+ * operation. A reply whose first element is a string (the verdict) goes to
+ * `on_reply`; any other (Redis failed or went away, or the script raised an error,
+ * which is logged) answers 503 and finishes the operation. 0, or -1 if the call could
+ * not be sent (nothing answered then).
+ */
+int a24_op_script(a24_op_t *op, const char *name, a24_args_t *args, a24_op_reply_fn on_reply);
+
+/** a24_op_script, answering 503 itself when the call cannot be sent: the caller just returns. */
+void a24_op_script_or_respond(a24_op_t *op, const char *name, a24_args_t *args,
+                              a24_op_reply_fn on_reply);
+
+/**
+ * As a24_op_script_or_respond, for a script whose reply is read as rows: an array of
+ * at least `min` elements goes to `on_reply` (with a NULL verdict).
+ */
+void a24_op_rows_or_respond(a24_op_t *op, const char *name, a24_args_t *args, size_t min,
+                            a24_op_reply_fn on_reply);
+
+/** True if `r` is an array of at least `min` elements; if not, as a24_op_fail_unavailable. */
+bool a24_op_array_or_respond(a24_op_t *op, const redisReply *r, size_t min);
 
 #endif

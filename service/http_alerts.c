@@ -36,7 +36,7 @@ typedef struct {
 } alert_op_t;
 
 /* Reads limit and cursor (an offset) from the query; answers 400 itself on a bad one. */
-static int read_page(h2o_req_t *req, size_t *offset, size_t *limit)
+static int read_page_or_respond(h2o_req_t *req, size_t *offset, size_t *limit)
 {
     char buf[24];
     *offset = 0, *limit = LIST_DEFAULT;
@@ -161,14 +161,10 @@ static json_t *alert_json(const redisReply *h, a24_ms_t now)
 }
 
 /* alert_list.lua replied. */
-static void on_list_reply(a24_store_t *store, redisReply *r, void *privdata)
+static void on_list_reply(a24_op_t *op, const char *verdict, const redisReply *r)
 {
-    (void)store;
-    alert_op_t *a = privdata;
-    if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
-        a24_op_fail_unavailable(&a->op);
-        return;
-    }
+    (void)verdict;
+    alert_op_t *a = (alert_op_t *)op;
     h2o_req_t *req = a24_op_take(&a->op);
     if (req != NULL) {
         json_t *list = json_array();
@@ -196,32 +192,25 @@ static void on_list(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
         return;
     }
     size_t offset, limit;
-    if (read_page(req, &offset, &limit) != 0)
+    if (read_page_or_respond(req, &offset, &limit) != 0)
         return;
     alert_op_t *a = a24_op_start(app, req, sizeof *a);
     if (a == NULL)
         return;
     a->offset = offset, a->limit = limit;
-    char l[24], o[24];
-    snprintf(l, sizeof l, "%zu", limit);
-    snprintf(o, sizeof o, "%zu", offset);
-    const char *argv[] = {state, l, o};
-    size_t lens[] = {strlen(state), strlen(l), strlen(o)};
-    if (a24_store_script(app->store, "alert_list", on_list_reply, a, 0, 3, argv, lens) != 0)
-        a24_op_fail_unavailable(&a->op);
+    a24_args_t args;
+    a24_args_init(&args);
+    a24_args_str(&args, state);
+    a24_args_int(&args, (long long)limit);
+    a24_args_int(&args, (long long)offset);
+    a24_op_rows_or_respond(&a->op, "alert_list", &args, 0, on_list_reply);
 }
 
 /* alert_update.lua replied. */
-static void on_update_reply(a24_store_t *store, redisReply *r, void *privdata)
+static void on_update_reply(a24_op_t *op, const char *verdict, const redisReply *r)
 {
-    (void)store;
-    alert_op_t *a = privdata;
+    alert_op_t *a = (alert_op_t *)op;
     size_t len;
-    const char *verdict = a24_reply_str(r, 0, &len);
-    if (verdict == NULL) {
-        a24_op_fail_unavailable(&a->op);
-        return;
-    }
     h2o_req_t *req = a24_op_take(&a->op);
     if (req != NULL) {
         const char *state = a24_reply_str(r, 1, &len);
@@ -230,8 +219,7 @@ static void on_update_reply(a24_store_t *store, redisReply *r, void *privdata)
         else if (strcmp(verdict, "state") == 0 && len == 8 && memcmp(state, "resolved", 8) == 0)
             a24_http_error(req, 409, "already_resolved", "This alert was already resolved.", NULL);
         else if (strcmp(verdict, "state") == 0)
-            a24_http_error(req, 409, "already_acked", "This alert was already acknowledged.",
-                           NULL);
+            a24_http_error(req, 409, "already_acked", "This alert was already acknowledged.", NULL);
         else
             a24_http_error(req, 404, "not_found", "There is no such alert.", NULL);
     }
@@ -253,12 +241,13 @@ static void update(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
     alert_op_t *a = a24_op_start(app, req, sizeof *a);
     if (a == NULL)
         return;
-    char timeout[24];
-    snprintf(timeout, sizeof timeout, "%lld", (long long)app->cfg->alerts.ack_timeout);
-    const char *argv[] = {what, staff->username, timeout, id.base};
-    size_t lens[] = {strlen(what), strlen(staff->username), strlen(timeout), id.len};
-    if (a24_store_script(app->store, "alert_update", on_update_reply, a, 0, 4, argv, lens) != 0)
-        a24_op_fail_unavailable(&a->op);
+    a24_args_t args;
+    a24_args_init(&args);
+    a24_args_str(&args, what);
+    a24_args_str(&args, staff->username);
+    a24_args_int(&args, (long long)app->cfg->alerts.ack_timeout);
+    a24_args_bin(&args, id.base, id.len);
+    a24_op_script_or_respond(&a->op, "alert_update", &args, on_update_reply);
 }
 
 /* The continuations of ack and resolve. */
@@ -275,14 +264,10 @@ static void on_resolve(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *
 }
 
 /* stats_days.lua replied. */
-static void on_stats_reply(a24_store_t *store, redisReply *r, void *privdata)
+static void on_stats_reply(a24_op_t *op, const char *verdict, const redisReply *r)
 {
-    (void)store;
-    alert_op_t *a = privdata;
-    if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
-        a24_op_fail_unavailable(&a->op);
-        return;
-    }
+    (void)verdict;
+    alert_op_t *a = (alert_op_t *)op;
     h2o_req_t *req = a24_op_take(&a->op);
     if (req != NULL)
         a24_http_json(req, 200, a24_stats_report(r, a->from, a->to));
@@ -311,24 +296,18 @@ static void on_stats(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
     if (a == NULL)
         return;
     a->from = from, a->to = to;
-    char f[24], t[24];
-    snprintf(f, sizeof f, "%lld", (long long)from);
-    snprintf(t, sizeof t, "%lld", (long long)to);
-    const char *argv[] = {f, t};
-    size_t lens[] = {strlen(f), strlen(t)};
-    if (a24_store_script(app->store, "stats_days", on_stats_reply, a, 0, 2, argv, lens) != 0)
-        a24_op_fail_unavailable(&a->op);
+    a24_args_t args;
+    a24_args_init(&args);
+    a24_args_int(&args, (long long)from);
+    a24_args_int(&args, (long long)to);
+    a24_op_rows_or_respond(&a->op, "stats_days", &args, 0, on_stats_reply);
 }
 
 /* queue_summary.lua replied. */
-static void on_summary_reply(a24_store_t *store, redisReply *r, void *privdata)
+static void on_summary_reply(a24_op_t *op, const char *verdict, const redisReply *r)
 {
-    (void)store;
-    alert_op_t *a = privdata;
-    if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 9) {
-        a24_op_fail_unavailable(&a->op);
-        return;
-    }
+    (void)verdict;
+    alert_op_t *a = (alert_op_t *)op;
     h2o_req_t *req = a24_op_take(&a->op);
     if (req != NULL) {
         static const char *const names[] = {"overdue",   "under_1h",   "1h_to_4h",
@@ -359,10 +338,10 @@ static void on_summary(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *
     alert_op_t *a = a24_op_start(app, req, sizeof *a);
     if (a == NULL)
         return;
-    const char *argv[] = {"14400000"};
-    size_t lens[] = {8};
-    if (a24_store_script(app->store, "queue_summary", on_summary_reply, a, 0, 1, argv, lens) != 0)
-        a24_op_fail_unavailable(&a->op);
+    a24_args_t args;
+    a24_args_init(&args);
+    a24_args_int(&args, 14400000); /* the "open by time left" horizon: four hours */
+    a24_op_rows_or_respond(&a->op, "queue_summary", &args, 9, on_summary_reply);
 }
 
 /* One audit line "<ms> <actor> <event> <from> <to>" as a timeline entry. */
@@ -377,16 +356,9 @@ static json_t *timeline_entry(const char *line)
 }
 
 /* ticket_brief.lua replied: the ticket for on-call, without any text. */
-static void on_brief_reply(a24_store_t *store, redisReply *r, void *privdata)
+static void on_brief_reply(a24_op_t *op, const char *verdict, const redisReply *r)
 {
-    (void)store;
-    alert_op_t *a = privdata;
-    size_t len;
-    const char *verdict = a24_reply_str(r, 0, &len);
-    if (verdict == NULL) {
-        a24_op_fail_unavailable(&a->op);
-        return;
-    }
+    alert_op_t *a = (alert_op_t *)op;
     h2o_req_t *req = a24_op_take(&a->op);
     if (req != NULL && strcmp(verdict, "ok") != 0) {
         a24_http_error(req, 404, "not_found", "There is no such ticket.", NULL);
@@ -435,10 +407,10 @@ static void on_brief(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
     if (a == NULL)
         return;
     memcpy(a->ticket, id.base, id.len);
-    const char *argv[] = {a->ticket};
-    size_t lens[] = {id.len};
-    if (a24_store_script(app->store, "ticket_brief", on_brief_reply, a, 0, 1, argv, lens) != 0)
-        a24_op_fail_unavailable(&a->op);
+    a24_args_t args;
+    a24_args_init(&args);
+    a24_args_bin(&args, a->ticket, id.len);
+    a24_op_script_or_respond(&a->op, "ticket_brief", &args, on_brief_reply);
 }
 
 /* The routes: each checks the session, then continues above. */

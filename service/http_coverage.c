@@ -26,16 +26,10 @@ typedef struct {
 } coverage_op_t;
 
 /* rota_cover.lua replied. */
-static void on_cover_reply(a24_store_t *store, redisReply *r, void *privdata)
+static void on_cover_reply(a24_op_t *op, const char *verdict, const redisReply *r)
 {
-    (void)store;
-    coverage_op_t *c = privdata;
-    if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
-        if (r != NULL && r->type == REDIS_REPLY_ERROR)
-            a24_log_error("script_failed", "{s:s, s:s}", "script", "rota_cover", "error", r->str);
-        a24_op_fail_unavailable(&c->op);
-        return;
-    }
+    (void)verdict;
+    coverage_op_t *c = (coverage_op_t *)op;
     h2o_req_t *req = a24_op_take(&c->op);
     if (req != NULL)
         a24_http_json(req, 200,
@@ -60,8 +54,9 @@ static void on_gaps(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
         return;
     c->from = a24_clock_now() / 1000;
     c->to = c->from + days * 86400;
-    if (a24_store_script(app->store, "rota_cover", on_cover_reply, c, 0, 0, NULL, NULL) != 0)
-        a24_op_fail_unavailable(&c->op);
+    a24_args_t args;
+    a24_args_init(&args);
+    a24_op_rows_or_respond(&c->op, "rota_cover", &args, 0, on_cover_reply);
 }
 
 static void route_gaps(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)

@@ -28,15 +28,10 @@ typedef struct {
 } duty_op_t;
 
 /* duty.lua replied: {"ok", handed_back, nudged}. */
-static void on_duty_reply(a24_store_t *store, redisReply *r, void *privdata)
+static void on_duty_reply(a24_op_t *op, const char *verdict, const redisReply *r)
 {
-    (void)store;
-    duty_op_t *d = privdata;
-    size_t len;
-    const char *verdict = a24_reply_str(r, 0, &len);
-    if (verdict == NULL || strcmp(verdict, "ok") != 0) {
-        if (r != NULL && r->type == REDIS_REPLY_ERROR)
-            a24_log_error("script_failed", "{s:s, s:s}", "script", "duty", "error", r->str);
+    duty_op_t *d = (duty_op_t *)op;
+    if (strcmp(verdict, "ok") != 0) {
         a24_op_fail_unavailable(&d->op);
         return;
     }
@@ -87,16 +82,18 @@ static void on_put_authed(a24_app_t *app, h2o_req_t *req, const a24_route_match_
         return;
     memcpy(d->username, staff->username, sizeof d->username);
     d->on = going_on;
-    char cats[A24_ACCOUNT_LIST_MAX], langs[A24_ACCOUNT_LIST_MAX], nudge[16];
+    char cats[A24_ACCOUNT_LIST_MAX], langs[A24_ACCOUNT_LIST_MAX];
     a24_account_list_format(staff->categories, a24_categories, cats, sizeof cats);
     a24_account_list_format(staff->languages, a24_languages, langs, sizeof langs);
-    snprintf(nudge, sizeof nudge, "%d", app->cfg->routing.nudge);
-    const char *argv[] = {d->username, going_on ? "on" : "off", cats, langs, "duty", nudge};
-    size_t lens[6];
-    for (int i = 0; i < 6; i++)
-        lens[i] = strlen(argv[i]);
-    if (a24_store_script(app->store, "duty", on_duty_reply, d, 0, 6, argv, lens) != 0)
-        a24_op_fail_unavailable(&d->op);
+    a24_args_t args;
+    a24_args_init(&args);
+    a24_args_str(&args, d->username);
+    a24_args_str(&args, going_on ? "on" : "off");
+    a24_args_str(&args, cats);
+    a24_args_str(&args, langs);
+    a24_args_str(&args, "duty");
+    a24_args_int(&args, app->cfg->routing.nudge);
+    a24_op_script_or_respond(&d->op, "duty", &args, on_duty_reply);
 }
 
 /* HMGET's reply for GET /api/v1/me/duty: {on_duty, on_duty_since}. */
@@ -104,10 +101,8 @@ static void on_get_reply(a24_store_t *store, redisReply *r, void *privdata)
 {
     (void)store;
     a24_op_t *op = privdata;
-    if (a24_reply_failed(r) || r->type != REDIS_REPLY_ARRAY) {
-        a24_op_fail_unavailable(op);
+    if (!a24_op_array_or_respond(op, r, 0))
         return;
-    }
     size_t len;
     const char *on = a24_reply_str(r, 0, &len);
     bool is_on = on != NULL && len == 1 && on[0] == '1';

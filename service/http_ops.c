@@ -8,12 +8,12 @@
  * Must never: fail /healthz because Redis is down (the process is up), or report a
  * Redis figure as zero when Redis could not be read (it is left out instead).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
+#include "expo.h"
 #include "http.h"
 #include "keys.h"
 #include "ticket.h"
@@ -63,142 +63,121 @@ static void on_readyz(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m
         a24_op_fail_unavailable(op);
 }
 
-/* A growing text buffer for the exposition format. */
-typedef struct {
-    char *buf;
-    size_t len, cap;
-} text_t;
-
-/* Appends formatted text; on allocation failure the buffer stays as it was. */
-static void put(text_t *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(text_t *t, const char *fmt, ...)
-{
-    va_list ap;
-    for (;;) {
-        va_start(ap, fmt);
-        int n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
-        va_end(ap);
-        if (n < 0)
-            return;
-        if ((size_t)n < t->cap - t->len) {
-            t->len += (size_t)n;
-            return;
-        }
-        size_t cap = t->cap * 2 + (size_t)n;
-        char *b = realloc(t->buf, cap);
-        if (b == NULL)
-            return;
-        t->buf = b, t->cap = cap;
-    }
-}
-
-/* A counter or gauge with its HELP and TYPE lines. */
-static void metric(text_t *t, const char *name, const char *type, const char *help, long long value)
-{
-    put(t, "# HELP %s %s\n# TYPE %s %s\n%s %lld\n", name, help, name, type, name, value);
-}
-
-/* The value of `name` in an HGETALL reply, or 0. */
-static long long stat_of(const redisReply *r, const char *name)
-{
-    return a24_reply_field_int(r, name, 0);
-}
-
-/* HGETALL a24:stats replied: write everything out. */
 /* /metrics' operation: the experts on duty are read first, then the desk's figures. */
 typedef struct {
     a24_op_t op;
     long long on_duty; /* -1: unknown */
 } metrics_op_t;
 
+/* One desk-wide figure: a field of a24:stats. */
+typedef struct {
+    const char *name, *type, *help, *field;
+} stat_row_t;
+
+static const stat_row_t desk_figures[] = {
+    {"answer24_tickets_submitted_total", "counter", "Questions accepted (desk-wide).", "submitted"},
+    {"answer24_tickets_answered_total", "counter", "Answers sent (desk-wide).", "answered"},
+    {"answer24_crises_total", "counter", "Questions flagged as crisis.", "crises"},
+    {"answer24_escalations_total", "counter", "Escalation steps fired.", "escalations"},
+    {"answer24_breaches_total", "counter", "Questions that passed their deadline.", "breaches"},
+    {"answer24_tickets_withdrawn_total", "counter", "Questions withdrawn.", "withdrawn"},
+    {"answer24_windows_ended_total", "counter",
+     "Answer windows that ended: answered, or passed unanswered.", "window_ended"},
+    {"answer24_windows_kept_total", "counter", "Answer windows that ended with an answer in time.",
+     "within_window"},
+    {"answer24_open_tickets", "gauge", "Questions waiting for an answer.", "open"},
+};
+
+/* The figures this process counted itself; `up`: Redis answered. */
+static void put_process(a24_expo_t *t, const metrics_op_t *mop, bool up)
+{
+    const a24_app_t *app = mop->op.app;
+    const struct {
+        const char *name, *type, *help;
+        long long value;
+    } rows[] = {
+        {"answer24_redis_up", "gauge", "1 if this front end can reach Redis.", up},
+        {"answer24_http_requests_total", "counter", "API requests this process received.",
+         (long long)app->counters.requests},
+        {"answer24_web_submitted_total", "counter", "Questions this process accepted.",
+         (long long)app->counters.submitted},
+        {"answer24_web_submit_replays_total", "counter",
+         "Submissions answered from an earlier Idempotency-Key.",
+         (long long)app->counters.submit_replays},
+        {"answer24_code_check_failures_total", "counter",
+         "Reads with a wrong ticket or access code.", (long long)app->counters.code_failures},
+        {"answer24_redis_unavailable_total", "counter",
+         "Requests answered 503 because Redis was unreachable or slow.",
+         (long long)app->counters.redis_unavailable},
+        {"answer24_inflight_operations", "gauge", "Requests waiting on Redis now.",
+         (long long)app->inflight},
+        {"answer24_intake_refused_total", "counter",
+         "Questions this process refused with 429 (a per-client or the global limit).",
+         (long long)app->counters.intake_refused},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
+        a24_expo_int(t, rows[i].name, rows[i].type, rows[i].help, rows[i].value);
+    if (mop->on_duty >= 0)
+        a24_expo_int(t, "answer24_experts_on_duty", "gauge", "Experts and supervisors on duty now.",
+                     mop->on_duty);
+    const char *primary = a24_store_primary(app->store, NULL);
+    if (primary[0] != '\0') {
+        a24_expo_head(t, "answer24_redis_primary_info", "gauge",
+                      "The Redis primary this front end uses.");
+        a24_expo_put(t, "answer24_redis_primary_info{addr=\"%s\"} 1\n", primary);
+    }
+}
+
+/* The desk-wide figures of HGETALL a24:stats' reply `r`. */
+static void put_desk(a24_expo_t *t, const redisReply *r)
+{
+    for (size_t i = 0; i < sizeof desk_figures / sizeof *desk_figures; i++)
+        a24_expo_int(t, desk_figures[i].name, desk_figures[i].type, desk_figures[i].help,
+                     a24_reply_field_int(r, desk_figures[i].field, 0));
+    a24_expo_head(t, "answer24_answer_seconds", "histogram", "Time from question to answer.");
+    long long cumulative = 0;
+    for (size_t i = 0; i < NBUCKETS; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "answer_le_%ld", answer_buckets[i]);
+        cumulative += a24_reply_field_int(r, name, 0);
+        a24_expo_put(t, "answer24_answer_seconds_bucket{le=\"%ld\"} %lld\n", answer_buckets[i],
+                     cumulative);
+    }
+    long long count = a24_reply_field_int(r, "answer_count", 0);
+    a24_expo_put(t, "answer24_answer_seconds_bucket{le=\"+Inf\"} %lld\n", count);
+    a24_expo_put(t, "answer24_answer_seconds_sum %lld\n", a24_reply_field_int(r, "answer_sum", 0));
+    a24_expo_put(t, "answer24_answer_seconds_count %lld\n", count);
+}
+
+/* HGETALL a24:stats replied (NULL: not asked): write everything out. */
 static void on_stats_reply(a24_store_t *store, redisReply *r, void *privdata)
 {
     (void)store;
     a24_op_t *op = privdata;
-    a24_app_t *app = op->app;
     h2o_req_t *req = a24_op_take(op);
     if (req == NULL) {
         a24_op_finish(op);
         return;
     }
-    text_t t = {malloc(4096), 0, 4096};
+    a24_expo_t t = {0};
+    bool up = r != NULL && r->type == REDIS_REPLY_ARRAY;
+    put_process(&t, (metrics_op_t *)op, up);
+    if (up)
+        put_desk(&t, r);
     if (t.buf == NULL) {
         a24_http_unavailable(req);
         a24_op_finish(op);
         return;
     }
-    bool up = r != NULL && r->type == REDIS_REPLY_ARRAY;
-    metric(&t, "answer24_redis_up", "gauge", "1 if this front end can reach Redis.", up);
-    metric(&t, "answer24_http_requests_total", "counter", "API requests this process received.",
-           (long long)app->counters.requests);
-    metric(&t, "answer24_web_submitted_total", "counter", "Questions this process accepted.",
-           (long long)app->counters.submitted);
-    metric(&t, "answer24_web_submit_replays_total", "counter",
-           "Submissions answered from an earlier Idempotency-Key.",
-           (long long)app->counters.submit_replays);
-    metric(&t, "answer24_code_check_failures_total", "counter",
-           "Reads with a wrong ticket or access code.", (long long)app->counters.code_failures);
-    metric(&t, "answer24_redis_unavailable_total", "counter",
-           "Requests answered 503 because Redis was unreachable or slow.",
-           (long long)app->counters.redis_unavailable);
-    metric(&t, "answer24_inflight_operations", "gauge", "Requests waiting on Redis now.",
-           (long long)app->inflight);
-    metric(&t, "answer24_intake_refused_total", "counter",
-           "Questions this process refused with 429 (a per-client or the global limit).",
-           (long long)app->counters.intake_refused);
-    if (((metrics_op_t *)op)->on_duty >= 0)
-        metric(&t, "answer24_experts_on_duty", "gauge", "Experts and supervisors on duty now.",
-               ((metrics_op_t *)op)->on_duty);
-    const char *primary = a24_store_primary(app->store, NULL);
-    if (primary[0] != '\0')
-        put(&t,
-            "# HELP answer24_redis_primary_info The Redis primary this front end uses.\n"
-            "# TYPE answer24_redis_primary_info gauge\nanswer24_redis_primary_info{addr=\"%s\"} "
-            "1\n",
-            primary);
-    if (up) {
-        metric(&t, "answer24_tickets_submitted_total", "counter", "Questions accepted (desk-wide).",
-               stat_of(r, "submitted"));
-        metric(&t, "answer24_tickets_answered_total", "counter", "Answers sent (desk-wide).",
-               stat_of(r, "answered"));
-        metric(&t, "answer24_crises_total", "counter", "Questions flagged as crisis.",
-               stat_of(r, "crises"));
-        metric(&t, "answer24_escalations_total", "counter", "Escalation steps fired.",
-               stat_of(r, "escalations"));
-        metric(&t, "answer24_breaches_total", "counter", "Questions that passed their deadline.",
-               stat_of(r, "breaches"));
-        metric(&t, "answer24_tickets_withdrawn_total", "counter", "Questions withdrawn.",
-               stat_of(r, "withdrawn"));
-        metric(&t, "answer24_windows_ended_total", "counter",
-               "Answer windows that ended: answered, or passed unanswered.",
-               stat_of(r, "window_ended"));
-        metric(&t, "answer24_windows_kept_total", "counter",
-               "Answer windows that ended with an answer in time.", stat_of(r, "within_window"));
-        metric(&t, "answer24_open_tickets", "gauge", "Questions waiting for an answer.",
-               stat_of(r, "open"));
-        put(&t, "# HELP answer24_answer_seconds Time from question to answer.\n"
-                "# TYPE answer24_answer_seconds histogram\n");
-        long long cumulative = 0;
-        for (size_t i = 0; i < NBUCKETS; i++) {
-            char name[32];
-            snprintf(name, sizeof name, "answer_le_%ld", answer_buckets[i]);
-            cumulative += stat_of(r, name);
-            put(&t, "answer24_answer_seconds_bucket{le=\"%ld\"} %lld\n", answer_buckets[i],
-                cumulative);
-        }
-        put(&t, "answer24_answer_seconds_bucket{le=\"+Inf\"} %lld\n", stat_of(r, "answer_count"));
-        put(&t, "answer24_answer_seconds_sum %lld\n", stat_of(r, "answer_sum"));
-        put(&t, "answer24_answer_seconds_count %lld\n", stat_of(r, "answer_count"));
-    }
     req->res.status = 200;
     req->res.reason = "OK";
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
-                   H2O_STRLIT("text/plain; version=0.0.4; charset=utf-8"));
+                   H2O_STRLIT(A24_EXPO_CONTENT_TYPE));
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
                    H2O_STRLIT("no-store"));
     req->res.content_length = t.len;
     h2o_send_inline(req, t.buf, t.len);
-    free(t.buf);
+    a24_expo_dispose(&t);
     a24_op_finish(op);
 }
 

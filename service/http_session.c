@@ -38,12 +38,6 @@
 /* The account and throttle name used when the username cannot be an account. */
 #define NO_USER "!"
 
-/*
- * Argon2id checks queued or running in this process. The process has one loop and
- * this is only touched on it; it belongs in a24_app_t once that struct takes it.
- */
-static unsigned verifying;
-
 typedef struct {
     a24_op_t op;
     uv_work_t work;
@@ -114,16 +108,9 @@ static void login_dispose(a24_op_t *op)
 }
 
 /* session_create.lua replied: hand out the token, or refuse if the account changed. */
-static void on_create_reply(a24_store_t *store, redisReply *r, void *privdata)
+static void on_create_reply(a24_op_t *op, const char *verdict, const redisReply *r)
 {
-    (void)store;
-    login_op_t *l = privdata;
-    size_t len;
-    const char *verdict = a24_reply_str(r, 0, &len);
-    if (verdict == NULL) {
-        a24_op_fail_unavailable(&l->op);
-        return;
-    }
+    login_op_t *l = (login_op_t *)op;
     h2o_req_t *req = a24_op_take(&l->op);
     if (strcmp(verdict, "ok") != 0) {
         a24_log_info("staff_sign_in_refused", "{s:s}", "reason", "account_changed");
@@ -170,41 +157,38 @@ static void on_fail_reply(a24_store_t *store, redisReply *r, void *privdata)
     a24_op_finish(&l->op);
 }
 
-/* Names the throttle keys of the attempt: the account from this client, and the client. */
-static void fail_keys(const login_op_t *l, char k_user[A24_KEY_MAX], char k_client[A24_KEY_MAX])
+/* Adds the throttle keys of the attempt: the account from this client, then (with
+ * `client`) the client. */
+static void add_fail_keys(a24_args_t *a, const login_op_t *l, bool client)
 {
     char pair[A24_USERNAME_MAX + A24_TAG_LEN + 2];
     snprintf(pair, sizeof pair, "%s/%s", l->username, l->tag);
-    a24_key(k_user, A24_KEY_LOGIN_FAIL, "account", pair);
-    a24_key(k_client, A24_KEY_LOGIN_FAIL, "client", l->tag);
+    a24_args_keyf(a, A24_KEY_LOGIN_FAIL, "account", pair);
+    if (client)
+        a24_args_keyf(a, A24_KEY_LOGIN_FAIL, "client", l->tag);
 }
 
 /* Counts a failed attempt; 0, or -1 if Redis is not there. */
 static int count_failure(login_op_t *l)
 {
-    char keys[6][A24_KEY_MAX], nums[8][24];
-    fail_keys(l, keys[0], keys[1]);
-    a24_key(keys[2], A24_KEY_LOGIN_FAIL, "storm", l->username);
-    a24_key(keys[3], A24_KEY_LOGIN_FAIL, "storm_clients", l->username);
-    a24_key(keys[4], A24_KEY_LOGIN_FAIL, "storm_alerted", l->username);
-    a24_key(keys[5], A24_KEY_USER, l->username);
-    const long long n[8] = {A24_LOGIN_FREE_FAILURES_ACCOUNT,
-                            A24_LOGIN_FREE_FAILURES_CLIENT,
-                            A24_LOGIN_DELAY_FIRST_MS,
-                            A24_LOGIN_DELAY_MAX_MS,
-                            A24_LOGIN_WINDOW_MS,
-                            A24_LOGIN_STORM_FAILURES,
-                            A24_LOGIN_STORM_CLIENTS,
-                            A24_LOGIN_STORM_WINDOW_MS};
-    for (int i = 0; i < 8; i++)
-        snprintf(nums[i], sizeof nums[i], "%lld", n[i]);
-    const char *argv[] = {keys[0], keys[1], keys[2], keys[3], keys[4], keys[5],
-                          nums[0], nums[1], nums[2], nums[3], nums[4], l->username,
-                          l->tag,  nums[5], nums[6], nums[7]};
-    size_t lens[16];
-    for (int i = 0; i < 16; i++)
-        lens[i] = strlen(argv[i]);
-    return a24_store_script(l->op.app->store, "session_fail", on_fail_reply, l, 6, 16, argv, lens);
+    a24_args_t a;
+    a24_args_init(&a);
+    add_fail_keys(&a, l, true);
+    a24_args_keyf(&a, A24_KEY_LOGIN_FAIL, "storm", l->username);
+    a24_args_keyf(&a, A24_KEY_LOGIN_FAIL, "storm_clients", l->username);
+    a24_args_keyf(&a, A24_KEY_LOGIN_FAIL, "storm_alerted", l->username);
+    a24_args_keyf(&a, A24_KEY_USER, l->username);
+    a24_args_int(&a, A24_LOGIN_FREE_FAILURES_ACCOUNT);
+    a24_args_int(&a, A24_LOGIN_FREE_FAILURES_CLIENT);
+    a24_args_int(&a, A24_LOGIN_DELAY_FIRST_MS);
+    a24_args_int(&a, A24_LOGIN_DELAY_MAX_MS);
+    a24_args_int(&a, A24_LOGIN_WINDOW_MS);
+    a24_args_str(&a, l->username);
+    a24_args_str(&a, l->tag);
+    a24_args_int(&a, A24_LOGIN_STORM_FAILURES);
+    a24_args_int(&a, A24_LOGIN_STORM_CLIENTS);
+    a24_args_int(&a, A24_LOGIN_STORM_WINDOW_MS);
+    return a24_store_fcall(l->op.app->store, "session_fail", &a, on_fail_reply, l);
 }
 
 /* Makes the session of a verified sign-in; 0, or -1 if Redis is not there. */
@@ -214,20 +198,19 @@ static int create_session(login_op_t *l)
     a24_account_token_new(l->token);
     if (a24_account_token_hash(&app->secrets, l->token, A24_TOKEN_LEN, l->session) != 0)
         return -1;
-    char k_session[A24_KEY_MAX], k_sessions[A24_KEY_MAX], k_user[A24_KEY_MAX], k_fail[A24_KEY_MAX],
-        k_client[A24_KEY_MAX], idle[24], absolute[24];
-    a24_key(k_session, A24_KEY_SESSION, l->session);
-    a24_key(k_sessions, A24_KEY_USER_SESSIONS, l->username);
-    a24_key(k_user, A24_KEY_USER, l->username);
-    fail_keys(l, k_fail, k_client);
-    snprintf(idle, sizeof idle, "%lld", (long long)A24_SESSION_IDLE_MS);
-    snprintf(absolute, sizeof absolute, "%lld", (long long)A24_SESSION_ABSOLUTE_MS);
-    const char *argv[] = {k_session, k_sessions, k_user,   k_fail,     l->username,
-                          l->stored, idle,       absolute, l->session, A24_PREFIX_SESSION};
-    size_t lens[10];
-    for (int i = 0; i < 10; i++)
-        lens[i] = strlen(argv[i]);
-    return a24_store_script(app->store, "session_create", on_create_reply, l, 4, 10, argv, lens);
+    a24_args_t a;
+    a24_args_init(&a);
+    a24_args_keyf(&a, A24_KEY_SESSION, l->session);
+    a24_args_keyf(&a, A24_KEY_USER_SESSIONS, l->username);
+    a24_args_keyf(&a, A24_KEY_USER, l->username);
+    add_fail_keys(&a, l, false);
+    a24_args_str(&a, l->username);
+    a24_args_str(&a, l->stored);
+    a24_args_int(&a, (long long)A24_SESSION_IDLE_MS);
+    a24_args_int(&a, (long long)A24_SESSION_ABSOLUTE_MS);
+    a24_args_str(&a, l->session);
+    a24_args_str(&a, A24_PREFIX_SESSION);
+    return a24_op_script(&l->op, "session_create", &a, on_create_reply);
 }
 
 /* Worker thread: the Argon2id check. Touches only the operation's own secrets. */
@@ -243,7 +226,7 @@ static void do_verify(uv_work_t *w)
 static void after_verify(uv_work_t *w, int status)
 {
     login_op_t *l = w->data;
-    verifying--;
+    l->op.app->verifying--;                        /* only ever touched on the loop */
     if (status != 0 || l->op.app->store == NULL) { /* cancelled, or shutting down */
         a24_op_fail_unavailable(&l->op);
         return;
@@ -264,16 +247,10 @@ static void after_verify(uv_work_t *w, int status)
 }
 
 /* session_begin.lua replied: throttled, or go and verify. */
-static void on_begin_reply(a24_store_t *store, redisReply *r, void *privdata)
+static void on_begin_reply(a24_op_t *op, const char *verdict, const redisReply *r)
 {
-    (void)store;
-    login_op_t *l = privdata;
+    login_op_t *l = (login_op_t *)op;
     size_t len;
-    const char *verdict = a24_reply_str(r, 0, &len);
-    if (verdict == NULL) {
-        a24_op_fail_unavailable(&l->op);
-        return;
-    }
     if (strcmp(verdict, "limited") == 0) {
         a24_log_info("staff_sign_in_throttled", NULL);
         h2o_req_t *req = a24_op_take(&l->op);
@@ -289,7 +266,7 @@ static void on_begin_reply(a24_store_t *store, redisReply *r, void *privdata)
         a24_op_finish(&l->op);
         return;
     }
-    if (verifying >= A24_LOGIN_MAX_VERIFYING) {
+    if (l->op.app->verifying >= A24_LOGIN_MAX_VERIFYING) {
         h2o_req_t *req = a24_op_take(&l->op);
         send_busy(req);
         a24_op_finish(&l->op);
@@ -301,12 +278,12 @@ static void on_begin_reply(a24_store_t *store, redisReply *r, void *privdata)
         a24_op_fail_unavailable(&l->op);
         return;
     }
-    verifying++;
+    l->op.app->verifying++;
 }
 
 /* Reads {"username", "password"}; 0, or -1 after answering 400. */
-static int read_credentials(h2o_req_t *req, json_t **doc, const char **user, size_t *ulen,
-                            const char **pw, size_t *pwlen)
+static int read_credentials_or_respond(h2o_req_t *req, json_t **doc, const char **user,
+                                       size_t *ulen, const char **pw, size_t *pwlen)
 {
     a24_error_t err;
     *doc = a24_codec_object(req->entity.base, req->entity.len, &err);
@@ -341,9 +318,9 @@ static void on_sign_in(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *
     json_t *doc;
     const char *user, *pw;
     size_t ulen, pwlen;
-    if (read_credentials(req, &doc, &user, &ulen, &pw, &pwlen) != 0)
+    if (read_credentials_or_respond(req, &doc, &user, &ulen, &pw, &pwlen) != 0)
         return;
-    if (verifying >= A24_LOGIN_MAX_VERIFYING) {
+    if (app->verifying >= A24_LOGIN_MAX_VERIFYING) {
         json_decref(doc);
         send_busy(req);
         return;
@@ -375,28 +352,18 @@ static void on_sign_in(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *
     json_decref(doc); /* Jansson frees its copy of the password without wiping it */
     a24_http_client_tag(app, req, l->tag);
 
-    char k_user[A24_KEY_MAX], k_fail[A24_KEY_MAX], k_client[A24_KEY_MAX];
-    a24_key(k_user, A24_KEY_USER, l->username);
-    fail_keys(l, k_fail, k_client);
-    const char *argv[] = {k_user, k_fail, k_client};
-    size_t lens[] = {strlen(k_user), strlen(k_fail), strlen(k_client)};
-    if (a24_store_script(app->store, "session_begin", on_begin_reply, l, 3, 3, argv, lens) != 0)
-        a24_op_fail_unavailable(&l->op);
+    a24_args_t a;
+    a24_args_init(&a);
+    a24_args_keyf(&a, A24_KEY_USER, l->username);
+    add_fail_keys(&a, l, true);
+    a24_op_script_or_respond(&l->op, "session_begin", &a, on_begin_reply);
 }
 
 /* ---------------------------------------------------------------- sign-out */
 
 /* session_end.lua replied: {"ok", handed back} if there was a session, else {"none"}. */
-static void on_delete_reply(a24_store_t *store, redisReply *r, void *privdata)
+static void on_delete_reply(a24_op_t *op, const char *verdict, const redisReply *r)
 {
-    (void)store;
-    a24_op_t *op = privdata;
-    size_t len;
-    const char *verdict = a24_reply_str(r, 0, &len);
-    if (verdict == NULL) {
-        a24_op_fail_unavailable(op);
-        return;
-    }
     bool ended = strcmp(verdict, "ok") == 0;
     h2o_req_t *req = a24_op_take(op);
     if (ended)
@@ -428,10 +395,10 @@ static void on_sign_out(a24_app_t *app, h2o_req_t *req, const a24_route_match_t 
     a24_op_t *op = a24_op_start(app, req, sizeof *op);
     if (op == NULL)
         return;
-    const char *argv[] = {session};
-    size_t lens[] = {strlen(session)};
-    if (a24_store_script(app->store, "session_end", on_delete_reply, op, 0, 1, argv, lens) != 0)
-        a24_op_fail_unavailable(op);
+    a24_args_t a;
+    a24_args_init(&a);
+    a24_args_str(&a, session);
+    a24_op_script_or_respond(op, "session_end", &a, on_delete_reply);
 }
 
 /* ---------------------------------------------------------------- me and staff */
@@ -456,10 +423,9 @@ static void on_me(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)
 }
 
 /* user_list.lua replied for the staff list. */
-static void on_staff_reply(a24_store_t *store, redisReply *r, void *privdata)
+static void on_staff_reply(a24_op_t *op, const char *verdict, const redisReply *r)
 {
-    (void)store;
-    a24_op_t *op = privdata;
+    (void)verdict;
     json_t *staff = a24_account_rows_json(r);
     if (staff == NULL) {
         a24_op_fail_unavailable(op);
@@ -481,10 +447,11 @@ static void on_staff_authed(a24_app_t *app, h2o_req_t *req, const a24_route_matc
     a24_op_t *op = a24_op_start(app, req, sizeof *op);
     if (op == NULL)
         return;
-    const char *argv[] = {A24_KEY_USERS, A24_PREFIX_USER};
-    size_t lens[] = {strlen(argv[0]), strlen(argv[1])};
-    if (a24_store_script(app->store, "user_list", on_staff_reply, op, 1, 2, argv, lens) != 0)
-        a24_op_fail_unavailable(op);
+    a24_args_t a;
+    a24_args_init(&a);
+    a24_args_key(&a, A24_KEY_USERS);
+    a24_args_str(&a, A24_PREFIX_USER);
+    a24_op_rows_or_respond(op, "user_list", &a, 0, on_staff_reply);
 }
 
 /* GET /api/v1/staff: who works at the desk (for reassigning and for account checks). */

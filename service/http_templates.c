@@ -63,15 +63,10 @@ static json_t *template_json(const redisReply *f)
 }
 
 /* template_list.lua replied: one flat field list per template. */
-static void on_tpl_list_reply(a24_store_t *store, redisReply *r, void *privdata)
+static void on_tpl_list_reply(a24_op_t *op, const char *verdict, const redisReply *r)
 {
-    (void)store;
-    tpl_op_t *t = privdata;
-    if (a24_reply_failed(r) || r->type != REDIS_REPLY_ARRAY) {
-        a24_log_script_error("template_list", r);
-        a24_op_fail_unavailable(&t->op);
-        return;
-    }
+    (void)verdict;
+    tpl_op_t *t = (tpl_op_t *)op;
     h2o_req_t *req = a24_op_take(&t->op);
     if (req != NULL) {
         json_t *list = json_array();
@@ -110,24 +105,17 @@ static void on_tpl_list_authed(a24_app_t *app, h2o_req_t *req, const a24_route_m
     if (t == NULL)
         return;
     t->op.dispose = tpl_dispose;
-    const char *argv[] = {language, category};
-    size_t lens[] = {llen, clen};
-    if (a24_store_script(app->store, "template_list", on_tpl_list_reply, t, 0, 2, argv, lens) != 0)
-        a24_op_fail_unavailable(&t->op);
+    a24_args_t a;
+    a24_args_init(&a);
+    a24_args_bin(&a, language, llen);
+    a24_args_bin(&a, category, clen);
+    a24_op_rows_or_respond(&t->op, "template_list", &a, 0, on_tpl_list_reply);
 }
 
 /* template_put.lua replied: {"created" | "updated", ms}. */
-static void on_tpl_put_reply(a24_store_t *store, redisReply *r, void *privdata)
+static void on_tpl_put_reply(a24_op_t *op, const char *verdict, const redisReply *r)
 {
-    (void)store;
-    tpl_op_t *t = privdata;
-    size_t len;
-    const char *verdict = a24_reply_str(r, 0, &len);
-    if (verdict == NULL) {
-        a24_log_script_error("template_put", r);
-        a24_op_fail_unavailable(&t->op);
-        return;
-    }
+    tpl_op_t *t = (tpl_op_t *)op;
     bool created = strcmp(verdict, "created") == 0;
     h2o_req_t *req = a24_op_take(&t->op);
     if (req != NULL) {
@@ -175,10 +163,17 @@ static void on_tpl_put_authed(a24_app_t *app, h2o_req_t *req, const a24_route_ma
             t->body = json_pack("{s:s, s:s%, s:s%, s:s%, s:s%, s:s}", "id", t->id, "language", lang,
                                 llen, "category", cat, clen, "title", title, tlen, "text", text,
                                 xlen, "updated_by", staff->username);
-            const char *argv[] = {t->id, lang, cat, title, text, staff->username};
-            size_t lens[] = {id.len, llen, clen, tlen, xlen, strlen(staff->username)};
-            if (t->body == NULL || a24_store_script(app->store, "template_put", on_tpl_put_reply, t,
-                                                    0, 6, argv, lens) != 0)
+            a24_args_t a;
+            a24_args_init(&a);
+            a24_args_bin(&a, t->id, id.len);
+            a24_args_bin(&a, lang, llen);
+            a24_args_bin(&a, cat, clen);
+            a24_args_bin(&a, title, tlen);
+            a24_args_bin(&a, text, xlen);
+            a24_args_str(&a, staff->username);
+            if (t->body == NULL)
+                a24_args_dispose(&a); /* the call below is not made */
+            if (t->body == NULL || a24_op_script(&t->op, "template_put", &a, on_tpl_put_reply) != 0)
                 a24_op_fail_unavailable(&t->op);
             else
                 a24_log_info("template_put", "{s:s, s:s}", "template", t->id, "username",
@@ -189,17 +184,10 @@ static void on_tpl_put_authed(a24_app_t *app, h2o_req_t *req, const a24_route_ma
 }
 
 /* template_delete.lua replied: {"ok"} | {"missing"}. */
-static void on_tpl_delete_reply(a24_store_t *store, redisReply *r, void *privdata)
+static void on_tpl_delete_reply(a24_op_t *op, const char *verdict, const redisReply *r)
 {
-    (void)store;
-    tpl_op_t *t = privdata;
-    size_t len;
-    const char *verdict = a24_reply_str(r, 0, &len);
-    if (verdict == NULL) {
-        a24_log_script_error("template_delete", r);
-        a24_op_fail_unavailable(&t->op);
-        return;
-    }
+    (void)r;
+    tpl_op_t *t = (tpl_op_t *)op;
     h2o_req_t *req = a24_op_take(&t->op);
     if (req != NULL && strcmp(verdict, "ok") == 0)
         a24_http_empty(req, 204);
@@ -222,11 +210,11 @@ static void on_tpl_delete_authed(a24_app_t *app, h2o_req_t *req, const a24_route
         return;
     t->op.dispose = tpl_dispose;
     memcpy(t->id, id.base, id.len);
-    const char *argv[] = {t->id, staff->username};
-    size_t lens[] = {id.len, strlen(staff->username)};
-    if (a24_store_script(app->store, "template_delete", on_tpl_delete_reply, t, 0, 2, argv, lens) !=
-        0)
-        a24_op_fail_unavailable(&t->op);
+    a24_args_t a;
+    a24_args_init(&a);
+    a24_args_bin(&a, t->id, id.len);
+    a24_args_str(&a, staff->username);
+    a24_op_script_or_respond(&t->op, "template_delete", &a, on_tpl_delete_reply);
 }
 
 /* Each route names the roles it admits (auth.h) and its continuation. */

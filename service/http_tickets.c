@@ -51,17 +51,9 @@ typedef struct {
 } view_op_t;
 
 /* ticket_view.lua replied: {"missing"} | {"ok", now, fields, msgs, notes, audit}. */
-static void on_view_reply(a24_store_t *store, redisReply *r, void *privdata)
+static void on_view_reply(a24_op_t *op, const char *verdict, const redisReply *r)
 {
-    (void)store;
-    view_op_t *v = privdata;
-    size_t len;
-    const char *verdict = a24_reply_str(r, 0, &len);
-    if (verdict == NULL) {
-        a24_log_script_error("ticket_view", r);
-        a24_op_fail_unavailable(&v->op);
-        return;
-    }
+    view_op_t *v = (view_op_t *)op;
     h2o_req_t *req = a24_op_take(&v->op);
     json_t *item = NULL;
     if (req != NULL && strcmp(verdict, "ok") == 0)
@@ -87,13 +79,15 @@ static void on_view_authed(a24_app_t *app, h2o_req_t *req, const a24_route_match
         return;
     a24_viewer_from(&v->me, staff);
     memcpy(v->ticket, id.base, id.len);
-    const char *sup = v->me.supervisor ? "1" : "0";
-    const char *argv[] = {v->ticket, v->me.username, sup, v->me.cats, v->me.langs, sup};
-    size_t lens[6];
-    for (int i = 0; i < 6; i++)
-        lens[i] = strlen(argv[i]);
-    if (a24_store_script(app->store, "ticket_view", on_view_reply, v, 0, 6, argv, lens) != 0)
-        a24_op_fail_unavailable(&v->op);
+    a24_args_t args;
+    a24_args_init(&args);
+    a24_args_str(&args, v->ticket);
+    a24_args_str(&args, v->me.username);
+    a24_args_bool(&args, v->me.supervisor);
+    a24_args_str(&args, v->me.cats);
+    a24_args_str(&args, v->me.langs);
+    a24_args_bool(&args, v->me.supervisor);
+    a24_op_script_or_respond(&v->op, "ticket_view", &args, on_view_reply);
 }
 
 /* ---------------------------------------------------------------- moves on a ticket */
@@ -174,25 +168,16 @@ static int first_oncall_step(const a24_config_t *cfg)
 
 static void on_act_reply(a24_store_t *store, redisReply *r, void *privdata);
 
-/* The arguments of one script call: strings and sealed texts, with their lengths. */
-typedef struct {
-    const char *argv[12];
-    size_t lens[12];
-    int argc;
-} args_t;
-
-/* Appends a string argument. */
-static void arg(args_t *x, const char *s)
+/* Appends a string argument (short, for the table of moves below). */
+static void arg(a24_args_t *x, const char *s)
 {
-    x->argv[x->argc] = s;
-    x->lens[x->argc++] = strlen(s);
+    a24_args_str(x, s);
 }
 
 /* Appends a sealed text (`len` bytes, may hold NULs), or "" for none. */
-static void arg_sealed(args_t *x, const unsigned char *sealed, size_t len)
+static void arg_sealed(a24_args_t *x, const unsigned char *sealed, size_t len)
 {
-    x->argv[x->argc] = sealed != NULL ? (const char *)sealed : "";
-    x->lens[x->argc++] = sealed != NULL ? len : 0;
+    a24_args_bin(x, sealed != NULL ? (const void *)sealed : "", sealed != NULL ? len : 0);
 }
 
 /*
@@ -200,7 +185,7 @@ static void arg_sealed(args_t *x, const unsigned char *sealed, size_t len)
  * `n` holds the configured figures as text: lease, crisis window, first on-call step,
  * crisis repeat.
  */
-static const char *act_args(const act_op_t *a, const char *const n[4], args_t *x)
+static const char *act_args(const act_op_t *a, const char *const n[4], a24_args_t *x)
 {
     const char *sup = a->me.supervisor ? "1" : "0";
     /* An approval with a note writes the note once the approval went through, so a
@@ -260,9 +245,10 @@ static int act_send(act_op_t *a)
     snprintf(oncall, sizeof oncall, "%d", first_oncall_step(cfg));
     snprintf(repeat, sizeof repeat, "%lld", (long long)cfg->alerts.crisis_repeat);
     const char *const nums[4] = {lease, window, oncall, repeat};
-    args_t x = {.argc = 0};
+    a24_args_t x;
+    a24_args_init(&x);
     const char *script = act_args(a, nums, &x);
-    return a24_store_script(a->op.app->store, script, on_act_reply, a, 0, x.argc, x.argv, x.lens);
+    return a24_store_fcall(a->op.app->store, script, &x, on_act_reply, a);
 }
 
 /* The log event of a move that happened. */
@@ -561,29 +547,6 @@ static void on_note_authed(a24_app_t *app, h2o_req_t *req, const a24_route_match
     text_move(app, req, m, staff, ACT_NOTE);
 }
 
-/* POST .../review {"decision": "approve" | "return", "note"?}, a supervisor. */
-static void on_review_authed(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
-                             const a24_staff_t *staff)
-{
-    static const char *const known[] = {"decision", "note", NULL};
-    json_t *doc = a24_body_object_or_respond(req, known);
-    if (doc == NULL)
-        return;
-    a24_error_t err;
-    const char *decision, *note;
-    size_t dlen, nlen;
-    if (a24_body_string(doc, "decision", true, 16, &decision, &dlen, &err) != 0 ||
-        a24_body_string(doc, "note", false, A24_TEXT_MAX_CHARS, &note, &nlen, &err) != 0) {
-        a24_http_send_error(req, &err);
-    } else if (strcmp(decision, "approve") != 0 && strcmp(decision, "return") != 0) {
-        a24_http_error(req, 400, "bad_decision", "decision must be approve or return.", "decision");
-    } else {
-        act_t act = strcmp(decision, "approve") == 0 ? ACT_APPROVE : ACT_RETURN;
-        act_start(app, req, m, staff, (act_op_t){.act = act}, note, nlen);
-    }
-    json_decref(doc);
-}
-
 /* POST .../transfer {"to", "note"}, signed in. */
 static void on_transfer_authed(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
                                const a24_staff_t *staff)
@@ -614,27 +577,74 @@ static void on_transfer_authed(a24_app_t *app, h2o_req_t *req, const a24_route_m
     json_decref(doc);
 }
 
+/* A move chosen between two words, with a text: POST .../review and .../risk. */
+typedef struct {
+    const char *choice, *first, *second; /* the member and its two words */
+    const char *code, *message;          /* the 400 for any other word */
+    const char *text;                    /* the text member */
+    bool text_required;
+    act_t first_act, second_act; /* the move of each word (risk: `raise` says which) */
+} choice_move_t;
+
+/*
+ * Reads the body `c` describes: 1 for its first word, 0 for its second, the text in
+ * *text and *len (in *doc, which the caller releases); -1 after answering 400.
+ */
+static int read_choice_or_respond(h2o_req_t *req, const choice_move_t *c, json_t **doc,
+                                  const char **text, size_t *len)
+{
+    const char *const known[] = {c->choice, c->text, NULL};
+    if ((*doc = a24_body_object_or_respond(req, known)) == NULL)
+        return -1;
+    a24_error_t err;
+    const char *word;
+    size_t wlen;
+    if (a24_body_string(*doc, c->choice, true, 16, &word, &wlen, &err) != 0 ||
+        a24_body_string(*doc, c->text, c->text_required, A24_TEXT_MAX_CHARS, text, len, &err) !=
+            0) {
+        a24_http_send_error(req, &err);
+        return -1;
+    }
+    if (strcmp(word, c->first) != 0 && strcmp(word, c->second) != 0) {
+        a24_http_error(req, 400, c->code, c->message, c->choice);
+        return -1;
+    }
+    return strcmp(word, c->first) == 0;
+}
+
+/* Reads the choice and starts the chosen move. */
+static void choice_move(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
+                        const a24_staff_t *staff, const choice_move_t *c)
+{
+    json_t *doc;
+    const char *text;
+    size_t len;
+    int first = read_choice_or_respond(req, c, &doc, &text, &len);
+    if (first >= 0)
+        act_start(app, req, m, staff,
+                  (act_op_t){.act = first ? c->first_act : c->second_act, .raise = first == 1},
+                  text, len);
+    json_decref(doc);
+}
+
+/* POST .../review {"decision": "approve" | "return", "note"?}, a supervisor. */
+static void on_review_authed(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
+                             const a24_staff_t *staff)
+{
+    static const choice_move_t review = {
+        "decision", "approve", "return",    "bad_decision", "decision must be approve or return.",
+        "note",     false,     ACT_APPROVE, ACT_RETURN};
+    choice_move(app, req, m, staff, &review);
+}
+
 /* POST .../risk {"level": "crisis" | "normal", "reason"}, signed in. */
 static void on_risk_authed(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
                            const a24_staff_t *staff)
 {
-    static const char *const known[] = {"level", "reason", NULL};
-    json_t *doc = a24_body_object_or_respond(req, known);
-    if (doc == NULL)
-        return;
-    a24_error_t err;
-    const char *level, *reason;
-    size_t llen, rlen;
-    if (a24_body_string(doc, "level", true, 16, &level, &llen, &err) != 0 ||
-        a24_body_string(doc, "reason", true, A24_TEXT_MAX_CHARS, &reason, &rlen, &err) != 0) {
-        a24_http_send_error(req, &err);
-    } else if (strcmp(level, "crisis") != 0 && strcmp(level, "normal") != 0) {
-        a24_http_error(req, 400, "bad_level", "level must be crisis or normal.", "level");
-    } else {
-        act_op_t proto = {.act = ACT_RISK, .raise = strcmp(level, "crisis") == 0};
-        act_start(app, req, m, staff, proto, reason, rlen);
-    }
-    json_decref(doc);
+    static const choice_move_t risk = {
+        "level",  "crisis", "normal", "bad_level", "level must be crisis or normal.",
+        "reason", true,     ACT_RISK, ACT_RISK};
+    choice_move(app, req, m, staff, &risk);
 }
 
 /* ---------------------------------------------------------------- routes */

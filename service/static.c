@@ -52,7 +52,7 @@ static bool is_page(h2o_iovec_t p, const char *page)
 static int on_static_req(h2o_handler_t *self, h2o_req_t *req)
 {
     a24_app_t *app = ((static_handler_t *)self)->app;
-    if (!a24_http_admit(app, req))
+    if (!a24_http_admit_or_respond(app, req))
         return 0;
     h2o_iovec_t p = req->path_normalized;
     const char *file = NULL;

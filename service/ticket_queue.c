@@ -32,15 +32,10 @@ typedef struct {
 } list_op_t;
 
 /* ticket_list.lua replied: {now, next score, next id, rows...}. */
-static void on_list_reply(a24_store_t *store, redisReply *r, void *privdata)
+static void on_list_reply(a24_op_t *op, const char *verdict, const redisReply *r)
 {
-    (void)store;
-    list_op_t *l = privdata;
-    if (a24_reply_failed(r) || r->type != REDIS_REPLY_ARRAY || r->elements < 3) {
-        a24_log_script_error("ticket_list", r);
-        a24_op_fail_unavailable(&l->op);
-        return;
-    }
+    (void)verdict;
+    list_op_t *l = (list_op_t *)op;
     h2o_req_t *req = a24_op_take(&l->op);
     if (req != NULL) {
         a24_ms_t now = a24_reply_int(r, 0, a24_clock_now());
@@ -113,7 +108,7 @@ void a24_ticket_queue_list(a24_app_t *app, h2o_req_t *req, const a24_route_match
             return;
         }
     }
-    char score[CURSOR_MAX] = "", cid[A24_TICKET_ID_LEN + 1] = "", limit_arg[16];
+    char score[CURSOR_MAX] = "", cid[A24_TICKET_ID_LEN + 1] = "";
     const char *cursor = a24_query_value(req, "cursor", &clen);
     if (cursor != NULL && clen > 0 &&
         (strlen(cursor) != clen || parse_cursor(cursor, score, cid) != 0)) {
@@ -136,11 +131,14 @@ void a24_ticket_queue_list(a24_app_t *app, h2o_req_t *req, const a24_route_match
                       a24_categories, cats);
     a24_viewer_framed(supervisor ? a24_viewer_all_bits(a24_languages) : staff->languages,
                       a24_languages, langs);
-    snprintf(limit_arg, sizeof limit_arg, "%ld", limit);
-    const char *argv[] = {view, l->me.username, cats, langs, limit_arg, score, cid};
-    size_t lens[7];
-    for (int i = 0; i < 7; i++)
-        lens[i] = strlen(argv[i]);
-    if (a24_store_script(app->store, "ticket_list", on_list_reply, l, 0, 7, argv, lens) != 0)
-        a24_op_fail_unavailable(&l->op);
+    a24_args_t args;
+    a24_args_init(&args);
+    a24_args_str(&args, view);
+    a24_args_str(&args, l->me.username);
+    a24_args_str(&args, cats);
+    a24_args_str(&args, langs);
+    a24_args_int(&args, limit);
+    a24_args_str(&args, score);
+    a24_args_str(&args, cid);
+    a24_op_rows_or_respond(&l->op, "ticket_list", &args, 3, on_list_reply);
 }

@@ -257,36 +257,37 @@ json_t *a24_ticket_view_item(a24_app_t *app, const a24_viewer_t *me, a24_ms_t no
     return item;
 }
 
-/* The conversation after the question: "<c|e>:<ms>:<sealed>" elements, oldest first. */
-static json_t *thread_json(a24_app_t *app, const char *id, const redisReply *msgs)
+/* One message of the conversation from "<c|e>:<ms>", its text already opened. */
+static json_t *message_json(a24_part_t who, a24_part_t at, json_t *text)
 {
-    json_t *thread = json_array();
-    for (size_t i = 0; msgs != NULL && i < msgs->elements; i++) {
-        a24_part_t m[3]; /* who, at, sealed */
-        const redisReply *e = msgs->element[i];
-        if (e->type != REDIS_REPLY_STRING || !a24_ticket_split_message(e->str, e->len, m))
-            continue;
-        bool expert = m[0].len == 1 && m[0].p[0] == 'e';
-        json_array_append_new(thread,
-                              json_pack("{s:s, s:o, s:o}", "from", expert ? "expert" : "citizen",
-                                        "text", a24_http_open_text(app, id, m[2].p, m[2].len), "at",
-                                        a24_http_time(a24_ticket_parse_ms(m[1].p, m[1].len))));
-    }
-    return thread;
+    bool expert = who.len == 1 && who.p[0] == 'e';
+    return json_pack("{s:s, s:o, s:o}", "from", expert ? "expert" : "citizen", "text", text, "at",
+                     a24_http_time(a24_ticket_parse_ms(at.p, at.len)));
 }
 
-/* Internal notes: "<ms>:<user>:<sealed>" elements, oldest first. */
-static json_t *notes_json(a24_app_t *app, const char *id, const redisReply *notes)
+/* One internal note from "<ms>:<user>", its text already opened. */
+static json_t *note_json(a24_part_t at, a24_part_t by, json_t *text)
+{
+    return json_pack("{s:s%, s:o, s:o}", "by", by.p, by.len, "text", text, "at",
+                     a24_http_time(a24_ticket_parse_ms(at.p, at.len)));
+}
+
+/*
+ * The "<a>:<b>:<sealed>" elements of `list`, oldest first, each opened and made into
+ * JSON by `make`: the conversation after the question (message_json) and the internal
+ * notes (note_json).
+ */
+static json_t *sealed_list_json(a24_app_t *app, const char *id, const redisReply *list,
+                                json_t *(*make)(a24_part_t a, a24_part_t b, json_t *text))
 {
     json_t *out = json_array();
-    for (size_t i = 0; notes != NULL && i < notes->elements; i++) {
-        a24_part_t n[3]; /* at, by, sealed */
-        const redisReply *e = notes->element[i];
-        if (e->type != REDIS_REPLY_STRING || !a24_ticket_split_message(e->str, e->len, n))
+    for (size_t i = 0; list != NULL && i < list->elements; i++) {
+        a24_part_t part[3]; /* a, b, sealed */
+        const redisReply *e = list->element[i];
+        if (e->type != REDIS_REPLY_STRING || !a24_ticket_split_message(e->str, e->len, part))
             continue;
-        json_array_append_new(out, json_pack("{s:s%, s:o, s:o}", "by", n[1].p, n[1].len, "text",
-                                             a24_http_open_text(app, id, n[2].p, n[2].len), "at",
-                                             a24_http_time(a24_ticket_parse_ms(n[0].p, n[0].len))));
+        json_array_append_new(
+            out, make(part[0], part[1], a24_http_open_text(app, id, part[2].p, part[2].len)));
     }
     return out;
 }
@@ -363,7 +364,7 @@ json_t *a24_ticket_view_full(a24_app_t *app, const a24_viewer_t *v, const char *
     const char *sealed = a24_reply_field(f, "q", &len);
     json_object_set_new(item, "text", a24_http_open_text(app, ticket, sealed, len));
     json_object_set_new(item, "selfcheck", selfcheck_json(app, ticket, f, true));
-    json_object_set_new(item, "thread", thread_json(app, ticket, r->element[3]));
+    json_object_set_new(item, "thread", sealed_list_json(app, ticket, r->element[3], message_json));
     json_t *draft = json_null();
     if ((sealed = a24_reply_field(f, "draft", &len)) != NULL) {
         json_decref(draft);
@@ -371,7 +372,7 @@ json_t *a24_ticket_view_full(a24_app_t *app, const a24_viewer_t *v, const char *
                           "submitted_at", a24_http_time(a24_reply_field_int(f, "review_asked", 0)));
     }
     json_object_set_new(item, "draft", draft);
-    json_object_set_new(item, "notes", notes_json(app, ticket, r->element[4]));
+    json_object_set_new(item, "notes", sealed_list_json(app, ticket, r->element[4], note_json));
     if (v->supervisor)
         json_object_set_new(item, "audit", audit_json(app, ticket, r->element[5], r->element[4]));
     return item;

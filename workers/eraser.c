@@ -14,14 +14,12 @@
 #include "keys.h"
 #include "log.h"
 
-struct a24_eraser {
-    a24_worker_t *w;
-    uv_timer_t timer;
-    bool busy, stopping;
+typedef struct {
+    a24_ticker_t t;   /* first: the timer, busy and stopping */
     a24_ms_t window;  /* privacy.erase_after */
     a24_ms_t started; /* ms of the rewrite this eraser started and awaits; 0: none */
     long long taken;  /* the mark that rewrite answers */
-};
+} eraser_t;
 
 long long a24_info_field(const char *info, size_t len, const char *name, long long dflt)
 {
@@ -54,21 +52,21 @@ static void on_restored(a24_store_t *store, redisReply *r, void *privdata)
 }
 
 /* Puts the mark back (the earliest of it and any newer one). */
-static void restore_mark(a24_eraser_t *e, long long mark)
+static void restore_mark(eraser_t *e, long long mark)
 {
-    if (e->w->store != NULL)
-        a24_store_command(e->w->store, on_restored, "restore", "SET %s %lld", A24_KEY_ERASE_PENDING,
-                          mark);
+    if (e->t.w->store != NULL)
+        a24_store_command(e->t.w->store, on_restored, "restore", "SET %s %lld",
+                          A24_KEY_ERASE_PENDING, mark);
 }
 
 /* BGREWRITEAOF replied. */
 static void on_rewrite(a24_store_t *store, redisReply *r, void *privdata)
 {
-    a24_eraser_t *e = privdata;
-    e->busy = false;
+    eraser_t *e = privdata;
+    e->t.busy = false;
     if (r == NULL || r->type == REDIS_REPLY_ERROR) {
         a24_log_warn("aof_rewrite_refused", "{s:s}", "error", r != NULL ? r->str : "disconnected");
-        if (!e->stopping)
+        if (!e->t.stopping)
             restore_mark(e, e->taken);
         return;
     }
@@ -82,14 +80,14 @@ static void on_rewrite(a24_store_t *store, redisReply *r, void *privdata)
 /* GETDEL of the mark replied: ours to act on, or another worker's. */
 static void on_taken(a24_store_t *store, redisReply *r, void *privdata)
 {
-    a24_eraser_t *e = privdata;
-    if (e->stopping || r == NULL || r->type != REDIS_REPLY_STRING) {
-        e->busy = false;
+    eraser_t *e = privdata;
+    if (e->t.stopping || r == NULL || r->type != REDIS_REPLY_STRING) {
+        e->t.busy = false;
         return;
     }
     e->taken = strtoll(r->str, NULL, 10);
     if (a24_store_command(store, on_rewrite, e, "BGREWRITEAOF") != 0) {
-        e->busy = false;
+        e->t.busy = false;
         restore_mark(e, e->taken);
     }
 }
@@ -97,24 +95,24 @@ static void on_taken(a24_store_t *store, redisReply *r, void *privdata)
 /* MGET of the mark and of the last rewrite's time replied: is one due? */
 static void on_marks(a24_store_t *store, redisReply *r, void *privdata)
 {
-    a24_eraser_t *e = privdata;
+    eraser_t *e = privdata;
     size_t len;
-    if (e->stopping || a24_reply_str(r, 0, &len) == NULL) {
-        e->busy = false;
+    if (e->t.stopping || a24_reply_str(r, 0, &len) == NULL) {
+        e->t.busy = false;
         return;
     }
     long long last = a24_reply_int(r, 1, 0);
     if (a24_clock_now() < last + e->window ||
         a24_store_command(store, on_taken, e, "GETDEL %s", A24_KEY_ERASE_PENDING) != 0)
-        e->busy = false;
+        e->t.busy = false;
 }
 
 /* INFO persistence replied. */
 static void on_info(a24_store_t *store, redisReply *r, void *privdata)
 {
-    a24_eraser_t *e = privdata;
-    if (e->stopping || r == NULL || r->type != REDIS_REPLY_STRING) {
-        e->busy = false;
+    eraser_t *e = privdata;
+    if (e->t.stopping || r == NULL || r->type != REDIS_REPLY_STRING) {
+        e->t.busy = false;
         return;
     }
     bool running = a24_info_field(r->str, r->len, "aof_rewrite_in_progress", 0) != 0 ||
@@ -132,47 +130,24 @@ static void on_info(a24_store_t *store, redisReply *r, void *privdata)
     }
     if (running || a24_store_command(store, on_marks, e, "MGET %s %s", A24_KEY_ERASE_PENDING,
                                      A24_KEY_ERASE_LAST) != 0)
-        e->busy = false;
+        e->t.busy = false;
 }
 
-/* Every tick: one pass, unless the last one is still going. */
-static void on_tick(uv_timer_t *t)
+/* Every tick (unless the last pass is still going): INFO persistence. */
+static int pass(a24_ticker_t *t)
 {
-    a24_eraser_t *e = t->data;
-    if (e->busy || e->stopping || e->w->store == NULL)
-        return;
-    if (a24_store_command(e->w->store, on_info, e, "INFO persistence") == 0)
-        e->busy = true;
+    return a24_store_command(t->w->store, on_info, t, "INFO persistence");
 }
 
-a24_eraser_t *a24_eraser_create(a24_worker_t *w, char *err, size_t errlen)
+a24_ticker_t *a24_eraser_start(a24_worker_t *w, char *err, size_t errlen)
 {
-    a24_eraser_t *e = calloc(1, sizeof *e);
-    if (e == NULL) {
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
-    e->w = w;
-    e->window = w->cfg->privacy.erase_after;
     /* A tenth of the window, between 100 ms and 1 s: a mark is seen well within it. */
-    a24_ms_t tick = e->window / 10;
+    a24_ms_t window = w->cfg->privacy.erase_after;
+    a24_ms_t tick = window / 10;
     tick = tick < 100 ? 100 : tick > 1000 ? 1000 : tick;
-    uv_timer_init(w->loop, &e->timer);
-    e->timer.data = e;
-    uv_timer_start(&e->timer, on_tick, (uint64_t)tick, (uint64_t)tick);
-    return e;
-}
-
-/* The timer has closed. */
-static void on_closed(uv_handle_t *h)
-{
-    free(h->data);
-}
-
-void a24_eraser_destroy(a24_eraser_t *e)
-{
+    eraser_t *e = a24_ticker_start(w, sizeof *e, pass, (uint64_t)tick, (uint64_t)tick, err, errlen);
     if (e == NULL)
-        return;
-    e->stopping = true;
-    uv_close((uv_handle_t *)&e->timer, on_closed);
+        return NULL;
+    e->window = window;
+    return &e->t;
 }

@@ -22,15 +22,10 @@
 #ifndef A24_ERASER_H
 #define A24_ERASER_H
 
-#include "worker.h"
+#include "ticker.h"
 
-typedef struct a24_eraser a24_eraser_t;
-
-/** Starts watching for marks on the worker's loop and store. */
-a24_eraser_t *a24_eraser_create(a24_worker_t *w, char *err, size_t errlen);
-
-/** Stops; frees itself once its timer has closed. */
-void a24_eraser_destroy(a24_eraser_t *e);
+/** Starts watching for marks on the worker's loop and store; a24_ticker_stop stops it. */
+a24_ticker_t *a24_eraser_start(a24_worker_t *w, char *err, size_t errlen);
 
 /**
  * Reads the field `name` ("aof_rewrite_in_progress") of an INFO reply's text as a

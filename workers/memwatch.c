@@ -11,19 +11,18 @@
 #include "eraser.h"
 #include "log.h"
 
-struct a24_memwatch {
-    a24_worker_t *w;
-    uv_timer_t timer;
-    bool busy, stopping, warned_uncapped;
+typedef struct {
+    a24_ticker_t t; /* first: the timer, busy and stopping */
+    bool warned_uncapped;
     int last; /* 1 over, 0 under, -1 not known yet (the flag in Redis may be stale) */
-};
+} memwatch_t;
 
 /* redis_memory.lua replied. */
 static void on_script(a24_store_t *store, redisReply *r, void *privdata)
 {
     (void)store;
-    a24_memwatch_t *m = privdata;
-    m->busy = false;
+    memwatch_t *m = privdata;
+    m->t.busy = false;
     size_t len;
     const char *verdict = a24_reply_str(r, 0, &len);
     if (verdict != NULL && strcmp(verdict, "raised") == 0) {
@@ -38,9 +37,9 @@ static void on_script(a24_store_t *store, redisReply *r, void *privdata)
 /* INFO memory replied: compare used_memory with maxmemory. */
 static void on_info(a24_store_t *store, redisReply *r, void *privdata)
 {
-    a24_memwatch_t *m = privdata;
-    m->busy = false;
-    if (m->stopping || r == NULL || r->type != REDIS_REPLY_STRING)
+    memwatch_t *m = privdata;
+    m->t.busy = false;
+    if (m->t.stopping || r == NULL || r->type != REDIS_REPLY_STRING)
         return;
     long long used = a24_info_field(r->str, r->len, "used_memory", -1);
     long long max = a24_info_field(r->str, r->len, "maxmemory", 0);
@@ -51,59 +50,36 @@ static void on_info(a24_store_t *store, redisReply *r, void *privdata)
         m->warned_uncapped = true;
         return;
     }
-    int over = (double)used * 1000.0 >= (double)max * m->w->cfg->redis.memory_alert;
+    int over = (double)used * 1000.0 >= (double)max * m->t.w->cfg->redis.memory_alert;
     if (over)
         a24_log_warn("redis_memory_high", "{s:I, s:I}", "used", (json_int_t)used, "maxmemory",
                      (json_int_t)max);
     if (!over && m->last == 0)
         return;
-    char used_text[24], max_text[24];
-    snprintf(used_text, sizeof used_text, "%lld", used);
-    snprintf(max_text, sizeof max_text, "%lld", max);
-    const char *argv[] = {over ? "over" : "under", used_text, max_text};
-    size_t lens[] = {strlen(argv[0]), strlen(used_text), strlen(max_text)};
-    if (a24_store_script(store, "redis_memory", on_script, m, 0, 3, argv, lens) == 0) {
-        m->busy = true;
+    a24_args_t a;
+    a24_args_init(&a);
+    a24_args_str(&a, over ? "over" : "under");
+    a24_args_int(&a, used);
+    a24_args_int(&a, max);
+    if (a24_store_fcall(store, "redis_memory", &a, on_script, m) == 0) {
+        m->t.busy = true;
         m->last = over;
     }
 }
 
-/* Every redis.memory_check. */
-static void on_tick(uv_timer_t *t)
+/* Every redis.memory_check (unless the last pass is still going): INFO memory. */
+static int pass(a24_ticker_t *t)
 {
-    a24_memwatch_t *m = t->data;
-    if (m->busy || m->stopping || m->w->store == NULL)
-        return;
-    if (a24_store_command(m->w->store, on_info, m, "INFO memory") == 0)
-        m->busy = true;
+    return a24_store_command(t->w->store, on_info, t, "INFO memory");
 }
 
-a24_memwatch_t *a24_memwatch_create(a24_worker_t *w, char *err, size_t errlen)
+a24_ticker_t *a24_memwatch_start(a24_worker_t *w, char *err, size_t errlen)
 {
-    a24_memwatch_t *m = calloc(1, sizeof *m);
-    if (m == NULL) {
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
-    m->w = w;
-    m->last = -1;
-    uv_timer_init(w->loop, &m->timer);
-    m->timer.data = m;
     uint64_t every = (uint64_t)w->cfg->redis.memory_check;
-    uv_timer_start(&m->timer, on_tick, every < 1000 ? every : 1000, every);
-    return m;
-}
-
-/* The timer has closed. */
-static void on_closed(uv_handle_t *h)
-{
-    free(h->data);
-}
-
-void a24_memwatch_destroy(a24_memwatch_t *m)
-{
+    memwatch_t *m =
+        a24_ticker_start(w, sizeof *m, pass, every < 1000 ? every : 1000, every, err, errlen);
     if (m == NULL)
-        return;
-    m->stopping = true;
-    uv_close((uv_handle_t *)&m->timer, on_closed);
+        return NULL;
+    m->last = -1;
+    return &m->t;
 }

@@ -14,14 +14,9 @@
 #ifndef A24_MEMWATCH_H
 #define A24_MEMWATCH_H
 
-#include "worker.h"
+#include "ticker.h"
 
-typedef struct a24_memwatch a24_memwatch_t;
-
-/** Starts the checks on the worker's loop and store. */
-a24_memwatch_t *a24_memwatch_create(a24_worker_t *w, char *err, size_t errlen);
-
-/** Stops; frees itself once its timer has closed. */
-void a24_memwatch_destroy(a24_memwatch_t *m);
+/** Starts the checks on the worker's loop and store; a24_ticker_stop stops them. */
+a24_ticker_t *a24_memwatch_start(a24_worker_t *w, char *err, size_t errlen);
 
 #endif

@@ -17,11 +17,11 @@
 #include "metrics.h"
 
 #include <h2o.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
+#include "expo.h"
 #include "keys.h"
 #include "log.h"
 
@@ -181,98 +181,60 @@ static void on_refresh(uv_timer_t *t)
 
 /* ------------------------------------------------------------------ serving */
 
-typedef struct {
-    char *buf;
-    size_t len, cap;
-} text_t;
-
-/* Appends printf-style text; on allocation failure the text stays as it was. */
-static void put(text_t *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(text_t *t, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    if (t->len + (size_t)n + 1 > t->cap) {
-        size_t cap = (t->cap + (size_t)n + 1) * 2;
-        char *b = realloc(t->buf, cap);
-        if (b == NULL)
-            return;
-        t->buf = b;
-        t->cap = cap;
-    }
-    va_start(ap, fmt);
-    vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
-    va_end(ap);
-    t->len += (size_t)n;
-}
-
 /* The stream and group figures of the snapshot. */
-static void put_groups(text_t *t, const snapshot_t *s)
+static void put_groups(a24_expo_t *t, const snapshot_t *s)
 {
-    put(&t[0], "# HELP answer24_stream_pending Entries delivered to a group but not acknowledged.\n"
-               "# TYPE answer24_stream_pending gauge\n");
+    a24_expo_head(t, "answer24_stream_pending", "gauge",
+                  "Entries delivered to a group but not acknowledged.");
     for (size_t i = 0; i < s->ngroups; i++)
-        put(t, "answer24_stream_pending{stream=\"%s\",group=\"%s\"} %lld\n", s->groups[i].stream,
-            s->groups[i].name, s->groups[i].pending);
-    put(t, "# HELP answer24_stream_lag Entries not yet delivered to a group.\n"
-           "# TYPE answer24_stream_lag gauge\n");
+        a24_expo_put(t, "answer24_stream_pending{stream=\"%s\",group=\"%s\"} %lld\n",
+                     s->groups[i].stream, s->groups[i].name, s->groups[i].pending);
+    a24_expo_head(t, "answer24_stream_lag", "gauge", "Entries not yet delivered to a group.");
     for (size_t i = 0; i < s->ngroups; i++)
         if (s->groups[i].lag >= 0)
-            put(t, "answer24_stream_lag{stream=\"%s\",group=\"%s\"} %lld\n", s->groups[i].stream,
-                s->groups[i].name, s->groups[i].lag);
+            a24_expo_put(t, "answer24_stream_lag{stream=\"%s\",group=\"%s\"} %lld\n",
+                         s->groups[i].stream, s->groups[i].name, s->groups[i].lag);
 }
 
 /* The whole text of /metrics. */
-static void render(a24_metrics_t *m, text_t *t)
+static void render(a24_metrics_t *m, a24_expo_t *t)
 {
     const snapshot_t *s = &m->snap;
     const a24_worker_t *w = m->w;
     bool fresh = s->read_at > 0;
-    put(t,
-        "# HELP answer24_worker_redis_up 1 while the worker's Redis connection is ready.\n"
-        "# TYPE answer24_worker_redis_up gauge\nanswer24_worker_redis_up %d\n",
-        w->store != NULL && a24_store_ready(w->store) ? 1 : 0);
+    a24_expo_int(t, "answer24_worker_redis_up", "gauge",
+                 "1 while the worker's Redis connection is ready.",
+                 w->store != NULL && a24_store_ready(w->store) ? 1 : 0);
     if (w->store != NULL && a24_store_ready(w->store)) {
         bool via_sentinel;
         const char *primary = a24_store_primary(w->store, &via_sentinel);
-        put(t,
-            "# HELP answer24_worker_redis_primary_info The Redis primary in use.\n"
-            "# TYPE answer24_worker_redis_primary_info gauge\n"
-            "answer24_worker_redis_primary_info{addr=\"%s\",via=\"%s\"} 1\n",
-            primary != NULL ? primary : "", via_sentinel ? "sentinel" : "url");
+        a24_expo_put(t,
+                     "# HELP answer24_worker_redis_primary_info The Redis primary in use.\n"
+                     "# TYPE answer24_worker_redis_primary_info gauge\n"
+                     "answer24_worker_redis_primary_info{addr=\"%s\",via=\"%s\"} 1\n",
+                     primary != NULL ? primary : "", via_sentinel ? "sentinel" : "url");
     }
-    put(t,
-        "# HELP answer24_worker_figures_age_seconds Age of the Redis figures below.\n"
-        "# TYPE answer24_worker_figures_age_seconds gauge\n"
-        "answer24_worker_figures_age_seconds %.3f\n",
-        fresh ? (double)(a24_clock_mono() - s->read_at) / 1000.0 : -1.0);
+    a24_expo_put(t,
+                 "# HELP answer24_worker_figures_age_seconds Age of the Redis figures below.\n"
+                 "# TYPE answer24_worker_figures_age_seconds gauge\n"
+                 "answer24_worker_figures_age_seconds %.3f\n",
+                 fresh ? (double)(a24_clock_mono() - s->read_at) / 1000.0 : -1.0);
     if (fresh) {
         put_groups(t, s);
-        put(t,
-            "# HELP answer24_schedule_size Tickets and alerts with a next step due.\n"
-            "# TYPE answer24_schedule_size gauge\nanswer24_schedule_size %lld\n",
-            s->schedule_size);
+        a24_expo_int(t, "answer24_schedule_size", "gauge",
+                     "Tickets and alerts with a next step due.", s->schedule_size);
         if (s->earliest_due_ms >= 0)
-            put(t,
-                "# HELP answer24_schedule_earliest_overdue_seconds How late the earliest "
-                "step is (negative: still ahead).\n"
-                "# TYPE answer24_schedule_earliest_overdue_seconds gauge\n"
-                "answer24_schedule_earliest_overdue_seconds %.3f\n",
-                (double)(s->redis_now_ms - s->earliest_due_ms) / 1000.0);
+            a24_expo_put(t,
+                         "# HELP answer24_schedule_earliest_overdue_seconds How late the earliest "
+                         "step is (negative: still ahead).\n"
+                         "# TYPE answer24_schedule_earliest_overdue_seconds gauge\n"
+                         "answer24_schedule_earliest_overdue_seconds %.3f\n",
+                         (double)(s->redis_now_ms - s->earliest_due_ms) / 1000.0);
     }
-    put(t,
-        "# HELP answer24_webhook_deliveries_total Webhook deliveries answered 2xx.\n"
-        "# TYPE answer24_webhook_deliveries_total counter\n"
-        "answer24_webhook_deliveries_total %llu\n"
-        "# HELP answer24_webhook_failures_total Webhook attempts that failed (retried).\n"
-        "# TYPE answer24_webhook_failures_total counter\n"
-        "answer24_webhook_failures_total %llu\n",
-        (unsigned long long)w->counters.webhooks_delivered,
-        (unsigned long long)w->counters.webhooks_failed);
+    a24_expo_int(t, "answer24_webhook_deliveries_total", "counter",
+                 "Webhook deliveries answered 2xx.", (long long)w->counters.webhooks_delivered);
+    a24_expo_int(t, "answer24_webhook_failures_total", "counter",
+                 "Webhook attempts that failed (retried).", (long long)w->counters.webhooks_failed);
 }
 
 /* h2o: GET /metrics, answered from the snapshot at once. */
@@ -282,17 +244,18 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     if (!h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET")) ||
         !h2o_memis(req->path_normalized.base, req->path_normalized.len, H2O_STRLIT("/metrics")))
         return -1;
-    text_t t = {0};
+    a24_expo_t t = {0};
     render(m, &t);
     char *body = h2o_mem_alloc_pool(&req->pool, t.len + 1);
-    memcpy(body, t.buf != NULL ? t.buf : "", t.len);
-    free(t.buf);
+    size_t len = t.len;
+    memcpy(body, t.buf != NULL ? t.buf : "", len);
+    a24_expo_dispose(&t);
     req->res.status = 200;
     req->res.reason = "OK";
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
-                   H2O_STRLIT("text/plain; version=0.0.4; charset=utf-8"));
-    req->res.content_length = t.len;
-    h2o_send_inline(req, body, t.len);
+                   H2O_STRLIT(A24_EXPO_CONTENT_TYPE));
+    req->res.content_length = len;
+    h2o_send_inline(req, body, len);
     return 0;
 }
 

@@ -20,12 +20,11 @@
 #include "log.h"
 #include "rota.h"
 
-struct a24_shifts {
-    a24_worker_t *w;
-    uv_timer_t timer;
-    bool busy, stopping, cover_busy;
+typedef struct {
+    a24_ticker_t t; /* first: the timer, busy (the rotas' read) and stopping */
+    bool cover_busy;
     char nudge[16];
-};
+} shifts_t;
 
 /* rota_tick.lua replied for one user. */
 static void on_ticked(a24_store_t *store, redisReply *r, void *privdata)
@@ -43,9 +42,9 @@ static void on_ticked(a24_store_t *store, redisReply *r, void *privdata)
 /* HGETALL a24:rota replied: who is on shift now? */
 static void on_rotas(a24_store_t *store, redisReply *r, void *privdata)
 {
-    a24_shifts_t *rw = privdata;
-    rw->busy = false;
-    if (rw->stopping || r == NULL || r->type != REDIS_REPLY_ARRAY)
+    shifts_t *rw = privdata;
+    rw->t.busy = false;
+    if (rw->t.stopping || r == NULL || r->type != REDIS_REPLY_ARRAY)
         return;
     time_t now = time(NULL);
     struct tm local;
@@ -81,16 +80,18 @@ static void on_cover_alert(a24_store_t *store, redisReply *r, void *privdata)
 }
 
 /* Raises the alert of gap `g` (seconds), if no worker has. */
-static void raise_gap(a24_shifts_t *rw, const a24_gap_t *g, int64_t now)
+static void raise_gap(shifts_t *rw, const a24_gap_t *g, int64_t now)
 {
-    char subject[48], start[24], end[24], ttl[24];
+    char subject[48];
     a24_coverage_subject(g->pair, subject);
-    snprintf(start, sizeof start, "%lld", (long long)g->start);
-    snprintf(end, sizeof end, "%lld", (long long)g->end);
-    snprintf(ttl, sizeof ttl, "%lld", (long long)(g->end - now + 86400) * 1000);
-    const char *argv[] = {subject, start, end, "oncall+supervisor", ttl};
-    size_t lens[] = {strlen(subject), strlen(start), strlen(end), strlen(argv[3]), strlen(ttl)};
-    a24_store_script(rw->w->store, "coverage_alert", on_cover_alert, NULL, 0, 5, argv, lens);
+    a24_args_t a;
+    a24_args_init(&a);
+    a24_args_str(&a, subject);
+    a24_args_int(&a, (long long)g->start);
+    a24_args_int(&a, (long long)g->end);
+    a24_args_str(&a, "oncall+supervisor");
+    a24_args_int(&a, (long long)(g->end - now + 86400) * 1000);
+    a24_store_fcall(rw->t.w->store, "coverage_alert", &a, on_cover_alert, NULL);
 }
 
 /*
@@ -101,61 +102,42 @@ static void raise_gap(a24_shifts_t *rw, const a24_gap_t *g, int64_t now)
 static void on_cover(a24_store_t *store, redisReply *r, void *privdata)
 {
     (void)store;
-    a24_shifts_t *rw = privdata;
+    shifts_t *rw = privdata;
     rw->cover_busy = false;
-    if (rw->stopping || r == NULL || r->type != REDIS_REPLY_ARRAY)
+    if (rw->t.stopping || r == NULL || r->type != REDIS_REPLY_ARRAY)
         return;
-    const a24_config_t *cfg = rw->w->cfg;
+    const a24_config_t *cfg = rw->t.w->cfg;
     int64_t now = (int64_t)time(NULL);
     int64_t from = now - cfg->rota.tick / 1000 - 60, warn = cfg->alerts.coverage_warning / 1000;
     from -= from % 60;
     a24_gap_t gaps[256];
-    size_t n = a24_coverage_compute(r, cfg->rota.timezone, from, now + warn + 60, gaps, 256);
+    size_t n = a24_coverage_compute(r, from, now + warn + 60, gaps, 256);
     for (size_t i = 0; i < n && i < 256; i++)
         if (gaps[i].start > from && gaps[i].start <= now + warn)
             raise_gap(rw, &gaps[i], now);
 }
 
-/* Every rota.tick. */
-static void on_tick(uv_timer_t *t)
+/*
+ * Every rota.tick (unless the rotas of the last are still being read): the coverage
+ * look-ahead, then the rotas.
+ */
+static int pass(a24_ticker_t *t)
 {
-    a24_shifts_t *rw = t->data;
-    if (rw->stopping || rw->w->store == NULL)
-        return;
-    if (!rw->busy && a24_store_command(rw->w->store, on_rotas, rw, "HGETALL %s", A24_KEY_ROTA) == 0)
-        rw->busy = true;
-    if (!rw->cover_busy && rw->w->cfg->alerts.coverage_warning > 0 &&
-        a24_store_script(rw->w->store, "rota_cover", on_cover, rw, 0, 0, NULL, NULL) == 0)
-        rw->cover_busy = true;
-}
-
-a24_shifts_t *a24_shifts_create(a24_worker_t *w, char *err, size_t errlen)
-{
-    a24_shifts_t *rw = calloc(1, sizeof *rw);
-    if (rw == NULL) {
-        snprintf(err, errlen, "out of memory");
-        return NULL;
+    shifts_t *rw = (shifts_t *)t;
+    if (!rw->cover_busy && t->w->cfg->alerts.coverage_warning > 0) {
+        a24_args_t a;
+        a24_args_init(&a);
+        rw->cover_busy = a24_store_fcall(t->w->store, "rota_cover", &a, on_cover, rw) == 0;
     }
-    rw->w = w;
-    /* Shift times are local to the rota's zone; the logs stay in UTC (gmtime). */
-    a24_rota_zone(w->cfg->rota.timezone);
-    snprintf(rw->nudge, sizeof rw->nudge, "%d", w->cfg->routing.nudge);
-    uv_timer_init(w->loop, &rw->timer);
-    rw->timer.data = rw;
-    uv_timer_start(&rw->timer, on_tick, 1000, (uint64_t)w->cfg->rota.tick);
-    return rw;
+    return a24_store_command(t->w->store, on_rotas, rw, "HGETALL %s", A24_KEY_ROTA);
 }
 
-/* The timer has closed. */
-static void on_closed(uv_handle_t *h)
+a24_ticker_t *a24_shifts_start(a24_worker_t *w, char *err, size_t errlen)
 {
-    free(h->data);
-}
-
-void a24_shifts_destroy(a24_shifts_t *rw)
-{
+    shifts_t *rw =
+        a24_ticker_start(w, sizeof *rw, pass, 1000, (uint64_t)w->cfg->rota.tick, err, errlen);
     if (rw == NULL)
-        return;
-    rw->stopping = true;
-    uv_close((uv_handle_t *)&rw->timer, on_closed);
+        return NULL;
+    snprintf(rw->nudge, sizeof rw->nudge, "%d", w->cfg->routing.nudge);
+    return &rw->t;
 }

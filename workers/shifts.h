@@ -10,14 +10,12 @@
 #ifndef A24_SHIFTS_H
 #define A24_SHIFTS_H
 
-#include "worker.h"
+#include "ticker.h"
 
-typedef struct a24_shifts a24_shifts_t;
-
-/** Starts the rota ticks on the worker's loop and store (sets TZ for the process). */
-a24_shifts_t *a24_shifts_create(a24_worker_t *w, char *err, size_t errlen);
-
-/** Stops the ticks; frees itself once its timer has closed. */
-void a24_shifts_destroy(a24_shifts_t *r);
+/**
+ * Starts the rota ticks on the worker's loop and store; a24_ticker_stop stops them.
+ * Shift times are local: the process runs in rota.timezone (set by a24_cli_start).
+ */
+a24_ticker_t *a24_shifts_start(a24_worker_t *w, char *err, size_t errlen);
 
 #endif

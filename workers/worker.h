@@ -20,7 +20,6 @@ enum {
 struct a24_deadline;
 struct a24_notifier;
 struct a24_router;
-struct a24_shifts;
 struct a24_metrics;
 
 /** What this process did, for its /metrics (counted where it happens). */
@@ -28,8 +27,7 @@ typedef struct {
     unsigned long long webhooks_delivered; /* attempts answered 2xx */
     unsigned long long webhooks_failed;    /* attempts that failed and will be retried */
 } a24_worker_counters_t;
-struct a24_eraser;
-struct a24_memwatch;
+struct a24_ticker;
 
 typedef struct {
     uv_loop_t *loop;
@@ -40,11 +38,11 @@ typedef struct {
     struct a24_deadline *deadline;
     struct a24_notifier *notifier;
     struct a24_router *router;
-    struct a24_shifts *rota;
+    struct a24_ticker *rota;     /* experts' shifts (shifts.h) */
     struct a24_metrics *metrics; /* NULL unless worker.metrics_listen is set */
     a24_worker_counters_t counters;
-    struct a24_eraser *eraser;     /* AOF rewrites after erasures (eraser.h) */
-    struct a24_memwatch *memwatch; /* the redis_memory alert (memwatch.h) */
+    struct a24_ticker *eraser;   /* AOF rewrites after erasures (eraser.h) */
+    struct a24_ticker *memwatch; /* the redis_memory alert (memwatch.h) */
 } a24_worker_t;
 
 /** The role bits of "router", "deadline", "notifier" or "all"; 0 if unknown. */

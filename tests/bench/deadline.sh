@@ -60,36 +60,10 @@ WORKER=$BUILD/bin/answer24-worker
 
 # ------------------------------------------------------------------ processes and cleanup
 
-TMP=$(mktemp -d /tmp/a24-dlbench.XXXXXX)
-PIDS=()
-
-cleanup() {
-    local pid tries=20
-    for pid in "${PIDS[@]}"; do
-        kill -TERM "$pid" 2>/dev/null || true # timeout(1) passes it on to its python3
-    done
-    while [ "$tries" -gt 0 ]; do
-        local alive=0
-        for pid in "${PIDS[@]}"; do
-            kill -0 "$pid" 2>/dev/null && alive=1
-        done
-        [ "$alive" = 1 ] || break
-        tries=$((tries - 1))
-        sleep 0.1
-    done
-    for pid in "${PIDS[@]}"; do
-        kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-    done
-    for pid in "${PIDS[@]}"; do
-        wait "$pid" 2>/dev/null || true
-    done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
 # shellcheck source=tests/bench/lib.sh
 . "$(dirname "$0")/lib.sh"
+
+start_bench a24-dlbench 20
 
 now_secs() { date +%s.%N; }
 
@@ -250,10 +224,7 @@ bench() {
     R[$run,cpu_redis]=$(pct "$(awk -v a="$r0" -v b="$r1" 'BEGIN { print b - a }')" "$wall")
     R[$run,cpu_other]=$(pct "$(awk -v b="$b1" -v a="$b0" -v r="$r1" -v q="$r0" -v e="$ecpu" \
         'BEGIN { x = (b - a) - (r - q) - e; print (x > 0 ? x : 0) }')" "$wall")
-    if [ "${R[$run,cpu_other]}" -gt 15 ]; then
-        say "!! $run: other processes used ${R[$run,cpu_other]}% of a core during the run; its figures are unreliable"
-        NOISY=1
-    fi
+    check_noisy "${R[$run,cpu_other]}" "$run"
 
     # The fire scripts as Redis saw them: calls, mean time, the longest one (>= 1 ms).
     local stat
@@ -361,8 +332,4 @@ for run in spread-1 spread-2 burst-1; do
         "${R[$run,p90]}" "${R[$run,seconds_over_100ms]}" "${R[$run,seconds_total]}" "${R[$run,worst_seconds]}"
     echo "last alert ${R[$run,span_ms]} ms after the first due step (burst: after the engine started); load ${R[$run,load_ms]} ms; engine exit ${R[$run,exits]}, ${R[$run,log_lines]} engine log lines; FCALL failed_calls ${R[$run,failed_calls]} (expected 0: the engine loads the function library before its first call); a24:alerts stream length ${R[$run,alerts_stream]}; AOF rewrites ${R[$run,aof_rewrites]}, delayed fsyncs ${R[$run,aof_delayed_fsync]}; longest O(1) Redis command ${R[$run,fast_max_ms]} ms (Redis off the CPU), longest fork ${R[$run,fork_max_ms]} ms"
 done
-[ "$NOISY" = 0 ] || echo "NOISY: other processes loaded the machine during a run (the last CPU figure); measure again on a quiet machine"
-if [ "$FAILED" != 0 ]; then
-    echo "SUSPICIOUS: see the lines marked !! above"
-    exit 1
-fi
+verdict "a run"

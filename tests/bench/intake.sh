@@ -90,24 +90,10 @@ fi
 
 # ------------------------------------------------------------------ processes and cleanup
 
-TMP=$(mktemp -d /tmp/a24-bench.XXXXXX)
-PIDS=()
-
-cleanup() {
-    local pid
-    for pid in "${PIDS[@]}"; do
-        kill -0 "$pid" 2>/dev/null && { kill -KILL "$pid" 2>/dev/null || true; }
-    done
-    for pid in "${PIDS[@]}"; do
-        wait "$pid" 2>/dev/null || true
-    done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
 # shellcheck source=tests/bench/lib.sh
 . "$(dirname "$0")/lib.sh"
+
+start_bench a24-bench 0
 
 # Sets CHILD_SECS to the CPU seconds of this shell's reaped children (wrk, curl...).
 # Never call it in $(...): `times` in a subshell starts from zero.
@@ -243,10 +229,7 @@ measure() {
     R[$run,cpu_wrk]=$(pct "$(awk -v a="$k0" -v b="$k1" 'BEGIN { print b - a }')" "$wall")
     R[$run,cpu_other]=$(pct "$(awk -v b="$b1" -v a="$b0" -v s="$s1" -v t="$s0" -v r="$r1" -v q="$r0" -v k="$k1" -v j="$k0" \
         'BEGIN { x = (b - a) - (s - t) - (r - q) - (k - j); print (x > 0 ? x : 0) }')" "$wall")
-    if [ "${R[$run,cpu_other]}" -gt 15 ]; then
-        say "!! $run: other processes used ${R[$run,cpu_other]}% of a core during the run; its figures are unreliable"
-        NOISY=1
-    fi
+    check_noisy "${R[$run,cpu_other]}" "$run"
 }
 
 # Redis CPU µs per ticket of run $1 ($2 tickets).
@@ -400,8 +383,4 @@ for round in $(seq 1 "$ROUNDS"); do
     run=answer24-$round
     echo "$run: answer bodies ${R[$run,body_min]}-${R[$run,body_max]} bytes (mean ${R[$run,body_mean]}), max latency $(ms "${R[$run,max_us]}"), ${R[$run,tickets]} tickets in Redis, AOF ${R[$run,aof_per]} B/ticket, AOF rewrites ${R[$run,aof_rewrites]}, server exit ${R[$run,web_exit]}"
 done
-[ "$NOISY" = 0 ] || echo "NOISY: other processes loaded the machine during a run (the last CPU figure); measure again on a quiet machine"
-if [ "$FAILED" != 0 ]; then
-    echo "SUSPICIOUS: see the lines marked !! above"
-    exit 1
-fi
+verdict "a run"

@@ -78,3 +78,66 @@ redis_cpu_secs() {
     redis-cli -h 127.0.0.1 -p "$1" INFO cpu | tr -d '\r' |
         awk -F: '$1 == "used_cpu_sys" || $1 == "used_cpu_user" { n += $2 } END { printf "%.6f", n }'
 }
+
+# Stops every pid in PIDS for the caller's cleanup trap: SIGTERM first (timeout(1)
+# passes it on to its command) and up to $1 tenths of a second to end, then SIGKILL
+# what is left (at once, without SIGTERM, when $1 is 0); reaps them all.
+stop_all() {
+    local tries=$1 pid alive
+    if [ "$tries" -gt 0 ]; then
+        for pid in "${PIDS[@]}"; do
+            kill -TERM "$pid" 2>/dev/null || true
+        done
+        while [ "$tries" -gt 0 ]; do
+            alive=0
+            for pid in "${PIDS[@]}"; do
+                kill -0 "$pid" 2>/dev/null && alive=1
+            done
+            [ "$alive" = 1 ] || break
+            tries=$((tries - 1))
+            sleep 0.1
+        done
+    fi
+    for pid in "${PIDS[@]}"; do
+        kill -0 "$pid" 2>/dev/null && { kill -KILL "$pid" 2>/dev/null || true; }
+    done
+    for pid in "${PIDS[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+}
+
+# Makes the private temporary directory $TMP (named after $1) and the empty list of
+# pids PIDS, and cleans both up at exit (bench_cleanup: stop_all with $2 tenths of a
+# second of grace, then $TMP removed); Ctrl-C and SIGTERM exit with 130. A caller with
+# more to clean sets its own EXIT trap that calls bench_cleanup.
+start_bench() {
+    TMP=$(mktemp -d "/tmp/$1.XXXXXX")
+    PIDS=()
+    BENCH_GRACE=$2
+    trap bench_cleanup EXIT
+    trap 'exit 130' INT TERM
+}
+
+bench_cleanup() {
+    stop_all "$BENCH_GRACE"
+    rm -rf "$TMP"
+}
+
+# Sets NOISY=1 (and says so) when other processes used more than 15% of a core during
+# a run: $1 is that share in percent, $2 names the run.
+check_noisy() {
+    if [ "$1" -gt 15 ]; then
+        say "!! $2: other processes used $1% of a core during the run; its figures are unreliable"
+        NOISY=1
+    fi
+}
+
+# The last lines of a benchmark's report: a word when the machine was loaded (NOISY=1),
+# exit 1 when anything looked wrong (FAILED=1; the lines marked !! say what).
+verdict() {
+    [ "$NOISY" = 0 ] || echo "NOISY: other processes loaded the machine during $1 (the last CPU figure); measure again on a quiet machine"
+    if [ "$FAILED" != 0 ]; then
+        echo "SUSPICIOUS: see the lines marked !! above"
+        exit 1
+    fi
+}

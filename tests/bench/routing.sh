@@ -77,40 +77,18 @@ SECONDS=0
 
 # ------------------------------------------------------------------ processes and cleanup
 
-TMP=$(mktemp -d /tmp/a24-rtbench.XXXXXX)
-PIDS=()
-WATCHDOG=
-
-# SIGTERM first (timeout(1) passes it on to its command), SIGKILL what is left after 2 s.
-cleanup() {
-    local pid tries=20
-    [ -z "$WATCHDOG" ] || kill "$WATCHDOG" 2>/dev/null || true
-    for pid in "${PIDS[@]}"; do
-        kill -TERM "$pid" 2>/dev/null || true
-    done
-    while [ "$tries" -gt 0 ]; do
-        local alive=0
-        for pid in "${PIDS[@]}"; do
-            kill -0 "$pid" 2>/dev/null && alive=1
-        done
-        [ "$alive" = 1 ] || break
-        tries=$((tries - 1))
-        sleep 0.1
-    done
-    for pid in "${PIDS[@]}"; do
-        kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-    done
-    for pid in "${PIDS[@]}"; do
-        wait "$pid" 2>/dev/null || true
-    done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'say "!! routing.sh: stopped (time limit of $LIMIT s, or SIGTERM)"; exit 124' TERM
-
 # shellcheck source=tests/bench/lib.sh
 . "$(dirname "$0")/lib.sh"
+
+WATCHDOG=
+# SIGTERM first (timeout(1) passes it on to its command), SIGKILL what is left after 2 s.
+start_bench a24-rtbench 20
+cleanup() {
+    [ -z "$WATCHDOG" ] || kill "$WATCHDOG" 2>/dev/null || true
+    bench_cleanup
+}
+trap cleanup EXIT
+trap 'say "!! routing.sh: stopped (time limit of $LIMIT s, or SIGTERM)"; exit 124' TERM
 
 # The whole run is bounded: after LIMIT seconds the script stops itself (and cleans up).
 # The watchdog stops its own sleep when it is stopped.
@@ -418,8 +396,4 @@ echo "rate: generator ${R[achieved_rate]} requests/s over ${R[send_span_s]} s; R
 echo "answers: ${R[by_status]}; offered twice ${R[offered_twice]}; offered events disagreeing with the audit trail ${R[audit_mismatch]}; queued events (submit.lua) seen for ${R[queued_events]} tickets, at ≠ created ${R[queued_at_not_created]}; other events about the tickets ${R[other_ticket_events]}; intake drained ${R[waited_ms]} ms after the last question; intake group ${R[intake_groups]}, a24:intake length ${R[intake_len]} (trimmed by the router every 10 s); a24:stats ${R[stats]}; alerts raised ${R[alerts]}"
 echo "events read: ${R[events_by_type]} (collector at most ${R[max_read_lag_ms]} ms behind, ${R[cpu_collect]}% CPU; a24:events length at the end ${R[xlen_at_end]}); a24:load per expert ${R[load_min]}..${R[load_max]}"
 echo "redis: ${R[evalsha_calls]} FCALL (submit, route, ...) at ${R[evalsha_usec]} µs mean; longest command ${R[cmd_max_ms]:-<1} ms, longest O(1) command ${R[fast_max_ms]:-<1} ms, longest fork ${R[fork_max_ms]:-<1} ms (LATENCY LATEST: ${R[latency_events]:-none}); AOF rewrites ${R[aof_rewrites]}${R[rewrites_at]:+ (started ${R[rewrites_at]}after the first ticket)}, delayed fsyncs ${R[aof_delayed_fsync]}; used_memory ${R[used_memory_mb]} MB; exits: ${R[exits]}"
-[ "$NOISY" = 0 ] || echo "NOISY: other processes loaded the machine during the run (the last CPU figure); measure again on a quiet machine"
-if [ "$FAILED" != 0 ]; then
-    echo "SUSPICIOUS: see the lines marked !! above"
-    exit 1
-fi
+verdict "the run"

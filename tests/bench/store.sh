@@ -28,17 +28,9 @@ cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DA24_TESTS=OFF >/dev/nu
     die "cmake could not configure $BUILD"
 cmake --build "$BUILD" -j2 --target answer24ctl >/dev/null || die "answer24ctl does not build"
 
-TMP=$(mktemp -d /tmp/a24-store.XXXXXX)
-PIDS=()
-cleanup() {
-    local pid
-    for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 # shellcheck source=tests/bench/lib.sh
 . "$(dirname "$0")/lib.sh"
+start_bench a24-store 0
 
 # Starts redis-server from deploy/redis.conf plus options "$@"; sets REDIS_PORT, REDIS_PID.
 start_redis() {

@@ -23,7 +23,7 @@ from benchresp import Redis, pct  # noqa: E402
 
 SEAL = 40
 KEYS = ["a24:t:%s", "a24:t:%s:audit", "a24:intake", "a24:schedule", "a24:idem:-",
-        "a24:rate:-:-", "a24:stats"]
+        "a24:rate:submit:-", "a24:stats", "a24:rate:crisis:-", "a24:rate:intake:desk"]
 ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 CATEGORIES = ["sleep", "anxiety", "stress", "family", "depression", "other"]
 
@@ -35,7 +35,7 @@ def submit(rng, n):
     sc = os.urandom(30 + SEAL) if n % 3 == 0 else b""
     keys = [k % tid if "%s" in k else k for k in KEYS]
     args = [tid, CATEGORIES[n % len(CATEGORIES)], "en", "0", "", "1" if n % 10 == 0 else "0",
-            86400000, 250, os.urandom(32), q, sc, "0", "", "", 0, 0, 0]
+            86400000, 250, os.urandom(32), q, sc, "0", "", "", 0, 0, 0, 0, 0, 0]
     return ["FCALL", "a24_submit", len(keys)] + keys + args, len(q) + len(sc)
 
 

@@ -16,6 +16,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
     startStack, catalogue, HTML_LANG, CROCKFORD, LOCAL_HOST, textOf, isShown, waitPageReady,
+    assertNoHorizontalScroll,
 } from './harness.mjs';
 
 const CAT = { ko: catalogue('ko'), zh: catalogue('zh'), en: catalogue('en') };
@@ -98,30 +99,6 @@ async function telNumbers(page, selector) {
 
 async function waitAnnounced(page, text) {
     await page.waitForFunction((t) => document.getElementById('announcer').textContent === t, text);
-}
-
-/** The checks of WCAG 1.4.10 at the current width: nothing wider than the viewport. */
-async function assertNoHorizontalScroll(page, label) {
-    const r = await page.evaluate(() => {
-        const iw = window.innerWidth;
-        const sw = document.scrollingElement.scrollWidth;
-        const wide = [];
-        for (const el of document.querySelectorAll('body *')) {
-            const style = getComputedStyle(el);
-            if (style.display === 'none' || style.visibility === 'hidden') continue;
-            const rect = el.getBoundingClientRect();
-            if (rect.width === 0 || rect.height === 0 || rect.right <= 0) continue; // off-screen on purpose (skip link)
-            if (el.closest('.visually-hidden')) continue;
-            if (rect.right > iw + 1) {
-                const id = el.id ? `#${el.id}` : '';
-                const cls = el.className && typeof el.className === 'string' ? `.${el.className.split(/\s+/).join('.')}` : '';
-                wide.push(`${el.tagName.toLowerCase()}${id}${cls} right=${Math.round(rect.right)}`);
-            }
-        }
-        return { iw, sw, wide: wide.slice(0, 8) };
-    });
-    assert.ok(r.sw <= r.iw, `${label}: horizontal scrolling, scrollWidth ${r.sw} > innerWidth ${r.iw}; wide: ${r.wide.join(', ')}`);
-    assert.deepEqual(r.wide, [], `${label}: elements wider than the ${r.iw} px viewport (clipped or overflowing)`);
 }
 
 /* ------------------------------------------------------------------ (a) asking */

@@ -33,6 +33,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -245,14 +246,71 @@ function yamlString(s) {
     return JSON.stringify(String(s));
 }
 
-class Web {
+/**
+ * An answer24 program (`name` in BIN_DIR) run under the sanitizers with a configuration
+ * file, logging to `logFile`; its stop is held to the contract: SIGTERM makes it exit 0
+ * within 10 s, with no sanitizer report in its log.
+ */
+class Program {
+    constructor(name, logFile, config) {
+        this.name = name;
+        this.proc = null;
+        this.log = logFile;
+        this.config = config;
+        this.binary = path.join(BIN_DIR, name);
+    }
+
+    logText() {
+        try {
+            return fs.readFileSync(this.log, 'utf8');
+        } catch (_) {
+            return '';
+        }
+    }
+
+    spawn() {
+        if (!fs.existsSync(this.binary)) {
+            throw new Error(`${this.binary} does not exist: build it first (cmake --build <dir>) or set A24_BIN_DIR`);
+        }
+        this.proc = startProcess([this.binary, '--config', this.config], this.log, {
+            ASAN_OPTIONS: process.env.ASAN_OPTIONS || 'detect_leaks=1:abort_on_error=0',
+            UBSAN_OPTIONS: process.env.UBSAN_OPTIONS || 'print_stacktrace=1:halt_on_error=1',
+        });
+    }
+
+    /** Throws (with the log's tail) if the program has exited. */
+    assertRunning() {
+        if (this.proc && this.proc.exitCode !== null) {
+            throw new Error(`${this.name} exited with ${this.proc.exitCode}: ${this.logText().slice(-1500)}`);
+        }
+    }
+
+    /** SIGTERM; returns a list of problems (exit status, sanitizer reports), empty if clean. */
+    async stop() {
+        const p = this.proc;
+        this.proc = null;
+        if (!p) return [];
+        const r = await stopProcess(p, 'SIGTERM', 10000);
+        const problems = [];
+        if (r.killed) problems.push(`${this.name} did not exit within 10 s of SIGTERM`);
+        else if (r.code !== 0) problems.push(`${this.name} exited with ${r.code ?? r.signal} after SIGTERM`);
+        const log = this.logText();
+        if (SANITIZER_MARKERS.some((m) => log.includes(m))) problems.push(`${this.name} log has a sanitizer report`);
+        if (problems.length) {
+            // stdout is block-buffered into the log and lost at an abort: quote stderr's lines of note first.
+            const notable = log.split('\n').filter((l) => /Assertion|AddressSanitizer|LeakSanitizer|runtime error:|answer24-(web|worker):/.test(l));
+            if (notable.length) problems.push(`--- lines of note ---\n${notable.slice(0, 20).join('\n')}`);
+            problems.push(`--- ${this.name} log (tail) ---\n${log.slice(-2000)}`);
+        }
+        return problems;
+    }
+}
+
+class Web extends Program {
     constructor(dir, port, redisUrl) {
+        super('answer24-web', path.join(dir, 'web.log'), path.join(dir, 'answer24.yaml'));
         this.dir = dir;
         this.port = port;
-        this.proc = null;
-        this.log = path.join(dir, 'web.log');
-        this.config = path.join(dir, 'answer24.yaml');
-        this.binary = path.join(BIN_DIR, 'answer24-web');
         fs.writeFileSync(this.config, [
             '# written by tests/browser/harness.mjs',
             'http:',
@@ -279,53 +337,17 @@ class Web {
     }
 
     async start() {
-        if (!fs.existsSync(this.binary)) {
-            throw new Error(`${this.binary} does not exist: build it first (cmake --build <dir>) or set A24_BIN_DIR`);
-        }
-        this.proc = startProcess([this.binary, '--config', this.config], this.log, {
-            ASAN_OPTIONS: process.env.ASAN_OPTIONS || 'detect_leaks=1:abort_on_error=0',
-            UBSAN_OPTIONS: process.env.UBSAN_OPTIONS || 'print_stacktrace=1:halt_on_error=1',
-        });
+        this.spawn();
         await this.waitReady(20000);
     }
 
     /** Waits until GET /readyz answers 200. */
     async waitReady(timeout = 10000) {
         await waitFor(async () => {
-            if (this.proc && this.proc.exitCode !== null) {
-                throw new Error(`answer24-web exited with ${this.proc.exitCode}: ${this.logText().slice(-1500)}`);
-            }
+            this.assertRunning();
             const r = await fetch(`${this.base}/readyz`).catch(() => null);
             return r && r.status === 200;
         }, { timeout, what: 'answer24-web /readyz to answer 200' });
-    }
-
-    logText() {
-        try {
-            return fs.readFileSync(this.log, 'utf8');
-        } catch (_) {
-            return '';
-        }
-    }
-
-    /** SIGTERM; returns a list of problems (exit status, sanitizer reports), empty if clean. */
-    async stop() {
-        const p = this.proc;
-        this.proc = null;
-        if (!p) return [];
-        const r = await stopProcess(p, 'SIGTERM', 10000);
-        const problems = [];
-        if (r.killed) problems.push('answer24-web did not exit within 10 s of SIGTERM');
-        else if (r.code !== 0) problems.push(`answer24-web exited with ${r.code ?? r.signal} after SIGTERM`);
-        const log = this.logText();
-        if (SANITIZER_MARKERS.some((m) => log.includes(m))) problems.push('answer24-web log has a sanitizer report');
-        if (problems.length) {
-            // stdout is block-buffered into the log and lost at an abort: quote stderr's lines of note first.
-            const notable = log.split('\n').filter((l) => /Assertion|AddressSanitizer|LeakSanitizer|runtime error:|answer24-web:/.test(l));
-            if (notable.length) problems.push(`--- lines of note ---\n${notable.slice(0, 20).join('\n')}`);
-            problems.push(`--- answer24-web log (tail) ---\n${log.slice(-2000)}`);
-        }
-        return problems;
     }
 }
 
@@ -336,51 +358,19 @@ class Web {
  * the front end's configuration file, for tests that need routing and alerts. Started
  * only when startStack({ worker: true }) asks; held to the same clean stop as the web.
  */
-class Worker {
+class Worker extends Program {
     constructor(dir, config) {
+        super('answer24-worker', path.join(dir, 'worker.log'), config);
         this.dir = dir;
-        this.config = config;
-        this.proc = null;
-        this.log = path.join(dir, 'worker.log');
-        this.binary = path.join(BIN_DIR, 'answer24-worker');
-    }
-
-    logText() {
-        try {
-            return fs.readFileSync(this.log, 'utf8');
-        } catch (_) {
-            return '';
-        }
     }
 
     async start() {
-        if (!fs.existsSync(this.binary)) {
-            throw new Error(`${this.binary} does not exist: build it first (cmake --build <dir>) or set A24_BIN_DIR`);
-        }
-        this.proc = startProcess([this.binary, '--config', this.config], this.log, {
-            ASAN_OPTIONS: process.env.ASAN_OPTIONS || 'detect_leaks=1:abort_on_error=0',
-            UBSAN_OPTIONS: process.env.UBSAN_OPTIONS || 'print_stacktrace=1:halt_on_error=1',
-        });
+        this.spawn();
         // It logs JSON lines straight to stderr (unbuffered): wait for its Redis connection.
         await waitFor(() => {
-            if (this.proc.exitCode !== null) throw new Error(`answer24-worker exited with ${this.proc.exitCode}: ${this.logText().slice(-1500)}`);
+            this.assertRunning();
             return this.logText().includes('"redis_connected"');
         }, { timeout: 20000, what: 'answer24-worker to connect to Redis' });
-    }
-
-    /** SIGTERM; returns a list of problems (exit status, sanitizer reports), empty if clean. */
-    async stop() {
-        const p = this.proc;
-        this.proc = null;
-        if (!p) return [];
-        const r = await stopProcess(p, 'SIGTERM', 10000);
-        const problems = [];
-        if (r.killed) problems.push('answer24-worker did not exit within 10 s of SIGTERM');
-        else if (r.code !== 0) problems.push(`answer24-worker exited with ${r.code ?? r.signal} after SIGTERM`);
-        const log = this.logText();
-        if (SANITIZER_MARKERS.some((m) => log.includes(m))) problems.push('answer24-worker log has a sanitizer report');
-        if (problems.length) problems.push(`--- answer24-worker log (tail) ---\n${log.slice(-2000)}`);
-        return problems;
     }
 }
 
@@ -823,6 +813,36 @@ export async function startStack(options = {}) {
 /* ------------------------------------------------------------ page helpers */
 
 /** Crockford base32, as access codes are written. */
+/**
+ * The checks of WCAG 1.4.10 at the current width: nothing wider than the viewport
+ * (inside a scrolling region, a wide data table, only the region itself must fit).
+ */
+export async function assertNoHorizontalScroll(page, label) {
+    const r = await page.evaluate(() => {
+        const iw = window.innerWidth;
+        const sw = document.scrollingElement.scrollWidth;
+        const wide = [];
+        for (const el of document.querySelectorAll('body *')) {
+            const style = getComputedStyle(el);
+            if (style.display === 'none' || style.visibility === 'hidden') continue;
+            const rect = el.getBoundingClientRect();
+            if (rect.width === 0 || rect.height === 0 || rect.right <= 0) continue; // off-screen on purpose (skip link)
+            if (el.closest('.visually-hidden')) continue;
+            // Inside a scrolling region (a wide data table) is fine: the region itself must fit.
+            const scroller = el.parentElement && el.parentElement.closest('.table-scroll');
+            if (scroller) continue;
+            if (rect.right > iw + 1) {
+                const id = el.id ? `#${el.id}` : '';
+                const cls = el.className && typeof el.className === 'string' ? `.${el.className.split(/\s+/).join('.')}` : '';
+                wide.push(`${el.tagName.toLowerCase()}${id}${cls} right=${Math.round(rect.right)}`);
+            }
+        }
+        return { iw, sw, wide: wide.slice(0, 8) };
+    });
+    assert.ok(r.sw <= r.iw, `${label}: horizontal scrolling, scrollWidth ${r.sw} > innerWidth ${r.iw}; wide: ${r.wide.join(', ')}`);
+    assert.deepEqual(r.wide, [], `${label}: elements wider than the ${r.iw} px viewport (clipped or overflowing)`);
+}
+
 export const CROCKFORD = /^[0-9A-HJKMNP-TV-Z]+$/;
 
 /** Reads the visible text of `selector` (trimmed), or '' if absent. */

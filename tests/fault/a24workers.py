@@ -123,6 +123,24 @@ class HookReceiver:
             return [d[2] for d in self.deliveries]
 
 
+def ladder_config(window_ms, ladder, alerts, hook_url=None, hook_notify=("oncall", "supervisor"),
+                  extra=None):
+    """A configuration for the deadline engine: every window `window_ms` long, the
+    escalation `ladder` as (permille, notify, repeat or None) rows, the `alerts`
+    settings and, with `hook_url`, one signed webhook for the roles `hook_notify`;
+    `extra` is merged over the result."""
+    c = {
+        "deadlines": {"answer": f"{window_ms}ms", "green_channel": f"{window_ms}ms",
+                      "crisis": f"{window_ms}ms"},
+        "escalation": [dict({"at": f"{p / 10:g}%", "notify": n}, **({"repeat": r} if r else {}))
+                       for p, n, r in ladder],
+        "alerts": dict(alerts),
+    }
+    if hook_url:
+        c["alerts"]["webhooks"] = [{"url": hook_url, "notify": list(hook_notify)}]
+        c["alerts"]["webhook_secret"] = SECRET
+    return a24test.deep_merge(c, extra or {})
+
 def alerts(resp):
     """Every alert in Redis as a dict (fields decoded)."""
     out = []

@@ -26,18 +26,11 @@ LADDER = [  # permille, notify, repeat
 
 
 def config(hook_url=None, **extra):
-    c = {
-        "deadlines": {"answer": f"{WINDOW_MS}ms", "green_channel": f"{WINDOW_MS}ms",
-                      "crisis": f"{WINDOW_MS}ms"},
-        "escalation": [dict({"at": f"{p / 10:g}%", "notify": n}, **({"repeat": r} if r else {}))
-                       for p, n, r in LADDER],
-        "alerts": {"ack_timeout": "2s", "escalate_after": 2, "poll": "500ms",
-                   "retry_max": "1s", "crisis_repeat": "30s"},
-    }
-    if hook_url:
-        c["alerts"]["webhooks"] = [{"url": hook_url, "notify": ["oncall", "supervisor"]}]
-        c["alerts"]["webhook_secret"] = a24workers.SECRET
-    return a24test.deep_merge(c, extra)
+    return a24workers.ladder_config(
+        WINDOW_MS, LADDER,
+        {"ack_timeout": "2s", "escalate_after": 2, "poll": "500ms", "retry_max": "1s",
+         "crisis_repeat": "30s"},
+        hook_url, ("oncall", "supervisor"), extra)
 
 
 def ladder_alerts(resp, ticket):
@@ -210,11 +203,7 @@ class AlertTest(unittest.TestCase):
         self.worker.start()
 
     def login_oncall(self):
-        ctl = os.path.join(a24test.BIN_DIR, "answer24ctl")
-        import subprocess
-        subprocess.run([ctl, "--config", self.stack.web.config_path, "user", "add",
-                        "--username", "oncall1", "--role", "oncall", "--password-stdin"],
-                       input=b"oncall-password-1\n", check=True, capture_output=True)
+        a24test.add_user(self.stack.web.config_path, "oncall1", "oncall", "oncall-password-1")
         r = self.stack.web.request("POST", "/api/v1/session",
                                    {"username": "oncall1", "password": "oncall-password-1"})
         self.assertEqual(r.status, 200, r.body)

@@ -29,19 +29,11 @@ LADDER = [  # permille, notify, repeat
 
 
 def config(hook_url=None, window_ms=WINDOW_MS, **extra):
-    c = {
-        "deadlines": {"answer": f"{window_ms}ms", "green_channel": f"{window_ms}ms",
-                      "crisis": f"{window_ms}ms"},
-        "escalation": [dict({"at": f"{p / 10:g}%", "notify": n}, **({"repeat": r} if r else {}))
-                       for p, n, r in LADDER],
-        "alerts": {"ack_timeout": "60s", "escalate_after": 2, "poll": "200ms",
-                   "retry_max": "1s", "crisis_repeat": "30s"},
-    }
-    if hook_url:
-        c["alerts"]["webhooks"] = [{"url": hook_url,
-                                    "notify": ["experts", "oncall", "supervisor"]}]
-        c["alerts"]["webhook_secret"] = a24workers.SECRET
-    return a24test.deep_merge(c, extra)
+    return a24workers.ladder_config(
+        window_ms, LADDER,
+        {"ack_timeout": "60s", "escalate_after": 2, "poll": "200ms", "retry_max": "1s",
+         "crisis_repeat": "30s"},
+        hook_url, ("experts", "oncall", "supervisor"), extra)
 
 
 class Desk:

@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unittest
 from typing import NamedTuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -635,6 +636,11 @@ class Stack:
     def resp(self):
         return self.redis.client()
 
+    def submitted(self):
+        """The desk-wide count of accepted questions (a24:stats "submitted")."""
+        with self.resp() as redis:
+            return int(redis.call("HGET", "a24:stats", "submitted") or 0)
+
     def close(self):
         """Stops the front end (checking it stopped cleanly), kills Redis, removes the
         directory; raises AssertionError afterwards if the front end misbehaved."""
@@ -658,3 +664,57 @@ def start_stack(add_cleanup, **kwargs):
     stack = Stack(**kwargs)
     add_cleanup(stack.close)
     return stack.start()
+
+
+
+# ------------------------------------------------------------------ accounts
+
+
+def ctl(config_path, *args, stdin=None):
+    """Runs answer24ctl with the configuration file `config_path` and `args`; returns the
+    CompletedProcess (text output captured)."""
+    env = dict(os.environ)
+    env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
+    return subprocess.run([os.path.join(BIN_DIR, "answer24ctl"), "--config", config_path, *args],
+                          input=stdin, capture_output=True, text=True, timeout=60, env=env)
+
+
+def add_user(config_path, username, role, password, categories=None, languages=None):
+    """Adds one account with `answer24ctl user add` (the password on stdin); raises
+    AssertionError with answer24ctl's stderr when it fails."""
+    args = ["user", "add", "--username", username, "--role", role]
+    if categories:
+        args += ["--categories", categories]
+    if languages:
+        args += ["--languages", languages]
+    p = ctl(config_path, *args, "--password-stdin", stdin=password + "\n")
+    if p.returncode != 0:
+        raise AssertionError(f"answer24ctl user add {username}: exit {p.returncode}: {p.stderr}")
+
+
+def add_accounts(web, accounts, password):
+    """Adds each (username, role, categories, languages) of `accounts` and signs it in
+    on `web`; returns {username: token}. Raises AssertionError when either fails."""
+    tokens = {}
+    for username, role, cats, langs in accounts:
+        add_user(web.config_path, username, role, password, cats, langs)
+        r = web.request("POST", "/api/v1/session", {"username": username, "password": password})
+        if r.status != 200:
+            raise AssertionError(f"sign-in of {username}: {r.status} {r.body!r}")
+        tokens[username] = r.json["token"]
+    return tokens
+
+class StackTestCase(unittest.TestCase):
+    """Tests on one stack for the whole class: `stack` and its `web`, started with the
+    class's STACK_CONFIG (over the defaults) and stopped after the class."""
+
+    STACK_CONFIG = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.stack = start_stack(cls.addClassCleanup, config=cls.STACK_CONFIG)
+        cls.web = cls.stack.web
+
+    def submitted(self):
+        """The desk-wide count of accepted questions."""
+        return self.stack.submitted()

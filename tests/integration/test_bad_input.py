@@ -48,17 +48,7 @@ def load_cases():
     return cases
 
 
-class BadInputTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.stack = a24test.start_stack(cls.addClassCleanup)
-        cls.web = cls.stack.web
-
-    def submitted(self):
-        """The desk-wide count of accepted questions."""
-        with self.stack.resp() as redis:
-            return int(redis.call("HGET", "a24:stats", "submitted") or 0)
-
+class BadInputTest(a24test.StackTestCase):
     def post(self, body, content_type="application/json", method="POST", headers=None):
         h = dict(headers or {})
         if content_type is not None:

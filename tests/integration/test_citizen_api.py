@@ -49,12 +49,7 @@ parse_time = a24test.parse_time
 assert_error = a24test.assert_error
 
 
-class CitizenApiTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.stack = a24test.start_stack(cls.addClassCleanup)
-        cls.web = cls.stack.web
-
+class CitizenApiTest(a24test.StackTestCase):
     def submit_ok(self, text="I cannot sleep at night.", category="sleep", **fields):
         before = time.time()
         r = self.web.submit(text, category, **fields)
@@ -358,14 +353,10 @@ class CitizenApiTest(unittest.TestCase):
             assert_error(self, self.web.request("GET", path), 404, "not_found")
 
 
-class ConfiguredDeadlinesTest(unittest.TestCase):
+class ConfiguredDeadlinesTest(a24test.StackTestCase):
     """Answer windows come from the configuration, not from constants."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.stack = a24test.start_stack(cls.addClassCleanup, config={
-            "deadlines": {"answer": "90s", "green_channel": "60s", "crisis": "30s"}})
-        cls.web = cls.stack.web
+    STACK_CONFIG = {"deadlines": {"answer": "90s", "green_channel": "60s", "crisis": "30s"}}
 
     def window(self, **fields):
         r = self.web.submit(**fields)
@@ -466,14 +457,10 @@ with open(os.path.join(a24test.SOURCE_DIR, "proto", "data", "crisis_lines.json")
     DIRECTORY = json.load(_f)
 
 
-class SubmitShapeTest(unittest.TestCase):
+class SubmitShapeTest(a24test.StackTestCase):
     """The 201 stays small in every language, crisis or not; the QR code is drawn on request."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.stack = a24test.start_stack(cls.addClassCleanup, config={
-            "http": {"public_url": "https://desk.example.org"}})
-        cls.web = cls.stack.web
+    STACK_CONFIG = {"http": {"public_url": "https://desk.example.org"}}
 
     def test_201_at_most_2_kib_in_every_language(self):
         for language, crisis_text in CRISIS_TEXTS.items():
@@ -550,14 +537,14 @@ class SubmitShapeTest(unittest.TestCase):
         self.assertIs(r.json["crisis"], True)
 
 
-class FollowupCrisisTest(unittest.TestCase):
+class FollowupCrisisTest(a24test.StackTestCase):
     """A follow-up that screens as a crisis makes the ticket a crisis at once."""
+
+    STACK_CONFIG = {"deadlines": {"answer": "24h", "crisis": "1h"}, "alerts": {"poll": "200ms"}}
 
     @classmethod
     def setUpClass(cls):
-        cls.stack = a24test.start_stack(cls.addClassCleanup, config={
-            "deadlines": {"answer": "24h", "crisis": "1h"}, "alerts": {"poll": "200ms"}})
-        cls.web = cls.stack.web
+        super().setUpClass()
         cls.worker = a24workers.Worker(cls.stack, role="deadline").start()
         cls.addClassCleanup(cls.worker.kill)
 

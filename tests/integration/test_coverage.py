@@ -14,7 +14,6 @@ redis-server (tests/integration/a24test.py).
 import datetime
 import json
 import os
-import subprocess
 import sys
 import time
 import unittest
@@ -26,33 +25,16 @@ sys.path.insert(0, os.path.join(HERE, "..", "fault"))
 import a24test  # noqa: E402
 import a24workers  # noqa: E402
 
-CTL = os.path.join(a24test.BIN_DIR, "answer24ctl")
 PASSWORD = "correct horse battery"
 WINDOW_S = 5
 
 
-def ctl(config_path, *args, stdin=None):
-    env = dict(os.environ)
-    env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
-    return subprocess.run([CTL, "--config", config_path, *args], input=stdin,
-                          capture_output=True, text=True, timeout=60, env=env)
+ctl = a24test.ctl
 
 
-def add_accounts(tc, web, accounts):
+def add_accounts(web, accounts):
     """Creates accounts with answer24ctl and signs each in; returns {username: token}."""
-    tokens = {}
-    for username, role, cats, langs in accounts:
-        args = ["user", "add", "--username", username, "--role", role]
-        if cats:
-            args += ["--categories", cats]
-        if langs:
-            args += ["--languages", langs]
-        p = ctl(web.config_path, *args, "--password-stdin", stdin=PASSWORD + "\n")
-        tc.assertEqual(p.returncode, 0, p.stderr)
-        r = web.request("POST", "/api/v1/session", {"username": username, "password": PASSWORD})
-        tc.assertEqual(r.status, 200, r.body)
-        tokens[username] = r.json["token"]
-    return tokens
+    return a24test.add_accounts(web, accounts, PASSWORD)
 
 
 def start_worker(tc, stack, role="deadline"):
@@ -73,8 +55,8 @@ class PromiseFigureTest(unittest.TestCase):
             "alerts": {"poll": "200ms"},
         })
         self.web = self.stack.web
-        self.tokens = add_accounts(self, self.web, [("alice", "expert", "sleep", "en"),
-                                                    ("otto", "oncall", None, None)])
+        self.tokens = add_accounts(self.web, [("alice", "expert", "sleep", "en"),
+                                              ("otto", "oncall", None, None)])
         self.assertEqual(self.call("alice", "PUT", "/api/v1/me/duty", {"on_duty": True}).status,
                          200)
         start_worker(self, self.stack)
@@ -160,7 +142,7 @@ class PromiseWithoutEngineTest(PromiseFigureTest):
         self.stack = a24test.start_stack(self.addCleanup, config={
             "deadlines": {"answer": f"{WINDOW_S}s"}})
         self.web = self.stack.web
-        self.tokens = add_accounts(self, self.web, [("alice", "expert", "sleep", "en")])
+        self.tokens = add_accounts(self.web, [("alice", "expert", "sleep", "en")])
         self.assertEqual(self.call("alice", "PUT", "/api/v1/me/duty", {"on_duty": True}).status,
                          200)
         self.resp = self.stack.resp()
@@ -182,14 +164,13 @@ class PromiseWithoutEngineTest(PromiseFigureTest):
 SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
 
 
-class CoverageGapsTest(unittest.TestCase):
+class CoverageGapsTest(a24test.StackTestCase):
+    STACK_CONFIG = {"rota": {"timezone": "Asia/Seoul"}}
+
     @classmethod
     def setUpClass(cls):
-        cls.stack = a24test.start_stack(cls.addClassCleanup,
-                                        config={"rota": {"timezone": "Asia/Seoul"}})
-        cls.web = cls.stack.web
-        tc = unittest.TestCase()
-        cls.tokens = add_accounts(tc, cls.web, [
+        super().setUpClass()
+        cls.tokens = add_accounts(cls.web, [
             ("kim", "expert", "depression", "ko"),
             ("ann", "expert", ",".join(["depression", "anxiety", "stress", "sleep", "family",
                                          "disaster", "other"]), "en,zh"),
@@ -286,7 +267,7 @@ class CoverageAlertTest(unittest.TestCase):
             "rota": {"timezone": "UTC", "tick": "1s"},
             "alerts": {"coverage_warning": f"{warning}s"},
         })
-        add_accounts(self, stack.web, [("lee", "expert", "sleep", "en")])
+        add_accounts(stack.web, [("lee", "expert", "sleep", "en")])
         begin = datetime.datetime.fromtimestamp(gap - 3 * 3600, datetime.timezone.utc)
         end = datetime.datetime.fromtimestamp(gap, datetime.timezone.utc)
         day = begin.strftime("%a").lower()

@@ -66,24 +66,19 @@ class Stream:
             return [d for e, d in self.events if pred(e, d)]
 
 
-class EventsTest(unittest.TestCase):
+class EventsTest(a24test.StackTestCase):
+    STACK_CONFIG = {"deadlines": {"crisis": "1h"}}
+
     @classmethod
     def setUpClass(cls):
-        cls.stack = a24test.start_stack(cls.addClassCleanup, config={
-            "deadlines": {"crisis": "1h"}})
-        cls.web = cls.stack.web
+        super().setUpClass()
         cls.worker = a24workers.Worker(cls.stack, role="all")
         cls.addClassCleanup(lambda: cls.worker.stop())
         cls.worker.start()
         cls.cookies, cls.auth = {}, {}
         for name, role, cats in [("erin", "expert", "sleep"), ("fay", "expert", "family"),
                                  ("owen", "oncall", None)]:
-            args = ["user", "add", "--username", name, "--role", role]
-            if cats:
-                args += ["--categories", cats, "--languages", "en"]
-            p = subprocess.run([CTL, "--config", cls.web.config_path, *args, "--password-stdin"],
-                               input=PASSWORD + "\n", capture_output=True, text=True, timeout=60)
-            assert p.returncode == 0, p.stderr
+            a24test.add_user(cls.web.config_path, name, role, PASSWORD, cats, "en" if cats else None)
             r = cls.web.request("POST", "/api/v1/session", {"username": name, "password": PASSWORD})
             cookie = r.headers.get("set-cookie", "")
             assert "HttpOnly" in cookie and "SameSite=Strict" in cookie, cookie

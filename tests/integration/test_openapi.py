@@ -27,7 +27,6 @@ import http.client
 import json
 import os
 import re
-import subprocess
 import sys
 import unittest
 
@@ -38,7 +37,6 @@ import a24test  # noqa: E402
 import a24workers  # noqa: E402
 
 DOC_PATH = os.path.join(a24test.SOURCE_DIR, "docs", "openapi.yaml")
-CTL = os.path.join(a24test.BIN_DIR, "answer24ctl")
 PASSWORD = "correct horse battery"
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 NO_TICKET = "0000000000000000"  # the shape of a ticket id; no ticket has it
@@ -200,14 +198,19 @@ class _Reader:
             return self.sequence(nxt[1])
         return self.mapping(nxt[1])
 
-    def mapping(self, indent):
-        out = {}
+    def entries(self, indent):
+        """(index, indent, content, where) of each next line of the block at `indent`,
+        until a line less indented or the end (the caller moves self.pos on)."""
         while True:
             nxt = self.peek()
             if nxt is None or nxt[1] < indent:
-                return out
+                return
             i, ind, content = nxt
-            where = f"line {i + 1}"
+            yield i, ind, content, f"line {i + 1}"
+
+    def mapping(self, indent):
+        out = {}
+        for i, ind, content, where in self.entries(indent):
             if ind > indent:
                 raise YamlSubsetError(f"{where}: unexpected indentation")
             kv = _split_key(content, where)
@@ -218,15 +221,11 @@ class _Reader:
                 raise YamlSubsetError(f"{where}: duplicate key {key!r}")
             self.pos = i + 1
             out[key] = self.value(rest, ind, where)
+        return out
 
     def sequence(self, indent):
         out = []
-        while True:
-            nxt = self.peek()
-            if nxt is None or nxt[1] < indent:
-                return out
-            i, ind, content = nxt
-            where = f"line {i + 1}"
+        for i, ind, content, where in self.entries(indent):
             if ind > indent or not (content == "-" or content.startswith("- ")):
                 raise YamlSubsetError(f"{where}: '- item' expected")
             item = content[1:].strip()
@@ -238,6 +237,7 @@ class _Reader:
             else:
                 self.pos = i + 1
                 out.append(self.value(item, ind, where))
+        return out
 
     def value(self, rest, indent, where):
         rest = _strip_comment(rest.strip())
@@ -486,12 +486,20 @@ def pending(doc):
 # ------------------------------------------------------------------ tests without a service
 
 
-class DocumentTest(unittest.TestCase):
+class DocumentCase(unittest.TestCase):
+    """Tests that read docs/openapi.yaml: `doc`, its `ops` and the service's route `tables`."""
+
     @classmethod
     def setUpClass(cls):
         cls.doc = load_doc()
         cls.ops = operations(cls.doc)
         cls.tables = route_tables()
+
+
+class DocumentTest(DocumentCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
         cls.pending_routes, cls.pending_codes = pending(cls.doc)
 
     def test_reader_knows_the_document(self):
@@ -572,21 +580,12 @@ class DocumentTest(unittest.TestCase):
 # ------------------------------------------------------------------ tests against the service
 
 
-def ctl(config_path, *args, stdin=None):
-    env = dict(os.environ)
-    env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
-    return subprocess.run([CTL, "--config", config_path, *args], input=stdin,
-                          capture_output=True, text=True, timeout=60, env=env)
-
-
-class ServiceTest(unittest.TestCase):
+class ServiceTest(DocumentCase):
     """The document against a running answer24-web (one stack for the class)."""
 
     @classmethod
     def setUpClass(cls):
-        cls.doc = load_doc()
-        cls.ops = operations(cls.doc)
-        cls.tables = route_tables()
+        super().setUpClass()
         cls.hook = a24workers.HookReceiver().start()
         cls.addClassCleanup(cls.hook.stop)
         cls.stack = a24test.start_stack(cls.addClassCleanup, config={"alerts": {
@@ -598,11 +597,7 @@ class ServiceTest(unittest.TestCase):
                                         ("eve", "expert", "sleep", "en"),
                                         ("otto", "oncall", None, None),
                                         ("ada", "admin", None, None)]:
-            args = ["user", "add", "--username", user, "--role", role]
-            args += ["--categories", cats] if cats else []
-            args += ["--languages", langs] if langs else []
-            p = ctl(cls.web.config_path, *args, "--password-stdin", stdin=PASSWORD + "\n")
-            assert p.returncode == 0, p.stderr
+            a24test.add_user(cls.web.config_path, user, role, PASSWORD, cats, langs)
 
     # ---------------------------------------------------------------- helpers
 
@@ -616,6 +611,10 @@ class ServiceTest(unittest.TestCase):
         if token is not None:
             h["Authorization"] = f"Bearer {token}"
         return self.web.request(method, path, body, h)
+
+    def staff(self, token, method, path, expect, body=None):
+        """check() of `method` `path` called with `token` (and `body`); returns the body."""
+        return self.check(method, path, self.call(token, method, path, body), expect)
 
     def check(self, method, path, r, expect=None):
         """Asserts `r` (to `method` `path`) is documented: status, media type, body
@@ -754,76 +753,55 @@ class ServiceTest(unittest.TestCase):
                    web.request("POST", "/api/v1/session", {"username": "sue", "password": "no"}),
                    401)
         sam, eve = self.sign_in("sam"), self.sign_in("eve")
-        self.check("GET", "/api/v1/me", self.call(sue, "GET", "/api/v1/me"), 200)
-        self.check("GET", "/api/v1/staff", self.call(sue, "GET", "/api/v1/staff"), 200)
-        self.check("PUT", "/api/v1/me/duty",
-                   self.call(eve, "PUT", "/api/v1/me/duty", {"on_duty": True}), 200)
-        self.check("GET", "/api/v1/me/duty", self.call(eve, "GET", "/api/v1/me/duty"), 200)
-        self.check("GET", "/api/v1/tickets?view=all",
-                   self.call(sue, "GET", "/api/v1/tickets?view=all&limit=5"), 200)
-        self.check("GET", "/api/v1/tickets?view=all",
-                   self.call(eve, "GET", "/api/v1/tickets?view=all"), 403)
-        self.check("GET", "/api/v1/tickets?view=pool",
-                   self.call(eve, "GET", "/api/v1/tickets?view=pool"), 200)
+        self.staff(sue, "GET", "/api/v1/me", 200)
+        self.staff(sue, "GET", "/api/v1/staff", 200)
+        self.staff(eve, "PUT", "/api/v1/me/duty", 200, {"on_duty": True})
+        self.staff(eve, "GET", "/api/v1/me/duty", 200)
+        self.staff(sue, "GET", "/api/v1/tickets?view=all&limit=5", 200)
+        self.staff(eve, "GET", "/api/v1/tickets?view=all", 403)
+        self.staff(eve, "GET", "/api/v1/tickets?view=pool", 200)
 
         # Moves on the ticket.
         base = f"/api/v1/tickets/{ticket}"
-        self.check("POST", f"{base}/claim", self.call(sue, "POST", f"{base}/claim"), 200)
-        self.check("POST", f"{base}/claim", self.call(sam, "POST", f"{base}/claim"), 409)
-        self.check("POST", f"{base}/notes",
-                   self.call(sue, "POST", f"{base}/notes", {"text": "Asked about work."}), 201)
-        self.check("POST", f"{base}/release", self.call(sue, "POST", f"{base}/release"), 200)
-        self.check("POST", f"{base}/claim", self.call(sue, "POST", f"{base}/claim"), 200)
-        self.check("POST", f"{base}/transfer",
-                   self.call(sue, "POST", f"{base}/transfer", {"to": "eve", "note": "Yours."}),
-                   200)
-        self.check("POST", f"{base}/answer",
-                   self.call(eve, "POST", f"{base}/answer",
-                             {"text": "Thank you for writing.", "second_opinion": True}), 200)
-        self.check("GET", base, self.call(sue, "GET", base), 200)
-        self.check("GET", base, self.call(eve, "GET", base), 200)
-        self.check("POST", f"{base}/review",
-                   self.call(sam, "POST", f"{base}/review", {"decision": "maybe"}), 400)
-        self.check("POST", f"{base}/review",
-                   self.call(sam, "POST", f"{base}/review", {"decision": "approve"}), 200)
-        self.check("POST", f"{base}/answer",
-                   self.call(eve, "POST", f"{base}/answer", {"text": "Again."}), 409)
+        self.staff(sue, "POST", f"{base}/claim", 200)
+        self.staff(sam, "POST", f"{base}/claim", 409)
+        self.staff(sue, "POST", f"{base}/notes", 201, {"text": "Asked about work."})
+        self.staff(sue, "POST", f"{base}/release", 200)
+        self.staff(sue, "POST", f"{base}/claim", 200)
+        self.staff(sue, "POST", f"{base}/transfer", 200, {"to": "eve", "note": "Yours."})
+        self.staff(eve, "POST", f"{base}/answer", 200,
+                   {"text": "Thank you for writing.", "second_opinion": True})
+        self.staff(sue, "GET", base, 200)
+        self.staff(eve, "GET", base, 200)
+        self.staff(sam, "POST", f"{base}/review", 400, {"decision": "maybe"})
+        self.staff(sam, "POST", f"{base}/review", 200, {"decision": "approve"})
+        self.staff(eve, "POST", f"{base}/answer", 409, {"text": "Again."})
         self.check("GET", f"/api/v1/questions/{ticket}", web.read(ticket, code), 200)
 
         other = self.check("POST", "/api/v1/questions", web.submit("I sleep badly.", "sleep"),
                            201)["ticket"]
         base = f"/api/v1/tickets/{other}"
-        self.check("POST", f"{base}/claim", self.call(sue, "POST", f"{base}/claim"), 200)
-        self.check("POST", f"{base}/risk",
-                   self.call(sue, "POST", f"{base}/risk",
-                             {"level": "crisis", "reason": "Said they gave things away."}), 200)
-        self.check("POST", f"{base}/risk",
-                   self.call(sue, "POST", f"{base}/risk",
-                             {"level": "normal", "reason": "Talked it through by phone."}), 200)
-        self.check("POST", f"{base}/answer",
-                   self.call(sue, "POST", f"{base}/answer", {"text": "Here is what helps."}), 200)
+        self.staff(sue, "POST", f"{base}/claim", 200)
+        self.staff(sue, "POST", f"{base}/risk", 200,
+                   {"level": "crisis", "reason": "Said they gave things away."})
+        self.staff(sue, "POST", f"{base}/risk", 200,
+                   {"level": "normal", "reason": "Talked it through by phone."})
+        self.staff(sue, "POST", f"{base}/answer", 200, {"text": "Here is what helps."})
 
         # Templates.
         tpl = {"language": "en", "category": "sleep", "title": "Sleep hygiene",
                "text": "A few things that help many people sleep."}
-        self.check("PUT", "/api/v1/templates/sleep-1",
-                   self.call(sue, "PUT", "/api/v1/templates/sleep-1", tpl), 201)
-        self.check("PUT", "/api/v1/templates/sleep-1",
-                   self.call(sue, "PUT", "/api/v1/templates/sleep-1", tpl), 200)
-        self.check("GET", "/api/v1/templates",
-                   self.call(eve, "GET", "/api/v1/templates?language=en&category=sleep"), 200)
-        self.check("DELETE", "/api/v1/templates/sleep-1",
-                   self.call(sue, "DELETE", "/api/v1/templates/sleep-1"), 204)
+        self.staff(sue, "PUT", "/api/v1/templates/sleep-1", 201, tpl)
+        self.staff(sue, "PUT", "/api/v1/templates/sleep-1", 200, tpl)
+        self.staff(eve, "GET", "/api/v1/templates?language=en&category=sleep", 200)
+        self.staff(sue, "DELETE", "/api/v1/templates/sleep-1", 204)
 
         # Figures, queue health, coverage.
-        self.check("GET", "/api/v1/stats", self.call(sue, "GET", "/api/v1/stats"), 200)
-        self.check("GET", "/api/v1/stats", self.call(sue, "GET", "/api/v1/stats?from=x"), 400)
-        self.check("GET", "/api/v1/queue/summary",
-                   self.call(sue, "GET", "/api/v1/queue/summary"), 200)
-        self.check("GET", "/api/v1/coverage/gaps",
-                   self.call(sue, "GET", "/api/v1/coverage/gaps?days=3"), 200)
-        self.check("GET", "/api/v1/coverage/gaps",
-                   self.call(sue, "GET", "/api/v1/coverage/gaps?days=99"), 400)
+        self.staff(sue, "GET", "/api/v1/stats", 200)
+        self.staff(sue, "GET", "/api/v1/stats?from=x", 400)
+        self.staff(sue, "GET", "/api/v1/queue/summary", 200)
+        self.staff(sue, "GET", "/api/v1/coverage/gaps?days=3", 200)
+        self.staff(sue, "GET", "/api/v1/coverage/gaps?days=99", 400)
 
         # The event stream with the session cookie alone.
         conn = http.client.HTTPConnection("127.0.0.1", web.port, timeout=10)
@@ -854,13 +832,13 @@ class ServiceTest(unittest.TestCase):
         if ("GET", "/api/v1/oncall/tickets/*") in self.tables and first["ticket"]:
             otto = self.sign_in("otto")
             brief = f"/api/v1/oncall/tickets/{first['ticket']}"
-            self.check("GET", brief, self.call(otto, "GET", brief), 200)
+            self.staff(otto, "GET", brief, 200)
         ack = f"/api/v1/alerts/{alert}/ack"
-        self.check("POST", ack, self.call(sue, "POST", ack), 200)
-        self.check("POST", ack, self.call(sue, "POST", ack), 409)
+        self.staff(sue, "POST", ack, 200)
+        self.staff(sue, "POST", ack, 409)
         resolve_path = f"/api/v1/alerts/{alert}/resolve"
-        self.check("POST", resolve_path, self.call(sue, "POST", resolve_path), 200)
-        self.check("GET", "/api/v1/alerts", self.call(sue, "GET", "/api/v1/alerts?state=all"), 200)
+        self.staff(sue, "POST", resolve_path, 200)
+        self.staff(sue, "GET", "/api/v1/alerts?state=all", 200)
         a24test.wait_until(lambda: self.hook.deliveries, 10, what="a webhook delivery")
         _, headers, body = self.hook.deliveries[0]
         hook_op = self.doc["webhooks"]["alert"]["post"]
@@ -882,8 +860,8 @@ class ServiceTest(unittest.TestCase):
         self.check("GET", "/healthz", web.request("GET", "/healthz"), 200)
         self.check("GET", "/readyz", web.request("GET", "/readyz"), 200)
         self.check("GET", "/metrics", web.request("GET", "/metrics"), 200)
-        self.check("DELETE", "/api/v1/session", self.call(sue, "DELETE", "/api/v1/session"), 204)
-        self.check("GET", "/api/v1/me", self.call(sue, "GET", "/api/v1/me"), 401)
+        self.staff(sue, "DELETE", "/api/v1/session", 204)
+        self.staff(sue, "GET", "/api/v1/me", 401)
 
 
 class RateLimitTest(unittest.TestCase):

@@ -25,7 +25,6 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import a24test  # noqa: E402
 
-CTL = os.path.join(a24test.BIN_DIR, "answer24ctl")
 HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 SETTINGS_FRAME_TYPE = 4
 
@@ -108,17 +107,8 @@ def stack_with(add_cleanup, web_class=a24test.WebServer, config=None, **web_kwar
     return stack.start()
 
 
-class ProtocolTest(unittest.TestCase):
+class ProtocolTest(a24test.StackTestCase):
     """The protocol cases, on one default stack."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.stack = a24test.start_stack(cls.addClassCleanup)
-        cls.web = cls.stack.web
-
-    def submitted(self):
-        with self.stack.resp() as redis:
-            return int(redis.call("HGET", "a24:stats", "submitted") or 0)
 
     def raw_until_closed(self, data, timeout=5):
         """Sends `data` without half-closing, and returns what came back until the server
@@ -161,31 +151,33 @@ class ProtocolTest(unittest.TestCase):
                 b"Content-Type: application/json\r\n" + framing + b"\r\n")
         return head + body + hidden
 
-    def assert_refused_and_closed(self, data):
+    def assert_refused_and_closed(self, framing, body):
+        """The smuggle() of `framing` and `body` is refused with 400 ambiguous_framing,
+        the connection closed, and neither question stored."""
         before = self.submitted()
-        out = self.raw_until_closed(data)
+        out = self.raw_until_closed(self.smuggle(framing, body))
         self.assertEqual(responses_in(out), [400], out[:300])
         self.assertIn(b"connection: close", out.lower())
         self.assertIn(b'"code":"ambiguous_framing"', out)
         self.assertEqual(self.submitted(), before)
 
     def test_content_length_with_transfer_encoding(self):
-        self.assert_refused_and_closed(self.smuggle(
-            b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n", b"0\r\n\r\n"))
-        self.assert_refused_and_closed(self.smuggle(
-            b"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n", b"0\r\n\r\n"))
+        self.assert_refused_and_closed(
+            b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n", b"0\r\n\r\n")
+        self.assert_refused_and_closed(
+            b"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n", b"0\r\n\r\n")
 
     def test_conflicting_content_lengths(self):
-        self.assert_refused_and_closed(self.smuggle(
-            b"Content-Length: 0\r\nContent-Length: 300\r\n", b""))
+        self.assert_refused_and_closed(
+            b"Content-Length: 0\r\nContent-Length: 300\r\n", b"")
 
     def test_duplicate_content_lengths(self):
-        self.assert_refused_and_closed(self.smuggle(
-            b"Content-Length: 2\r\nContent-Length: 2\r\n", b"{}"))
+        self.assert_refused_and_closed(
+            b"Content-Length: 2\r\nContent-Length: 2\r\n", b"{}")
 
     def test_duplicate_transfer_encodings(self):
-        self.assert_refused_and_closed(self.smuggle(
-            b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n", b"0\r\n\r\n"))
+        self.assert_refused_and_closed(
+            b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n", b"0\r\n\r\n")
 
     def test_pages_refuse_ambiguous_framing_too(self):
         out = self.raw_until_closed(b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
@@ -215,14 +207,10 @@ class ProtocolTest(unittest.TestCase):
         self.assertIsNone(r.headers.get("strict-transport-security"))
 
 
-class HttpsOriginTest(unittest.TestCase):
+class HttpsOriginTest(a24test.StackTestCase):
     """http.public_url is https: Secure session cookie and HSTS everywhere."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.stack = a24test.start_stack(
-            cls.addClassCleanup, config={"http": {"public_url": "https://desk.example.org"}})
-        cls.web = cls.stack.web
+    STACK_CONFIG = {"http": {"public_url": "https://desk.example.org"}}
 
     def test_hsts_on_api_and_pages(self):
         for path in ("/healthz", "/api/v1/nothing-here", "/", "/console"):
@@ -231,13 +219,7 @@ class HttpsOriginTest(unittest.TestCase):
                              path)
 
     def test_session_cookie_secure(self):
-        env = dict(os.environ)
-        env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
-        p = subprocess.run([CTL, "--config", self.web.config_path, "user", "add", "--username",
-                            "sec-kim", "--role", "expert", "--password-stdin"],
-                           input="sec-password-1\n", capture_output=True, text=True,
-                           timeout=60, env=env)
-        self.assertEqual(p.returncode, 0, p.stderr)
+        a24test.add_user(self.web.config_path, "sec-kim", "expert", "sec-password-1")
         r = self.web.request("POST", "/api/v1/session",
                              {"username": "sec-kim", "password": "sec-password-1"})
         self.assertEqual(r.status, 200, r.body)
@@ -252,13 +234,10 @@ class HttpsOriginTest(unittest.TestCase):
         self.assertIn("; Secure", r.headers.get("set-cookie"))
 
 
-class H2cOnTest(unittest.TestCase):
+class H2cOnTest(a24test.StackTestCase):
     """http.h2c: true brings cleartext HTTP/2 back (prior knowledge)."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.stack = a24test.start_stack(cls.addClassCleanup, config={"http": {"h2c": True}})
-        cls.web = cls.stack.web
+    STACK_CONFIG = {"http": {"h2c": True}}
 
     def test_prior_knowledge(self):
         with socket.create_connection(("127.0.0.1", self.web.port), timeout=5) as s:
@@ -308,11 +287,16 @@ class ListenTest(unittest.TestCase):
 class ConnectionCapTest(unittest.TestCase):
     """Small explicit caps, to see which connection goes."""
 
-    def test_oldest_idle_closed_first_busy_kept(self):
+    def capped_stack(self):
+        """A stack of its own capped at 16 connections, once the connections of its
+        start-up checks are gone."""
         stack = stack_with(self.addCleanup, config={"http": {"max_connections": 16}})
-        port = stack.web.port
+        time.sleep(0.3)
+        return stack
+
+    def test_oldest_idle_closed_first_busy_kept(self):
+        port = self.capped_stack().web.port
         socks = []
-        time.sleep(0.3)  # the start-up checks' connections are gone
         try:
             # One keep-alive connection that made a request: used most recently.
             used = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
@@ -341,10 +325,9 @@ class ConnectionCapTest(unittest.TestCase):
                 s.close()
 
     def test_busy_connections_never_closed(self):
-        stack = stack_with(self.addCleanup, config={"http": {"max_connections": 16}})
+        stack = self.capped_stack()
         port = stack.web.port
         slow = []
-        time.sleep(0.3)  # the start-up checks' connections are gone
         try:
             for _ in range(16):
                 s = socket.create_connection(("127.0.0.1", port), timeout=5)
@@ -367,13 +350,7 @@ class ConnectionCapTest(unittest.TestCase):
     def test_event_streams_never_closed(self):
         stack = stack_with(self.addCleanup, config={"http": {"max_connections": 16}})
         port = stack.web.port
-        env = dict(os.environ)
-        env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
-        p = subprocess.run([CTL, "--config", stack.web.config_path, "user", "add", "--username",
-                            "sse-kim", "--role", "oncall", "--password-stdin"],
-                           input="sse-password-1\n", capture_output=True, text=True, timeout=60,
-                           env=env)
-        self.assertEqual(p.returncode, 0, p.stderr)
+        a24test.add_user(stack.web.config_path, "sse-kim", "oncall", "sse-password-1")
         r = stack.web.request("POST", "/api/v1/session",
                               {"username": "sse-kim", "password": "sse-password-1"})
         self.assertEqual(r.status, 200, r.body)

@@ -32,12 +32,8 @@ def new_client():
     return f"198.51.100.{_client[0]}"
 
 
-class SessionsTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.stack = a24test.start_stack(cls.addClassCleanup,
-                                        config={"http": {"trust_proxy": True}})
-        cls.web = cls.stack.web
+class SessionsTest(a24test.StackTestCase):
+    STACK_CONFIG = {"http": {"trust_proxy": True}}
 
     # ---------------------------------------------------------------- helpers
 

@@ -55,28 +55,11 @@ def secret_text(label):
     return text
 
 
-class TicketsTest(unittest.TestCase):
+class TicketsTest(a24test.StackTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.stack = a24test.start_stack(cls.addClassCleanup)
-        cls.web = cls.stack.web
-        cls.tokens = {}
-        for username, role, cats, langs in ACCOUNTS:
-            args = ["user", "add", "--username", username, "--role", role]
-            if cats:
-                args += ["--categories", cats]
-            if langs:
-                args += ["--languages", langs]
-            env = dict(os.environ)
-            env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
-            p = subprocess.run([CTL, "--config", cls.web.config_path, *args,
-                                "--password-stdin"], input=PASSWORD + "\n",
-                               capture_output=True, text=True, timeout=60, env=env)
-            assert p.returncode == 0, p.stderr
-            r = cls.web.request("POST", "/api/v1/session",
-                                {"username": username, "password": PASSWORD})
-            assert r.status == 200, r.body
-            cls.tokens[username] = r.json["token"]
+        super().setUpClass()
+        cls.tokens = a24test.add_accounts(cls.web, ACCOUNTS, PASSWORD)
         p = subprocess.run([CTL, "--config", cls.web.config_path, "user", "disable", "dora"],
                            capture_output=True, text=True, timeout=60)
         assert p.returncode == 0, p.stderr
@@ -118,6 +101,12 @@ class TicketsTest(unittest.TestCase):
 
     def act(self, who, ticket, what, body=None):
         return self.call(who, "POST", f"/api/v1/tickets/{ticket}/{what}", body)
+
+    def refused(self, who, ticket, what, body, status, code):
+        """Asserts that `who`'s `what` on `ticket` (with `body`) is refused with `status`
+        and the error `code`."""
+        r = self.act(who, ticket, what, body)
+        self.assertEqual((r.status, r.error_code), (status, code), r.body)
 
     def view(self, who, ticket):
         return self.call(who, "GET", f"/api/v1/tickets/{ticket}")
@@ -212,10 +201,8 @@ class TicketsTest(unittest.TestCase):
         self.assertEqual(r.json["status"], "claimed")
         self.assertEqual(r.json["owner"], "alice")
         self.assertTrue(r.json["lease_until"].endswith("Z"))
-        r = self.act("bob", ticket, "claim")
-        self.assertEqual((r.status, r.error_code), (409, "conflict"), r.body)
-        r = self.act("alice", ticket, "claim")
-        self.assertEqual((r.status, r.error_code), (409, "conflict"), r.body)
+        self.refused("bob", ticket, "claim", None, 409, "conflict")
+        self.refused("alice", ticket, "claim", None, 409, "conflict")
 
         mine = {t["ticket"]: t for t in self.queue("alice", "mine")}
         self.assertTrue(mine[ticket]["claimed_by_me"])
@@ -226,10 +213,8 @@ class TicketsTest(unittest.TestCase):
 
     def test_claim_outside_categories_is_forbidden(self):
         ticket, _, _ = self.submit("sleep", "en")
-        r = self.act("carol", ticket, "claim")
-        self.assertEqual((r.status, r.error_code), (403, "forbidden"), r.body)
-        r = self.act("alice", "0000000000000000", "claim")
-        self.assertEqual((r.status, r.error_code), (404, "not_found"), r.body)
+        self.refused("carol", ticket, "claim", None, 403, "forbidden")
+        self.refused("alice", "0000000000000000", "claim", None, 404, "not_found")
         r = self.act("alice", "not-a-ticket", "claim")
         self.assertEqual(r.status, 404, r.body)
 
@@ -268,16 +253,14 @@ class TicketsTest(unittest.TestCase):
     def test_release_returns_to_pool(self):
         ticket, _, _ = self.submit("stress", "ko")
         self.assertEqual(self.act("alice", ticket, "claim").status, 200)
-        r = self.act("bob", ticket, "release")
-        self.assertEqual((r.status, r.error_code), (403, "forbidden"), r.body)
+        self.refused("bob", ticket, "release", None, 403, "forbidden")
         r = self.act("alice", ticket, "release")
         self.assertEqual(r.status, 200, r.body)
         self.assertEqual(r.json["status"], "queued")
         pool = {t["ticket"]: t for t in self.queue("bob", "pool")}
         self.assertEqual(pool[ticket]["status"], "queued")
         self.assertNotIn(ticket, self.ids("alice", "mine"))
-        r = self.act("alice", ticket, "release")
-        self.assertEqual((r.status, r.error_code), (409, "invalid_state"), r.body)
+        self.refused("alice", ticket, "release", None, 409, "invalid_state")
         self.assertEqual(self.act("bob", ticket, "claim").status, 200)
         # A supervisor may release anyone's claim.
         self.assertEqual(self.act("sue", ticket, "release").status, 200)
@@ -305,8 +288,7 @@ class TicketsTest(unittest.TestCase):
         r = self.act("alice", ticket, "answer", {"text": answer})
         self.assertEqual((r.status, r.error_code), (403, "forbidden"), r.body)  # not claimed
         self.assertEqual(self.act("alice", ticket, "claim").status, 200)
-        r = self.act("bob", ticket, "answer", {"text": answer})
-        self.assertEqual((r.status, r.error_code), (403, "forbidden"), r.body)
+        self.refused("bob", ticket, "answer", {"text": answer}, 403, "forbidden")
         for body, code_ in [({}, "missing_field"), ({"text": "  "}, "text_empty"),
                             ({"text": "x" * 4001}, "text_too_long")]:
             r = self.act("alice", ticket, "answer", body)
@@ -329,8 +311,7 @@ class TicketsTest(unittest.TestCase):
                          [("expert", answer)])
         self.assertNotIn("audit", v.json)  # supervisors only
         self.assertNotIn(ticket, self.ids("alice", "mine"))
-        r = self.act("alice", ticket, "answer", {"text": answer})
-        self.assertEqual((r.status, r.error_code), (409, "invalid_state"), r.body)
+        self.refused("alice", ticket, "answer", {"text": answer}, 409, "invalid_state")
         with self.stack.resp() as redis:
             raw = b"".join(redis.call("LRANGE", f"a24:t:{ticket}:msgs", 0, -1))
             self.assertNotIn(answer.encode(), raw)  # sealed at rest
@@ -338,8 +319,8 @@ class TicketsTest(unittest.TestCase):
     def test_second_opinion_holds_an_ordinary_answer_for_review(self):
         ticket, code, _ = self.submit("sleep", "en")
         self.assertEqual(self.act("alice", ticket, "claim").status, 200)
-        r = self.act("alice", ticket, "answer", {"text": "x", "second_opinion": "yes"})
-        self.assertEqual((r.status, r.error_code), (400, "wrong_type"), r.body)
+        self.refused("alice", ticket, "answer", {"text": "x", "second_opinion": "yes"},
+                     400, "wrong_type")
         r = self.act("alice", ticket, "answer", {"text": secret_text("draft"),
                                                  "second_opinion": True})
         self.assertEqual((r.status, r.json["status"]), (200, "in_review"), r.body)
@@ -365,14 +346,12 @@ class TicketsTest(unittest.TestCase):
         self.assertIn(ticket, self.ids("sue", "review"))
         r = self.call("alice", "GET", "/api/v1/tickets?view=review")
         self.assertEqual((r.status, r.error_code), (403, "forbidden"), r.body)
-        r = self.act("alice", ticket, "review", {"decision": "approve"})
-        self.assertEqual((r.status, r.error_code), (403, "forbidden"), r.body)
+        self.refused("alice", ticket, "review", {"decision": "approve"}, 403, "forbidden")
         v = self.view("sue", ticket).json
         self.assertEqual(v["draft"]["text"], first)
 
         note = secret_text("review note")
-        r = self.act("sue", ticket, "review", {"decision": "maybe"})
-        self.assertEqual((r.status, r.error_code), (400, "bad_decision"), r.body)
+        self.refused("sue", ticket, "review", {"decision": "maybe"}, 400, "bad_decision")
         r = self.act("sue", ticket, "review", {"decision": "return", "note": note})
         self.assertEqual(r.status, 200, r.body)
         self.assertEqual(r.json["status"], "claimed")
@@ -395,8 +374,7 @@ class TicketsTest(unittest.TestCase):
         self.assertEqual(c["status"], "answered")
         self.assertEqual(c["answer"]["text"], second)
         self.assertNotIn(first, str(c))
-        r = self.act("sue", ticket, "review", {"decision": "approve"})
-        self.assertEqual((r.status, r.error_code), (409, "invalid_state"), r.body)
+        self.refused("sue", ticket, "review", {"decision": "approve"}, 409, "invalid_state")
         events = [e[1] for e in self.audit_events(ticket)]
         self.assertEqual(events.count("submit_review"), 2, events)
         self.assertIn("return", events)
@@ -410,8 +388,7 @@ class TicketsTest(unittest.TestCase):
         r = self.act("bob", ticket, "notes", {"text": note})
         self.assertEqual(r.status, 201, r.body)
         self.assertIn("at", r.json)
-        r = self.act("carol", ticket, "notes", {"text": note})
-        self.assertEqual((r.status, r.error_code), (403, "forbidden"), r.body)
+        self.refused("carol", ticket, "notes", {"text": note}, 403, "forbidden")
         self.assertEqual(self.act("bob", ticket, "claim").status, 200)
         answer = secret_text("answer after note")
         self.assertEqual(self.act("bob", ticket, "answer", {"text": answer}).status, 200)
@@ -429,16 +406,13 @@ class TicketsTest(unittest.TestCase):
         ticket, _, _ = self.submit("stress", "en")
         self.assertEqual(self.act("alice", ticket, "claim").status, 200)
         note = secret_text("handover note")
-        r = self.act("alice", ticket, "transfer", {"to": "carol", "note": note})
-        self.assertEqual((r.status, r.error_code), (409, "target_not_covering"), r.body)
-        r = self.act("alice", ticket, "transfer", {"to": "otto", "note": note})
-        self.assertEqual((r.status, r.error_code), (400, "bad_target"), r.body)
-        r = self.act("alice", ticket, "transfer", {"to": "nobody", "note": note})
-        self.assertEqual((r.status, r.error_code), (400, "bad_target"), r.body)
-        r = self.act("alice", ticket, "transfer", {"to": "bob"})
-        self.assertEqual((r.status, r.error_code), (400, "missing_field"), r.body)
-        r = self.act("bob", ticket, "transfer", {"to": "bob", "note": note})
-        self.assertEqual((r.status, r.error_code), (403, "forbidden"), r.body)
+        self.refused("alice", ticket, "transfer", {"to": "carol", "note": note},
+                     409, "target_not_covering")
+        self.refused("alice", ticket, "transfer", {"to": "otto", "note": note}, 400, "bad_target")
+        self.refused("alice", ticket, "transfer", {"to": "nobody", "note": note},
+                     400, "bad_target")
+        self.refused("alice", ticket, "transfer", {"to": "bob"}, 400, "missing_field")
+        self.refused("bob", ticket, "transfer", {"to": "bob", "note": note}, 403, "forbidden")
 
         r = self.act("alice", ticket, "transfer", {"to": "bob", "note": note})
         self.assertEqual(r.status, 200, r.body)
@@ -461,12 +435,11 @@ class TicketsTest(unittest.TestCase):
         before = self.view("alice", ticket).json
         self.assertFalse(before["crisis"])
         reason = secret_text("risk reason")
-        r = self.act("alice", ticket, "risk", {"level": "severe", "reason": reason})
-        self.assertEqual((r.status, r.error_code), (400, "bad_level"), r.body)
-        r = self.act("alice", ticket, "risk", {"level": "crisis"})
-        self.assertEqual((r.status, r.error_code), (400, "missing_field"), r.body)
-        r = self.act("carol", ticket, "risk", {"level": "crisis", "reason": reason})
-        self.assertEqual((r.status, r.error_code), (403, "forbidden"), r.body)
+        self.refused("alice", ticket, "risk", {"level": "severe", "reason": reason},
+                     400, "bad_level")
+        self.refused("alice", ticket, "risk", {"level": "crisis"}, 400, "missing_field")
+        self.refused("carol", ticket, "risk", {"level": "crisis", "reason": reason},
+                     403, "forbidden")
 
         r = self.act("alice", ticket, "risk", {"level": "crisis", "reason": reason})
         self.assertEqual(r.status, 200, r.body)
@@ -492,8 +465,8 @@ class TicketsTest(unittest.TestCase):
         other, _, _ = self.submit("sleep", "en")
         self.act("alice", other, "risk", {"level": "crisis", "reason": reason})
         self.assertNotIn("lower_risk", self.view("alice", other).json["actions"])
-        r = self.act("alice", other, "risk", {"level": "normal", "reason": reason})
-        self.assertEqual((r.status, r.error_code), (403, "supervisor_required"), r.body)
+        self.refused("alice", other, "risk", {"level": "normal", "reason": reason},
+                     403, "supervisor_required")
         self.assertTrue(self.view("alice", other).json["crisis"])
         self.assertIn("lower_risk", self.view("sue", other).json["actions"])
         r = self.act("sue", other, "risk", {"level": "normal"})
@@ -546,10 +519,9 @@ class TicketsTest(unittest.TestCase):
         self.assertEqual((r.status, r.json["status"]), (200, "in_review"), r.body)
         self.assertNotIn("approve", self.view("sue", ticket).json["actions"])
         self.assertIn("approve", self.view("sam", ticket).json["actions"])
-        r = self.act("sue", ticket, "review", {"decision": "approve"})
-        self.assertEqual((r.status, r.error_code), (403, "own_answer"), r.body)
-        r = self.act("sue", ticket, "review", {"decision": "approve", "note": "self approved"})
-        self.assertEqual((r.status, r.error_code), (403, "own_answer"), r.body)
+        self.refused("sue", ticket, "review", {"decision": "approve"}, 403, "own_answer")
+        self.refused("sue", ticket, "review", {"decision": "approve", "note": "self approved"},
+                     403, "own_answer")
         notes = [n["text"] for n in self.view("sue", ticket).json["notes"]]
         self.assertNotIn("self approved", notes)  # a refused approval leaves no note
         self.assertIsNone(self.web.read(ticket, code).json["answer"])
@@ -584,8 +556,7 @@ class TicketsTest(unittest.TestCase):
             r = self.act("sam", other, "answer", {"text": secret_text("sam answer")})
             self.assertEqual(r.json["status"], "in_review", r.body)
             self.assertEqual(len(self.alerts_about(other, "review_waiting")), 1)
-            r = self.act("sam", other, "review", {"decision": "approve"})
-            self.assertEqual((r.status, r.error_code), (403, "own_answer"), r.body)
+            self.refused("sam", other, "review", {"decision": "approve"}, 403, "own_answer")
         finally:
             self.duty("sam", False)
 
@@ -631,8 +602,8 @@ class TicketsTest(unittest.TestCase):
         self.assertNotIn(why.encode(), trail)
         # Both rules at once (off duty and not covering) are overridden together.
         other, _, _ = self.submit("anxiety", "en")
-        r = self.act("sue", other, "transfer", {"to": "erik", "note": note})
-        self.assertEqual((r.status, r.error_code), (409, "target_off_duty"), r.body)
+        self.refused("sue", other, "transfer", {"to": "erik", "note": note},
+                     409, "target_off_duty")
         r = self.act("sue", other, "transfer",
                      {"to": "erik", "note": note, "override_reason": "only one awake"})
         self.assertEqual(r.status, 200, r.body)

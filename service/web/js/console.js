@@ -16,15 +16,14 @@
  * kept per ticket in this page's memory only (never storage), so they survive a list
  * refresh, switching tickets and signing in again after an ended session.
  */
-import { initShell } from './shell.js';
-import { onLanguageChange } from './i18n.js';
+import { startStaffPage } from './staff-page.js';
 import { attachCounter, textProblem } from './textfield.js';
 import {
   t, el, clear, byId, announce, fieldError,
-  api, ticketPath, currentSession, signOut, onUnauthorized, initSignIn,
+  api, ticketPath, signOut,
   errorText, statusLabel, categoryLabel, languageLabel, roleLabel, riskReasonLabel,
   selfcheckSummary, crisisFlag, flag, countdown, formatDateTime, formatShort, formatNumber,
-  openEvents, renderLiveStatus, startTicker, debounce, busy, TICKET_HTML_LANG,
+  openEvents, renderLiveStatus, debounce, busy, TICKET_HTML_LANG,
   renderWho,
 } from './staff.js';
 
@@ -396,35 +395,33 @@ function renderSelfcheck(box, sc) {
   box.append(el('p', { class: 'meta', text: t('console.selfcheck.notDiagnosis') }));
 }
 
-function renderThread(d) {
-  const ol = byId('ticket-thread');
+/** Fills list `ol` with an <li> made by `item` for each of `items`, or one line `emptyKey`. */
+function fillList(ol, items, emptyKey, item) {
   clear(ol);
-  const thread = Array.isArray(d.thread) ? d.thread : [];
-  if (!thread.length) {
-    ol.append(el('li', { class: 'meta', text: t('console.ticket.threadEmpty') }));
+  if (!items.length) {
+    ol.append(el('li', { class: 'meta', text: t(emptyKey) }));
     return;
   }
-  for (const m of thread) {
+  for (const x of items) ol.append(item(x));
+}
+
+/** The head line of a message or a note: who wrote it, and when. */
+function msgHead(who, at) {
+  return el('p', { class: 'msg-head' }, el('strong', { text: who }), ' · ', el('time', { text: formatShort(at), attrs: { datetime: at } }));
+}
+
+function renderThread(d) {
+  fillList(byId('ticket-thread'), Array.isArray(d.thread) ? d.thread : [], 'console.ticket.threadEmpty', (m) => {
     const who = m.from === 'expert' ? t('console.ticket.fromExpert') : t('console.ticket.fromCitizen');
-    ol.append(el('li', { class: `msg msg-${m.from === 'expert' ? 'expert' : 'citizen'}` },
-      el('p', { class: 'msg-head' }, el('strong', { text: who }), ' · ', el('time', { text: formatShort(m.at), attrs: { datetime: m.at } })),
-      el('div', { class: 'usertext', text: m.text == null ? t('console.ticket.textGone') : m.text, attrs: { lang: ticketLang(d) } })));
-  }
+    return el('li', { class: `msg msg-${m.from === 'expert' ? 'expert' : 'citizen'}` }, msgHead(who, m.at),
+      el('div', { class: 'usertext', text: m.text == null ? t('console.ticket.textGone') : m.text, attrs: { lang: ticketLang(d) } }));
+  });
 }
 
 function renderNotes(d) {
-  const ol = byId('ticket-notes');
-  clear(ol);
-  const notes = Array.isArray(d.notes) ? d.notes : [];
-  if (!notes.length) {
-    ol.append(el('li', { class: 'meta', text: t('console.notes.empty') }));
-    return;
-  }
-  for (const n of notes) {
-    ol.append(el('li', { class: 'note' },
-      el('p', { class: 'msg-head' }, el('strong', { text: n.by || '' }), ' · ', el('time', { text: formatShort(n.at), attrs: { datetime: n.at } })),
-      el('div', { class: 'usertext', text: n.text == null ? t('console.ticket.textGone') : n.text })));
-  }
+  fillList(byId('ticket-notes'), Array.isArray(d.notes) ? d.notes : [], 'console.notes.empty', (n) => el('li', { class: 'note' },
+    msgHead(n.by || '', n.at),
+    el('div', { class: 'usertext', text: n.text == null ? t('console.ticket.textGone') : n.text })));
 }
 
 function renderAudit(d) {
@@ -725,6 +722,19 @@ function afterMove(id) {
   if (state.openId === id) loadTicket(id);
 }
 
+/**
+ * Shows why a move on ticket `id` failed: beside the ticket when it is the open one,
+ * else at the top of the page (and announced); the lists are reloaded either way.
+ */
+function moveFailed(id, err) {
+  if (state.openId === id) setMessage('error', () => errorText(err));
+  else {
+    showAppError(err);
+    announce(errorText(err));
+  }
+  loadLists();
+}
+
 async function claimTicket(id, button) {
   await busy(button, async () => {
     try {
@@ -736,12 +746,7 @@ async function claimTicket(id, button) {
       setMessage('ok', () => t('console.done.claimed'));
       afterMove(id);
     } catch (err) {
-      if (state.openId === id) setMessage('error', () => errorText(err));
-      else {
-        showAppError(err);
-        announce(errorText(err));
-      }
-      loadLists();
+      moveFailed(id, err);
     }
   });
 }
@@ -845,12 +850,7 @@ async function declineTicket(id, button) {
       else announce(t('console.done.declined'));
       afterMove(id);
     } catch (err) {
-      if (state.openId === id) setMessage('error', () => errorText(err));
-      else {
-        showAppError(err);
-        announce(errorText(err));
-      }
-      loadLists();
+      moveFailed(id, err);
     }
   });
 }
@@ -1000,15 +1000,11 @@ function stopLive() {
   byId('live-status').hidden = true;
 }
 
-/* ---------------------------------------------------------- signed in/out */
+/* ------------------------- signed in/out (staff-page.js switches the views) */
 
-
-function showSignedIn(s, { focus = false } = {}) {
+function showPage(s) {
   state.session = s;
   state.supervisor = s.role === 'supervisor';
-  byId('signin-view').hidden = true;
-  byId('app-view').hidden = false;
-  byId('staff-controls').hidden = false;
   byId('health').hidden = !state.supervisor;
   byId('review-section').hidden = !state.supervisor;
   byId('page-title').textContent = t(state.supervisor ? 'console.titleSupervisor' : 'console.title');
@@ -1021,10 +1017,9 @@ function showSignedIn(s, { focus = false } = {}) {
   startLive();
   openFromHash({ focus: false });
   if (state.openId) loadTicket(state.openId);
-  if (focus) byId('page-title').focus();
 }
 
-function showSignedOut(noticeKey) {
+function forgetPage() {
   stopLive();
   state.session = null;
   state.lists = { review: null, offered: null, pool: null, mine: null };
@@ -1033,19 +1028,8 @@ function showSignedOut(noticeKey) {
   state.staff = null;
   state.staffAt = 0;
   state.staffError = null;
-  byId('app-view').hidden = true;
-  byId('staff-controls').hidden = true;
-  byId('signin-view').hidden = false;
   byId('page-title').textContent = t('console.title');
-  signin.reset(noticeKey);
-  byId('signin-username').focus();
 }
-
-const signin = initSignIn({
-  roles: ROLES,
-  onSignedIn: (s) => showSignedIn(s, { focus: true }),
-  wrongRole: () => t('console.wrongRole'),
-});
 
 /* ------------------------------------------------------------------ start */
 
@@ -1065,7 +1049,7 @@ function wire() {
     await signOut();
     state.drafts.clear(); // signing out on purpose: nothing of the work stays in the page
     answerText.value = '';
-    showSignedOut('staff.signin.signedOut');
+    staffPage.showSignedOut('staff.signin.signedOut');
   });
   byId('health-refresh').addEventListener('click', (e) => busy(e.currentTarget, loadHealth));
   byId('ticket-back').addEventListener('click', (e) => {
@@ -1100,45 +1084,26 @@ function wire() {
       answerText.focus();
     }
   });
-  onUnauthorized(() => showSignedOut('staff.signin.ended'));
-  onLanguageChange(() => {
-    document.title = t('console.pageTitle');
-    const live = byId('live-status');
-    if (live.dataset.state) renderLiveStatus(live, live.dataset.state); // its words follow the language too
-    if (state.session) {
-      byId('page-title').textContent = t(state.supervisor ? 'console.titleSupervisor' : 'console.title');
-      renderWho(state.session);
-      renderDuty();
-      renderLists();
-      renderTicket();
-      renderTemplates();
-      if (state.supervisor) renderHealth();
-    }
-    signin.render();
-    renderFieldErrors();
-  });
 }
 
-async function main() {
-  wire();
-  await initShell();
-  document.title = t('console.pageTitle');
-  startTicker();
-  const s = currentSession();
-  if (s && ROLES.includes(s.role)) {
-    // The stored session may have ended: /me says so (and a 401 shows the form).
-    try {
-      await api.get('/api/v1/me');
-      showSignedIn(s);
-      return;
-    } catch (err) {
-      if (err && err.status === 401) return; // the listener showed the form
-      showSignedIn(s);
-      showAppError(err);
-      return;
-    }
-  }
-  showSignedOut(null);
+function reword() {
+  byId('page-title').textContent = t(state.supervisor ? 'console.titleSupervisor' : 'console.title');
+  renderWho(state.session);
+  renderDuty();
+  renderLists();
+  renderTicket();
+  renderTemplates();
+  if (state.supervisor) renderHealth();
 }
 
-main();
+const staffPage = startStaffPage({
+  roles: ROLES,
+  titleKey: 'console.pageTitle',
+  wrongRoleKey: 'console.wrongRole',
+  wire,
+  signedIn: showPage,
+  signedOut: forgetPage,
+  reword,
+  reworded: renderFieldErrors,
+  failed: showAppError,
+});

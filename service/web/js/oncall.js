@@ -19,15 +19,15 @@
  * on-call accounts and supervisors may read; it is fetched again on every alert, on
  * every ticket event a supervisor's stream carries, and once a minute.
  */
-import { initShell } from './shell.js';
-import { onLanguageChange, htmlLang } from './i18n.js';
+import { htmlLang } from './i18n.js';
+import { startStaffPage } from './staff-page.js';
 import { drawChart, dataTable } from './staff-charts.js';
 import { enableAlarm, alarm, alarmEnabled, notificationPermission } from './alarm.js';
 import {
   t, el, clear, byId, announce,
-  api, currentSession, signOut, onUnauthorized, initSignIn, errorText,
+  api, signOut, errorText,
   categoryLabel, languageLabel, alertKindLabel, ageNode, formatShort, countdown, riskReasonLabel,
-  formatHours, formatPercent, formatNumber, openEvents, renderLiveStatus, startTicker, debounce, busy, fetchAll,
+  formatHours, formatPercent, formatNumber, openEvents, renderLiveStatus, debounce, busy, fetchAll,
   renderWho,
 } from './staff.js';
 
@@ -363,6 +363,17 @@ function legend(node, entries) {
   for (const e of entries) node.append(el('span', { class: `legend-item ${e.cls}` }, el('span', { class: 'legend-swatch', attrs: { 'aria-hidden': 'true' } }), ' ', e.text));
 }
 
+/**
+ * Draws chart `name` (#chart-<name>) from `spec`, its legend `items` into
+ * #chart-<name>-legend and the same figures as a table (`head`, `rows`) titled like the
+ * chart into #chart-<name>-table.
+ */
+function dayChart(name, spec, items, head, rows) {
+  drawChart(byId(`chart-${name}`), spec);
+  legend(byId(`chart-${name}-legend`), items);
+  byId(`chart-${name}-table`).replaceChildren(dataTable(spec.title, head, rows));
+}
+
 function renderStats() {
   const err = byId('stats-error');
   clear(err);
@@ -393,7 +404,7 @@ function renderStats() {
   // 1. Answered within the window, % per day.
   const pct = days.map((d) => num(d.answered_in_window_pct));
   const withPct = pct.filter((v) => v != null);
-  drawChart(byId('chart-window'), {
+  dayChart('window', {
     kind: 'bar',
     title: t('oncall.charts.window.title'),
     desc: withPct.length
@@ -404,11 +415,9 @@ function renderStats() {
     yMax: 100,
     yFormat: (v) => formatPercent(v),
     empty: days.length ? null : t('oncall.charts.noDays'),
-  });
-  legend(byId('chart-window-legend'), [{ cls: 'series-a', text: t('oncall.charts.window.legend') }]);
-  byId('chart-window-table').replaceChildren(dataTable(t('oncall.charts.window.title'),
+  }, [{ cls: 'series-a', text: t('oncall.charts.window.legend') }],
     [t('oncall.charts.day'), t('oncall.charts.window.series'), t('oncall.stats.answered'), t('oncall.charts.submitted')],
-    days.map((d) => [dayLong(d.date), pct[days.indexOf(d)] == null ? noData : formatPercent(d.answered_in_window_pct), formatNumber(d.answered ?? 0), formatNumber(d.submitted ?? 0)])));
+    days.map((d) => [dayLong(d.date), pct[days.indexOf(d)] == null ? noData : formatPercent(d.answered_in_window_pct), formatNumber(d.answered ?? 0), formatNumber(d.submitted ?? 0)]));
 
   // 2. Time to answer, p50 and p90 per day, in the unit that fits the longest of them
   // (answers within minutes would all read "0 h" on an axis in hours).
@@ -419,7 +428,7 @@ function renderStats() {
   const p50 = days.map((d) => (num(d.answer_seconds_p50) == null ? null : d.answer_seconds_p50 / unit.div));
   const p90 = days.map((d) => (num(d.answer_seconds_p90) == null ? null : d.answer_seconds_p90 / unit.div));
   const hoursFmt = (v) => t(unit.key, { [unit.name]: formatNumber(Number(v.toPrecision(3))) });
-  drawChart(byId('chart-times'), {
+  dayChart('times', {
     kind: 'line',
     title: t('oncall.charts.times.title'),
     desc: t('oncall.charts.times.desc', { p50: formatHours(num(tot.answer_seconds_p50)), p90: formatHours(num(tot.answer_seconds_p90)) }),
@@ -430,19 +439,17 @@ function renderStats() {
     ],
     yFormat: hoursFmt,
     empty: days.length ? null : t('oncall.charts.noDays'),
-  });
-  legend(byId('chart-times-legend'), [
+  }, [
     { cls: 'series-a legend-line', text: t('oncall.charts.times.p50') },
     { cls: 'series-b legend-dashed', text: t('oncall.charts.times.p90') },
-  ]);
-  byId('chart-times-table').replaceChildren(dataTable(t('oncall.charts.times.title'),
+  ],
     [t('oncall.charts.day'), t('oncall.stats.p50'), t('oncall.stats.p90')],
-    days.map((d) => [dayLong(d.date), formatHours(num(d.answer_seconds_p50)), formatHours(num(d.answer_seconds_p90))])));
+    days.map((d) => [dayLong(d.date), formatHours(num(d.answer_seconds_p50)), formatHours(num(d.answer_seconds_p90))]));
 
   // 3. Breaches and crises per day.
   const breaches = days.map((d) => num(d.breaches) ?? 0);
   const crises = days.map((d) => num(d.crises) ?? 0);
-  drawChart(byId('chart-breaches'), {
+  dayChart('breaches', {
     kind: 'bar',
     title: t('oncall.charts.breaches.title'),
     desc: t('oncall.charts.breaches.desc', { breaches: formatNumber(tot.breaches ?? 0), crises: formatNumber(tot.crises ?? 0), days: days.length }),
@@ -453,25 +460,31 @@ function renderStats() {
     ],
     yFormat: (v) => formatNumber(v),
     empty: days.length ? null : t('oncall.charts.noDays'),
-  });
-  legend(byId('chart-breaches-legend'), [
+  }, [
     { cls: 'series-c', text: t('oncall.charts.breaches.legendBreaches') },
     { cls: 'series-d legend-hatched', text: t('oncall.charts.breaches.legendCrises') },
-  ]);
-  byId('chart-breaches-table').replaceChildren(dataTable(t('oncall.charts.breaches.title'),
+  ],
     [t('oncall.charts.day'), t('oncall.stats.breaches'), t('oncall.stats.crises')],
-    days.map((d, i) => [dayLong(d.date), formatNumber(breaches[i]), formatNumber(crises[i])])));
+    days.map((d, i) => [dayLong(d.date), formatNumber(breaches[i]), formatNumber(crises[i])]));
 }
 
-async function loadStats() {
+/**
+ * GETs `path` into state[key] (a failure into state[key + 'Error'], the last answer kept),
+ * then calls `render`. A 401 renders nothing: the sign-in form is shown instead.
+ */
+async function loadInto(key, path, render) {
   try {
-    state.stats = await api.get('/api/v1/stats');
-    state.statsError = null;
+    state[key] = await api.get(path);
+    state[`${key}Error`] = null;
   } catch (err) {
     if (err && err.status === 401) return;
-    state.statsError = err;
+    state[`${key}Error`] = err;
   }
-  renderStats();
+  render();
+}
+
+function loadStats() {
+  return loadInto('stats', '/api/v1/stats', renderStats);
 }
 
 /* ------------------------------------------------- open tickets by time left */
@@ -522,15 +535,8 @@ function renderOpen() {
     rows.map((r) => [r.label, formatNumber(r.value)])));
 }
 
-async function loadOpen() {
-  try {
-    state.open = await api.get('/api/v1/queue/summary');
-    state.openError = null;
-  } catch (err) {
-    if (err && err.status === 401) return;
-    state.openError = err;
-  }
-  renderOpen();
+function loadOpen() {
+  return loadInto('open', '/api/v1/queue/summary', renderOpen);
 }
 
 /* ------------------------------------------------------------------- live */
@@ -570,15 +576,11 @@ function stopLive() {
   byId('live-status').hidden = true;
 }
 
-/* ---------------------------------------------------------- signed in/out */
+/* ------------------------- signed in/out (staff-page.js switches the views) */
 
-
-function showSignedIn(s, { focus = false } = {}) {
+function showPage(s) {
   state.session = s;
   state.supervisor = s.role === 'supervisor';
-  byId('signin-view').hidden = true;
-  byId('app-view').hidden = false;
-  byId('staff-controls').hidden = false;
   renderWho(state.session);
   renderAlerts();
   renderStats();
@@ -589,10 +591,9 @@ function showSignedIn(s, { focus = false } = {}) {
   loadStats();
   loadOpen();
   startLive();
-  if (focus) byId('page-title').focus();
 }
 
-function showSignedOut(noticeKey) {
+function forgetPage() {
   stopLive();
   state.session = null;
   state.alerts = null;
@@ -603,24 +604,13 @@ function showSignedOut(noticeKey) {
   state.crises = new Set();
   state.view = null;
   byId('ticket-view').hidden = true;
-  byId('app-view').hidden = true;
-  byId('staff-controls').hidden = true;
-  byId('signin-view').hidden = false;
   document.title = t('oncall.pageTitle');
-  signin.reset(noticeKey);
-  byId('signin-username').focus();
 }
-
-const signin = initSignIn({
-  roles: ROLES,
-  onSignedIn: (s) => showSignedIn(s, { focus: true }),
-  wrongRole: () => t('oncall.wrongRole'),
-});
 
 function wire() {
   byId('sign-out').addEventListener('click', async () => {
     await signOut();
-    showSignedOut('staff.signin.signedOut');
+    staffPage.showSignedOut('staff.signin.signedOut');
   });
   byId('alerts-refresh').addEventListener('click', (e) => busy(e.currentTarget, () => loadAlerts()));
   byId('notify-enable').addEventListener('click', async () => {
@@ -633,43 +623,25 @@ function wire() {
     if (e.key === 'Escape') closeView();
   });
   byId('stats-refresh').addEventListener('click', (e) => busy(e.currentTarget, () => Promise.all([loadStats(), loadOpen()])));
-  onUnauthorized(() => showSignedOut('staff.signin.ended'));
-  onLanguageChange(() => {
-    document.title = t('oncall.pageTitle');
-    const live = byId('live-status');
-    if (live.dataset.state) renderLiveStatus(live, live.dataset.state); // its words follow the language too
-    if (state.session) {
-      renderWho(state.session);
-      renderAlerts();
-      renderStats();
-      renderOpen();
-      renderBanner();
-      renderNotify();
-      renderView();
-    }
-    signin.render();
-  });
 }
 
-async function main() {
-  wire();
-  await initShell();
-  document.title = t('oncall.pageTitle');
-  startTicker();
-  const s = currentSession();
-  if (s && ROLES.includes(s.role)) {
-    try {
-      await api.get('/api/v1/me');
-      showSignedIn(s);
-      return;
-    } catch (err) {
-      if (err && err.status === 401) return; // the listener showed the form
-      showSignedIn(s);
-      return;
-    }
-  }
-  showSignedOut(null);
+function reword() {
+  renderWho(state.session);
+  renderAlerts();
+  renderStats();
+  renderOpen();
+  renderBanner();
+  renderNotify();
+  renderView();
 }
 
-main();
+const staffPage = startStaffPage({
+  roles: ROLES,
+  titleKey: 'oncall.pageTitle',
+  wrongRoleKey: 'oncall.wrongRole',
+  wire,
+  signedIn: showPage,
+  signedOut: forgetPage,
+  reword,
+});
 

@@ -1,0 +1,47 @@
+/*
+ * ticker: one timer per part; the pass is skipped while one is in flight.
+ */
+#include "ticker.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+/* Every tick: one pass, unless the last one is still going. */
+static void on_tick(uv_timer_t *timer)
+{
+    a24_ticker_t *t = timer->data;
+    if (t->busy || t->stopping || t->w->store == NULL)
+        return;
+    if (t->pass(t) == 0)
+        t->busy = true;
+}
+
+void *a24_ticker_start(a24_worker_t *w, size_t size, a24_ticker_pass_cb pass, uint64_t first,
+                       uint64_t every, char *err, size_t errlen)
+{
+    a24_ticker_t *t = calloc(1, size);
+    if (t == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    t->w = w;
+    t->pass = pass;
+    uv_timer_init(w->loop, &t->timer);
+    t->timer.data = t;
+    uv_timer_start(&t->timer, on_tick, first, every);
+    return t;
+}
+
+/* The timer has closed. */
+static void on_closed(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+void a24_ticker_stop(a24_ticker_t *t)
+{
+    if (t == NULL)
+        return;
+    t->stopping = true;
+    uv_close((uv_handle_t *)&t->timer, on_closed);
+}
