@@ -131,6 +131,12 @@ bool a24_state_in_set(a24_state_t s, a24_state_set_t set)
            (states[s].sets & (1u << set)) != 0;
 }
 
+bool a24_state_name_in_set(const char *name, size_t len, a24_state_set_t set)
+{
+    int s = name != NULL ? a24_state_parse(name, len) : -1;
+    return s >= 0 && a24_state_in_set((a24_state_t)s, set);
+}
+
 const char *a24_state_set_list(a24_state_set_t set)
 {
     static char lists[A24_SET_COUNT][128];

@@ -91,6 +91,9 @@ typedef enum {
 /** True if state `s` belongs to `set`. */
 bool a24_state_in_set(a24_state_t s, a24_state_set_t set);
 
+/** True if the state called `name` (`len` bytes, as stored) belongs to `set`. */
+bool a24_state_name_in_set(const char *name, size_t len, a24_state_set_t set);
+
 /** The states of `set` as a comma-framed list for the scripts (",queued,offered,"). */
 const char *a24_state_set_list(a24_state_set_t set);
 

@@ -366,8 +366,7 @@ static void on_brief_reply(a24_op_t *op, const char *verdict, const redisReply *
         const redisReply *f = r->element[2];
         a24_ms_t now = a24_reply_int(r, 1, a24_clock_now());
         const char *due = hash_get(f, "due"), *state = hash_get(f, "state");
-        int st = state != NULL ? a24_state_parse(state, strlen(state)) : -1;
-        bool open = st >= 0 && a24_state_in_set((a24_state_t)st, A24_SET_AWAITING);
+        bool open = state != NULL && a24_state_name_in_set(state, strlen(state), A24_SET_AWAITING);
         json_t *timeline = json_array();
         for (size_t i = 0; i < r->element[3]->elements; i++) {
             json_t *e = timeline_entry(r->element[3]->element[i]->str);

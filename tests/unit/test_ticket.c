@@ -117,6 +117,10 @@ static void ticket_sets_match_the_table(void **state)
     assert_string_equal(a24_state_set_list(A24_SET_POOLED), ",queued,offered,");
     assert_string_equal(a24_state_set_list(A24_SET_HELD), ",claimed,in_review,");
     assert_false(a24_state_in_set(A24_STATE_COUNT, A24_SET_AWAITING));
+    assert_true(a24_state_name_in_set("in_review", 9, A24_SET_HELD));
+    assert_false(a24_state_name_in_set("in_revie", 8, A24_SET_HELD));
+    assert_false(a24_state_name_in_set("answered", 8, A24_SET_AWAITING));
+    assert_false(a24_state_name_in_set(NULL, 0, A24_SET_POOLED));
     assert_false(a24_state_in_set(A24_STATE_QUEUED, A24_SET_COUNT));
 }
 
