@@ -5,6 +5,8 @@
 # The library ("#!lua name=answer24") starts, once, with
 #   - a table K of every key name in proto/keys.h (A24_KEY_TICKET -> K.KEY_TICKET),
 #     so the header stays the one list of keys for C and Lua alike;
+#   - the state lists of proto/ticket.c's table (AWAITING), written by the build's
+#     states_lua program (proto/gen/states_lua.c), so no script restates one;
 #   - proto/scripts/_lib.lua, the helpers the transitions share (the ticket's
 #     indexes, audit lines, live events).
 # Then every script <name>.lua becomes the body of the function a24_<name>, called as
@@ -23,7 +25,7 @@
 # Scripts that never write are registered with the flag no-writes and called with
 # FCALL_RO (they may then run on a replica, and Redis refuses a write in them). Only
 # scripts listed in READ_ONLY: a script that starts to write must leave the list.
-set(READ_ONLY alert_list queue_summary stats_days template_list ticket_list user_list)
+set(READ_ONLY alert_list queue_summary stats_days stream_tails template_list ticket_list user_list)
 
 file(READ ${KEYS} keys_h)
 string(REGEX MATCHALL "#define A24_[A-Z_]+ \"[^\"]*\"" defines "${keys_h}")
@@ -33,6 +35,8 @@ foreach(d ${defines})
     string(APPEND lib "${line}")
 endforeach()
 string(APPEND lib "}\n")
+file(READ ${STATES} states)
+string(APPEND lib "${states}")
 file(READ ${DIR}/_lib.lua prelude)
 string(APPEND lib "${prelude}\n")
 

@@ -10,6 +10,7 @@
  * The Lua scripts never decide on their own which moves are legal: the C caller
  * passes the event's allowed "from" states (a24_ticket_from_list) and the script
  * compares and sets atomically, so this table is the single statement of the rules.
+ * The state a move writes comes from the table too (the scripts' TO, a24_ticket_lua).
  *
  * A citizen may add a follow-up in any open state (a24_state_is_open); only after an
  * answer does it move the ticket (A24_EV_FOLLOWUP), back to the queue with a fresh
@@ -25,6 +26,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 typedef enum {
     A24_STATE_QUEUED,
@@ -78,6 +80,31 @@ bool a24_state_is_open(a24_state_t s);
  */
 const char *a24_ticket_from_list(a24_event_t e);
 
+/** The sets of states the programs and the scripts ask about, each a column of the table. */
+typedef enum {
+    A24_SET_AWAITING, /* it still waits for an expert's answer: queued ... in_review */
+    A24_SET_POOLED,   /* it waits in the pool to be taken: queued, offered */
+    A24_SET_HELD,     /* an expert holds it: claimed, in_review */
+    A24_SET_COUNT
+} a24_state_set_t;
+
+/** True if state `s` belongs to `set`. */
+bool a24_state_in_set(a24_state_t s, a24_state_set_t set);
+
+/** True if the state called `name` (`len` bytes, as stored) belongs to `set`. */
+bool a24_state_name_in_set(const char *name, size_t len, a24_state_set_t set);
+
+/** The states of `set` as a comma-framed list for the scripts (",queued,offered,"). */
+const char *a24_state_set_list(a24_state_set_t set);
+
+/**
+ * Writes the sets as the Lua tables the scripts use (the library's prelude, before
+ * proto/scripts/_lib.lua: `local AWAITING = {queued = true, ...}`, POOLED, HELD, and TO: event name
+ * -> target state) to `out`; the build runs this through proto/gen/states_lua.c, so the scripts
+ * hold no list of their own. 0, or -1 if writing failed.
+ */
+int a24_ticket_lua(FILE *out);
+
 /**
  * The answer-time histogram's upper bounds in seconds, in order, as an initializer
  * list ({A24_ANSWER_BUCKETS}): answer.lua counts every answer into the first bound
@@ -85,6 +112,23 @@ const char *a24_ticket_from_list(a24_event_t e);
  * bounds, so the two can never disagree.
  */
 #define A24_ANSWER_BUCKETS 900, 3600, 4 * 3600, 12 * 3600, 24 * 3600, 48 * 3600
+
+/** `len` bytes at `p`: one part of a stored element (not NUL-terminated). */
+typedef struct {
+    const char *p;
+    size_t len;
+} a24_part_t;
+
+/**
+ * Reads one element of a ticket's thread or notes, the one stored message format:
+ * a24:t:<id>:msgs holds "<c|e>:<ms>:<sealed text>", a24:t:<id>:notes "<ms>:<user>:<sealed
+ * text>". `part` gets the first two colon-separated fields and the rest (sealed bytes,
+ * which may hold colons). False if the element has fewer than two colons.
+ */
+bool a24_ticket_split_message(const char *e, size_t len, a24_part_t part[3]);
+
+/** Milliseconds written as decimal digits (a message's or audit line's time); 0 if not. */
+long long a24_ticket_parse_ms(const char *s, size_t len);
 
 /** The ticket categories of the contract, NULL-terminated. */
 extern const char *const a24_categories[];

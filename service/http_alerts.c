@@ -22,6 +22,7 @@
 #include "http.h"
 #include "keys.h"
 #include "stats.h"
+#include "ticket.h"
 
 #define LIST_DEFAULT 100
 #define LIST_MAX 1000
@@ -365,9 +366,7 @@ static void on_brief_reply(a24_op_t *op, const char *verdict, const redisReply *
         const redisReply *f = r->element[2];
         a24_ms_t now = a24_reply_int(r, 1, a24_clock_now());
         const char *due = hash_get(f, "due"), *state = hash_get(f, "state");
-        bool open =
-            state != NULL && (strcmp(state, "queued") == 0 || strcmp(state, "offered") == 0 ||
-                              strcmp(state, "claimed") == 0 || strcmp(state, "in_review") == 0);
+        bool open = state != NULL && a24_state_name_in_set(state, strlen(state), A24_SET_AWAITING);
         json_t *timeline = json_array();
         for (size_t i = 0; i < r->element[3]->elements; i++) {
             json_t *e = timeline_entry(r->element[3]->element[i]->str);

@@ -464,16 +464,13 @@ static json_t *ticket_view(citizen_op_t *c, const redisReply *f, const redisRepl
 
     json_t *followups = json_array(), *thread = json_array(), *answer = json_null();
     for (size_t i = 0; msgs != NULL && i < msgs->elements; i++) {
-        /* "<who>:<ms>:<sealed>" */
-        const char *e = msgs->element[i]->str;
-        size_t elen = msgs->element[i]->len;
-        const char *c1 = memchr(e, ':', elen);
-        const char *c2 = c1 != NULL ? memchr(c1 + 1, ':', elen - (size_t)(c1 + 1 - e)) : NULL;
-        if (c1 == NULL || c2 == NULL)
+        a24_part_t m[3]; /* who, at, sealed */
+        const redisReply *e = msgs->element[i];
+        if (e->type != REDIS_REPLY_STRING || !a24_ticket_split_message(e->str, e->len, m))
             continue;
-        a24_ms_t at = strtoll(c1 + 1, NULL, 10);
-        json_t *t = a24_http_open_text(app, c->ticket, c2 + 1, elen - (size_t)(c2 + 1 - e));
-        bool expert = e[0] == 'e';
+        a24_ms_t at = a24_ticket_parse_ms(m[1].p, m[1].len);
+        json_t *t = a24_http_open_text(app, c->ticket, m[2].p, m[2].len);
+        bool expert = m[0].len == 1 && m[0].p[0] == 'e';
         json_array_append_new(thread,
                               json_pack("{s:s, s:O, s:o}", "from", expert ? "expert" : "citizen",
                                         "text", t, "at", a24_http_time(at)));
@@ -549,7 +546,7 @@ static int act(citizen_op_t *c)
     const char *argv[] = {k_ticket,         k_msgs,
                           k_notes,          k_audit,
                           A24_KEY_SCHEDULE, A24_KEY_STATS,
-                          open_states,      ",queued,offered,claimed,in_review,",
+                          open_states,      a24_state_set_list(A24_SET_AWAITING),
                           retention,        (const char *)c->code_hash,
                           c->ticket};
     size_t lens[11];

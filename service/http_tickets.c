@@ -371,8 +371,8 @@ static void respond_refusal(act_op_t *a, const char *verdict, const redisReply *
         memcpy(st, state, slen), st[slen] = '\0';
     bool mine =
         owner != NULL && olen == strlen(a->me.username) && memcmp(owner, a->me.username, olen) == 0;
-    bool held = strcmp(st, "claimed") == 0 || strcmp(st, "in_review") == 0;
-    bool waiting = strcmp(st, "queued") == 0 || strcmp(st, "offered") == 0;
+    bool held = a24_state_name_in_set(st, strlen(st), A24_SET_HELD);
+    bool waiting = a24_state_name_in_set(st, strlen(st), A24_SET_POOLED);
     if (strcmp(verdict, "missing") == 0) {
         a24_http_error(req, 404, "not_found", "There is no such ticket.", NULL);
     } else if (strcmp(verdict, "forbidden") == 0) {

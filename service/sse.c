@@ -21,6 +21,7 @@
 #include "http.h"
 #include "keys.h"
 #include "log.h"
+#include "stream.h"
 #include "ticket.h"
 
 #define HEARTBEAT_MS 20000
@@ -30,12 +31,12 @@ typedef struct client client_t;
 
 struct a24_feed {
     a24_app_t *app;
-    a24_store_t *store; /* XREAD BLOCK holds it */
-    uv_timer_t heartbeat, retry, recheck;
+    a24_store_t *store;   /* XREAD BLOCK holds it */
+    a24_stream_t streams; /* a24:events and a24:alerts, followed without a group */
+    uv_timer_t heartbeat, recheck;
     client_t *clients;
-    struct alive_check *checking;          /* the session re-check in flight, or NULL */
-    char last_events[48], last_alerts[48]; /* where the next read starts */
-    bool started, reading, stopping;
+    struct alive_check *checking; /* the session re-check in flight, or NULL */
+    bool stopping;
     int open_handles;
 };
 
@@ -57,8 +58,6 @@ struct client {
 typedef struct alive_check {
     a24_feed_t *feed;
 } alive_check_t;
-
-static void read_more(a24_feed_t *f);
 
 /* ---------------------------------------------------------------- clients */
 
@@ -347,94 +346,21 @@ const a24_route_t a24_event_routes[] = {
 
 /* ---------------------------------------------------------------- the feed */
 
-/* The retry timer ran out. */
-static void on_retry(uv_timer_t *t)
+/* The streams gave entries: fan them out (index 1 is the alert stream); read on. */
+static bool on_entries(a24_stream_t *st, int index, const redisReply *entries, bool taken_over,
+                       void *privdata)
 {
-    read_more(t->data);
-}
-
-/* Reads again in a second (Redis away). */
-static void retry_later(a24_feed_t *f)
-{
-    f->reading = false;
-    if (!f->stopping)
-        uv_timer_start(&f->retry, on_retry, 1000, 0);
-}
-
-/* XREAD replied: fan the entries out and read on. */
-static void on_read(a24_store_t *store, redisReply *r, void *privdata)
-{
-    (void)store;
-    a24_feed_t *f = privdata;
-    if (f->stopping)
-        return;
-    if (a24_reply_failed(r)) {
-        retry_later(f);
-        return;
-    }
-    for (size_t s = 0; r->type == REDIS_REPLY_ARRAY && s < r->elements; s++) {
-        const redisReply *stream = r->element[s];
-        bool alert = strcmp(stream->element[0]->str, A24_KEY_ALERTS) == 0;
-        const redisReply *entries = stream->element[1];
-        for (size_t i = 0; i < entries->elements; i++)
-            fan_out(f, alert, entries->element[i]);
-        if (entries->elements > 0) {
-            char *last = alert ? f->last_alerts : f->last_events;
-            snprintf(last, 48, "%s", entries->element[entries->elements - 1]->element[0]->str);
-        }
-    }
-    f->reading = false;
-    read_more(f);
-}
-
-/* The streams' last ids replied: follow from there. */
-static void on_start(a24_store_t *store, redisReply *r, void *privdata)
-{
-    (void)store;
-    a24_feed_t *f = privdata;
-    if (f->stopping)
-        return;
-    size_t len;
-    const char *e = a24_reply_str(r, 0, &len), *a = a24_reply_str(r, 1, &len);
-    if (e == NULL || a == NULL) {
-        retry_later(f);
-        return;
-    }
-    snprintf(f->last_events, sizeof f->last_events, "%s", e);
-    snprintf(f->last_alerts, sizeof f->last_alerts, "%s", a);
-    f->started = true;
-    f->reading = false;
-    read_more(f);
-}
-
-/* Reads the next entries (after finding where the streams end, once). */
-static void read_more(a24_feed_t *f)
-{
-    if (f->stopping || f->reading)
-        return;
-    f->reading = true;
-    int rc;
-    if (!f->started)
-        rc = a24_store_command(f->store, on_start, f, "EVAL %s 2 %s %s",
-                               "local out = {} for i, k in ipairs(KEYS) do "
-                               "local e = redis.call('XREVRANGE', k, '+', '-', 'COUNT', 1) "
-                               "out[i] = e[1] and e[1][1] or '0-0' end return out",
-                               A24_KEY_EVENTS, A24_KEY_ALERTS);
-    else
-        rc = a24_store_command(f->store, on_read, f,
-                               "XREAD COUNT 200 BLOCK 15000 STREAMS %s %s %s %s", A24_KEY_EVENTS,
-                               A24_KEY_ALERTS, f->last_events, f->last_alerts);
-    if (rc != 0)
-        retry_later(f);
+    (void)st, (void)taken_over;
+    for (size_t i = 0; i < entries->elements; i++)
+        fan_out(privdata, index == 1, entries->element[i]);
+    return true;
 }
 
 /* The connection is (again) up: go on from the last ids seen. */
 static void on_ready(void *arg)
 {
     a24_feed_t *f = arg;
-    uv_timer_stop(&f->retry);
-    f->reading = false;
-    read_more(f);
+    a24_stream_start(&f->streams);
 }
 
 a24_feed_t *a24_feed_create(a24_app_t *app, char *err, size_t errlen)
@@ -451,23 +377,41 @@ a24_feed_t *a24_feed_create(a24_app_t *app, char *err, size_t errlen)
         free(f);
         return NULL;
     }
+    const a24_stream_opts_t o = {.name = "sse",
+                                 .streams = {A24_KEY_EVENTS, A24_KEY_ALERTS},
+                                 .nstreams = 2,
+                                 .count = 200,
+                                 .block_ms = 15000,
+                                 .retry_ms = 1000};
+    a24_stream_init(&f->streams, app->loop, f->store, &o, on_entries, f);
     uv_timer_init(app->loop, &f->heartbeat);
-    uv_timer_init(app->loop, &f->retry);
     uv_timer_init(app->loop, &f->recheck);
-    f->heartbeat.data = f->retry.data = f->recheck.data = f;
-    f->open_handles = 3;
+    f->heartbeat.data = f->recheck.data = f;
+    f->open_handles = 3; /* the two timers and the reader */
     uv_timer_start(&f->heartbeat, on_heartbeat, HEARTBEAT_MS, HEARTBEAT_MS);
     uv_timer_start(&f->recheck, on_recheck, A24_STREAM_RECHECK_MS, A24_STREAM_RECHECK_MS);
     a24_store_on_ready(f->store, on_ready, f);
     return f;
 }
 
-/* One of the feed's timers closed; the last one frees it. */
-static void on_closed(uv_handle_t *h)
+/* One of the feed's handles closed; the last one frees it. */
+static void handle_closed(a24_feed_t *f)
 {
-    a24_feed_t *f = h->data;
     if (--f->open_handles == 0)
         free(f);
+}
+
+/* One of the feed's timers closed. */
+static void on_closed(uv_handle_t *h)
+{
+    handle_closed(h->data);
+}
+
+/* The feed's stream reader closed. */
+static void on_stream_closed(a24_stream_t *st, void *privdata)
+{
+    (void)st;
+    handle_closed(privdata);
 }
 
 void a24_feed_destroy(a24_feed_t *f)
@@ -487,8 +431,8 @@ void a24_feed_destroy(a24_feed_t *f)
         }
     }
     f->clients = NULL;
+    a24_stream_close(&f->streams, on_stream_closed);
     a24_store_destroy(f->store);
     uv_close((uv_handle_t *)&f->heartbeat, on_closed);
-    uv_close((uv_handle_t *)&f->retry, on_closed);
     uv_close((uv_handle_t *)&f->recheck, on_closed);
 }

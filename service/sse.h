@@ -2,8 +2,9 @@
  * sse: live updates for the consoles and the on-call dashboard, as Server-Sent Events.
  *
  * One feed per process follows the ticket event stream (a24:events) and the alert
- * stream (a24:alerts) on its own Redis connection (XREAD BLOCK) and fans each entry
- * out to the connected staff whose role and specialties it concerns:
+ * stream (a24:alerts) on its own Redis connection (XREAD BLOCK, through the stream
+ * reader of proto/stream.h) and fans each entry out to the connected staff whose role
+ * and specialties it concerns:
  *   supervisors  every ticket and alert event
  *   experts      events of tickets in their categories and languages, or offered to
  *                them, held by them or taken from them; alerts addressed to experts

@@ -53,38 +53,6 @@ static bool field_is(const redisReply *flat, const char *name, const char *want)
     return v != NULL && len == strlen(want) && memcmp(v, want, len) == 0;
 }
 
-/*
- * Splits a list element "<a>:<b>:<rest>" (thread messages, notes): the first two
- * colon-separated fields and the rest, which may itself contain colons (sealed bytes).
- * Returns false if the element has fewer than two colons.
- */
-static bool split_element(const char *e, size_t len, h2o_iovec_t *a, h2o_iovec_t *b,
-                          h2o_iovec_t *rest)
-{
-    const char *c1 = memchr(e, ':', len);
-    const char *c2 = c1 != NULL ? memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - e)) : NULL;
-    if (c1 == NULL || c2 == NULL)
-        return false;
-    *a = h2o_iovec_init(e, (size_t)(c1 - e));
-    *b = h2o_iovec_init(c1 + 1, (size_t)(c2 - c1 - 1));
-    *rest = h2o_iovec_init(c2 + 1, len - (size_t)(c2 + 1 - e));
-    return true;
-}
-
-/* Milliseconds written as decimal digits (`len` bytes); 0 if malformed. */
-static a24_ms_t parse_ms(const char *s, size_t len)
-{
-    a24_ms_t v = 0;
-    if (len == 0 || len > 18)
-        return 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
 /* ---------------------------------------------------------------- the self-check */
 
 /* The PHQ-9 band of a total (0..27), as the instrument's manual names them. */
@@ -290,18 +258,18 @@ json_t *a24_ticket_view_item(a24_app_t *app, const a24_viewer_t *me, a24_ms_t no
 }
 
 /* One message of the conversation from "<c|e>:<ms>", its text already opened. */
-static json_t *message_json(h2o_iovec_t who, h2o_iovec_t at, json_t *text)
+static json_t *message_json(a24_part_t who, a24_part_t at, json_t *text)
 {
-    bool expert = who.len == 1 && who.base[0] == 'e';
+    bool expert = who.len == 1 && who.p[0] == 'e';
     return json_pack("{s:s, s:o, s:o}", "from", expert ? "expert" : "citizen", "text", text, "at",
-                     a24_http_time(parse_ms(at.base, at.len)));
+                     a24_http_time(a24_ticket_parse_ms(at.p, at.len)));
 }
 
 /* One internal note from "<ms>:<user>", its text already opened. */
-static json_t *note_json(h2o_iovec_t at, h2o_iovec_t by, json_t *text)
+static json_t *note_json(a24_part_t at, a24_part_t by, json_t *text)
 {
-    return json_pack("{s:s%, s:o, s:o}", "by", by.base, by.len, "text", text, "at",
-                     a24_http_time(parse_ms(at.base, at.len)));
+    return json_pack("{s:s%, s:o, s:o}", "by", by.p, by.len, "text", text, "at",
+                     a24_http_time(a24_ticket_parse_ms(at.p, at.len)));
 }
 
 /*
@@ -310,16 +278,16 @@ static json_t *note_json(h2o_iovec_t at, h2o_iovec_t by, json_t *text)
  * notes (note_json).
  */
 static json_t *sealed_list_json(a24_app_t *app, const char *id, const redisReply *list,
-                                json_t *(*make)(h2o_iovec_t a, h2o_iovec_t b, json_t *text))
+                                json_t *(*make)(a24_part_t a, a24_part_t b, json_t *text))
 {
     json_t *out = json_array();
     for (size_t i = 0; list != NULL && i < list->elements; i++) {
-        h2o_iovec_t x, y, sealed;
+        a24_part_t part[3]; /* a, b, sealed */
         const redisReply *e = list->element[i];
-        if (e->type != REDIS_REPLY_STRING || !split_element(e->str, e->len, &x, &y, &sealed))
+        if (e->type != REDIS_REPLY_STRING || !a24_ticket_split_message(e->str, e->len, part))
             continue;
-        json_array_append_new(out,
-                              make(x, y, a24_http_open_text(app, id, sealed.base, sealed.len)));
+        json_array_append_new(
+            out, make(part[0], part[1], a24_http_open_text(app, id, part[2].p, part[2].len)));
     }
     return out;
 }
@@ -333,12 +301,12 @@ static json_t *reason_of(a24_app_t *app, const char *id, const redisReply *notes
                          h2o_iovec_t actor)
 {
     for (size_t i = notes != NULL ? notes->elements : 0; i-- > 0;) {
-        h2o_iovec_t nat, by, sealed;
+        a24_part_t n[3]; /* at, by, sealed */
         const redisReply *e = notes->element[i];
-        if (e->type == REDIS_REPLY_STRING && split_element(e->str, e->len, &nat, &by, &sealed) &&
-            h2o_memis(nat.base, nat.len, at.base, at.len) &&
-            h2o_memis(by.base, by.len, actor.base, actor.len))
-            return a24_http_open_text(app, id, sealed.base, sealed.len);
+        if (e->type == REDIS_REPLY_STRING && a24_ticket_split_message(e->str, e->len, n) &&
+            h2o_memis(n[0].p, n[0].len, at.base, at.len) &&
+            h2o_memis(n[1].p, n[1].len, actor.base, actor.len))
+            return a24_http_open_text(app, id, n[2].p, n[2].len);
     }
     return NULL;
 }
@@ -372,9 +340,9 @@ static json_t *audit_json(a24_app_t *app, const char *id, const redisReply *line
             continue;
         json_t *line =
             json_pack("{s:o, s:s%, s:s%, s:s%, s:s%}", "at",
-                      a24_http_time(parse_ms(part[0].base, part[0].len)), "actor", part[1].base,
-                      part[1].len, "event", part[2].base, part[2].len, "from", part[3].base,
-                      part[3].len, "to", part[4].base, part[4].len);
+                      a24_http_time(a24_ticket_parse_ms(part[0].base, part[0].len)), "actor",
+                      part[1].base, part[1].len, "event", part[2].base, part[2].len, "from",
+                      part[3].base, part[3].len, "to", part[4].base, part[4].len);
         json_t *reason = has_reason(part[2]) ? reason_of(app, id, notes, part[0], part[1]) : NULL;
         if (reason != NULL)
             json_object_set_new(line, "reason", reason);

@@ -147,7 +147,7 @@ static void fire(a24_deadline_t *d)
     a24_args_str(&a, d->crisis_repeat);
     a24_args_str(&a, d->ack_timeout);
     a24_args_str(&a, d->escalate_after);
-    a24_args_str(&a, ",queued,offered,claimed,in_review,");
+    a24_args_str(&a, a24_state_set_list(A24_SET_AWAITING));
     a24_args_str(&a, A24_PREFIX_TICKET);
     a24_args_str(&a, A24_PREFIX_ALERT);
     a24_args_str(&a, A24_SUFFIX_AUDIT);

@@ -14,13 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "clock.h"
 #include "keys.h"
 #include "log.h"
+#include "stream.h"
 
-#define GROUP "notifier"
 #define READ_COUNT 50
 #define MAX_INFLIGHT 200
 #define CLAIM_IDLE_MS 60000
@@ -32,12 +31,11 @@ typedef struct job job_t;
 struct a24_notifier {
     a24_worker_t *w;
     a24_store_t *store; /* its own connection: XREADGROUP blocks */
+    a24_stream_t alerts;
     CURLM *multi;
-    uv_timer_t curl_timer, read_retry, claim_timer;
+    uv_timer_t curl_timer;
     char consumer[64];
-    bool reading, stopping, group_ready;
-    bool backlog;          /* our own pending entries were read (after a restart) */
-    char backlog_from[48]; /* where the next read of our own pending entries starts */
+    bool stopping;
     size_t inflight;
     job_t *jobs; /* every delivery not yet done */
     int open_handles;
@@ -69,7 +67,6 @@ typedef struct {
     a24_notifier_t *n;
 } sock_t;
 
-static void read_more(a24_notifier_t *n);
 static void start_delivery(job_t *j);
 static struct curl_slist *job_headers(const a24_config_t *cfg, const job_t *j);
 
@@ -77,12 +74,6 @@ static struct curl_slist *job_headers(const a24_config_t *cfg, const job_t *j);
 static void on_retry(uv_timer_t *t)
 {
     start_delivery(t->data);
-}
-
-/* The read retry timer ran out. */
-static void on_read_retry(uv_timer_t *t)
-{
-    read_more(t->data);
 }
 
 /* ---------------------------------------------------------------- bodies */
@@ -268,17 +259,10 @@ static int on_curl_timer(CURLM *m, long timeout_ms, void *userp)
 
 /* ---------------------------------------------------------------- deliveries */
 
-/* The reply to XACK needs nothing. */
-static void on_acked(a24_store_t *store, redisReply *r, void *privdata)
-{
-    (void)store, (void)r, (void)privdata;
-}
-
 /* An entry's deliveries are all done: acknowledge it in the group. */
 static void entry_done(a24_notifier_t *n, entry_t *e)
 {
-    if (a24_store_command(n->store, on_acked, NULL, "XACK %s %s %s", A24_KEY_ALERTS, GROUP,
-                          e->id) != 0)
+    if (a24_stream_ack(&n->alerts, e->id) != 0)
         a24_log_warn("notifier_ack_failed", "{s:s}", "entry", e->id);
     free(e);
 }
@@ -360,8 +344,8 @@ static void check_done(a24_notifier_t *n)
             uv_timer_start(&j->retry, on_retry, wait, 0);
         }
     }
-    if (!n->reading && !n->stopping && n->inflight < MAX_INFLIGHT / 2)
-        read_more(n);
+    if (!n->stopping && n->inflight < MAX_INFLIGHT / 2)
+        a24_stream_resume(&n->alerts);
 }
 
 /* curl's write callback: the receiver's answer is not needed. */
@@ -491,10 +475,14 @@ static size_t entry_fields(const redisReply *kv, const char **out, size_t max)
     return n;
 }
 
-/* XREADGROUP (or XAUTOCLAIM) replied with entries. */
-static void take_entries(a24_notifier_t *n, const redisReply *entries)
+/* The alert stream gave entries (read, or taken over from a dead notifier): deliver
+ * them; reading holds while MAX_INFLIGHT deliveries are under way. */
+static bool on_entries(a24_stream_t *st, int index, const redisReply *entries, bool taken_over,
+                       void *privdata)
 {
-    for (size_t i = 0; entries != NULL && i < entries->elements; i++) {
+    (void)st, (void)index, (void)taken_over;
+    a24_notifier_t *n = privdata;
+    for (size_t i = 0; i < entries->elements; i++) {
         const redisReply *e = entries->element[i];
         if (e->type != REDIS_REPLY_ARRAY || e->elements < 2)
             continue;
@@ -502,110 +490,15 @@ static void take_entries(a24_notifier_t *n, const redisReply *entries)
         size_t nf = entry_fields(e->element[1], fields, 64);
         take_entry(n, e->element[0]->str, fields, nf);
     }
-}
-
-/* Waits a moment before reading again (Redis away, or an error). */
-static void retry_read(a24_notifier_t *n)
-{
-    n->reading = false;
-    if (!n->stopping)
-        uv_timer_start(&n->read_retry, on_read_retry, 1000, 0);
-}
-
-/* XREADGROUP replied. */
-static void on_read(a24_store_t *store, redisReply *r, void *privdata)
-{
-    (void)store;
-    a24_notifier_t *n = privdata;
-    n->reading = false;
-    if (n->stopping)
-        return;
-    if (a24_reply_failed(r)) {
-        if (r != NULL && strstr(r->str, "NOGROUP") != NULL)
-            n->group_ready = false;
-        retry_read(n);
-        return;
-    }
-    size_t got = 0;
-    if (r->type == REDIS_REPLY_ARRAY && r->elements > 0) {
-        const redisReply *entries = r->element[0]->element[1];
-        got = entries->elements;
-        take_entries(n, entries);
-        if (!n->backlog && got > 0)
-            snprintf(n->backlog_from, sizeof n->backlog_from, "%s",
-                     entries->element[got - 1]->element[0]->str);
-    }
-    if (!n->backlog && got < READ_COUNT)
-        n->backlog = true; /* our own pending entries are all back in hand */
     check_done(n);
-    if (!n->reading && n->inflight < MAX_INFLIGHT)
-        read_more(n);
+    return n->inflight < MAX_INFLIGHT;
 }
 
-/* XGROUP CREATE replied (BUSYGROUP is fine: it exists). */
-static void on_group(a24_store_t *store, redisReply *r, void *privdata)
-{
-    (void)store;
-    a24_notifier_t *n = privdata;
-    n->reading = false;
-    if (r == NULL || (r->type == REDIS_REPLY_ERROR && strstr(r->str, "BUSYGROUP") == NULL)) {
-        retry_read(n);
-        return;
-    }
-    n->group_ready = true;
-    read_more(n);
-}
-
-/* Reads the next batch: first our own pending entries (after a restart), then new ones. */
-static void read_more(a24_notifier_t *n)
-{
-    if (n->stopping || n->reading)
-        return;
-    int rc;
-    n->reading = true;
-    if (!n->group_ready)
-        rc = a24_store_command(n->store, on_group, n, "XGROUP CREATE %s %s 0 MKSTREAM",
-                               A24_KEY_ALERTS, GROUP);
-    else
-        rc = a24_store_command(
-            n->store, on_read, n, "XREADGROUP GROUP %s %s COUNT %d BLOCK 2000 STREAMS %s %s", GROUP,
-            n->consumer, READ_COUNT, A24_KEY_ALERTS, n->backlog ? ">" : n->backlog_from);
-    if (rc != 0)
-        retry_read(n);
-}
-
-/* XAUTOCLAIM replied: entries of a notifier that died are ours now. */
-static void on_claimed(a24_store_t *store, redisReply *r, void *privdata)
-{
-    (void)store;
-    a24_notifier_t *n = privdata;
-    if (n->stopping || a24_reply_failed(r) || r->type != REDIS_REPLY_ARRAY || r->elements < 2)
-        return;
-    if (r->element[1]->elements > 0)
-        a24_log_info("notifier_took_over", "{s:i}", "entries", (int)r->element[1]->elements);
-    take_entries(n, r->element[1]);
-}
-
-/* Every CLAIM_EVERY_MS: take over entries idle in a dead consumer. */
-static void on_claim_tick(uv_timer_t *t)
-{
-    a24_notifier_t *n = t->data;
-    if (!n->group_ready || n->inflight >= MAX_INFLIGHT)
-        return;
-    /* A blocked XREADGROUP holds this connection; the claim simply runs after it. */
-    a24_store_command(n->store, on_claimed, n, "XAUTOCLAIM %s %s %s %d 0-0 COUNT %d",
-                      A24_KEY_ALERTS, GROUP, n->consumer, CLAIM_IDLE_MS, READ_COUNT);
-}
-
-/* The connection is (again) up. */
+/* The connection is (again) up: our own pending entries first. */
 static void on_ready(void *arg)
 {
     a24_notifier_t *n = arg;
-    n->backlog = false;
-    snprintf(n->backlog_from, sizeof n->backlog_from, "0");
-    uv_timer_stop(&n->read_retry);
-    n->reading = false;
-    read_more(n);
+    a24_stream_start(&n->alerts);
 }
 
 a24_notifier_t *a24_notifier_create(a24_worker_t *w, char *err, size_t errlen)
@@ -617,9 +510,7 @@ a24_notifier_t *a24_notifier_create(a24_worker_t *w, char *err, size_t errlen)
         return NULL;
     }
     n->w = w;
-    char host[32] = "worker";
-    gethostname(host, sizeof host - 1);
-    snprintf(n->consumer, sizeof n->consumer, "%s-%d", host, (int)getpid());
+    a24_stream_consumer_name(n->consumer, sizeof n->consumer);
     n->store = a24_store_create(w->loop, w->cfg->redis.url, w->cfg->redis.reconnect_min,
                                 w->cfg->redis.reconnect_max, err, errlen);
     if (n->store == NULL) {
@@ -633,11 +524,12 @@ a24_notifier_t *a24_notifier_create(a24_worker_t *w, char *err, size_t errlen)
     curl_multi_setopt(n->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
     curl_multi_setopt(n->multi, CURLMOPT_TIMERDATA, n);
     uv_timer_init(w->loop, &n->curl_timer);
-    uv_timer_init(w->loop, &n->read_retry);
-    uv_timer_init(w->loop, &n->claim_timer);
-    n->curl_timer.data = n->read_retry.data = n->claim_timer.data = n;
-    n->open_handles = 3;
-    uv_timer_start(&n->claim_timer, on_claim_tick, CLAIM_EVERY_MS, CLAIM_EVERY_MS);
+    n->curl_timer.data = n;
+    a24_stream_opts_t o =
+        a24_stream_group_opts(A24_KEY_ALERTS, "notifier", n->consumer, READ_COUNT);
+    o.claim_idle_ms = CLAIM_IDLE_MS, o.claim_every_ms = CLAIM_EVERY_MS;
+    a24_stream_init(&n->alerts, w->loop, n->store, &o, on_entries, n);
+    n->open_handles = 2; /* the curl timer and the reader */
     a24_store_on_ready(n->store, on_ready, n);
     a24_log_info("notifier_started", "{s:s, s:i}", "consumer", n->consumer, "webhooks",
                  (int)w->cfg->alerts.webhooks_len);
@@ -657,10 +549,17 @@ static void handle_closed(a24_notifier_t *n)
     }
 }
 
-/* One of the notifier's own timers closed. */
+/* The notifier's curl timer closed. */
 static void on_timer_closed(uv_handle_t *h)
 {
     handle_closed(h->data);
+}
+
+/* The alert reader closed. */
+static void on_stream_closed(a24_stream_t *st, void *privdata)
+{
+    (void)st;
+    handle_closed(privdata);
 }
 
 void a24_notifier_destroy(a24_notifier_t *n)
@@ -671,8 +570,7 @@ void a24_notifier_destroy(a24_notifier_t *n)
     while (n->jobs != NULL)
         job_free(n->jobs, false);
     curl_multi_cleanup(n->multi);
+    a24_stream_close(&n->alerts, on_stream_closed);
     a24_store_destroy(n->store);
     uv_close((uv_handle_t *)&n->curl_timer, on_timer_closed);
-    uv_close((uv_handle_t *)&n->read_retry, on_timer_closed);
-    uv_close((uv_handle_t *)&n->claim_timer, on_timer_closed);
 }

@@ -20,8 +20,9 @@ local function state_in(list, state)
     return state ~= nil and string.find(list, ',' .. state .. ',', 1, true) ~= nil
 end
 
--- States in which a ticket still waits for an expert's answer.
-local AWAITING = {queued = true, offered = true, claimed = true, in_review = true}
+-- AWAITING (a ticket still waits for an expert's answer), POOLED (it waits in the pool
+-- to be taken) and HELD (an expert holds it) come before this file, generated from the
+-- state table in proto/ticket.c, with TO, the state each event leads to (TO.claim).
 
 local TICKET_FIELDS = {'state', 'category', 'language', 'crisis', 'green', 'due', 'owner',
     'window', 'created', 'step', 'attempt', 'offer_until', 'lease_until', 'risk',
@@ -59,11 +60,11 @@ local function memberships(t)
     if not t or not t.state then return m end
     local u = urgency(t)
     if AWAITING[t.state] then m[K.KEY_OPEN] = u end
-    if t.state == 'queued' or t.state == 'offered' then
+    if POOLED[t.state] then
         m[key(K.KEY_POOL, t.category, t.language)] = u
     end
     if t.state == 'offered' and t.owner then m[key(K.KEY_OFFERS, t.owner)] = u end
-    if (t.state == 'claimed' or t.state == 'in_review') and t.owner then
+    if HELD[t.state] and t.owner then
         m[key(K.KEY_MINE, t.owner)] = u
     end
     if t.state == 'in_review' then m[K.KEY_REVIEW] = u end

@@ -57,11 +57,11 @@ end
 local new = copy(t)
 if ARGV[5] == 'review' or (ARGV[5] == 'auto' and t.crisis == '1') then
     -- The deadline keeps running; the claim's lease does not (nothing is left to lose).
-    new.state = 'in_review'
-    redis.call('HSET', tk, 'state', 'in_review', 'draft', text, 'review_asked', now)
+    new.state = TO.submit_review
+    redis.call('HSET', tk, 'state', new.state, 'draft', text, 'review_asked', now)
     redis.call('HDEL', tk, 'lease_until')
     reindex(id, t, new)
-    audit(id, now, user, 'submit_review', t.state, 'in_review')
+    audit(id, now, user, 'submit_review', t.state, new.state)
     live(now, 'review', new)
     if t.crisis == '1' and not another_reviewer(user) then
         local aid = alert_raise(now, new, 'review_waiting', 0, 'oncall', tonumber(ARGV[9]) or 0)
@@ -70,14 +70,14 @@ if ARGV[5] == 'review' or (ARGV[5] == 'auto' and t.crisis == '1') then
     return {'ok', 'in_review', 0}
 end
 
-new.state = 'answered'
+new.state = TO[ARGV[8]] -- answer or approve
 if ARGV[8] == 'approve' then
     redis.call('HSET', tk, 'approved_by', user)
 else
     new.owner = user
 end
 redis.call('RPUSH', key(K.KEY_MSGS, id), 'e:' .. now .. ':' .. text)
-redis.call('HSET', tk, 'state', 'answered', 'answered_at', now, 'owner', new.owner or t.owner)
+redis.call('HSET', tk, 'state', new.state, 'answered_at', now, 'owner', new.owner or t.owner)
 redis.call('HDEL', tk, 'draft', 'lease_until', 'offer_until')
 redis.call('ZREM', K.KEY_SCHEDULE, id)
 redis.call('ZADD', K.KEY_DONE, now, id)
@@ -109,7 +109,7 @@ if redis.call('HGET', tk, 'review_alert') then
     alert_clear(now, id, 'review_waiting') -- the incident itself ends just below
     redis.call('HDEL', tk, 'review_alert')
 end
-audit(id, now, user, ARGV[8], t.state, 'answered')
+audit(id, now, user, ARGV[8], t.state, new.state)
 alert_ticket_done(now, id)
 live(now, 'answered', new)
 return {'ok', 'answered', now}

@@ -27,13 +27,13 @@ local now = now_ms()
 local lease_until = lease_end(now, t, tonumber(ARGV[4]), tonumber(ARGV[7]))
 
 local new = copy(t)
-new.state, new.owner = 'claimed', user
-redis.call('HSET', key(K.KEY_TICKET, id), 'state', 'claimed', 'owner', user,
+new.state, new.owner = TO.claim, user
+redis.call('HSET', key(K.KEY_TICKET, id), 'state', new.state, 'owner', user,
     'lease_until', lease_until, 'claimed_at', now)
 redis.call('HDEL', key(K.KEY_TICKET, id), 'offer_until')
 reindex(id, t, new)
 schedule_before(id, lease_until)
-audit(id, now, user, 'claim', t.state, 'claimed')
+audit(id, now, user, 'claim', t.state, new.state)
 alert_clear(now, id, 'crisis_waiting')
 live(now, 'claimed', new, {previous = t.owner or ''})
 return {'ok', lease_until}

@@ -161,8 +161,7 @@ local function do_alert(member)
             return
         end
         -- A waiting crisis that someone has since claimed waits no more.
-        if (t.state == 'claimed' or t.state == 'in_review') and
-            alert_clear(now, a.ticket, 'crisis_waiting') then
+        if HELD[t.state] and alert_clear(now, a.ticket, 'crisis_waiting') then
             a = alert_load(id)
             if a.state == 'resolved' then return end
         end

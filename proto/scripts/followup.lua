@@ -45,16 +45,16 @@ if state_in(ARGV[2], state) then
     elseif tonumber(ARGV[5]) >= 0 then
         step_at = now + math.floor(window * tonumber(ARGV[5]) / 1000)
     end
-    new.state, new.due, new.owner = 'queued', tostring(due), nil
-    redis.call('HSET', KEYS[1], 'state', 'queued', 'due', due, 'step', 0, 'step_at', step_at,
+    new.state, new.due, new.owner = TO.followup, tostring(due), nil
+    redis.call('HSET', KEYS[1], 'state', new.state, 'due', due, 'step', 0, 'step_at', step_at,
         'reopened', now, 'prefer', t.owner or '')
     redis.call('HDEL', KEYS[1], 'owner', 'offer_until', 'lease_until', 'skip')
     redis.call('HINCRBY', KEYS[1], 'attempt', 1)
     redis.call('ZREM', K.KEY_DONE, id)
     schedule(id, step_at)
-    audit(id, now, 'citizen', 'reopen', state, 'queued')
+    audit(id, now, 'citizen', 'reopen', state, new.state)
     redis.call('HINCRBY', KEYS[6], 'reopened', 1)
-    state = 'queued'
+    state = new.state
     if becomes_crisis then
         due = crisis_raise(t, new, now, due, tonumber(ARGV[11]), ARGV[10])
     end

@@ -14,7 +14,7 @@ local bounds = {0, 3600000, 4 * 3600000, 12 * 3600000, 24 * 3600000}
 for _, id in ipairs(redis.call('ZRANGE', K.KEY_OPEN, 0, -1)) do
     local v = redis.call('HMGET', key(K.KEY_TICKET, id), 'state', 'crisis', 'due')
     if v[1] then
-        if v[1] == 'queued' or v[1] == 'offered' then
+        if POOLED[v[1]] then
             counts.waiting = counts.waiting + 1
         elseif v[1] == 'claimed' then
             counts.claimed = counts.claimed + 1

@@ -13,9 +13,9 @@ if not t then
 end
 local now = now_ms()
 local new = copy(t)
-new.state = 'claimed'
+new.state = TO['return']
 local lease_until = lease_end(now, t, tonumber(ARGV[5]), tonumber(ARGV[6]))
-redis.call('HSET', key(K.KEY_TICKET, id), 'state', 'claimed', 'lease_until', lease_until)
+redis.call('HSET', key(K.KEY_TICKET, id), 'state', new.state, 'lease_until', lease_until)
 schedule_before(id, lease_until)
 if ARGV[4] ~= '' then
     redis.call('RPUSH', key(K.KEY_NOTES, id), now .. ':' .. user .. ':' .. ARGV[4])
@@ -26,6 +26,6 @@ if redis.call('HGET', key(K.KEY_TICKET, id), 'review_alert') then
     alert_clear(now, id, 'review_waiting')
     redis.call('HDEL', key(K.KEY_TICKET, id), 'review_alert')
 end
-audit(id, now, user, 'return', 'in_review', 'claimed')
+audit(id, now, user, 'return', t.state, new.state)
 live(now, 'returned', new)
 return {'ok'}

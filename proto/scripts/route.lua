@@ -57,13 +57,13 @@ end
 
 local offer_until = now + tonumber(ARGV[3])
 local new = copy(t)
-new.state, new.owner = 'offered', best
-redis.call('HSET', tk, 'state', 'offered', 'owner', best, 'offer_until', offer_until)
+new.state, new.owner = TO.offer, best
+redis.call('HSET', tk, 'state', new.state, 'owner', best, 'offer_until', offer_until)
 redis.call('HDEL', tk, 'skip')
 redis.call('HSET', K.KEY_LASTOFFER, best, now)
 reindex(id, t, new)
 schedule_before(id, offer_until)
 alert_clear(now, id, 'no_expert')
-audit(id, now, 'router', 'offer', t.state, 'offered')
+audit(id, now, 'router', 'offer', t.state, new.state)
 live(now, 'offered', new, {to = best})
 return {'offered', best}

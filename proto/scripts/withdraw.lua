@@ -20,14 +20,14 @@ end
 local now = now_ms()
 if AWAITING[t.state] and tonumber(t.due) <= now then window_end(t, false) end -- missed
 local new = copy(t)
-new.state = 'withdrawn'
+new.state = TO.withdraw
 redis.call('HDEL', KEYS[1], 'q', 'sc', 'draft')
-redis.call('HSET', KEYS[1], 'state', 'withdrawn', 'withdrawn_at', now)
+redis.call('HSET', KEYS[1], 'state', new.state, 'withdrawn_at', now)
 redis.call('DEL', KEYS[2], KEYS[3])
 redis.call('ZREM', KEYS[5], id)
 redis.call('ZADD', K.KEY_DONE, now, id)
 reindex(id, t, new)
-audit(id, now, 'citizen', 'withdraw', t.state, 'withdrawn')
+audit(id, now, 'citizen', 'withdraw', t.state, new.state)
 alert_ticket_done(now, id)
 live(now, 'withdrawn', new)
 redis.call('HINCRBY', KEYS[6], 'withdrawn', 1)

@@ -24,17 +24,9 @@ CTL = os.path.join(a24test.BIN_DIR, "answer24ctl")
 PASSWORD = "routing-test-password"
 
 
-class RoutingTest(unittest.TestCase):
-    def setUp(self):
-        self.stack = a24test.start_stack(self.addCleanup, config={
-            "deadlines": {"offer_timeout": "1500ms", "claim_lease": "1500ms", "answer": "1h"},
-            "rota": {"timezone": "UTC", "tick": "500ms"},
-            "alerts": {"poll": "200ms"},
-        })
-        self.web = self.stack.web
-        self.resp = self.stack.resp()
-        self.addCleanup(self.resp.close)
-        self.tokens = {}
+class RoutingHelpers:
+    """Workers, experts and ticket states for a test case with self.stack, self.web,
+    self.resp and self.tokens."""
 
     def worker(self, role="all"):
         w = a24workers.Worker(self.stack, role=role)
@@ -73,6 +65,19 @@ class RoutingTest(unittest.TestCase):
         r = self.web.submit(f"routing question {time.time()}", category, **kw)
         self.assertEqual(r.status, 201, r.body)
         return r.json["ticket"]
+
+
+class RoutingTest(RoutingHelpers, unittest.TestCase):
+    def setUp(self):
+        self.stack = a24test.start_stack(self.addCleanup, config={
+            "deadlines": {"offer_timeout": "1500ms", "claim_lease": "1500ms", "answer": "1h"},
+            "rota": {"timezone": "UTC", "tick": "500ms"},
+            "alerts": {"poll": "200ms"},
+        })
+        self.web = self.stack.web
+        self.resp = self.stack.resp()
+        self.addCleanup(self.resp.close)
+        self.tokens = {}
 
     def test_routing_offer_round_robin_and_timeout_moves_on(self):
         self.expert("ann")
@@ -234,7 +239,7 @@ class RoutingTest(unittest.TestCase):
         self.assertEqual(sum(states.values()), 1000)
 
 
-class CrisisWaitingTest(unittest.TestCase):
+class CrisisWaitingTest(RoutingHelpers, unittest.TestCase):
     """A crisis never waits silently: crisis_waiting within offer_timeout, repeating
     like a crisis, until someone claims the ticket (then it steps down to crisis)."""
 
@@ -243,12 +248,6 @@ class CrisisWaitingTest(unittest.TestCase):
         "routing": {"crisis_cap": 1},
         "alerts": {"poll": "200ms", "crisis_repeat": "1s"},
     }
-    worker = RoutingTest.worker
-    ctl = RoutingTest.ctl
-    expert = RoutingTest.expert
-    duty = RoutingTest.duty
-    state = RoutingTest.state
-    wait_state = RoutingTest.wait_state
 
     def setUp(self):
         self.stack = a24test.start_stack(self.addCleanup, config=self.setUp_config)
