@@ -50,8 +50,9 @@ end
 
 -- What the new tickets share, written once at the end.
 local zadds = {}   -- key -> {score, member, ...}
-local counts = {}  -- "<hash key>\0<field>" -> increment
+local counts = {}  -- hash key -> {field -> increment}
 local earliest = nil
+local day = key(K.KEY_DAY, day_of(now))
 
 local function zadd(k, score, member)
     local z = zadds[k]
@@ -61,8 +62,9 @@ local function zadd(k, score, member)
 end
 
 local function count(k, field)
-    local c = k .. '\0' .. field
-    counts[c] = (counts[c] or 0) + 1
+    local c = counts[k]
+    if not c then c = {}; counts[k] = c end
+    c[field] = (c[field] or 0) + 1
 end
 
 -- Question i: its verdict, and its writes if it is taken.
@@ -137,7 +139,6 @@ local function submit_one(i)
     if AWAITING[t.state] then count(KEYS[3], 'open') end
     live(now, 'queued', t)
 
-    local day = key(K.KEY_DAY, day_of(now))
     count(KEYS[3], 'submitted')
     count(day, 'submitted')
     count(day, 'submitted:' .. category)
@@ -166,8 +167,9 @@ end
 if earliest then
     redis.call('PUBLISH', K.CHANNEL_WAKE, earliest)
 end
-for c, by in pairs(counts) do
-    local sep = string.find(c, '\0', 1, true)
-    redis.call('HINCRBY', string.sub(c, 1, sep - 1), string.sub(c, sep + 1), by)
+for k, c in pairs(counts) do
+    for field, by in pairs(c) do
+        redis.call('HINCRBY', k, field, by)
+    end
 end
 return replies
