@@ -2,9 +2,10 @@
  * http_questions: the citizen's API: ask, read back, follow up, withdraw.
  *
  * A question is validated and screened here, sealed, and written by one script
- * (submit.lua) together with its intake entry and first deadline; 201 goes out only
- * from that script's reply, small (no picture: the QR code has its own address) and
- * with the crisis lines serialised once at load. Follow-ups are screened too, and a
+ * (submit.lua) together with its intake entry and first deadline, in one call with
+ * the other questions of the same loop pass (intake.c); 201 goes out only from that
+ * question's own reply, small (no picture: the QR code has its own address), written
+ * from a template with the crisis lines serialised once at load. Follow-ups are screened too, and a
  * crisis follow-up turns the ticket into a crisis inside followup.lua. Reads and
  * changes with an access code first load the ticket, verify the code in constant
  * time, and only then act; a wrong ticket and a wrong code are the same 404, and
