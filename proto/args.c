@@ -48,11 +48,28 @@ static int part_reserve(a24_args_part_t *p, size_t more)
     return 0;
 }
 
+/* Writes "$<n>\r\n" into `head` (at least 24 bytes); returns its length. */
+static int bulk_head(char *head, size_t n)
+{
+    char digits[20];
+    int d = 0;
+    do
+        digits[d++] = (char)('0' + n % 10);
+    while ((n /= 10) > 0);
+    int hl = 0;
+    head[hl++] = '$';
+    while (d > 0)
+        head[hl++] = digits[--d];
+    head[hl++] = '\r';
+    head[hl++] = '\n';
+    return hl;
+}
+
 /* Appends one bulk string. */
 static void part_add(a24_args_t *a, a24_args_part_t *p, const void *bytes, size_t n)
 {
     char head[32];
-    int hl = snprintf(head, sizeof head, "$%zu\r\n", n);
+    int hl = bulk_head(head, n);
     if (a->failed || part_reserve(p, (size_t)hl + n + 2) != 0) {
         a->failed = true;
         return;

@@ -40,27 +40,41 @@ const char *a24_help_accepted_language(h2o_req_t *req)
 void a24_help_send(a24_app_t *app, h2o_req_t *req, int status, json_t *body, const char *language,
                    const char *field)
 {
-    size_t rlen = 0;
-    const char *lines = a24_crisis_lines_json(app->crisis, language, &rlen);
     char *head = body != NULL ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(body);
-    size_t hlen = head != NULL ? strlen(head) : 0;
-    char *out = lines != NULL && hlen >= 2 ? malloc(hlen + rlen + strlen(field) + 8) : NULL;
-    if (out == NULL) {
-        free(head);
+    a24_help_send_text(app, req, status, head, head != NULL ? strlen(head) : 0, language, field);
+    free(head);
+}
+
+/*
+ * The same for a body already written as JSON text ("{...}", `hlen` bytes): the lines
+ * are appended before its closing brace, in the request's memory pool (no malloc).
+ */
+void a24_help_send_text(a24_app_t *app, h2o_req_t *req, int status, const char *head, size_t hlen,
+                        const char *language, const char *field)
+{
+    size_t rlen = 0;
+    const char *lines = a24_crisis_lines_json(app->crisis, language, &rlen);
+    if (lines == NULL || head == NULL || hlen < 2 || head[hlen - 1] != '}') {
         a24_http_error(req, 500, "internal", "Something went wrong.", NULL);
         return;
     }
+    size_t flen = strlen(field);
+    char *out = h2o_mem_alloc_pool(&req->pool, hlen + rlen + flen + 8);
     /* "{...}" becomes "{...,"<field>":[...]}" */
     size_t n = hlen - 1;
     memcpy(out, head, n);
-    n += (size_t)sprintf(out + n, "%s\"%s\":", hlen > 2 ? "," : "", field);
+    if (hlen > 2)
+        out[n++] = ',';
+    out[n++] = '"';
+    memcpy(out + n, field, flen);
+    n += flen;
+    out[n++] = '"';
+    out[n++] = ':';
     memcpy(out + n, lines, rlen);
     n += rlen;
     out[n++] = '}';
     a24_http_json_text(req, status, out, n);
-    free(out);
-    free(head);
 }
 
 /*

@@ -17,6 +17,13 @@ void a24_help_send(a24_app_t *app, h2o_req_t *req, int status, json_t *body, con
                    const char *field);
 
 /**
+ * The same for a body already serialised: `head` is a JSON object's text of `hlen`
+ * bytes (the caller's; copied), to which `field` is appended.
+ */
+void a24_help_send_text(a24_app_t *app, h2o_req_t *req, int status, const char *head, size_t hlen,
+                        const char *language, const char *field);
+
+/**
  * Answers 429 "rate_limited" with Retry-After and "resources": the lines of `language`
  * (the body's or the ticket's), else of Accept-Language, else English with a "note"
  * naming where the Korean and Chinese lines are.

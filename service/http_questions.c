@@ -2,9 +2,10 @@
  * http_questions: the citizen's API: ask, read back, follow up, withdraw.
  *
  * A question is validated and screened here, sealed, and written by one script
- * (submit.lua) together with its intake entry and first deadline; 201 goes out only
- * from that script's reply, small (no picture: the QR code has its own address) and
- * with the crisis lines serialised once at load. Follow-ups are screened too, and a
+ * (submit.lua) together with its intake entry and first deadline, in one call with
+ * the other questions of the same loop pass (intake.c); 201 goes out only from that
+ * question's own reply, small (no picture: the QR code has its own address), written
+ * from a template with the crisis lines serialised once at load. Follow-ups are screened too, and a
  * crisis follow-up turns the ticket into a crisis inside followup.lua. Reads and
  * changes with an access code first load the ticket, verify the code in constant
  * time, and only then act; a wrong ticket and a wrong code are the same 404, and
@@ -21,15 +22,14 @@
 #include "clock.h"
 #include "http.h"
 #include "http_help.h"
+#include "intake.h"
 #include "keys.h"
 #include "log.h"
 #include "qr.h"
 #include "ticket.h"
 
 #define MAX_FOLLOWUPS 20
-#define IDEMPOTENCY_TTL_MS (24 * 3600 * 1000LL)
 #define RATE_WINDOW_MS (3600 * 1000LL)
-#define RATE_WINDOW_TEXT "3600000" /* RATE_WINDOW_MS as a script argument */
 #define IDEM_KEY_MAX 128
 
 /* ---------------------------------------------------------------- shared pieces */
@@ -78,29 +78,39 @@ typedef struct {
     char language[4];
     bool crisis;
     a24_ms_t created, due; /* kept while WAIT (redis.wait_replicas) runs */
+    a24_intake_ticket_t t; /* what submit.lua stores, until it replied */
 } submit_op_t;
 
-/* Wipes the code the operation held. */
+/* Wipes the code the operation held and frees the sealed texts. */
 static void submit_dispose(a24_op_t *op)
 {
     submit_op_t *s = (submit_op_t *)op;
     sodium_memzero(s->code, sizeof s->code);
+    free(s->t.q);
+    free(s->t.sc);
 }
 
 /*
  * Answers 201 for a stored (or replayed) question: what the person needs at once, in
- * at most 2 KiB (the QR code is drawn on request, GET .../qr).
+ * at most 2 KiB (the QR code is drawn on request, GET .../qr). Written from a fixed
+ * template: the ticket id (Crockford base32), the code (the same with dashes) and the
+ * times need no JSON escaping.
  */
 static void send_submitted(submit_op_t *s, h2o_req_t *req, a24_ms_t created, a24_ms_t due)
 {
-    char path[64 + A24_CODE_TEXT_LEN];
-    snprintf(path, sizeof path, "/t/%s#%s", s->ticket, s->code);
-    json_t *body =
-        json_pack("{s:s, s:s, s:s, s:o, s:o, s:b, s:s}", "ticket", s->ticket, "access_code",
-                  s->code, "status", "queued", "created_at", a24_http_time(created), "due_at",
-                  a24_http_time(due), "crisis", s->crisis, "return_path", path);
-    sodium_memzero(path, sizeof path);
-    a24_help_send(s->op.app, req, 201, body, s->language, "resources");
+    char created_s[A24_RFC3339_LEN], due_s[A24_RFC3339_LEN];
+    a24_clock_format(created, created_s);
+    a24_clock_format(due, due_s);
+    char body[512];
+    int n = snprintf(body, sizeof body,
+                     "{\"ticket\":\"%s\",\"access_code\":\"%s\",\"status\":\"queued\","
+                     "\"created_at\":\"%s\",\"due_at\":\"%s\",\"crisis\":%s,"
+                     "\"return_path\":\"/t/%s#%s\"}",
+                     s->ticket, s->code, created_s, due_s, s->crisis ? "true" : "false", s->ticket,
+                     s->code);
+    a24_help_send_text(s->op.app, req, 201, body, n > 0 && (size_t)n < sizeof body ? (size_t)n : 0,
+                       s->language, "resources");
+    sodium_memzero(body, sizeof body);
 }
 
 /* WAIT replied (redis.wait_replicas): 201 only once that many replicas have the ticket. */
@@ -129,9 +139,11 @@ static void on_submit_reply(a24_store_t *store, redisReply *r, void *privdata)
     a24_app_t *app = s->op.app;
     size_t len;
     const char *verdict = a24_reply_str(r, 0, &len);
-    if (verdict == NULL) {
+    if (verdict == NULL || strcmp(verdict, "collision") == 0) {
         if (r != NULL && r->type == REDIS_REPLY_ERROR)
             a24_log_error("submit_failed", "{s:s}", "error", r->str);
+        else if (verdict != NULL)
+            a24_log_error("submit_failed", "{s:s}", "error", "ticket id collision");
         a24_op_fail_unavailable(&s->op);
         return;
     }
@@ -221,28 +233,10 @@ static char *selfcheck_json(const a24_question_t *q)
     return text;
 }
 
-/* What submit.lua stores of a question, sealed or hashed, ready to send. */
-typedef struct {
-    unsigned char code_hash[A24_HASH_LEN];
-    unsigned char digest[A24_HASH_LEN]; /* keyed: it cannot confirm a guessed body */
-    unsigned char *q;                   /* the sealed question */
-    size_t q_len;
-    unsigned char *sc; /* the sealed self-check (consented scores only), or NULL */
-    size_t sc_len;
-    unsigned char code[A24_CODE_TEXT_LEN + A24_SEAL_OVERHEAD];
-} sealed_t;
-
-/* Frees what seal_question allocated. */
-static void sealed_dispose(sealed_t *z)
+/* Seals the question, the consented self-check and the code into s->t. 0, or -1 (memory). */
+static int seal_question(a24_app_t *app, submit_op_t *s, h2o_req_t *req, const a24_question_t *q)
 {
-    free(z->q);
-    free(z->sc);
-}
-
-/* Seals the question, the consented self-check and the code. Returns 0, or -1 (memory). */
-static int seal_question(a24_app_t *app, submit_op_t *s, h2o_req_t *req, const a24_question_t *q,
-                         sealed_t *z)
-{
+    a24_intake_ticket_t *z = &s->t;
     a24_secret_code_hash(&app->secrets, s->code, strlen(s->code), z->code_hash);
     a24_secret_body_digest(&app->secrets, req->entity.base, req->entity.len, z->digest);
     char *sc = selfcheck_json(q);
@@ -269,80 +263,20 @@ out:
     return rc;
 }
 
-/* The 9 keys of submit.lua, in its order (see its header). */
-static void submit_keys(a24_app_t *app, submit_op_t *s, h2o_req_t *req, const char *idem_tag,
-                        char k[9][A24_KEY_MAX])
+/* Fills in what submit.lua needs besides the sealed texts. */
+static void describe_ticket(a24_app_t *app, submit_op_t *s, h2o_req_t *req, const a24_question_t *q,
+                            const char *risk)
 {
-    char tag[A24_TAG_LEN + 1];
-    a24_http_client_tag(app, req, tag);
-    a24_key(k[0], A24_KEY_TICKET, s->ticket);
-    a24_key(k[1], A24_KEY_AUDIT, s->ticket);
-    a24_key(k[2], "%s", A24_KEY_INTAKE);
-    a24_key(k[3], "%s", A24_KEY_SCHEDULE);
-    a24_key(k[4], A24_KEY_IDEM, idem_tag);
-    a24_key(k[5], A24_KEY_RATE, "submit", tag);
-    a24_key(k[6], "%s", A24_KEY_STATS);
-    a24_key(k[7], A24_KEY_RATE, "crisis", tag);
-    a24_key(k[8], A24_KEY_RATE, "intake", "desk");
-}
-
-/* Sends the sealed question to submit.lua; the reply answers the request. */
-static int run_submit(a24_app_t *app, submit_op_t *s, h2o_req_t *req, const a24_question_t *q,
-                      const char *risk, const char *idem_tag, const sealed_t *z)
-{
-    const a24_config_t *cfg = app->cfg;
-    char k[9][A24_KEY_MAX];
-    submit_keys(app, s, req, idem_tag, k);
-    char window_s[24], step_s[16], ttl_s[24], limit_s[16], rwin_s[24], allow_s[16], budget_s[16];
-    snprintf(window_s, sizeof window_s, "%lld",
-             (long long)window_of(cfg, s->crisis, q->green_channel));
-    snprintf(step_s, sizeof step_s, "%d", first_step(cfg));
-    snprintf(ttl_s, sizeof ttl_s, "%lld", IDEMPOTENCY_TTL_MS);
-    snprintf(limit_s, sizeof limit_s, "%d", cfg->limits.submissions_per_hour);
-    snprintf(rwin_s, sizeof rwin_s, "%lld", RATE_WINDOW_MS);
-    snprintf(allow_s, sizeof allow_s, "%d", cfg->limits.crisis_submissions_per_hour);
-    snprintf(budget_s, sizeof budget_s, "%d", cfg->limits.intake_per_minute);
-    const char *argv[] = {
-        k[0],
-        k[1],
-        k[2],
-        k[3],
-        k[4],
-        k[5],
-        k[6],
-        k[7],
-        k[8],
-        s->ticket,
-        q->category,
-        q->language,
-        s->crisis ? "1" : "0",
-        risk != NULL ? risk : "none",
-        q->green_channel ? "1" : "0",
-        window_s,
-        step_s,
-        (const char *)z->code_hash,               /* ARGV 9 */
-        (const char *)z->q,                       /* ARGV 10 */
-        z->sc != NULL ? (const char *)z->sc : "", /* ARGV 11 */
-        strcmp(idem_tag, "none") != 0 ? "1" : "0",
-        (const char *)z->digest, /* ARGV 13 */
-        (const char *)z->code,   /* ARGV 14 */
-        ttl_s,
-        limit_s,
-        rwin_s,
-        allow_s,
-        budget_s,
-        "60000",
-    };
-    enum { N = sizeof argv / sizeof argv[0] };
-    size_t lens[N];
-    for (size_t i = 0; i < N; i++)
-        lens[i] = i >= 17 && i <= 22 && i != 20 ? 0 : strlen(argv[i]);
-    lens[17] = A24_HASH_LEN;
-    lens[18] = z->q_len;
-    lens[19] = z->sc_len;
-    lens[21] = A24_HASH_LEN;
-    lens[22] = sizeof z->code;
-    return a24_store_script(app->store, "submit", on_submit_reply, s, 9, N, argv, lens);
+    a24_intake_ticket_t *t = &s->t;
+    memcpy(t->ticket, s->ticket, sizeof t->ticket);
+    snprintf(t->category, sizeof t->category, "%s", q->category);
+    snprintf(t->language, sizeof t->language, "%s", q->language);
+    a24_http_client_tag(app, req, t->tag);
+    t->crisis = s->crisis;
+    t->green = q->green_channel;
+    t->risk = risk;
+    t->window = window_of(app->cfg, s->crisis, q->green_channel);
+    t->first_step = first_step(app->cfg);
 }
 
 /* POST /api/v1/questions */
@@ -380,16 +314,16 @@ static void on_submit(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m
     snprintf(s->language, sizeof s->language, "%s", q.language);
     a24_secret_ticket_id(s->ticket);
     a24_secret_access_code(s->code);
-    char idem_tag[A24_TAG_LEN + 1] = "none";
+    s->t.idem = has_idem > 0;
     if (has_idem)
-        a24_secret_idem_tag(&app->secrets, idem.base, idem.len, idem_tag);
-
-    sealed_t z = {0};
-    if (seal_question(app, s, req, &q, &z) != 0 ||
-        run_submit(app, s, req, &q, risk, idem_tag, &z) != 0)
-        a24_op_fail_unavailable(&s->op);
-    sealed_dispose(&z);
+        a24_secret_idem_tag(&app->secrets, idem.base, idem.len, s->t.idem_tag);
+    describe_ticket(app, s, req, &q, risk);
+    int rc = seal_question(app, s, req, &q);
     a24_question_dispose(&q);
+    if (rc != 0)
+        a24_op_fail_unavailable(&s->op);
+    else
+        a24_intake_submit(app, &s->t, on_submit_reply, s);
 }
 
 /* ---------------------------------------------------------------- with the code */
@@ -434,12 +368,11 @@ static void on_rate_hit(a24_store_t *store, redisReply *r, void *privdata)
 static void answer_not_found(citizen_op_t *c, h2o_req_t *req)
 {
     a24_app_t *app = c->op.app;
-    char k_rate[A24_KEY_MAX], win[24];
-    a24_key(k_rate, A24_KEY_RATE, "code", c->tag);
-    snprintf(win, sizeof win, "%lld", RATE_WINDOW_MS);
-    const char *argv[] = {k_rate, win};
-    size_t lens[] = {strlen(k_rate), strlen(win)};
-    a24_store_script(app->store, "rate_hit", on_rate_hit, NULL, 1, 2, argv, lens);
+    a24_args_t a;
+    a24_args_init(&a);
+    a24_args_keyf(&a, A24_KEY_RATE, "code", c->tag);
+    a24_args_int(&a, RATE_WINDOW_MS);
+    a24_store_fcall(app->store, "rate_hit", &a, on_rate_hit, NULL);
     app->counters.code_failures++;
     if (req != NULL)
         a24_http_error(req, 404, "not_found", "No question matches this ticket and access code.",
@@ -495,64 +428,52 @@ static json_t *ticket_view(citizen_op_t *c, const redisReply *f, const redisRepl
 static void on_followup_reply(a24_store_t *store, redisReply *r, void *privdata);
 static void on_withdraw_reply(a24_store_t *store, redisReply *r, void *privdata);
 
-/* Sends the follow-up or withdrawal once the code is verified. */
+/* Sends the follow-up (followup.lua) or withdrawal (withdraw.lua) once the code is verified. */
 static int act(citizen_op_t *c)
 {
     a24_app_t *app = c->op.app;
-    char k_ticket[A24_KEY_MAX], k_msgs[A24_KEY_MAX], k_audit[A24_KEY_MAX], k_notes[A24_KEY_MAX];
-    a24_key(k_ticket, A24_KEY_TICKET, c->ticket);
-    a24_key(k_msgs, A24_KEY_MSGS, c->ticket);
-    a24_key(k_audit, A24_KEY_AUDIT, c->ticket);
-    a24_key(k_notes, A24_KEY_NOTES, c->ticket);
     const char *open_states = a24_ticket_from_list(A24_EV_WITHDRAW);
+    a24_args_t a;
+    a24_args_init(&a);
+    a24_args_keyf(&a, A24_KEY_TICKET, c->ticket);
+    a24_args_keyf(&a, A24_KEY_MSGS, c->ticket);
     if (c->act == ACT_FOLLOWUP) {
         size_t sealed_len = c->text_len + A24_SEAL_OVERHEAD;
         unsigned char *sealed = malloc(sealed_len);
-        if (sealed == NULL)
+        if (sealed == NULL) {
+            a24_args_dispose(&a);
             return -1;
+        }
         a24_secret_seal(&app->secrets, c->ticket, c->text, c->text_len, sealed);
-        char max_s[16], step_s[16], crisis_s[24];
-        snprintf(max_s, sizeof max_s, "%d", MAX_FOLLOWUPS);
-        snprintf(step_s, sizeof step_s, "%d", first_step(app->cfg));
-        snprintf(crisis_s, sizeof crisis_s, "%lld", (long long)app->cfg->deadlines.crisis);
-        const char *argv[] = {k_ticket,
-                              k_msgs,
-                              k_audit,
-                              A24_KEY_INTAKE,
-                              A24_KEY_SCHEDULE,
-                              A24_KEY_STATS,
-                              open_states,
-                              a24_ticket_from_list(A24_EV_FOLLOWUP),
-                              (const char *)sealed,
-                              max_s,
-                              step_s,
-                              (const char *)c->code_hash,
-                              A24_CHANNEL_WAKE,
-                              c->ticket,
-                              c->risk != NULL ? "1" : "0",
-                              c->risk != NULL ? c->risk : "none",
-                              crisis_s};
-        size_t lens[17];
-        for (int i = 0; i < 17; i++)
-            lens[i] = i == 8 || i == 11 ? 0 : strlen(argv[i]);
-        lens[8] = sealed_len;
-        lens[11] = A24_HASH_LEN;
-        int rc = a24_store_script(app->store, "followup", on_followup_reply, c, 6, 17, argv, lens);
+        a24_args_keyf(&a, A24_KEY_AUDIT, c->ticket);
+        a24_args_key(&a, A24_KEY_INTAKE);
+        a24_args_key(&a, A24_KEY_SCHEDULE);
+        a24_args_key(&a, A24_KEY_STATS);
+        a24_args_str(&a, open_states);
+        a24_args_str(&a, a24_ticket_from_list(A24_EV_FOLLOWUP));
+        a24_args_bin(&a, sealed, sealed_len);
+        a24_args_int(&a, MAX_FOLLOWUPS);
+        a24_args_int(&a, first_step(app->cfg));
+        a24_args_bin(&a, c->code_hash, A24_HASH_LEN);
+        a24_args_str(&a, A24_CHANNEL_WAKE);
+        a24_args_str(&a, c->ticket);
+        a24_args_bool(&a, c->risk != NULL);
+        a24_args_str(&a, c->risk != NULL ? c->risk : "none");
+        a24_args_int(&a, app->cfg->deadlines.crisis);
+        sodium_memzero(sealed, sealed_len);
         free(sealed);
-        return rc;
+        return a24_store_fcall(app->store, "followup", &a, on_followup_reply, c);
     }
-    char retention[24];
-    snprintf(retention, sizeof retention, "%lld", (long long)app->cfg->privacy.retention);
-    const char *argv[] = {k_ticket,         k_msgs,
-                          k_notes,          k_audit,
-                          A24_KEY_SCHEDULE, A24_KEY_STATS,
-                          open_states,      a24_state_set_list(A24_SET_AWAITING),
-                          retention,        (const char *)c->code_hash,
-                          c->ticket};
-    size_t lens[11];
-    for (int i = 0; i < 11; i++)
-        lens[i] = i == 9 ? A24_HASH_LEN : strlen(argv[i]);
-    return a24_store_script(app->store, "withdraw", on_withdraw_reply, c, 6, 11, argv, lens);
+    a24_args_keyf(&a, A24_KEY_NOTES, c->ticket);
+    a24_args_keyf(&a, A24_KEY_AUDIT, c->ticket);
+    a24_args_key(&a, A24_KEY_SCHEDULE);
+    a24_args_key(&a, A24_KEY_STATS);
+    a24_args_str(&a, open_states);
+    a24_args_str(&a, a24_state_set_list(A24_SET_AWAITING));
+    a24_args_int(&a, app->cfg->privacy.retention);
+    a24_args_bin(&a, c->code_hash, A24_HASH_LEN);
+    a24_args_str(&a, c->ticket);
+    return a24_store_fcall(app->store, "withdraw", &a, on_withdraw_reply, c);
 }
 
 /* ticket_load.lua replied: verify the code, then read or act. */
@@ -724,15 +645,14 @@ static void start_with_code(a24_app_t *app, h2o_req_t *req, const a24_route_matc
         return;
     }
     memcpy(c->ticket, id.base, id.len);
-    char k_ticket[A24_KEY_MAX], k_msgs[A24_KEY_MAX], k_rate[A24_KEY_MAX], limit[16];
-    a24_key(k_ticket, A24_KEY_TICKET, c->ticket);
-    a24_key(k_msgs, A24_KEY_MSGS, c->ticket);
-    a24_key(k_rate, A24_KEY_RATE, "code", c->tag);
-    snprintf(limit, sizeof limit, "%d", app->cfg->limits.code_checks_per_hour);
-    const char *argv[] = {k_ticket, k_msgs, k_rate, limit, RATE_WINDOW_TEXT};
-    size_t lens[] = {strlen(k_ticket), strlen(k_msgs), strlen(k_rate), strlen(limit),
-                     sizeof RATE_WINDOW_TEXT - 1};
-    if (a24_store_script(app->store, "ticket_load", on_load_reply, c, 3, 5, argv, lens) != 0)
+    a24_args_t a;
+    a24_args_init(&a);
+    a24_args_keyf(&a, A24_KEY_TICKET, c->ticket);
+    a24_args_keyf(&a, A24_KEY_MSGS, c->ticket);
+    a24_args_keyf(&a, A24_KEY_RATE, "code", c->tag);
+    a24_args_int(&a, app->cfg->limits.code_checks_per_hour);
+    a24_args_int(&a, RATE_WINDOW_MS);
+    if (a24_store_fcall(app->store, "ticket_load", &a, on_load_reply, c) != 0)
         a24_op_fail_unavailable(&c->op);
 }
 

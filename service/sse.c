@@ -183,6 +183,8 @@ static bool wants(const client_t *c, bool alert, json_t *ev)
 /* Sends one stream entry to every client it concerns. */
 static void fan_out(a24_feed_t *f, bool alert, const redisReply *entry)
 {
+    if (f->clients == NULL) /* nobody listens: no need to build the message */
+        return;
     if (entry->type != REDIS_REPLY_ARRAY || entry->elements < 2 ||
         entry->element[1]->type != REDIS_REPLY_ARRAY)
         return;

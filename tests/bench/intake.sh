@@ -26,6 +26,8 @@
 #                                         until the machine is idle (shared machines)
 #   A24_PEER_DIR=/path/to/peer-bullmq     where the peer is (default ../shared/peer-bullmq
 #                                         beside the repository)
+#   A24_BENCH_WEB_PROCS=2 tests/bench/intake.sh   two answer24-web processes on the one
+#                                         port (SO_REUSEPORT), one Redis; CPU summed
 #
 # Not part of the test suite. Builds a Release answer24-web into build-bench/ (never
 # build/ or build-test/), copies the peer into build-bench/peer and runs `npm install`
@@ -42,6 +44,7 @@ DURATION=${A24_BENCH_DURATION:-10s}
 WARMUP=${A24_BENCH_WARMUP:-3s}
 ROUNDS=${A24_BENCH_ROUNDS:-3}
 QUIET_WAIT=${A24_BENCH_QUIET_WAIT:-0} # seconds a run may wait for an idle machine
+WEB_PROCS=${A24_BENCH_WEB_PROCS:-1}   # answer24-web processes sharing the port
 PEER_SRC=${A24_PEER_DIR:-$ROOT/../shared/peer-bullmq}
 PEER=$BUILD/peer
 THREADS=1
@@ -131,23 +134,42 @@ submitted() { local n; n=$(rcli HGET a24:stats submitted); echo "${n:-0}"; }
 
 http_ok() { [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$1")" = 200 ]; }
 
-# Starts answer24-web against REDIS_PORT, its files in $1; sets WEB_PORT, WEB_PID.
+# Starts WEB_PROCS answer24-web processes against REDIS_PORT on one port (SO_REUSEPORT),
+# their files in $1 (web.log, web2.log, ...); sets WEB_PORT, WEB_PID (the first) and
+# WEB_PIDS (all, space-separated).
 start_web() {
-    local dir=$1
+    local dir=$1 i log
     WEB_PORT=$(free_port)
-    ANSWER24_HTTP_LISTEN=127.0.0.1:$WEB_PORT \
-    ANSWER24_REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0 \
-    ANSWER24_SECRETS_KEY_FILE=$dir/secret.key \
-    ANSWER24_LIMITS_SUBMISSIONS_PER_HOUR=0 \
-    ANSWER24_LIMITS_INTAKE_PER_MINUTE=0 \
-    ANSWER24_LOG_LEVEL=warn \
-        "$BUILD/bin/answer24-web" </dev/null >"$dir/web.log" 2>&1 &
-    WEB_PID=$!
-    PIDS+=("$WEB_PID")
-    if ! wait_for 100 http_ok "http://127.0.0.1:$WEB_PORT/healthz" ||
-        ! wait_for 100 http_ok "http://127.0.0.1:$WEB_PORT/readyz"; then
-        die "answer24-web did not become ready: $(tail -5 "$dir/web.log")"
-    fi
+    WEB_PIDS=
+    for i in $(seq 1 "$WEB_PROCS"); do
+        log=$dir/web.log
+        [ "$i" = 1 ] || log=$dir/web$i.log
+        ANSWER24_HTTP_LISTEN=127.0.0.1:$WEB_PORT \
+        ANSWER24_REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0 \
+        ANSWER24_SECRETS_KEY_FILE=$dir/secret.key \
+        ANSWER24_LIMITS_SUBMISSIONS_PER_HOUR=0 \
+        ANSWER24_LIMITS_INTAKE_PER_MINUTE=0 \
+        ANSWER24_LOG_LEVEL=warn \
+            "$BUILD/bin/answer24-web" </dev/null >"$log" 2>&1 &
+        PIDS+=("$!")
+        WEB_PIDS="$WEB_PIDS $!"
+        [ "$i" = 1 ] && WEB_PID=$!
+        # the first creates the secret key; the others start once it is ready
+        if ! wait_for 100 http_ok "http://127.0.0.1:$WEB_PORT/healthz" ||
+            ! wait_for 100 http_ok "http://127.0.0.1:$WEB_PORT/readyz"; then
+            die "answer24-web did not become ready: $(tail -5 "$log")"
+        fi
+    done
+    sleep 0.3
+}
+
+# CPU seconds of the processes $1 (space-separated pids) together.
+cpu_sum() {
+    local t=0 p
+    for p in $1; do
+        t=$(awk -v a="$t" -v b="$(cpu_secs "$p")" 'BEGIN { printf "%.2f", a + b }')
+    done
+    echo "$t"
 }
 
 # One question by curl: prints "<status> <body bytes>".
@@ -210,10 +232,10 @@ measure() {
     local t0 s0 r0 k0 b0 t1 s1 r1 k1 b1 wall i0=0 i1=0
     children_secs
     [ -z "$redis" ] || i0=$(redis_cpu_secs "$REDIS_PORT")
-    k0=$CHILD_SECS t0=$(now_secs) s0=$(cpu_secs "$server") r0=$(cpu_secs "$redis") b0=$(busy_secs)
+    k0=$CHILD_SECS t0=$(now_secs) s0=$(cpu_sum "$server") r0=$(cpu_secs "$redis") b0=$(busy_secs)
     say "$run: measuring ($DURATION)"
     run_wrk "$dir/wrk.txt" "$url" "$DURATION"
-    t1=$(now_secs) s1=$(cpu_secs "$server") r1=$(cpu_secs "$redis") b1=$(busy_secs)
+    t1=$(now_secs) s1=$(cpu_sum "$server") r1=$(cpu_secs "$redis") b1=$(busy_secs)
     [ -z "$redis" ] || i1=$(redis_cpu_secs "$REDIS_PORT")
     R[$run,redis_cpu]=$(awk -v a="$i0" -v b="$i1" 'BEGIN { printf "%.6f", b - a }')
     children_secs
@@ -259,7 +281,7 @@ bench_answer24() {
     sub0=$(submitted)
     mem0=$(redis_info used_memory)
     aof0=$(du -sb "$dir/redis" | cut -f1)
-    measure "$run" "$url" "$WEB_PID" "$REDIS_PID"
+    measure "$run" "$url" "$WEB_PIDS" "$REDIS_PID"
     sleep 0.5 # operations in flight when wrk stopped finish
     local sub1 mem1
     sub1=$(submitted)
@@ -278,15 +300,21 @@ bench_answer24() {
         FAILED=1
     fi
 
-    kill -0 "$WEB_PID" 2>/dev/null || { say "!! $run: answer24-web died during the run"; FAILED=1; }
-    stop_pid "$WEB_PID"
-    R[$run,web_exit]=$STOPPED
-    [ "${R[$run,web_exit]}" = 0 ] || { say "!! $run: answer24-web stopped with ${R[$run,web_exit]}"; FAILED=1; }
-    # Any log line at all is worth a look at level warn (the successful path logs nothing).
-    R[$run,log_lines]=$(wc -l <"$dir/web.log")
+    local pid log
+    R[$run,web_exit]=0
+    for pid in $WEB_PIDS; do
+        kill -0 "$pid" 2>/dev/null || { say "!! $run: answer24-web $pid died during the run"; FAILED=1; }
+        stop_pid "$pid"
+        [ "$STOPPED" = 0 ] || { R[$run,web_exit]=$STOPPED; say "!! $run: answer24-web $pid stopped with $STOPPED"; FAILED=1; }
+    done
+    # Any log line at all is worth a look at level warn (the successful path logs nothing),
+    # but for the start-up notices about this deliberately bare configuration.
+    cat "$dir"/web*.log | grep -vE '"event":"(no_trusted_proxy|no_webhooks)"' >"$dir/web.unexpected" || true
+    R[$run,log_lines]=$(wc -l <"$dir/web.unexpected")
     if [ "${R[$run,log_lines]}" != 0 ]; then
         say "!! $run: answer24-web logged ${R[$run,log_lines]} lines; the first ones:"
-        head -5 "$dir/web.log" | cut -c1-300 >&2
+        head -5 "$dir/web.unexpected" | cut -c1-300 >&2
+        FAILED=1
     fi
     stop_pid "$REDIS_PID"
     R[$run,redis_exit]=$STOPPED
@@ -358,7 +386,7 @@ ms() { awk -v us="$1" 'BEGIN { printf "%.1f ms", us / 1000 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
 echo
-echo "intake benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency, appendfsync always"
+echo "intake benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency, appendfsync always, answer24-web processes: $WEB_PROCS"
 echo
 echo "| run | questions/s | p50 | p99 | 201s | non-201 / socket errors | Redis CPU µs/ticket | Redis B/ticket | CPU µs/request server | CPU % server / redis / wrk / other |"
 echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"

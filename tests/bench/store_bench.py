@@ -22,20 +22,27 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchresp import Redis, pct  # noqa: E402
 
 SEAL = 40
-KEYS = ["a24:t:%s", "a24:t:%s:audit", "a24:intake", "a24:schedule", "a24:idem:-",
-        "a24:rate:submit:-", "a24:stats", "a24:rate:crisis:-", "a24:rate:intake:desk"]
+# submit.lua's shared keys, then each question's five (see its header).
+SHARED_KEYS = ["a24:intake", "a24:schedule", "a24:stats", "a24:rate:intake:desk"]
+TICKET_KEYS = ["a24:t:%s", "a24:t:%s:audit", "a24:idem:none", "a24:rate:submit:-",
+               "a24:rate:crisis:-"]
+# idempotency ttl, rate limit (none), rate window, crisis allowance, budget (none),
+# budget window; then the number of questions.
+SHARED_ARGS = [86400000, 0, 3600000, 0, 0, 60000]
 ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 CATEGORIES = ["sleep", "anxiety", "stress", "family", "depression", "other"]
 
 
 def submit(rng, n):
-    """One FCALL a24_submit as the front end makes it; returns (command, text bytes)."""
+    """One FCALL a24_submit of one question, as the front end makes it when a question
+    comes alone; returns (command, text bytes)."""
     tid = "".join(rng.choice(ALPHABET) for _ in range(16))
     q = os.urandom(rng.randint(360, 430) + SEAL)
     sc = os.urandom(30 + SEAL) if n % 3 == 0 else b""
-    keys = [k % tid if "%s" in k else k for k in KEYS]
-    args = [tid, CATEGORIES[n % len(CATEGORIES)], "en", "0", "", "1" if n % 10 == 0 else "0",
-            86400000, 250, os.urandom(32), q, sc, "0", "", "", 0, 0, 0, 0, 0, 0]
+    keys = SHARED_KEYS + [k % tid if "%s" in k else k for k in TICKET_KEYS]
+    args = SHARED_ARGS + [1, tid, CATEGORIES[n % len(CATEGORIES)], "en", "0", "none",
+                          "1" if n % 10 == 0 else "0", 86400000, 250, os.urandom(32), q, sc,
+                          "0", os.urandom(32), os.urandom(60)]
     return ["FCALL", "a24_submit", len(keys)] + keys + args, len(q) + len(sc)
 
 

@@ -9,6 +9,7 @@ contract's citizen table, on a real answer24-web in front of a private redis-ser
   time, an on-call alert from the deadline engine, crisis first in the queues);
 - limits: every 429 carries crisis lines, the crisis allowance, the intake budget, the
   failed-check limit that never refuses the right code, trusted proxies;
+- questions sent together (one submit call): each its own ticket, reply and limit;
 - GET /api/v1/questions/{ticket} with the code: the round trip of the text, code
   spellings, the uniform 404 for a wrong ticket or code, 401 without a code;
 - follow-ups and withdrawal, and the 409s after withdrawal;
@@ -22,6 +23,7 @@ import os
 import re
 import sys
 import json
+import threading
 import time
 import unittest
 
@@ -742,6 +744,67 @@ class ProxyTest(unittest.TestCase):
         assert_limited(self, self.submit_from(stack.web, "198.51.100.7"), "en")
         warnings = [e for e in stack.web.log_events() if e.get("event") == "no_trusted_proxy"]
         self.assertEqual(len(warnings), 1, stack.web.log())
+
+
+class TogetherTest(unittest.TestCase):
+    """Questions that arrive together go to Redis in one submit call (service/intake.c);
+    each still gets its own ticket, its own reply and its own share of the limits."""
+
+    def burst(self, web, bodies):
+        """Sends `bodies` at once, one connection each; the answers in the same order."""
+        results, barrier = [None] * len(bodies), threading.Barrier(len(bodies))
+
+        def worker(i):
+            conn = web.connection()
+            try:
+                conn.connect()
+                barrier.wait(10)
+                results[i] = web.request("POST", "/api/v1/questions", bodies[i], conn=conn)
+            finally:
+                conn.close()
+
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(bodies))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        self.assertTrue(all(r is not None for r in results), results)
+        return results
+
+    def test_each_question_gets_its_own_ticket(self):
+        stack = a24test.start_stack(self.addCleanup)
+        bodies = [{"text": CRISIS_TEXTS["en"] if i % 4 == 0 else f"Question number {i}.",
+                   "category": "sleep", "green_channel": i % 3 == 0} for i in range(12)]
+        results = self.burst(stack.web, bodies)
+        for body, r in zip(bodies, results):
+            self.assertEqual(r.status, 201, r.body)
+            self.assertIs(r.json["crisis"], body["text"] == CRISIS_TEXTS["en"])
+            back = stack.web.read(r.json["ticket"], r.json["access_code"])
+            self.assertEqual(back.status, 200, back.body)
+            self.assertEqual(back.json["text"], body["text"])
+            self.assertEqual(back.json["green_channel"], body["green_channel"])
+        self.assertEqual(len({r.json["ticket"] for r in results}), 12)
+        with stack.resp() as resp:
+            self.assertEqual(int(resp.call("HGET", "a24:stats", "submitted")), 12)
+            self.assertEqual(int(resp.call("HGET", "a24:stats", "crises")), 3)
+            self.assertEqual(int(resp.call("HGET", "a24:stats", "open")), 12)
+            self.assertEqual(resp.call("ZCARD", "a24:schedule"), 12)
+            self.assertEqual(resp.call("ZCARD", "a24:open"), 12)
+            self.assertEqual(resp.call("XLEN", "a24:intake"), 12)
+
+    def test_limits_count_each_question(self):
+        stack = a24test.start_stack(self.addCleanup, config={"limits": {
+            "submissions_per_hour": 5, "crisis_submissions_per_hour": 1}})
+        bodies = [{"text": f"Together {i}.", "category": "stress"} for i in range(12)]
+        results = self.burst(stack.web, bodies)
+        statuses = sorted(r.status for r in results)
+        self.assertEqual(statuses, [201] * 5 + [429] * 7, [r.body for r in results])
+        for r in results:
+            if r.status == 429:
+                assert_limited(self, r, "en")
+        with stack.resp() as resp:
+            self.assertEqual(int(resp.call("HGET", "a24:stats", "submitted")), 5)
+            self.assertEqual(resp.call("XLEN", "a24:intake"), 5)
 
 
 def assert_limited(tc, r, language):
