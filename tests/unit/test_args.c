@@ -5,6 +5,8 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+
+#include "a24unit.h"
 #include <hiredis/hiredis.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,13 +140,7 @@ static void args_failed_key_refuses_the_call(void **state)
     a24_args_dispose(&a);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(args_keys_go_before_arguments),
-        cmocka_unit_test(args_same_bytes_as_hiredis),
-        cmocka_unit_test(args_grow_past_the_inline_buffer),
-        cmocka_unit_test(args_failed_key_refuses_the_call),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+A24_UNIT_MAIN(cmocka_unit_test(args_keys_go_before_arguments),
+              cmocka_unit_test(args_same_bytes_as_hiredis),
+              cmocka_unit_test(args_grow_past_the_inline_buffer),
+              cmocka_unit_test(args_failed_key_refuses_the_call))

@@ -6,6 +6,8 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+
+#include "a24unit.h"
 #include <string.h>
 #include <time.h>
 
@@ -181,18 +183,10 @@ static void rota_gaps_edges(void **state)
     assert_int_equal(a24_rota_gaps(both, 1, 1u, from, from + 3 * 86400, gaps, 1), 4);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(rota_weekdays_range),
-        cmocka_unit_test(rota_overnight_and_week_wrap),
-        cmocka_unit_test(rota_lists_and_canonical_text),
-        cmocka_unit_test(rota_rejects_nonsense),
-        cmocka_unit_test(rota_minute_from_struct_tm_days),
-        cmocka_unit_test(rota_quiet_hours),
-        cmocka_unit_test(rota_gaps_in_the_rota_zone),
-        cmocka_unit_test(rota_gaps_count_real_hours_when_clocks_change),
-        cmocka_unit_test(rota_gaps_edges),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+A24_UNIT_MAIN(cmocka_unit_test(rota_weekdays_range), cmocka_unit_test(rota_overnight_and_week_wrap),
+              cmocka_unit_test(rota_lists_and_canonical_text),
+              cmocka_unit_test(rota_rejects_nonsense),
+              cmocka_unit_test(rota_minute_from_struct_tm_days), cmocka_unit_test(rota_quiet_hours),
+              cmocka_unit_test(rota_gaps_in_the_rota_zone),
+              cmocka_unit_test(rota_gaps_count_real_hours_when_clocks_change),
+              cmocka_unit_test(rota_gaps_edges))

@@ -6,6 +6,8 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+
+#include "a24unit.h"
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -297,19 +299,13 @@ static void secret_key_ring_private(void **state)
     assert_non_null(strstr(err, path));
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(secret_key_file_created_private_and_reused, setup,
-                                        teardown),
-        cmocka_unit_test(secret_ids_and_codes_have_their_shape),
-        cmocka_unit_test_setup_teardown(secret_code_read_back_forgivingly_and_verified, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(secret_sealed_text_opens_only_for_its_ticket, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(secret_client_tags_hide_and_rotate, setup, teardown),
-        cmocka_unit_test_setup_teardown(secret_texts_open_across_rotation, setup, teardown),
-        cmocka_unit_test_setup_teardown(secret_key_ring_private, setup, teardown),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+A24_UNIT_MAIN(cmocka_unit_test_setup_teardown(secret_key_file_created_private_and_reused, setup,
+                                              teardown),
+              cmocka_unit_test(secret_ids_and_codes_have_their_shape),
+              cmocka_unit_test_setup_teardown(secret_code_read_back_forgivingly_and_verified, setup,
+                                              teardown),
+              cmocka_unit_test_setup_teardown(secret_sealed_text_opens_only_for_its_ticket, setup,
+                                              teardown),
+              cmocka_unit_test_setup_teardown(secret_client_tags_hide_and_rotate, setup, teardown),
+              cmocka_unit_test_setup_teardown(secret_texts_open_across_rotation, setup, teardown),
+              cmocka_unit_test_setup_teardown(secret_key_ring_private, setup, teardown))

@@ -5,6 +5,8 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+
+#include "a24unit.h"
 #include <string.h>
 
 #include "store.h"
@@ -104,13 +106,6 @@ static void store_url_sentinels(void **state)
         assert_int_equal(a24_store_parse_url(bad[i], &t, err, sizeof err), -1);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(store_url_plain),
-        cmocka_unit_test(store_url_credentials),
-        cmocka_unit_test(store_url_errors_hide_the_password),
-        cmocka_unit_test(store_url_sentinels),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+A24_UNIT_MAIN(cmocka_unit_test(store_url_plain), cmocka_unit_test(store_url_credentials),
+              cmocka_unit_test(store_url_errors_hide_the_password),
+              cmocka_unit_test(store_url_sentinels))
