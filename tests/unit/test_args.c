@@ -5,13 +5,12 @@
 #include <stdint.h>
 
 #include <cmocka.h>
-
-#include "a24unit.h"
 #include <hiredis/hiredis.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "a24unit.h"
 #include "args.h"
 
 /* The command `a` makes, read back by hiredis' own protocol reader as an array. */

@@ -5,12 +5,11 @@
 #include <stdint.h>
 
 #include <cmocka.h>
-
-#include "a24unit.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "a24unit.h"
 #include "codec.h"
 
 /* Parses `body` as a question and returns the error code, or "ok". */

@@ -13,13 +13,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "a24unit.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "a24unit.h"
 #include "config.h"
 
 extern char **environ;

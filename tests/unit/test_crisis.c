@@ -14,14 +14,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "a24unit.h"
-
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "a24unit.h"
 #include "crisis.h"
 
 static int setup(void **state)

@@ -14,12 +14,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "a24unit.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "a24unit.h"
 #include "matcher.h"
 
 struct seen {

@@ -6,11 +6,10 @@
 #include <stdint.h>
 
 #include <cmocka.h>
-
-#include "a24unit.h"
 #include <string.h>
 #include <time.h>
 
+#include "a24unit.h"
 #include "rota.h"
 
 #define MIN(d, h, m) ((d)*1440 + (h)*60 + (m)) /* d: 0 = Monday */

@@ -17,8 +17,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "a24unit.h"
-
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "a24unit.h"
 #include "screening.h"
 #include "screening_eval.h"
 

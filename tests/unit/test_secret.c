@@ -6,8 +6,6 @@
 #include <stdint.h>
 
 #include <cmocka.h>
-
-#include "a24unit.h"
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -16,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "a24unit.h"
 #include "keyring.h"
 #include "secret.h"
 

@@ -5,11 +5,10 @@
 #include <stdint.h>
 
 #include <cmocka.h>
-
-#include "a24unit.h"
 #include <stdlib.h>
 #include <string.h>
 
+#include "a24unit.h"
 #include "stats.h"
 
 /* ---------------------------------------------------------------- replies by hand */

@@ -5,10 +5,9 @@
 #include <stdint.h>
 
 #include <cmocka.h>
-
-#include "a24unit.h"
 #include <string.h>
 
+#include "a24unit.h"
 #include "store.h"
 
 static void store_url_plain(void **state)

@@ -10,10 +10,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "a24unit.h"
-
 #include <string.h>
 
+#include "a24unit.h"
 #include "codec.h"
 #include "text.h"
 

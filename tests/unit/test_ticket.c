@@ -5,12 +5,11 @@
 #include <stdint.h>
 
 #include <cmocka.h>
-
-#include "a24unit.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "a24unit.h"
 #include "ticket.h"
 
 static void ticket_names_round_trip(void **state)
