@@ -50,6 +50,15 @@ typedef struct {
     char ticket[A24_TICKET_ID_LEN + 1];
 } view_op_t;
 
+/* True when the path's {ticket} is a ticket id; otherwise answers 404 and says false. */
+static bool ticket_param_or_respond(h2o_req_t *req, h2o_iovec_t id)
+{
+    if (a24_secret_ticket_id_valid(id.base, id.len))
+        return true;
+    a24_http_error(req, 404, "not_found", "There is no such ticket.", NULL);
+    return false;
+}
+
 /* ticket_view.lua replied: {"missing"} | {"ok", now, fields, msgs, notes, audit}. */
 static void on_view_reply(a24_op_t *op, const char *verdict, const redisReply *r)
 {
@@ -70,10 +79,8 @@ static void on_view_authed(a24_app_t *app, h2o_req_t *req, const a24_route_match
                            const a24_staff_t *staff)
 {
     h2o_iovec_t id = m->param[0];
-    if (!a24_secret_ticket_id_valid(id.base, id.len)) {
-        a24_http_error(req, 404, "not_found", "There is no such ticket.", NULL);
+    if (!ticket_param_or_respond(req, id))
         return;
-    }
     view_op_t *v = a24_op_start(app, req, sizeof *v);
     if (v == NULL)
         return;
@@ -447,10 +454,8 @@ static void act_start(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m
                       const a24_staff_t *staff, act_op_t proto, const char *text, size_t len)
 {
     h2o_iovec_t id = m->param[0];
-    if (!a24_secret_ticket_id_valid(id.base, id.len)) {
-        a24_http_error(req, 404, "not_found", "There is no such ticket.", NULL);
+    if (!ticket_param_or_respond(req, id))
         return;
-    }
     act_op_t *a = a24_op_start(app, req, sizeof *a);
     if (a == NULL)
         return;
