@@ -25,6 +25,15 @@ static inline const char *a24_unit_data_dir(void)
     return dir;
 }
 
+/* The path of `file` in the shipped data directory (a static buffer: use it at once). */
+static inline const char *a24_unit_data_path(const char *file)
+{
+    static char path[4200];
+    assert_true((size_t)snprintf(path, sizeof path, "%s/%s", a24_unit_data_dir(), file) <
+                sizeof path);
+    return path;
+}
+
 /*
  * Ends a cmocka setup that loaded something: keeps it as the test's state, or says why
  * the load (of `what`) failed and fails the setup.

@@ -163,10 +163,7 @@ static void crisis_1393_never_present(void **state)
         assert_null(strstr(dump, "1393"));
         free(dump);
     }
-    char path[4096];
-    assert_true(snprintf(path, sizeof path, "%s/crisis_lines.json", a24_unit_data_dir()) <
-                (int)sizeof path);
-    FILE *f = fopen(path, "r");
+    FILE *f = fopen(a24_unit_data_path("crisis_lines.json"), "r");
     assert_non_null(f);
     char buf[1 << 16];
     size_t n = fread(buf, 1, sizeof buf - 1, f);
@@ -217,10 +214,7 @@ static void crisis_serialised_once(void **state)
 /* Loads the shipped file as a new JSON document to change. */
 static json_t *shipped(void)
 {
-    char path[4096];
-    assert_true(snprintf(path, sizeof path, "%s/crisis_lines.json", a24_unit_data_dir()) <
-                (int)sizeof path);
-    json_t *root = json_load_file(path, 0, NULL);
+    json_t *root = json_load_file(a24_unit_data_path("crisis_lines.json"), 0, NULL);
     assert_non_null(root);
     return root;
 }
