@@ -655,27 +655,21 @@ static void on_risk_authed(a24_app_t *app, h2o_req_t *req, const a24_route_match
 /* ---------------------------------------------------------------- routes */
 
 /* Each route names the roles it admits (auth.h) and its continuation. */
-#define STAFF_ROUTE(fn, roles, authed)                                                             \
-    static void fn(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)                     \
-    {                                                                                              \
-        a24_auth_require(app, req, m, roles, authed);                                              \
-    }
-
 /*
  * Experts and supervisors read and act on tickets: supervisors may claim anything, so
  * they answer what they claim, and release or transfer anyone's claim. Reviewing and
  * keeping the templates is a supervisor's alone.
  */
-STAFF_ROUTE(on_list, A24_AUTH_TICKET_READ, a24_ticket_queue_list)
-STAFF_ROUTE(on_view, A24_AUTH_TICKET_READ, on_view_authed)
-STAFF_ROUTE(on_claim, A24_AUTH_TICKET_READ, on_claim_authed)
-STAFF_ROUTE(on_release, A24_AUTH_TICKET_READ, on_release_authed)
-STAFF_ROUTE(on_decline, A24_AUTH_TICKET_READ, on_decline_authed)
-STAFF_ROUTE(on_answer, A24_AUTH_TICKET_READ, on_answer_authed)
-STAFF_ROUTE(on_note, A24_AUTH_TICKET_READ, on_note_authed)
-STAFF_ROUTE(on_transfer, A24_AUTH_TICKET_READ, on_transfer_authed)
-STAFF_ROUTE(on_risk, A24_AUTH_TICKET_READ, on_risk_authed)
-STAFF_ROUTE(on_review, A24_AUTH_SUPERVISE, on_review_authed)
+A24_STAFF_ROUTE(on_list, A24_AUTH_TICKET_READ, a24_ticket_queue_list)
+A24_STAFF_ROUTE(on_view, A24_AUTH_TICKET_READ, on_view_authed)
+A24_STAFF_ROUTE(on_claim, A24_AUTH_TICKET_READ, on_claim_authed)
+A24_STAFF_ROUTE(on_release, A24_AUTH_TICKET_READ, on_release_authed)
+A24_STAFF_ROUTE(on_decline, A24_AUTH_TICKET_READ, on_decline_authed)
+A24_STAFF_ROUTE(on_answer, A24_AUTH_TICKET_READ, on_answer_authed)
+A24_STAFF_ROUTE(on_note, A24_AUTH_TICKET_READ, on_note_authed)
+A24_STAFF_ROUTE(on_transfer, A24_AUTH_TICKET_READ, on_transfer_authed)
+A24_STAFF_ROUTE(on_risk, A24_AUTH_TICKET_READ, on_risk_authed)
+A24_STAFF_ROUTE(on_review, A24_AUTH_SUPERVISE, on_review_authed)
 
 const a24_route_t a24_ticket_routes[] = {
     {"GET", "/api/v1/tickets", on_list, 0},
