@@ -805,194 +805,229 @@ static int load_notify(struct load *ld, yaml_node_t *node, const char *what, uns
 }
 
 /*
- * Reads one step of the escalation ladder: a mapping with at and notify, and optionally
- * repeat. Index i names it in messages.
+ * The shape of a top-level list of mappings (the escalation ladder, the webhooks): its
+ * name in messages, the keys an entry knows and what each one says when it is missing
+ * (NULL: optional), and what reads a value, checks a whole entry and frees the list.
  */
-static int load_step(struct load *ld, yaml_node_t *node, size_t i, a24_escalation_step_t *step)
-{
-    char what[64], got[MAX_QUOTED * 4 + 8];
-    int at_line = 0, notify_line = 0, repeat_line = 0;
+struct list_shape {
+    const char *name;
+    const char *list_of;      /* "a list of steps (- at: 50%)", for a wrong shape */
+    const char *mapping_with; /* "at and notify", for an entry that is not a mapping */
+    int null_is_empty;
+    const char *const *keys; /* NULL-terminated, at most MAX_ENTRY_KEYS */
+    const char *const *missing;
+    size_t size;
+    int (*read)(struct load *ld, void *entry, size_t key, yaml_node_t *v, const char *path);
+    int (*check)(struct load *ld, const void *list, size_t i, const yaml_node_t *node);
+    void (*free_list)(void *list, size_t count);
+};
 
-    snprintf(what, sizeof(what), "escalation[%zu]", i);
+#define MAX_ENTRY_KEYS 4
+
+/* Finds key among the shape's keys, or writes the unknown-key error naming them all. */
+static int entry_key(struct load *ld, const struct list_shape *s, const yaml_node_t *k,
+                     const char *what, const char *key)
+{
+    char known[128];
+    size_t o = 0;
+
+    known[0] = '\0';
+    for (size_t n = 0; s->keys[n] != NULL; n++) {
+        if (strcmp(key, s->keys[n]) == 0)
+            return (int)n;
+        o += (size_t)snprintf(known + o, sizeof(known) - o, "%s%s", n > 0 ? ", " : "", s->keys[n]);
+    }
+    return fail(ld, line_of(k), "%s.%.64s: unknown key (known: %s)", what, key, known);
+}
+
+/* Reads entry i of a list of the given shape: a mapping of known keys, none twice. */
+static int load_entry(struct load *ld, const struct list_shape *s, yaml_node_t *node, size_t i,
+                      void *entry)
+{
+    char what[64];
+    int lines[MAX_ENTRY_KEYS] = {0};
+
+    snprintf(what, sizeof(what), "%s[%zu]", s->name, i);
     if (node->type != YAML_MAPPING_NODE)
-        return fail(ld, line_of(node), "%s: expected a mapping with at and notify, got %s", what,
-                    shape(node));
+        return fail(ld, line_of(node), "%s: expected a mapping with %s, got %s", what,
+                    s->mapping_with, shape(node));
     for (yaml_node_pair_t *pair = node->data.mapping.pairs.start;
          pair < node->data.mapping.pairs.top; pair++) {
         yaml_node_t *k = node_at(ld, pair->key), *v = node_at(ld, pair->value);
-        const char *key = key_text(ld, k, what), *text;
-        int *seen;
+        const char *key = key_text(ld, k, what);
         char path[96];
+        int n;
 
-        if (key == NULL)
+        if (key == NULL || (n = entry_key(ld, s, k, what, key)) < 0)
             return -1;
-        if (strcmp(key, "at") == 0)
-            seen = &at_line;
-        else if (strcmp(key, "notify") == 0)
-            seen = &notify_line;
-        else if (strcmp(key, "repeat") == 0)
-            seen = &repeat_line;
-        else
-            return fail(ld, line_of(k), "%s.%.64s: unknown key (known: at, notify, repeat)", what,
-                        key);
         snprintf(path, sizeof(path), "%s.%s", what, key);
-        if (*seen != 0)
-            return fail(ld, line_of(k), "%s: given twice (first on line %d)", path, *seen);
-        *seen = line_of(k);
-        if (seen == &notify_line) {
-            if (load_notify(ld, v, path, &step->notify) != 0)
-                return -1;
-            continue;
-        }
-        if ((text = scalar_text(ld, v, path)) == NULL)
+        if (lines[n] != 0)
+            return fail(ld, line_of(k), "%s: given twice (first on line %d)", path, lines[n]);
+        lines[n] = line_of(k);
+        if (s->read(ld, entry, (size_t)n, v, path) != 0)
             return -1;
-        quote(got, sizeof(got), text);
-        if (seen == &at_line && parse_percent(text, &step->at_permille) != 0)
-            return fail(ld, line_of(v),
-                        "%s: expected a percentage from 0%% to 1000%% like 80%%, got %s", path,
-                        got);
-        if (seen == &repeat_line && a24_duration_parse(text, &step->repeat) != 0)
-            return fail(ld, line_of(v), "%s: expected a duration like 30m, got %s", path, got);
     }
-    if (at_line == 0)
-        return fail(ld, line_of(node), "%s: missing at (like at: 80%%)", what);
-    if (notify_line == 0)
-        return fail(ld, line_of(node), "%s: missing notify (experts, oncall or supervisor)", what);
+    for (size_t n = 0; s->keys[n] != NULL; n++)
+        if (lines[n] == 0 && s->missing[n] != NULL)
+            return fail(ld, line_of(node), "%s: missing %s", what, s->missing[n]);
     return 0;
 }
 
 /*
- * Reads the top-level escalation list and replaces the default ladder with it. Steps
- * must come in order of `at`, so the ladder reads top to bottom the way it fires.
+ * Reads a top-level list of the given shape (once only) into a new array that replaces
+ * *list and *count; the old one is freed.
  */
-static int load_escalation(struct load *ld, const yaml_node_t *key, yaml_node_t *node)
+static int load_list(struct load *ld, const struct list_shape *s, int *seen, const yaml_node_t *key,
+                     yaml_node_t *node, void **list, size_t *count)
 {
-    a24_escalation_step_t *steps = NULL;
-    size_t count;
+    char *entries = NULL;
+    size_t n = 0;
 
-    if (ld->escalation_line != 0)
-        return fail(ld, line_of(key), "escalation: given twice (first on line %d)",
-                    ld->escalation_line);
-    ld->escalation_line = line_of(key);
-    if (node->type != YAML_SEQUENCE_NODE)
-        return fail(ld, line_of(node), "escalation: expected a list of steps (- at: 50%%), got %s",
-                    shape(node));
-    count = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
-    if (count > 0 && (steps = calloc(count, sizeof(*steps))) == NULL)
+    if (*seen != 0)
+        return fail(ld, line_of(key), "%s: given twice (first on line %d)", s->name, *seen);
+    *seen = line_of(key);
+    if (!(s->null_is_empty && is_null(node))) {
+        if (node->type != YAML_SEQUENCE_NODE)
+            return fail(ld, line_of(node), "%s: expected %s, got %s", s->name, s->list_of,
+                        shape(node));
+        n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
+    }
+    if (n > 0 && (entries = calloc(n, s->size)) == NULL)
         return fail(ld, 0, "%s: out of memory", ld->path);
-    for (size_t i = 0; i < count; i++) {
+    for (size_t i = 0; i < n; i++) {
         yaml_node_t *item = node_at(ld, node->data.sequence.items.start[i]);
-        if (load_step(ld, item, i, &steps[i]) != 0)
-            goto error;
-        if (i > 0 && steps[i].at_permille < steps[i - 1].at_permille) {
-            fail(ld, line_of(item), "escalation[%zu].at: steps must be in order of at", i);
-            goto error;
+        if (load_entry(ld, s, item, i, entries + i * s->size) != 0 ||
+            (s->check != NULL && s->check(ld, entries, i, item) != 0)) {
+            s->free_list(entries, n);
+            return -1;
         }
     }
-    free(ld->cfg->escalation);
-    ld->cfg->escalation = steps;
-    ld->cfg->escalation_len = count;
+    s->free_list(*list, *count);
+    *list = entries;
+    *count = n;
     return 0;
-
-error:
-    free(steps);
-    return -1;
 }
 
-/* Frees a list of webhooks and the URLs it owns. */
-static void free_webhooks(a24_webhook_t *hooks, size_t count)
+/* Reads one value of an escalation step: at, notify or repeat. */
+static int read_step(struct load *ld, void *entry, size_t key, yaml_node_t *v, const char *path)
 {
+    a24_escalation_step_t *step = entry;
+    char got[MAX_QUOTED * 4 + 8];
+    const char *text;
+
+    if (key == 1)
+        return load_notify(ld, v, path, &step->notify);
+    if ((text = scalar_text(ld, v, path)) == NULL)
+        return -1;
+    quote(got, sizeof(got), text);
+    if (key == 0 && parse_percent(text, &step->at_permille) != 0)
+        return fail(ld, line_of(v),
+                    "%s: expected a percentage from 0%% to 1000%% like 80%%, got %s", path, got);
+    if (key == 2 && a24_duration_parse(text, &step->repeat) != 0)
+        return fail(ld, line_of(v), "%s: expected a duration like 30m, got %s", path, got);
+    return 0;
+}
+
+/* Steps must come in order of `at`, so the ladder reads top to bottom the way it fires. */
+static int check_step(struct load *ld, const void *list, size_t i, const yaml_node_t *node)
+{
+    const a24_escalation_step_t *steps = list;
+
+    if (i > 0 && steps[i].at_permille < steps[i - 1].at_permille)
+        return fail(ld, line_of(node), "escalation[%zu].at: steps must be in order of at", i);
+    return 0;
+}
+
+static void free_steps(void *list, size_t count)
+{
+    (void)count;
+    free(list);
+}
+
+/*
+ * The top-level escalation list, which replaces the default ladder: each step a mapping
+ * with at and notify, and optionally repeat.
+ */
+static const char *const step_keys[] = {"at", "notify", "repeat", NULL};
+static const char *const step_missing[] = {"at (like at: 80%)",
+                                           "notify (experts, oncall or supervisor)", NULL};
+static const struct list_shape escalation_shape = {
+    .name = "escalation",
+    .list_of = "a list of steps (- at: 50%)",
+    .mapping_with = "at and notify",
+    .keys = step_keys,
+    .missing = step_missing,
+    .size = sizeof(a24_escalation_step_t),
+    .read = read_step,
+    .check = check_step,
+    .free_list = free_steps,
+};
+
+/* Frees a list of webhooks and the URLs it owns. */
+static void free_webhooks(void *list, size_t count)
+{
+    a24_webhook_t *hooks = list;
+
     for (size_t i = 0; i < count; i++)
         free(hooks[i].url);
     free(hooks);
 }
 
-/*
- * Reads one webhook: a mapping with an http:// or https:// url and the recipients whose
- * alerts it receives.
- */
-static int load_webhook(struct load *ld, yaml_node_t *node, size_t i, a24_webhook_t *hook)
+/* Reads one value of a webhook: an http:// or https:// url, or the recipients. */
+static int read_webhook(struct load *ld, void *entry, size_t key, yaml_node_t *v, const char *path)
 {
-    char what[64], got[MAX_QUOTED * 4 + 8];
-    int url_line = 0, notify_line = 0;
+    a24_webhook_t *hook = entry;
+    char got[MAX_QUOTED * 4 + 8];
+    const char *text;
 
-    snprintf(what, sizeof(what), "alerts.webhooks[%zu]", i);
-    if (node->type != YAML_MAPPING_NODE)
-        return fail(ld, line_of(node), "%s: expected a mapping with url and notify, got %s", what,
-                    shape(node));
-    for (yaml_node_pair_t *pair = node->data.mapping.pairs.start;
-         pair < node->data.mapping.pairs.top; pair++) {
-        yaml_node_t *k = node_at(ld, pair->key), *v = node_at(ld, pair->value);
-        const char *key = key_text(ld, k, what), *text;
-        int *seen;
-        char path[96];
-
-        if (key == NULL)
-            return -1;
-        if (strcmp(key, "url") == 0)
-            seen = &url_line;
-        else if (strcmp(key, "notify") == 0)
-            seen = &notify_line;
-        else
-            return fail(ld, line_of(k), "%s.%.64s: unknown key (known: url, notify)", what, key);
-        snprintf(path, sizeof(path), "%s.%s", what, key);
-        if (*seen != 0)
-            return fail(ld, line_of(k), "%s: given twice (first on line %d)", path, *seen);
-        *seen = line_of(k);
-        if (seen == &notify_line) {
-            if (load_notify(ld, v, path, &hook->notify) != 0)
-                return -1;
-            continue;
-        }
-        if ((text = scalar_text(ld, v, path)) == NULL)
-            return -1;
-        quote(got, sizeof(got), text);
-        if ((strncmp(text, "http://", 7) != 0 || text[7] == '\0') &&
-            (strncmp(text, "https://", 8) != 0 || text[8] == '\0'))
-            return fail(ld, line_of(v),
-                        "%s: expected a URL starting with http:// or https://, got %s", path, got);
-        if (strpbrk(text, " \t") != NULL)
-            return fail(ld, line_of(v), "%s: a URL has no spaces, got %s", path, got);
-        free(hook->url);
-        if ((hook->url = strdup(text)) == NULL)
-            return fail(ld, 0, "%s: out of memory", ld->path);
-    }
-    if (url_line == 0)
-        return fail(ld, line_of(node), "%s: missing url", what);
-    if (notify_line == 0)
-        return fail(ld, line_of(node), "%s: missing notify (oncall, supervisor, experts)", what);
+    if (key == 1)
+        return load_notify(ld, v, path, &hook->notify);
+    if ((text = scalar_text(ld, v, path)) == NULL)
+        return -1;
+    quote(got, sizeof(got), text);
+    if ((strncmp(text, "http://", 7) != 0 || text[7] == '\0') &&
+        (strncmp(text, "https://", 8) != 0 || text[8] == '\0'))
+        return fail(ld, line_of(v), "%s: expected a URL starting with http:// or https://, got %s",
+                    path, got);
+    if (strpbrk(text, " \t") != NULL)
+        return fail(ld, line_of(v), "%s: a URL has no spaces, got %s", path, got);
+    free(hook->url);
+    if ((hook->url = strdup(text)) == NULL)
+        return fail(ld, 0, "%s: out of memory", ld->path);
     return 0;
 }
 
-/* Reads alerts.webhooks, a list (or null for none), replacing the list there was. */
+/* alerts.webhooks, a list (or null for none) of mappings with url and notify. */
+static const char *const webhook_keys[] = {"url", "notify", NULL};
+static const char *const webhook_missing[] = {"url", "notify (oncall, supervisor, experts)"};
+static const struct list_shape webhooks_shape = {
+    .name = "alerts.webhooks",
+    .list_of = "a list of {url, notify}",
+    .mapping_with = "url and notify",
+    .null_is_empty = 1,
+    .keys = webhook_keys,
+    .missing = webhook_missing,
+    .size = sizeof(a24_webhook_t),
+    .read = read_webhook,
+    .free_list = free_webhooks,
+};
+
+static int load_escalation(struct load *ld, const yaml_node_t *key, yaml_node_t *node)
+{
+    void *list = ld->cfg->escalation;
+    int rc = load_list(ld, &escalation_shape, &ld->escalation_line, key, node, &list,
+                       &ld->cfg->escalation_len);
+    ld->cfg->escalation = list;
+    return rc;
+}
+
 static int load_webhooks(struct load *ld, const yaml_node_t *key, yaml_node_t *node)
 {
-    a24_webhook_t *hooks = NULL;
-    size_t count = 0;
-
-    if (ld->webhooks_line != 0)
-        return fail(ld, line_of(key), "alerts.webhooks: given twice (first on line %d)",
-                    ld->webhooks_line);
-    ld->webhooks_line = line_of(key);
-    if (!is_null(node)) {
-        if (node->type != YAML_SEQUENCE_NODE)
-            return fail(ld, line_of(node),
-                        "alerts.webhooks: expected a list of {url, notify}, got %s", shape(node));
-        count = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
-    }
-    if (count > 0 && (hooks = calloc(count, sizeof(*hooks))) == NULL)
-        return fail(ld, 0, "%s: out of memory", ld->path);
-    for (size_t i = 0; i < count; i++)
-        if (load_webhook(ld, node_at(ld, node->data.sequence.items.start[i]), i, &hooks[i]) != 0)
-            goto error;
-    free_webhooks(ld->cfg->alerts.webhooks, ld->cfg->alerts.webhooks_len);
-    ld->cfg->alerts.webhooks = hooks;
-    ld->cfg->alerts.webhooks_len = count;
-    return 0;
-
-error:
-    free_webhooks(hooks, count);
-    return -1;
+    void *list = ld->cfg->alerts.webhooks;
+    int rc = load_list(ld, &webhooks_shape, &ld->webhooks_line, key, node, &list,
+                       &ld->cfg->alerts.webhooks_len);
+    ld->cfg->alerts.webhooks = list;
+    return rc;
 }
 
 /* Lists the known sections into buf, for the message about an unknown one. */
@@ -1337,6 +1372,23 @@ static int read_password_file(struct load *ld, char *where, char *pw, size_t len
 }
 
 /*
+ * Replaces redis.url with the URL built in url when rc is 0, and wipes url (it may hold a
+ * password); otherwise writes where followed by why.
+ */
+static int set_redis_url(struct load *ld, int rc, char *url, size_t len, const char *where,
+                         const char *why)
+{
+    char *copy = rc == 0 ? strdup(url) : NULL;
+
+    explicit_bzero(url, len);
+    if (copy == NULL)
+        return fail(ld, 0, "%s%s", where, why);
+    free(ld->cfg->redis.url);
+    ld->cfg->redis.url = copy;
+    return 0;
+}
+
+/*
  * Folds redis.password_file and redis.username into redis.url
  * (redis://user:password@host...), so every program signs in the same way from the
  * one URL. A URL that already carries credentials and a password file are refused
@@ -1368,13 +1420,7 @@ static int fold_redis_credentials(struct load *ld)
     else
         rc = -1;
     explicit_bzero(pw, sizeof(pw));
-    char *copy = rc == 0 ? strdup(url) : NULL;
-    explicit_bzero(url, sizeof(url));
-    if (copy == NULL)
-        return fail(ld, 0, "%sredis.password_file: password too long", where);
-    free(cfg->redis.url);
-    cfg->redis.url = copy;
-    return 0;
+    return set_redis_url(ld, rc, url, sizeof(url), where, "redis.password_file: password too long");
 }
 
 /*
@@ -1415,13 +1461,7 @@ static int fold_redis_sentinels(struct load *ld)
         o += (size_t)snprintf(url + o, sizeof(url) - o, "&sentinel_password=");
         rc = percent_encode(cfg->redis.sentinel_password, url, sizeof(url), &o);
     }
-    char *copy = rc == 0 ? strdup(url) : NULL;
-    explicit_bzero(url, sizeof(url));
-    if (copy == NULL)
-        return fail(ld, 0, "%sredis.sentinels: too long", where);
-    free(cfg->redis.url);
-    cfg->redis.url = copy;
-    return 0;
+    return set_redis_url(ld, rc, url, sizeof(url), where, "redis.sentinels: too long");
 }
 
 /* Fills cfg with the table's defaults and the contract's escalation ladder. */

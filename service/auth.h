@@ -136,6 +136,16 @@ void a24_auth_require(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m
 void a24_auth_require_cookie(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
                              unsigned roles, a24_auth_fn on_authed);
 
+/**
+ * Defines the route handler `fn`, which hands its request to a24_auth_require with
+ * `roles` and goes on in `on_authed`: one line a staff route.
+ */
+#define A24_STAFF_ROUTE(fn, roles, on_authed)                                                      \
+    static void fn(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)                     \
+    {                                                                                              \
+        a24_auth_require(app, req, m, roles, on_authed);                                           \
+    }
+
 /** Answers 401 unauthorized with `WWW-Authenticate: Bearer`. */
 void a24_auth_send_unauthorized(h2o_req_t *req);
 

@@ -413,35 +413,12 @@ static void on_brief(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
 }
 
 /* The routes: each checks the session, then continues above. */
-static void route_list(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)
-{
-    a24_auth_require(app, req, m, A24_AUTH_ALERTS, on_list);
-}
-
-static void route_ack(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)
-{
-    a24_auth_require(app, req, m, A24_AUTH_ALERTS, on_ack);
-}
-
-static void route_resolve(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)
-{
-    a24_auth_require(app, req, m, A24_AUTH_ALERTS, on_resolve);
-}
-
-static void route_brief(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)
-{
-    a24_auth_require(app, req, m, A24_AUTH_ALERTS, on_brief);
-}
-
-static void route_summary(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)
-{
-    a24_auth_require(app, req, m, A24_AUTH_ALERTS | A24_ROLE_ADMIN, on_summary);
-}
-
-static void route_stats(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)
-{
-    a24_auth_require(app, req, m, A24_AUTH_ALERTS | A24_ROLE_ADMIN, on_stats);
-}
+A24_STAFF_ROUTE(route_list, A24_AUTH_ALERTS, on_list)
+A24_STAFF_ROUTE(route_ack, A24_AUTH_ALERTS, on_ack)
+A24_STAFF_ROUTE(route_resolve, A24_AUTH_ALERTS, on_resolve)
+A24_STAFF_ROUTE(route_brief, A24_AUTH_ALERTS, on_brief)
+A24_STAFF_ROUTE(route_summary, A24_AUTH_ALERTS | A24_ROLE_ADMIN, on_summary)
+A24_STAFF_ROUTE(route_stats, A24_AUTH_ALERTS | A24_ROLE_ADMIN, on_stats)
 
 const a24_route_t a24_alert_routes[] = {
     {"GET", "/api/v1/alerts", route_list, 0},

@@ -59,10 +59,7 @@ static void on_gaps(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
     a24_op_rows_or_respond(&c->op, "rota_cover", &args, 0, on_cover_reply);
 }
 
-static void route_gaps(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)
-{
-    a24_auth_require(app, req, m, A24_AUTH_ALERTS | A24_ROLE_ADMIN, on_gaps);
-}
+A24_STAFF_ROUTE(route_gaps, A24_AUTH_ALERTS | A24_ROLE_ADMIN, on_gaps)
 
 const a24_route_t a24_coverage_routes[] = {
     {"GET", "/api/v1/coverage/gaps", route_gaps, 0},

@@ -131,16 +131,10 @@ static void on_get_authed(a24_app_t *app, h2o_req_t *req, const a24_route_match_
 }
 
 /* PUT /api/v1/me/duty */
-static void on_put_duty(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)
-{
-    a24_auth_require(app, req, m, A24_AUTH_TICKET_READ, on_put_authed);
-}
+A24_STAFF_ROUTE(on_put_duty, A24_AUTH_TICKET_READ, on_put_authed)
 
 /* GET /api/v1/me/duty */
-static void on_get_duty(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)
-{
-    a24_auth_require(app, req, m, A24_AUTH_TICKET_READ, on_get_authed);
-}
+A24_STAFF_ROUTE(on_get_duty, A24_AUTH_TICKET_READ, on_get_authed)
 
 const a24_route_t a24_duty_routes[] = {
     {"PUT", "/api/v1/me/duty", on_put_duty, A24_ROUTE_JSON_BODY},

@@ -417,10 +417,7 @@ static void on_me_authed(a24_app_t *app, h2o_req_t *req, const a24_route_match_t
 }
 
 /* GET /api/v1/me */
-static void on_me(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)
-{
-    a24_auth_require(app, req, m, A24_AUTH_STAFF, on_me_authed);
-}
+A24_STAFF_ROUTE(on_me, A24_AUTH_STAFF, on_me_authed)
 
 /* user_list.lua replied for the staff list. */
 static void on_staff_reply(a24_op_t *op, const char *verdict, const redisReply *r)
@@ -455,10 +452,7 @@ static void on_staff_authed(a24_app_t *app, h2o_req_t *req, const a24_route_matc
 }
 
 /* GET /api/v1/staff: who works at the desk (for reassigning and for account checks). */
-static void on_staff(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)
-{
-    a24_auth_require(app, req, m, A24_AUTH_STAFF_LIST, on_staff_authed);
-}
+A24_STAFF_ROUTE(on_staff, A24_AUTH_STAFF_LIST, on_staff_authed)
 
 const a24_route_t a24_session_routes[] = {
     {"POST", "/api/v1/session", on_sign_in, A24_ROUTE_JSON_BODY},

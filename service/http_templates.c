@@ -218,15 +218,9 @@ static void on_tpl_delete_authed(a24_app_t *app, h2o_req_t *req, const a24_route
 }
 
 /* Each route names the roles it admits (auth.h) and its continuation. */
-#define STAFF_ROUTE(fn, roles, authed)                                                             \
-    static void fn(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)                     \
-    {                                                                                              \
-        a24_auth_require(app, req, m, roles, authed);                                              \
-    }
-
-STAFF_ROUTE(on_tpl_list, A24_AUTH_TICKET_READ, on_tpl_list_authed)
-STAFF_ROUTE(on_tpl_put, A24_AUTH_SUPERVISE, on_tpl_put_authed)
-STAFF_ROUTE(on_tpl_delete, A24_AUTH_SUPERVISE, on_tpl_delete_authed)
+A24_STAFF_ROUTE(on_tpl_list, A24_AUTH_TICKET_READ, on_tpl_list_authed)
+A24_STAFF_ROUTE(on_tpl_put, A24_AUTH_SUPERVISE, on_tpl_put_authed)
+A24_STAFF_ROUTE(on_tpl_delete, A24_AUTH_SUPERVISE, on_tpl_delete_authed)
 
 const a24_route_t a24_template_routes[] = {
     {"GET", "/api/v1/templates", on_tpl_list, 0},

@@ -50,6 +50,15 @@ typedef struct {
     char ticket[A24_TICKET_ID_LEN + 1];
 } view_op_t;
 
+/* True when the path's {ticket} is a ticket id; otherwise answers 404 and says false. */
+static bool ticket_param_or_respond(h2o_req_t *req, h2o_iovec_t id)
+{
+    if (a24_secret_ticket_id_valid(id.base, id.len))
+        return true;
+    a24_http_error(req, 404, "not_found", "There is no such ticket.", NULL);
+    return false;
+}
+
 /* ticket_view.lua replied: {"missing"} | {"ok", now, fields, msgs, notes, audit}. */
 static void on_view_reply(a24_op_t *op, const char *verdict, const redisReply *r)
 {
@@ -70,10 +79,8 @@ static void on_view_authed(a24_app_t *app, h2o_req_t *req, const a24_route_match
                            const a24_staff_t *staff)
 {
     h2o_iovec_t id = m->param[0];
-    if (!a24_secret_ticket_id_valid(id.base, id.len)) {
-        a24_http_error(req, 404, "not_found", "There is no such ticket.", NULL);
+    if (!ticket_param_or_respond(req, id))
         return;
-    }
     view_op_t *v = a24_op_start(app, req, sizeof *v);
     if (v == NULL)
         return;
@@ -447,10 +454,8 @@ static void act_start(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m
                       const a24_staff_t *staff, act_op_t proto, const char *text, size_t len)
 {
     h2o_iovec_t id = m->param[0];
-    if (!a24_secret_ticket_id_valid(id.base, id.len)) {
-        a24_http_error(req, 404, "not_found", "There is no such ticket.", NULL);
+    if (!ticket_param_or_respond(req, id))
         return;
-    }
     act_op_t *a = a24_op_start(app, req, sizeof *a);
     if (a == NULL)
         return;
@@ -650,27 +655,21 @@ static void on_risk_authed(a24_app_t *app, h2o_req_t *req, const a24_route_match
 /* ---------------------------------------------------------------- routes */
 
 /* Each route names the roles it admits (auth.h) and its continuation. */
-#define STAFF_ROUTE(fn, roles, authed)                                                             \
-    static void fn(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m)                     \
-    {                                                                                              \
-        a24_auth_require(app, req, m, roles, authed);                                              \
-    }
-
 /*
  * Experts and supervisors read and act on tickets: supervisors may claim anything, so
  * they answer what they claim, and release or transfer anyone's claim. Reviewing and
  * keeping the templates is a supervisor's alone.
  */
-STAFF_ROUTE(on_list, A24_AUTH_TICKET_READ, a24_ticket_queue_list)
-STAFF_ROUTE(on_view, A24_AUTH_TICKET_READ, on_view_authed)
-STAFF_ROUTE(on_claim, A24_AUTH_TICKET_READ, on_claim_authed)
-STAFF_ROUTE(on_release, A24_AUTH_TICKET_READ, on_release_authed)
-STAFF_ROUTE(on_decline, A24_AUTH_TICKET_READ, on_decline_authed)
-STAFF_ROUTE(on_answer, A24_AUTH_TICKET_READ, on_answer_authed)
-STAFF_ROUTE(on_note, A24_AUTH_TICKET_READ, on_note_authed)
-STAFF_ROUTE(on_transfer, A24_AUTH_TICKET_READ, on_transfer_authed)
-STAFF_ROUTE(on_risk, A24_AUTH_TICKET_READ, on_risk_authed)
-STAFF_ROUTE(on_review, A24_AUTH_SUPERVISE, on_review_authed)
+A24_STAFF_ROUTE(on_list, A24_AUTH_TICKET_READ, a24_ticket_queue_list)
+A24_STAFF_ROUTE(on_view, A24_AUTH_TICKET_READ, on_view_authed)
+A24_STAFF_ROUTE(on_claim, A24_AUTH_TICKET_READ, on_claim_authed)
+A24_STAFF_ROUTE(on_release, A24_AUTH_TICKET_READ, on_release_authed)
+A24_STAFF_ROUTE(on_decline, A24_AUTH_TICKET_READ, on_decline_authed)
+A24_STAFF_ROUTE(on_answer, A24_AUTH_TICKET_READ, on_answer_authed)
+A24_STAFF_ROUTE(on_note, A24_AUTH_TICKET_READ, on_note_authed)
+A24_STAFF_ROUTE(on_transfer, A24_AUTH_TICKET_READ, on_transfer_authed)
+A24_STAFF_ROUTE(on_risk, A24_AUTH_TICKET_READ, on_risk_authed)
+A24_STAFF_ROUTE(on_review, A24_AUTH_SUPERVISE, on_review_authed)
 
 const a24_route_t a24_ticket_routes[] = {
     {"GET", "/api/v1/tickets", on_list, 0},

@@ -545,3 +545,15 @@ local function alert_raise_about(now, subject, kind, notify, fields, t)
     redis.call('RPUSH', K.KEY_AUDIT_ADMIN, now .. ' system alert_' .. kind .. ' ' .. subject)
     return id
 end
+
+-- Loads ticket `id` for a move by `user` on a claim, allowed from the states in
+-- `allowed`: the holder may make it, anyone else only when `others` is "1" (a
+-- supervisor). Returns the ticket, or nil and the refusal to return ({"missing"},
+-- {"state", state, owner} or {"forbidden"}).
+local function held_ticket_for(id, allowed, user, others)
+    local t, refusal = ticket_for(id, allowed)
+    if t and t.owner ~= user and others ~= '1' then
+        return nil, {'forbidden'}
+    end
+    return t, refusal
+end

@@ -5,12 +5,9 @@
 -- Returns {"ok"} | {"missing"} | {"state", state, owner} | {"forbidden"}
 
 local id, user = ARGV[1], ARGV[2]
-local t, refusal = ticket_for(id, ARGV[3])
+local t, refusal = held_ticket_for(id, ARGV[3], user, ARGV[4])
 if not t then
     return refusal
-end
-if t.owner ~= user and ARGV[4] ~= '1' then
-    return {'forbidden'}
 end
 requeue(t, now_ms(), user, ARGV[5])
 return {'ok'}

@@ -14,12 +14,9 @@
 --         | {"target_not_covering"} | {"override_forbidden"}
 
 local id, user, target = ARGV[1], ARGV[2], ARGV[4]
-local t, refusal = ticket_for(id, ARGV[3])
+local t, refusal = held_ticket_for(id, ARGV[3], user, ARGV[6])
 if not t then
     return refusal
-end
-if t.owner ~= user and ARGV[6] ~= '1' then
-    return {'forbidden'}
 end
 local override = ARGV[9] or ''
 if override ~= '' and ARGV[6] ~= '1' then

@@ -9,7 +9,6 @@ import os
 import random
 import subprocess
 import sys
-import threading
 import time
 import unittest
 
@@ -65,13 +64,7 @@ class AnswerRaceTest(unittest.TestCase):
                 mine[k].append(t)
             conn.close()
 
-        started = time.time()
-        threads = [threading.Thread(target=submit_and_claim, args=(k,)) for k in range(THREADS)]
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join()
-        prepared = time.time() - started
+        prepared = a24test.in_parallel(submit_and_claim, range(THREADS))
         self.assertLess(prepared, WINDOW_S - 2, "the machine is too slow to set up the race")
 
         # ...then answer each one around its own deadline.
@@ -92,11 +85,7 @@ class AnswerRaceTest(unittest.TestCase):
                 results[t] = r.status
             conn.close()
 
-        threads = [threading.Thread(target=answer, args=(k,)) for k in range(THREADS)]
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join()
+        a24test.in_parallel(answer, range(THREADS))
         self.assertEqual(sorted(set(results.values())), [200], "every answer accepted")
         time.sleep(1.0)  # let any step that was due fire
 

@@ -34,6 +34,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 from typing import NamedTuple
@@ -92,6 +93,18 @@ def wait_until(predicate, timeout, interval=0.05, what="condition"):
             raise TimeoutError(f"timed out after {timeout}s waiting for {what}"
                                + (f" (last error: {last_exc!r})" if last_exc else ""))
         time.sleep(interval)
+
+
+def in_parallel(target, args, timeout=None):
+    """Runs target(a) for every a of `args`, each in a thread of its own, waits for them
+    all (each at most `timeout` seconds when given) and returns the seconds it took."""
+    started = time.monotonic()
+    threads = [threading.Thread(target=target, args=(a,)) for a in args]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout)
+    return time.monotonic() - started
 
 
 def kill_group(proc, sig=signal.SIGKILL):

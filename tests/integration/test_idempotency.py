@@ -94,11 +94,7 @@ class IdempotencyTest(a24test.StackTestCase):
             finally:
                 conn.close()
 
-        threads = [threading.Thread(target=worker, args=(i,)) for i in range(10)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(30)
+        a24test.in_parallel(worker, range(10), timeout=30)
         self.assertTrue(all(r is not None for r in results), results)
         for r in results:
             self.assertEqual(r.status, 201, r.body)

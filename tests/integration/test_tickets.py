@@ -230,11 +230,7 @@ class TicketsTest(a24test.StackTestCase):
                 barrier.wait()
                 results[user] = self.act_on(conns[user], user, ticket)
 
-            threads = [threading.Thread(target=claim, args=(u,)) for u in conns]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join(30)
+            a24test.in_parallel(claim, conns, timeout=30)
             statuses = sorted(r.status for r in results.values())
             self.assertEqual(statuses, [200, 409], {u: r.body for u, r in results.items()})
             winner = next(u for u, r in results.items() if r.status == 200)

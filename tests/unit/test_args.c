@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "a24unit.h"
 #include "args.h"
 
 /* The command `a` makes, read back by hiredis' own protocol reader as an array. */
@@ -138,13 +139,7 @@ static void args_failed_key_refuses_the_call(void **state)
     a24_args_dispose(&a);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(args_keys_go_before_arguments),
-        cmocka_unit_test(args_same_bytes_as_hiredis),
-        cmocka_unit_test(args_grow_past_the_inline_buffer),
-        cmocka_unit_test(args_failed_key_refuses_the_call),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+A24_UNIT_MAIN(cmocka_unit_test(args_keys_go_before_arguments),
+              cmocka_unit_test(args_same_bytes_as_hiredis),
+              cmocka_unit_test(args_grow_past_the_inline_buffer),
+              cmocka_unit_test(args_failed_key_refuses_the_call))

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "a24unit.h"
 #include "codec.h"
 
 /* Parses `body` as a question and returns the error code, or "ok". */
@@ -152,14 +153,7 @@ static void codec_text_body_and_error_shape(void **state)
     json_decref(e);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(codec_question_valid),
-        cmocka_unit_test(codec_question_errors),
-        cmocka_unit_test(codec_text_length_counts_characters),
-        cmocka_unit_test(codec_nesting_is_bounded),
-        cmocka_unit_test(codec_text_body_and_error_shape),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+A24_UNIT_MAIN(cmocka_unit_test(codec_question_valid), cmocka_unit_test(codec_question_errors),
+              cmocka_unit_test(codec_text_length_counts_characters),
+              cmocka_unit_test(codec_nesting_is_bounded),
+              cmocka_unit_test(codec_text_body_and_error_shape))

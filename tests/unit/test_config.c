@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "a24unit.h"
 #include "config.h"
 
 extern char **environ;
@@ -959,35 +960,29 @@ static void config_redis_password_file(void **state)
     assert_non_null(strstr(err, "percentage"));
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(config_duration_units, setup, teardown),
-        cmocka_unit_test_setup_teardown(config_duration_rejects_bad, setup, teardown),
-        cmocka_unit_test_setup_teardown(config_defaults_match_contract, setup, teardown),
-        cmocka_unit_test_setup_teardown(config_empty_documents_keep_defaults, setup, teardown),
-        cmocka_unit_test_setup_teardown(config_full_file_overrides_everything, setup, teardown),
-        cmocka_unit_test_setup_teardown(config_size_and_bool_spellings, setup, teardown),
-        cmocka_unit_test_setup_teardown(config_env_overrides_file, setup, teardown),
-        cmocka_unit_test_setup_teardown(config_env_bad_value_names_variable, setup, teardown),
-        cmocka_unit_test_setup_teardown(config_unknown_key, setup, teardown),
-        cmocka_unit_test_setup_teardown(config_bad_types, setup, teardown),
-        cmocka_unit_test_setup_teardown(config_listen_and_level_checked, setup, teardown),
-        cmocka_unit_test_setup_teardown(config_escalation_parsing, setup, teardown),
-        cmocka_unit_test_setup_teardown(config_escalation_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(config_webhooks, setup, teardown),
-        cmocka_unit_test_setup_teardown(config_webhook_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(config_duplicate_key, setup, teardown),
-        cmocka_unit_test_setup_teardown(config_invalid_yaml_line_number, setup, teardown),
-        cmocka_unit_test_setup_teardown(config_errors_are_one_line, setup, teardown),
-        cmocka_unit_test_setup_teardown(config_missing_file, setup, teardown),
-        cmocka_unit_test_setup_teardown(config_print_reference, setup, teardown),
-        cmocka_unit_test_setup_teardown(config_every_key_has_env_override, setup, teardown),
-        cmocka_unit_test_setup_teardown(config_trusted_proxies_and_public_url, setup, teardown),
-        cmocka_unit_test_setup_teardown(config_redis_password_file, setup, teardown),
-        cmocka_unit_test_setup_teardown(config_redis_sentinels, setup, teardown),
-        cmocka_unit_test_setup_teardown(config_protocol_keys, setup, teardown),
-    };
-
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+A24_UNIT_MAIN(
+    cmocka_unit_test_setup_teardown(config_duration_units, setup, teardown),
+    cmocka_unit_test_setup_teardown(config_duration_rejects_bad, setup, teardown),
+    cmocka_unit_test_setup_teardown(config_defaults_match_contract, setup, teardown),
+    cmocka_unit_test_setup_teardown(config_empty_documents_keep_defaults, setup, teardown),
+    cmocka_unit_test_setup_teardown(config_full_file_overrides_everything, setup, teardown),
+    cmocka_unit_test_setup_teardown(config_size_and_bool_spellings, setup, teardown),
+    cmocka_unit_test_setup_teardown(config_env_overrides_file, setup, teardown),
+    cmocka_unit_test_setup_teardown(config_env_bad_value_names_variable, setup, teardown),
+    cmocka_unit_test_setup_teardown(config_unknown_key, setup, teardown),
+    cmocka_unit_test_setup_teardown(config_bad_types, setup, teardown),
+    cmocka_unit_test_setup_teardown(config_listen_and_level_checked, setup, teardown),
+    cmocka_unit_test_setup_teardown(config_escalation_parsing, setup, teardown),
+    cmocka_unit_test_setup_teardown(config_escalation_errors, setup, teardown),
+    cmocka_unit_test_setup_teardown(config_webhooks, setup, teardown),
+    cmocka_unit_test_setup_teardown(config_webhook_errors, setup, teardown),
+    cmocka_unit_test_setup_teardown(config_duplicate_key, setup, teardown),
+    cmocka_unit_test_setup_teardown(config_invalid_yaml_line_number, setup, teardown),
+    cmocka_unit_test_setup_teardown(config_errors_are_one_line, setup, teardown),
+    cmocka_unit_test_setup_teardown(config_missing_file, setup, teardown),
+    cmocka_unit_test_setup_teardown(config_print_reference, setup, teardown),
+    cmocka_unit_test_setup_teardown(config_every_key_has_env_override, setup, teardown),
+    cmocka_unit_test_setup_teardown(config_trusted_proxies_and_public_url, setup, teardown),
+    cmocka_unit_test_setup_teardown(config_redis_password_file, setup, teardown),
+    cmocka_unit_test_setup_teardown(config_redis_sentinels, setup, teardown),
+    cmocka_unit_test_setup_teardown(config_protocol_keys, setup, teardown))

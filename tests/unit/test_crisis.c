@@ -20,28 +20,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "a24unit.h"
 #include "crisis.h"
 
-/* The shipped data directory: $A24_SOURCE_DIR/proto/data (ctest), else the build default. */
-static const char *data_dir(void)
-{
-    static char dir[4096];
-    const char *src = getenv("A24_SOURCE_DIR");
-    if (src == NULL || src[0] == '\0')
-        return A24_DEFAULT_DATA_DIR;
-    snprintf(dir, sizeof dir, "%s/proto/data", src);
-    return dir;
-}
-
-/* Loads the shipped directory once per test (cmocka setup). */
 static int setup(void **state)
 {
     char err[256] = "";
-    a24_crisis_t *c = a24_crisis_create(data_dir(), err, sizeof err);
-    if (c == NULL)
-        fprintf(stderr, "crisis: %s\n", err);
-    *state = c;
-    return c == NULL ? -1 : 0;
+    return a24_unit_loaded(state, a24_crisis_create(a24_unit_data_dir(), err, sizeof err), "crisis",
+                           err);
 }
 
 /* Frees what setup loaded. */
@@ -177,9 +163,7 @@ static void crisis_1393_never_present(void **state)
         assert_null(strstr(dump, "1393"));
         free(dump);
     }
-    char path[4096];
-    assert_true(snprintf(path, sizeof path, "%s/crisis_lines.json", data_dir()) < (int)sizeof path);
-    FILE *f = fopen(path, "r");
+    FILE *f = fopen(a24_unit_data_path("crisis_lines.json"), "r");
     assert_non_null(f);
     char buf[1 << 16];
     size_t n = fread(buf, 1, sizeof buf - 1, f);
@@ -230,9 +214,7 @@ static void crisis_serialised_once(void **state)
 /* Loads the shipped file as a new JSON document to change. */
 static json_t *shipped(void)
 {
-    char path[4096];
-    assert_true(snprintf(path, sizeof path, "%s/crisis_lines.json", data_dir()) < (int)sizeof path);
-    json_t *root = json_load_file(path, 0, NULL);
+    json_t *root = json_load_file(a24_unit_data_path("crisis_lines.json"), 0, NULL);
     assert_non_null(root);
     return root;
 }
@@ -356,21 +338,14 @@ static void crisis_refuses_unreadable(void **state)
 }
 
 /* Runs every crisis_* test; each gets its own freshly loaded directory. */
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(crisis_every_entry_complete, setup, teardown),
-        cmocka_unit_test_setup_teardown(crisis_required_numbers_present, setup, teardown),
-        cmocka_unit_test_setup_teardown(crisis_names_in_language, setup, teardown),
-        cmocka_unit_test_setup_teardown(crisis_1393_never_present, setup, teardown),
-        cmocka_unit_test_setup_teardown(crisis_fallback, setup, teardown),
-        cmocka_unit_test_setup_teardown(crisis_serialised_once, setup, teardown),
-        cmocka_unit_test(crisis_unchanged_copy_loads),
-        cmocka_unit_test(crisis_refuses_1393),
-        cmocka_unit_test(crisis_refuses_missing_verified),
-        cmocka_unit_test(crisis_refuses_incomplete_entries),
-        cmocka_unit_test(crisis_refuses_missing_language),
-        cmocka_unit_test(crisis_refuses_unreadable),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+A24_UNIT_MAIN(cmocka_unit_test_setup_teardown(crisis_every_entry_complete, setup, teardown),
+              cmocka_unit_test_setup_teardown(crisis_required_numbers_present, setup, teardown),
+              cmocka_unit_test_setup_teardown(crisis_names_in_language, setup, teardown),
+              cmocka_unit_test_setup_teardown(crisis_1393_never_present, setup, teardown),
+              cmocka_unit_test_setup_teardown(crisis_fallback, setup, teardown),
+              cmocka_unit_test_setup_teardown(crisis_serialised_once, setup, teardown),
+              cmocka_unit_test(crisis_unchanged_copy_loads), cmocka_unit_test(crisis_refuses_1393),
+              cmocka_unit_test(crisis_refuses_missing_verified),
+              cmocka_unit_test(crisis_refuses_incomplete_entries),
+              cmocka_unit_test(crisis_refuses_missing_language),
+              cmocka_unit_test(crisis_refuses_unreadable))

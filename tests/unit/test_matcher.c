@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "a24unit.h"
 #include "matcher.h"
 
 struct seen {
@@ -133,12 +134,6 @@ static void matcher_agrees_with_plain_search(void **state)
     a24_matcher_destroy(m);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(matcher_reports_overlaps),
-        cmocka_unit_test(matcher_callback_stops_scan),
-        cmocka_unit_test(matcher_agrees_with_plain_search),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+A24_UNIT_MAIN(cmocka_unit_test(matcher_reports_overlaps),
+              cmocka_unit_test(matcher_callback_stops_scan),
+              cmocka_unit_test(matcher_agrees_with_plain_search))

@@ -9,16 +9,24 @@
 #include <string.h>
 #include <time.h>
 
+#include "a24unit.h"
 #include "rota.h"
 
 #define MIN(d, h, m) ((d)*1440 + (h)*60 + (m)) /* d: 0 = Monday */
+
+/* Parses a rota that must be good into `r`; the test fails, naming the error, if not. */
+static void parse_ok(const char *text, a24_rota_t *r)
+{
+    char err[160];
+    if (a24_rota_parse(text, r, err, sizeof err) != 0)
+        fail_msg("%s: %s", text, err);
+}
 
 static void rota_weekdays_range(void **state)
 {
     (void)state;
     a24_rota_t r;
-    char err[160];
-    assert_int_equal(a24_rota_parse("mon-fri 09:00-17:00", &r, err, sizeof err), 0);
+    parse_ok("mon-fri 09:00-17:00", &r);
     assert_int_equal(r.n, 5);
     assert_true(a24_rota_on_shift(&r, MIN(0, 9, 0)));
     assert_true(a24_rota_on_shift(&r, MIN(4, 16, 59)));
@@ -31,8 +39,7 @@ static void rota_overnight_and_week_wrap(void **state)
 {
     (void)state;
     a24_rota_t r;
-    char err[160];
-    assert_int_equal(a24_rota_parse("sun 22:00-06:00; wed 23:30-00:30", &r, err, sizeof err), 0);
+    parse_ok("sun 22:00-06:00; wed 23:30-00:30", &r);
     assert_true(a24_rota_on_shift(&r, MIN(6, 23, 0)));
     assert_true(a24_rota_on_shift(&r, MIN(0, 5, 59))); /* Monday morning, after Sunday */
     assert_false(a24_rota_on_shift(&r, MIN(0, 6, 0)));
@@ -44,15 +51,14 @@ static void rota_lists_and_canonical_text(void **state)
 {
     (void)state;
     a24_rota_t r, again;
-    char err[160], text[512], text2[512];
-    assert_int_equal(a24_rota_parse("Sat,SUN 10:00-14:00 ;  tue 08:15-12:45", &r, err, sizeof err),
-                     0);
+    char text[512], text2[512];
+    parse_ok("Sat,SUN 10:00-14:00 ;  tue 08:15-12:45", &r);
     a24_rota_format(&r, text, sizeof text);
     assert_string_equal(text, "sat 10:00-14:00; sun 10:00-14:00; tue 08:15-12:45");
-    assert_int_equal(a24_rota_parse(text, &again, err, sizeof err), 0);
+    parse_ok(text, &again);
     a24_rota_format(&again, text2, sizeof text2);
     assert_string_equal(text, text2);
-    assert_int_equal(a24_rota_parse("", &r, err, sizeof err), 0);
+    parse_ok("", &r);
     assert_int_equal(r.n, 0);
 }
 
@@ -111,9 +117,8 @@ static void rota_gaps_in_the_rota_zone(void **state)
     (void)state;
     a24_rota_zone("Asia/Seoul");
     a24_rota_t day, always;
-    char err[160];
-    assert_int_equal(a24_rota_parse("mon-fri 09:00-17:00", &day, err, sizeof err), 0);
-    assert_int_equal(a24_rota_parse("mon-sun 00:00-24:00", &always, err, sizeof err), 0);
+    parse_ok("mon-fri 09:00-17:00", &day);
+    parse_ok("mon-sun 00:00-24:00", &always);
     a24_cover_t experts[] = {{&day, 1u}, {&always, 2u}};
     int64_t from = utc(2026, 12, 6, 15, 0); /* Monday 7 December 00:00 in Seoul */
     a24_gap_t gaps[16];
@@ -137,9 +142,7 @@ static void rota_gaps_count_real_hours_when_clocks_change(void **state)
     (void)state;
     a24_rota_zone("Europe/Berlin");
     a24_rota_t r;
-    char err[160];
-    assert_int_equal(a24_rota_parse("mon-sat 00:00-24:00; sun 04:00-24:00", &r, err, sizeof err),
-                     0);
+    parse_ok("mon-sat 00:00-24:00; sun 04:00-24:00", &r);
     a24_cover_t experts[] = {{&r, 4u}};
     a24_gap_t gaps[4];
     size_t n =
@@ -164,9 +167,8 @@ static void rota_gaps_edges(void **state)
     (void)state;
     a24_rota_zone("UTC");
     a24_rota_t morning, evening;
-    char err[160];
-    assert_int_equal(a24_rota_parse("mon-sun 06:00-14:00", &morning, err, sizeof err), 0);
-    assert_int_equal(a24_rota_parse("mon-sun 14:00-06:00", &evening, err, sizeof err), 0);
+    parse_ok("mon-sun 06:00-14:00", &morning);
+    parse_ok("mon-sun 14:00-06:00", &evening);
     a24_cover_t both[] = {{&morning, 1u}, {&evening, 1u}};
     a24_gap_t gaps[2];
     int64_t from = utc(2026, 12, 7, 3, 0) + 30; /* Monday 03:00:30 */
@@ -181,18 +183,10 @@ static void rota_gaps_edges(void **state)
     assert_int_equal(a24_rota_gaps(both, 1, 1u, from, from + 3 * 86400, gaps, 1), 4);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(rota_weekdays_range),
-        cmocka_unit_test(rota_overnight_and_week_wrap),
-        cmocka_unit_test(rota_lists_and_canonical_text),
-        cmocka_unit_test(rota_rejects_nonsense),
-        cmocka_unit_test(rota_minute_from_struct_tm_days),
-        cmocka_unit_test(rota_quiet_hours),
-        cmocka_unit_test(rota_gaps_in_the_rota_zone),
-        cmocka_unit_test(rota_gaps_count_real_hours_when_clocks_change),
-        cmocka_unit_test(rota_gaps_edges),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+A24_UNIT_MAIN(cmocka_unit_test(rota_weekdays_range), cmocka_unit_test(rota_overnight_and_week_wrap),
+              cmocka_unit_test(rota_lists_and_canonical_text),
+              cmocka_unit_test(rota_rejects_nonsense),
+              cmocka_unit_test(rota_minute_from_struct_tm_days), cmocka_unit_test(rota_quiet_hours),
+              cmocka_unit_test(rota_gaps_in_the_rota_zone),
+              cmocka_unit_test(rota_gaps_count_real_hours_when_clocks_change),
+              cmocka_unit_test(rota_gaps_edges))

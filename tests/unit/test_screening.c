@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "a24unit.h"
 #include "screening.h"
 #include "screening_eval.h"
 
@@ -34,25 +35,11 @@
 #define TARGET_RECALL 0.95
 #define TARGET_FALSE_ALARMS 0.05
 
-/* The shipped data directory: $A24_SOURCE_DIR/proto/data (ctest), else the build default. */
-static const char *data_dir(void)
-{
-    static char dir[4096];
-    const char *src = getenv("A24_SOURCE_DIR");
-    if (src == NULL || src[0] == '\0')
-        return A24_DEFAULT_DATA_DIR;
-    snprintf(dir, sizeof dir, "%s/proto/data", src);
-    return dir;
-}
-
 static int setup(void **state)
 {
     char err[256] = "";
-    a24_screening_t *s = a24_screening_create(data_dir(), err, sizeof err);
-    if (s == NULL)
-        fprintf(stderr, "screening: %s\n", err);
-    *state = s;
-    return s == NULL ? -1 : 0;
+    return a24_unit_loaded(state, a24_screening_create(a24_unit_data_dir(), err, sizeof err),
+                           "screening", err);
 }
 
 static int teardown(void **state)
@@ -99,10 +86,8 @@ static void is_category(void **state, const char *text, const char *want)
 
 static struct eval run_examples(void **state, const char *file)
 {
-    char path[4200];
     struct eval ev = {0};
-    assert_true((size_t)snprintf(path, sizeof path, "%s/%s", data_dir(), file) < sizeof path);
-    assert_int_equal(eval_file(*state, path, &ev, NULL), 0);
+    assert_int_equal(eval_file(*state, a24_unit_data_path(file), &ev, NULL), 0);
     assert_int_equal(ev.bad_lines, 0);
     return ev;
 }
@@ -219,11 +204,9 @@ static void screening_english_forms(void **state)
 /* Reads risk/traditional.tsv into `simp_to_trad`: the first Traditional form of each Simplified. */
 static size_t load_reverse_table(char (*pairs)[2][5], size_t max)
 {
-    char path[4200], *line = NULL;
+    char *line = NULL;
     size_t cap = 0, n = 0;
-    assert_true((size_t)snprintf(path, sizeof path, "%s/risk/traditional.tsv", data_dir()) <
-                sizeof path);
-    FILE *f = fopen(path, "r");
+    FILE *f = fopen(a24_unit_data_path("risk/traditional.tsv"), "r");
     assert_non_null(f);
     while (getline(&line, &cap, f) != -1) {
         if (line[0] == '#')
@@ -264,10 +247,9 @@ static void screening_chinese_patterns_in_traditional(void **state)
 {
     static char pairs[2000][2][5];
     size_t n = load_reverse_table(pairs, 2000), checked = 0;
-    char path[4200], *line = NULL, trad[1024];
+    char *line = NULL, trad[1024];
     size_t cap = 0;
-    assert_true((size_t)snprintf(path, sizeof path, "%s/risk/zh.txt", data_dir()) < sizeof path);
-    FILE *f = fopen(path, "r");
+    FILE *f = fopen(a24_unit_data_path("risk/zh.txt"), "r");
     assert_non_null(f);
     while (getline(&line, &cap, f) != -1) {
         char *colon = strchr(line, ':');
@@ -599,28 +581,21 @@ static void screening_bad_files_refused(void **state)
     refused("/nonexistent/a24", "risk/");
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(screening_examples_enough, setup, teardown),
-        cmocka_unit_test_setup_teardown(screening_training_figures, setup, teardown),
-        cmocka_unit_test_setup_teardown(screening_heldout_figures, setup, teardown),
-        cmocka_unit_test_setup_teardown(screening_korean_spacing_and_endings, setup, teardown),
-        cmocka_unit_test_setup_teardown(screening_chinese_traditional_and_slang, setup, teardown),
-        cmocka_unit_test_setup_teardown(screening_chinese_patterns_in_traditional, setup, teardown),
-        cmocka_unit_test_setup_teardown(screening_english_forms, setup, teardown),
-        cmocka_unit_test_setup_teardown(screening_english_word_boundaries, setup, teardown),
-        cmocka_unit_test_setup_teardown(screening_hyperbole_not_flagged, setup, teardown),
-        cmocka_unit_test_setup_teardown(screening_cross_language, setup, teardown),
-        cmocka_unit_test_setup_teardown(screening_categories, setup, teardown),
-        cmocka_unit_test_setup_teardown(screening_rule_window, setup, teardown),
-        cmocka_unit_test_setup_teardown(screening_phq9_item9, setup, teardown),
-        cmocka_unit_test_setup_teardown(screening_invalid_utf8_and_length, setup, teardown),
-        cmocka_unit_test_setup_teardown(screening_long_text_and_speed, setup, teardown),
-        cmocka_unit_test(screening_unscreenable_raises),
-        cmocka_unit_test(screening_reason_names),
-        cmocka_unit_test(screening_loads_written_files),
-        cmocka_unit_test(screening_bad_files_refused),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+A24_UNIT_MAIN(
+    cmocka_unit_test_setup_teardown(screening_examples_enough, setup, teardown),
+    cmocka_unit_test_setup_teardown(screening_training_figures, setup, teardown),
+    cmocka_unit_test_setup_teardown(screening_heldout_figures, setup, teardown),
+    cmocka_unit_test_setup_teardown(screening_korean_spacing_and_endings, setup, teardown),
+    cmocka_unit_test_setup_teardown(screening_chinese_traditional_and_slang, setup, teardown),
+    cmocka_unit_test_setup_teardown(screening_chinese_patterns_in_traditional, setup, teardown),
+    cmocka_unit_test_setup_teardown(screening_english_forms, setup, teardown),
+    cmocka_unit_test_setup_teardown(screening_english_word_boundaries, setup, teardown),
+    cmocka_unit_test_setup_teardown(screening_hyperbole_not_flagged, setup, teardown),
+    cmocka_unit_test_setup_teardown(screening_cross_language, setup, teardown),
+    cmocka_unit_test_setup_teardown(screening_categories, setup, teardown),
+    cmocka_unit_test_setup_teardown(screening_rule_window, setup, teardown),
+    cmocka_unit_test_setup_teardown(screening_phq9_item9, setup, teardown),
+    cmocka_unit_test_setup_teardown(screening_invalid_utf8_and_length, setup, teardown),
+    cmocka_unit_test_setup_teardown(screening_long_text_and_speed, setup, teardown),
+    cmocka_unit_test(screening_unscreenable_raises), cmocka_unit_test(screening_reason_names),
+    cmocka_unit_test(screening_loads_written_files), cmocka_unit_test(screening_bad_files_refused))

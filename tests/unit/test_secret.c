@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "a24unit.h"
 #include "keyring.h"
 #include "secret.h"
 
@@ -42,6 +43,14 @@ static int teardown(void **state)
     rmdir(sub);
     rmdir(dir);
     return 0;
+}
+
+/* Loads the test's key into `s`; the test fails if it does not load. */
+static void load_secrets(a24_secrets_t *s)
+{
+    char err[256];
+    if (a24_secrets_load(s, key_path, err, sizeof err) != 0)
+        fail_msg("%s", err);
 }
 
 static void secret_key_file_created_private_and_reused(void **state)
@@ -98,8 +107,7 @@ static void secret_code_read_back_forgivingly_and_verified(void **state)
 {
     (void)state;
     a24_secrets_t s;
-    char err[256];
-    assert_int_equal(a24_secrets_load(&s, key_path, err, sizeof err), 0);
+    load_secrets(&s);
     const char *code = "ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-2345";
     unsigned char stored[A24_HASH_LEN];
     assert_int_equal(a24_secret_code_hash(&s, code, strlen(code), stored), 0);
@@ -122,8 +130,7 @@ static void secret_sealed_text_opens_only_for_its_ticket(void **state)
 {
     (void)state;
     a24_secrets_t s;
-    char err[256];
-    assert_int_equal(a24_secrets_load(&s, key_path, err, sizeof err), 0);
+    load_secrets(&s);
     const char *text = "잠을 못 자요";
     size_t len = strlen(text);
     unsigned char sealed[64], again[64], plain[64];
@@ -148,8 +155,7 @@ static void secret_client_tags_hide_and_rotate(void **state)
 {
     (void)state;
     a24_secrets_t s;
-    char err[256];
-    assert_int_equal(a24_secrets_load(&s, key_path, err, sizeof err), 0);
+    load_secrets(&s);
     struct sockaddr_in a = {.sin_family = AF_INET}, b = {.sin_family = AF_INET};
     inet_pton(AF_INET, "203.0.113.7", &a.sin_addr);
     inet_pton(AF_INET, "203.0.113.8", &b.sin_addr);
@@ -225,8 +231,7 @@ static void secret_texts_open_across_rotation(void **state)
 {
     (void)state;
     a24_secrets_t s;
-    char err[256];
-    assert_int_equal(a24_secrets_load(&s, key_path, err, sizeof err), 0);
+    load_secrets(&s);
     unsigned char k0[128], k1[128], k2[128];
     seal(&s, "before any rotation", k0);
     assert_false(k0[0] == 0xa2 && k0[1] == 0x4b && k0[5] == 1);
@@ -250,7 +255,7 @@ static void secret_texts_open_across_rotation(void **state)
 
     /* A fresh load (a restarted program) opens all three. */
     a24_secrets_t t;
-    assert_int_equal(a24_secrets_load(&t, key_path, err, sizeof err), 0);
+    load_secrets(&t);
     assert_true(opens(&t, k0, "before any rotation") && opens(&t, k1, "under key one"));
     a24_secrets_dispose(&t);
 
@@ -297,19 +302,13 @@ static void secret_key_ring_private(void **state)
     assert_non_null(strstr(err, path));
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(secret_key_file_created_private_and_reused, setup,
-                                        teardown),
-        cmocka_unit_test(secret_ids_and_codes_have_their_shape),
-        cmocka_unit_test_setup_teardown(secret_code_read_back_forgivingly_and_verified, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(secret_sealed_text_opens_only_for_its_ticket, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(secret_client_tags_hide_and_rotate, setup, teardown),
-        cmocka_unit_test_setup_teardown(secret_texts_open_across_rotation, setup, teardown),
-        cmocka_unit_test_setup_teardown(secret_key_ring_private, setup, teardown),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+A24_UNIT_MAIN(cmocka_unit_test_setup_teardown(secret_key_file_created_private_and_reused, setup,
+                                              teardown),
+              cmocka_unit_test(secret_ids_and_codes_have_their_shape),
+              cmocka_unit_test_setup_teardown(secret_code_read_back_forgivingly_and_verified, setup,
+                                              teardown),
+              cmocka_unit_test_setup_teardown(secret_sealed_text_opens_only_for_its_ticket, setup,
+                                              teardown),
+              cmocka_unit_test_setup_teardown(secret_client_tags_hide_and_rotate, setup, teardown),
+              cmocka_unit_test_setup_teardown(secret_texts_open_across_rotation, setup, teardown),
+              cmocka_unit_test_setup_teardown(secret_key_ring_private, setup, teardown))

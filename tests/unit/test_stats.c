@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "a24unit.h"
 #include "stats.h"
 
 /* ---------------------------------------------------------------- replies by hand */
@@ -161,12 +162,6 @@ static void stats_csv_has_within_window(void **state)
     freeReplyObject(r);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(stats_within_window_counts_the_unanswered),
-        cmocka_unit_test(stats_nothing_ended_is_null),
-        cmocka_unit_test(stats_csv_has_within_window),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+A24_UNIT_MAIN(cmocka_unit_test(stats_within_window_counts_the_unanswered),
+              cmocka_unit_test(stats_nothing_ended_is_null),
+              cmocka_unit_test(stats_csv_has_within_window))

@@ -7,48 +7,60 @@
 #include <cmocka.h>
 #include <string.h>
 
+#include "a24unit.h"
 #include "store.h"
+
+/* A URL and what it reads as: NULL and -1 are not checked. */
+struct url_case {
+    const char *url, *unix_path, *host, *username, *password;
+    int port, db;
+};
+
+/* Fails unless every case's URL reads as the case says. */
+static void check_urls(const struct url_case *cases, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct url_case *c = &cases[i];
+        a24_redis_target_t t;
+        char err[600];
+        if (a24_store_parse_url(c->url, &t, err, sizeof err) != 0)
+            fail_msg("%s: %s", c->url, err);
+        if (c->unix_path != NULL)
+            assert_string_equal(t.unix_path, c->unix_path);
+        if (c->host != NULL)
+            assert_string_equal(t.host, c->host);
+        if (c->username != NULL)
+            assert_string_equal(t.username, c->username);
+        if (c->password != NULL)
+            assert_string_equal(t.password, c->password);
+        if (c->port >= 0)
+            assert_int_equal(t.port, c->port);
+        if (c->db >= 0)
+            assert_int_equal(t.db, c->db);
+    }
+}
 
 static void store_url_plain(void **state)
 {
+    static const struct url_case cases[] = {
+        {"redis://10.0.0.5:6380/2", NULL, "10.0.0.5", "", "", 6380, 2},
+        {"redis://localhost", NULL, NULL, NULL, NULL, 6379, 0},
+        {"unix:///run/redis.sock", "/run/redis.sock", "", NULL, NULL, -1, -1},
+    };
     (void)state;
-    a24_redis_target_t t;
-    char err[600];
-    assert_int_equal(a24_store_parse_url("redis://10.0.0.5:6380/2", &t, err, sizeof err), 0);
-    assert_string_equal(t.host, "10.0.0.5");
-    assert_int_equal(t.port, 6380);
-    assert_int_equal(t.db, 2);
-    assert_string_equal(t.username, "");
-    assert_string_equal(t.password, "");
-    assert_int_equal(a24_store_parse_url("redis://localhost", &t, err, sizeof err), 0);
-    assert_int_equal(t.port, 6379);
-    assert_int_equal(t.db, 0);
-    assert_int_equal(a24_store_parse_url("unix:///run/redis.sock", &t, err, sizeof err), 0);
-    assert_string_equal(t.unix_path, "/run/redis.sock");
-    assert_string_equal(t.host, "");
+    check_urls(cases, sizeof cases / sizeof cases[0]);
 }
 
+/* A user, and a password with escaped ':', '@' and '/' (and a raw '@'). */
 static void store_url_credentials(void **state)
 {
+    static const struct url_case cases[] = {
+        {"redis://:pw@127.0.0.1:6479/0", NULL, "127.0.0.1", "", "pw", -1, -1},
+        {"redis://answer24:a%3Ab%40c%2Fd@e@h:1/3", NULL, "h", "answer24", "a:b@c/d@e", 1, 3},
+        {"unix://u:p@/tmp/r.sock", "/tmp/r.sock", NULL, "u", "p", -1, -1},
+    };
     (void)state;
-    a24_redis_target_t t;
-    char err[600];
-    assert_int_equal(a24_store_parse_url("redis://:pw@127.0.0.1:6479/0", &t, err, sizeof err), 0);
-    assert_string_equal(t.username, "");
-    assert_string_equal(t.password, "pw");
-    assert_string_equal(t.host, "127.0.0.1");
-    /* A user, and a password with escaped ':', '@' and '/' (and a raw '@'). */
-    assert_int_equal(
-        a24_store_parse_url("redis://answer24:a%3Ab%40c%2Fd@e@h:1/3", &t, err, sizeof err), 0);
-    assert_string_equal(t.username, "answer24");
-    assert_string_equal(t.password, "a:b@c/d@e");
-    assert_string_equal(t.host, "h");
-    assert_int_equal(t.port, 1);
-    assert_int_equal(t.db, 3);
-    assert_int_equal(a24_store_parse_url("unix://u:p@/tmp/r.sock", &t, err, sizeof err), 0);
-    assert_string_equal(t.unix_path, "/tmp/r.sock");
-    assert_string_equal(t.password, "p");
-    assert_string_equal(t.username, "u");
+    check_urls(cases, sizeof cases / sizeof cases[0]);
 }
 
 static void store_url_errors_hide_the_password(void **state)
@@ -104,13 +116,6 @@ static void store_url_sentinels(void **state)
         assert_int_equal(a24_store_parse_url(bad[i], &t, err, sizeof err), -1);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(store_url_plain),
-        cmocka_unit_test(store_url_credentials),
-        cmocka_unit_test(store_url_errors_hide_the_password),
-        cmocka_unit_test(store_url_sentinels),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+A24_UNIT_MAIN(cmocka_unit_test(store_url_plain), cmocka_unit_test(store_url_credentials),
+              cmocka_unit_test(store_url_errors_hide_the_password),
+              cmocka_unit_test(store_url_sentinels))

@@ -12,6 +12,7 @@
 
 #include <string.h>
 
+#include "a24unit.h"
 #include "codec.h"
 #include "text.h"
 
@@ -135,16 +136,7 @@ static void text_errf(void **state)
     a24_text_errf(NULL, 0, "ignored %d", 1);       /* no buffer: nothing happens */
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(text_decodes_every_length),
-        cmocka_unit_test(text_invalid_sequences),
-        cmocka_unit_test(text_put_round_trips),
-        cmocka_unit_test(text_spaces_and_invisibles),
-        cmocka_unit_test(text_blank),
-        cmocka_unit_test(text_codec_rejects_unicode_blank),
-        cmocka_unit_test(text_errf),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+A24_UNIT_MAIN(cmocka_unit_test(text_decodes_every_length), cmocka_unit_test(text_invalid_sequences),
+              cmocka_unit_test(text_put_round_trips), cmocka_unit_test(text_spaces_and_invisibles),
+              cmocka_unit_test(text_blank), cmocka_unit_test(text_codec_rejects_unicode_blank),
+              cmocka_unit_test(text_errf))

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "a24unit.h"
 #include "ticket.h"
 
 static void ticket_names_round_trip(void **state)
@@ -181,18 +182,11 @@ static void ticket_names_in_lists(void **state)
     assert_false(a24_name_in(a24_languages, "fr", 2));
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(ticket_names_round_trip),
-        cmocka_unit_test(ticket_life_follows_the_design),
-        cmocka_unit_test(ticket_refuses_what_must_not_happen),
-        cmocka_unit_test(ticket_open_states_take_withdrawal),
-        cmocka_unit_test(ticket_from_lists_match_the_table),
-        cmocka_unit_test(ticket_sets_match_the_table),
-        cmocka_unit_test(ticket_lua_sets_match_the_table),
-        cmocka_unit_test(ticket_messages_split),
-        cmocka_unit_test(ticket_names_in_lists),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+A24_UNIT_MAIN(cmocka_unit_test(ticket_names_round_trip),
+              cmocka_unit_test(ticket_life_follows_the_design),
+              cmocka_unit_test(ticket_refuses_what_must_not_happen),
+              cmocka_unit_test(ticket_open_states_take_withdrawal),
+              cmocka_unit_test(ticket_from_lists_match_the_table),
+              cmocka_unit_test(ticket_sets_match_the_table),
+              cmocka_unit_test(ticket_lua_sets_match_the_table),
+              cmocka_unit_test(ticket_messages_split), cmocka_unit_test(ticket_names_in_lists))

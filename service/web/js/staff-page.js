@@ -6,8 +6,9 @@
  * differs: what it shows once signed in, what it forgets when signed out, what it
  * re-words.
  *
- * Markup it expects: #signin-view, #app-view, #staff-controls, #page-title,
- * #live-status and the sign-in form of staff.js initSignIn().
+ * Markup it expects: #signin-view (empty, with the i18n key of its introduction in
+ * data-intro: staff.js initSignIn() builds the form in it), #app-view,
+ * #staff-controls, #page-title and #live-status.
  */
 
 import { initShell } from './shell.js';

@@ -443,12 +443,43 @@ export function renderLiveStatus(node, state) {
 
 /* ----------------------------------------------------------------- sign-in */
 
+/** One labelled field of the sign-in form, with its -error node. */
+function signInField(name, type, autocomplete, labelKey, label) {
+  const id = `signin-${name}`;
+  const attrs = { id, type, autocomplete };
+  if (name === 'username') Object.assign(attrs, { autocapitalize: 'off', spellcheck: 'false' });
+  return el('div', { class: 'field' },
+    el('label', { class: 'label', text: label, attrs: { for: id, 'data-i18n': labelKey } }),
+    el('input', { attrs }),
+    el('p', { class: 'field-error', hidden: true, attrs: { id: `${id}-error` } }));
+}
+
 /**
- * Wires the sign-in form: #signin-form, #signin-username, #signin-password (each
- * with an -error node), #signin-error. Calls `onSignedIn(session)` after a sign-in
- * whose role is in `roles`; other roles are signed out again with `wrongRoleKey`.
+ * Builds the sign-in form both staff pages share into the empty #signin-view: a title,
+ * the page's introduction (the i18n key in its data-intro), username, password, the
+ * button and #signin-error. Its words come with the page's first translation.
+ */
+function renderSignInForm(view) {
+  if (view.childElementCount > 0) return;
+  const form = el('form', { class: 'signin-form', attrs: { id: 'signin-form', method: 'post', novalidate: true } },
+    signInField('username', 'text', 'username', 'staff.signin.username', 'Username'),
+    signInField('password', 'password', 'current-password', 'staff.signin.password', 'Password'),
+    el('p', {}, el('button', { class: 'btn btn-primary', text: 'Sign in', attrs: { type: 'submit', 'data-i18n': 'staff.signin.submit' } })),
+    el('div', { class: 'form-error', attrs: { id: 'signin-error', role: 'alert', tabindex: '-1' } }));
+  view.append(
+    el('h2', { text: 'Sign in', attrs: { id: 'signin-title', 'data-i18n': 'staff.signin.title' } }),
+    el('p', { attrs: { 'data-i18n': view.dataset.intro } }),
+    form);
+}
+
+/**
+ * Builds (renderSignInForm) and wires the sign-in form: #signin-form,
+ * #signin-username, #signin-password (each with an -error node), #signin-error.
+ * Calls `onSignedIn(session)` after a sign-in whose role is in `roles`; other roles
+ * are signed out again with `wrongRoleKey`.
  */
 export function initSignIn({ roles, onSignedIn, wrongRole }) {
+  renderSignInForm(byId('signin-view'));
   const form = byId('signin-form');
   const user = byId('signin-username');
   const pass = byId('signin-password');
