@@ -66,7 +66,7 @@ def main(bin_dir, work, count):
                    check=True, stdout=subprocess.DEVNULL)
     r = Redis(port, timeout=600)
     t0 = time.monotonic()
-    store_bench.fill(r, random.Random(3), count)
+    texts = store_bench.fill(r, random.Random(3), count)
     load_s = time.monotonic() - t0
     r.call("BGREWRITEAOF")
     until(lambda: "aof_rewrite_in_progress:0" in Redis(port).call("INFO", "persistence")
@@ -105,9 +105,11 @@ def main(bin_dir, work, count):
     finally:
         red.send_signal(signal.SIGTERM)
         red.wait(120)
-    print("STARTUP tickets=%d keys=%d used_memory_mb=%.0f bytes_per_ticket=%.0f load_s=%.1f "
-          "redis_load_s=%.2f web_ready_s=%.3f worker_started_s=%.3f ctl_ping_s=%.3f" %
-          (count, keys, used / 1e6, used / count, load_s, redis_s, web_s, worker_s, ctl_s))
+    print("STARTUP tickets=%d keys=%d used_memory_mb=%.0f bytes_per_ticket=%.0f "
+          "texts_per_ticket=%.0f beside_texts=%.0f load_s=%.1f redis_load_s=%.2f "
+          "web_ready_s=%.3f worker_started_s=%.3f ctl_ping_s=%.3f" %
+          (count, keys, used / 1e6, used / count, texts / count, (used - texts) / count, load_s,
+           redis_s, web_s, worker_s, ctl_s))
 
 
 if __name__ == "__main__":
