@@ -824,20 +824,6 @@ int a24_store_fcall(a24_store_t *s, const char *name, a24_args_t *args, a24_stor
     return 0;
 }
 
-int a24_store_script(a24_store_t *s, const char *name, a24_store_cb cb, void *privdata, int nkeys,
-                     int argc, const char **argv, const size_t *lens)
-{
-    a24_args_t a;
-    a24_args_init(&a);
-    for (int i = 0; i < argc; i++) {
-        if (i < nkeys)
-            a24_args_keyn(&a, argv[i], lens[i]);
-        else
-            a24_args_bin(&a, argv[i], lens[i]);
-    }
-    return a24_store_fcall(s, name, &a, cb, privdata);
-}
-
 /* ---------------------------------------------------------------- replies */
 
 int a24_reply_integer(const redisReply *r, long long *out)

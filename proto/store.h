@@ -103,14 +103,6 @@ int a24_store_fcall(a24_store_t *s, const char *name, a24_args_t *args, a24_stor
                     void *privdata);
 
 /**
- * The older form of a24_store_fcall: `nkeys` keys followed by arguments, all in
- * argv/lens (copied; the caller's buffers may go as soon as this returns). 0, or -1 if
- * not connected or `name` is unknown.
- */
-int a24_store_script(a24_store_t *s, const char *name, a24_store_cb cb, void *privdata, int nkeys,
-                     int argc, const char **argv, const size_t *lens);
-
-/**
  * Subscribes to `channel` (the store must be used for nothing else afterwards: a
  * subscribed connection takes no other commands). `cb` runs for every message with
  * the pub/sub reply, and once more with NULL when the connection goes; subscribe

@@ -132,6 +132,32 @@ static void on_wait_reply(a24_store_t *store, redisReply *r, void *privdata)
     a24_op_finish(&s->op);
 }
 
+/* The same request again (its Idempotency-Key): the first outcome, with the code it was
+ * given, opened from its sealed copy; 409 if that cannot be. */
+static void send_replayed(submit_op_t *s, h2o_req_t *req, const redisReply *r)
+{
+    a24_app_t *app = s->op.app;
+    size_t len, sealed_len;
+    const char *id = a24_reply_str(r, 1, &len);
+    const char *sealed = a24_reply_str(r, 2, &sealed_len);
+    char ad[8 + A24_TICKET_ID_LEN];
+    snprintf(ad, sizeof ad, "code:%.*s", (int)len, id != NULL ? id : "");
+    long n = -1;
+    if (id != NULL && len == A24_TICKET_ID_LEN &&
+        sealed_len == A24_CODE_TEXT_LEN + A24_SEAL_OVERHEAD)
+        n = a24_secret_open(&app->secrets, ad, sealed, sealed_len, (unsigned char *)s->code);
+    if (n != A24_CODE_TEXT_LEN) {
+        a24_http_error(req, 409, "idempotency_conflict",
+                       "This Idempotency-Key was used for another request.", NULL);
+        return;
+    }
+    s->code[n] = '\0';
+    memcpy(s->ticket, id, A24_TICKET_ID_LEN);
+    s->crisis = a24_reply_int(r, 5, 0) == 1;
+    app->counters.submit_replays++;
+    send_submitted(s, req, a24_reply_int(r, 3, 0), a24_reply_int(r, 4, 0));
+}
+
 /* submit.lua replied. */
 static void on_submit_reply(a24_store_t *store, redisReply *r, void *privdata)
 {
@@ -164,26 +190,7 @@ static void on_submit_reply(a24_store_t *store, redisReply *r, void *privdata)
         if (req != NULL)
             send_submitted(s, req, a24_reply_int(r, 1, 0), a24_reply_int(r, 2, 0));
     } else if (strcmp(verdict, "replay") == 0 && req != NULL) {
-        /* The same request again: the first outcome, with the code it was given. */
-        const char *id = a24_reply_str(r, 1, &len);
-        size_t sealed_len;
-        const char *sealed = a24_reply_str(r, 2, &sealed_len);
-        char ad[8 + A24_TICKET_ID_LEN];
-        snprintf(ad, sizeof ad, "code:%.*s", (int)len, id != NULL ? id : "");
-        long n = -1;
-        if (id != NULL && len == A24_TICKET_ID_LEN &&
-            sealed_len == A24_CODE_TEXT_LEN + A24_SEAL_OVERHEAD)
-            n = a24_secret_open(&app->secrets, ad, sealed, sealed_len, (unsigned char *)s->code);
-        if (n != A24_CODE_TEXT_LEN) {
-            a24_http_error(req, 409, "idempotency_conflict",
-                           "This Idempotency-Key was used for another request.", NULL);
-        } else {
-            s->code[n] = '\0';
-            memcpy(s->ticket, id, A24_TICKET_ID_LEN);
-            s->crisis = a24_reply_int(r, 5, 0) == 1;
-            app->counters.submit_replays++;
-            send_submitted(s, req, a24_reply_int(r, 3, 0), a24_reply_int(r, 4, 0));
-        }
+        send_replayed(s, req, r);
     } else if (strcmp(verdict, "conflict") == 0 && req != NULL) {
         a24_http_error(req, 409, "idempotency_conflict",
                        "This Idempotency-Key was already used with a different body.", NULL);

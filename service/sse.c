@@ -19,6 +19,7 @@
 
 #include "auth.h"
 #include "http.h"
+#include "args.h"
 #include "keys.h"
 #include "log.h"
 #include "stream.h"
@@ -254,26 +255,20 @@ static void on_recheck(uv_timer_t *t)
         n += c->req != NULL && !c->closing;
     if (n == 0 || f->checking != NULL || f->app->store == NULL)
         return;
-    const char **argv = malloc(n * sizeof *argv);
-    size_t *lens = malloc(n * sizeof *lens);
     alive_check_t *check = malloc(sizeof *check);
-    if (argv != NULL && lens != NULL && check != NULL) {
-        size_t i = 0;
-        for (client_t *c = f->clients; c != NULL && i < n; c = c->next)
-            if (c->req != NULL && !c->closing)
-                argv[i] = c->session, lens[i] = strlen(c->session), i++;
-        check->feed = f;
-        f->checking = check;
-        if (a24_store_script(f->app->store, "session_alive", on_alive, check, 0, (int)i, argv,
-                             lens) != 0) {
-            f->checking = NULL; /* a failed submit leaves the check with us */
-            free(check);
-        }
-        check = NULL;
+    if (check == NULL)
+        return;
+    a24_args_t a;
+    a24_args_init(&a);
+    for (client_t *c = f->clients; c != NULL; c = c->next)
+        if (c->req != NULL && !c->closing)
+            a24_args_str(&a, c->session);
+    check->feed = f;
+    f->checking = check;
+    if (a24_store_fcall(f->app->store, "session_alive", &a, on_alive, check) != 0) {
+        f->checking = NULL; /* a failed submit leaves the check with us */
+        free(check);
     }
-    free(check);
-    free(lens);
-    free(argv);
 }
 
 /* Streams the account holds open on this front end. */
