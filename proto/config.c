@@ -22,6 +22,8 @@
 #include <strings.h>
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <yaml.h>
 
 #include "rota.h"
@@ -1582,4 +1584,53 @@ void a24_config_print_reference(FILE *out)
     fprintf(out, "\n");
     fprintf(out, "  %-28s %s\n", "alerts.webhooks", "(file only)");
     fprintf(out, "      - {url: https://..., notify: [oncall, supervisor]}; default: none\n");
+}
+
+/* ---------------------------------------------------------------- listen addresses */
+
+/* One parser of a listen address for the front end and the worker's metrics. */
+int a24_listen_parse(const char *listen, struct sockaddr_storage *addr, const char **why)
+{
+    char host[INET6_ADDRSTRLEN + 1];
+    const char *end, *port;
+    bool v6 = listen[0] == '[';
+    if (v6) {
+        end = strchr(listen, ']');
+        port = end != NULL && end[1] == ':' ? end + 2 : NULL;
+        listen++;
+    } else {
+        end = strrchr(listen, ':');
+        port = end != NULL ? end + 1 : NULL;
+    }
+    char *stop = NULL;
+    long n = port != NULL && *port >= '0' && *port <= '9' ? strtol(port, &stop, 10) : 0;
+    if (port == NULL || stop == NULL || *stop != '\0' || n < 1 || n > 65535) {
+        *why = "expected host:port or [IPv6-address]:port";
+        return -1;
+    }
+    size_t len = (size_t)(end - listen);
+    if (len == 0 || len >= sizeof host) {
+        *why = "the host must be a numeric IPv4 or IPv6 address";
+        return -1;
+    }
+    memcpy(host, listen, len);
+    host[len] = '\0';
+    memset(addr, 0, sizeof *addr);
+    struct sockaddr_in *in4 = (struct sockaddr_in *)addr;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)addr;
+    int rc = 0;
+    if (v6 || strchr(host, ':') != NULL) {
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons((uint16_t)n);
+        rc = inet_pton(AF_INET6, host, &in6->sin6_addr);
+    } else {
+        in4->sin_family = AF_INET;
+        in4->sin_port = htons((uint16_t)n);
+        rc = inet_pton(AF_INET, host, &in4->sin_addr);
+    }
+    if (rc != 1) {
+        *why = "the host must be a numeric IPv4 or IPv6 address";
+        return -1;
+    }
+    return 0;
 }

@@ -146,6 +146,15 @@ void a24_config_dispose(a24_config_t *cfg);
  */
 int a24_duration_parse(const char *text, a24_ms_t *out);
 
+struct sockaddr_storage;
+
+/**
+ * Parses a listen address, "host:port" or "[v6-address]:port" with a numeric host (as
+ * http.listen and worker.metrics_listen are written), into `addr`. Returns 0, or -1
+ * with what is wrong in `why`.
+ */
+int a24_listen_parse(const char *listen, struct sockaddr_storage *addr, const char **why);
+
 /** Writes the key reference (key, environment variable, default, meaning) to `out`. */
 void a24_config_print_reference(FILE *out);
 

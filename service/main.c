@@ -42,47 +42,6 @@ static size_t open_connections(const server_t *srv)
 }
 
 /*
- * Parses http.listen, "host:port" or "[v6-address]:port", into `addr`. Returns 0, or -1
- * with what is wrong in `why`.
- */
-static int parse_listen(const char *listen, struct sockaddr_storage *addr, const char **why)
-{
-    char host[INET6_ADDRSTRLEN + 1];
-    const char *end, *port;
-    bool v6 = listen[0] == '[';
-    if (v6) {
-        end = strchr(listen, ']');
-        port = end != NULL && end[1] == ':' ? end + 2 : NULL;
-        listen++;
-    } else {
-        end = strrchr(listen, ':');
-        port = end != NULL ? end + 1 : NULL;
-    }
-    char *stop = NULL;
-    long n = port != NULL && *port >= '0' && *port <= '9' ? strtol(port, &stop, 10) : 0;
-    if (port == NULL || stop == NULL || *stop != '\0' || n < 1 || n > 65535) {
-        *why = "expected host:port or [IPv6-address]:port";
-        return -1;
-    }
-    size_t len = (size_t)(end - listen);
-    if (len == 0 || len >= sizeof host) {
-        *why = "the host must be a numeric IPv4 or IPv6 address";
-        return -1;
-    }
-    memcpy(host, listen, len);
-    host[len] = '\0';
-    memset(addr, 0, sizeof *addr);
-    int rc = v6 || strchr(host, ':') != NULL
-                 ? uv_ip6_addr(host, (int)n, (struct sockaddr_in6 *)addr)
-                 : uv_ip4_addr(host, (int)n, (struct sockaddr_in *)addr);
-    if (rc != 0) {
-        *why = "the host must be a numeric IPv4 or IPv6 address";
-        return -1;
-    }
-    return 0;
-}
-
-/*
  * Binds http.listen with SO_REUSEPORT, so several copies can share it. On failure
  * writes one line to stderr and leaves no handle open.
  */
@@ -90,7 +49,7 @@ static int listen_on(server_t *srv, const char *listen)
 {
     struct sockaddr_storage addr;
     const char *why = NULL;
-    if (parse_listen(listen, &addr, &why) != 0) {
+    if (a24_listen_parse(listen, &addr, &why) != 0) {
         fprintf(stderr, "answer24-web: http.listen \"%s\": %s\n", listen, why);
         return -1;
     }

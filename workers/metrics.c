@@ -274,28 +274,14 @@ static void on_accept(uv_stream_t *listener, int status)
     h2o_accept(&m->accept, h2o_uv_socket_create((uv_stream_t *)conn, (uv_close_cb)free));
 }
 
-/* Binds "host:port" or "[v6]:port". 0, or a libuv error code. */
+/* Binds worker.metrics_listen ("host:port" or "[v6]:port"). 0, or a libuv error code. */
 static int bind_listen(a24_metrics_t *m, const char *listen)
 {
-    char host[64];
-    const char *colon = strrchr(listen, ':');
-    const char *h = listen;
-    size_t hlen = (size_t)(colon - listen);
-    if (listen[0] == '[') {
-        h++;
-        hlen -= 2;
-    }
-    if (hlen >= sizeof host)
-        return UV_EINVAL;
-    memcpy(host, h, hlen);
-    host[hlen] = '\0';
-    int port = atoi(colon + 1);
     struct sockaddr_storage addr;
-    bool v6 = strchr(host, ':') != NULL;
-    int rc = v6 ? uv_ip6_addr(host, port, (struct sockaddr_in6 *)&addr)
-                : uv_ip4_addr(host, port, (struct sockaddr_in *)&addr);
-    if (rc != 0)
-        return rc;
+    const char *why;
+    int rc;
+    if (a24_listen_parse(listen, &addr, &why) != 0)
+        return UV_EINVAL;
     uv_tcp_init(m->w->loop, &m->listener);
     m->listener.data = m;
     m->listening = true;
