@@ -1459,7 +1459,9 @@ static int fold_redis_sentinels(struct load *ld)
     if (rc == 0)
         o += (size_t)snprintf(url + o, sizeof(url) - o, "%s?master=", db ? db : "/0");
     rc = rc != 0 ? rc : percent_encode(cfg->redis.master_name, url, sizeof(url), &o);
-    if (rc == 0 && cfg->redis.sentinel_password[0] != '\0' && o + 20 < sizeof(url)) {
+    if (rc == 0 && cfg->redis.sentinel_password[0] != '\0' && o + 20 >= sizeof(url))
+        rc = -1; /* never a sentinel password silently left out */
+    if (rc == 0 && cfg->redis.sentinel_password[0] != '\0') {
         o += (size_t)snprintf(url + o, sizeof(url) - o, "&sentinel_password=");
         rc = percent_encode(cfg->redis.sentinel_password, url, sizeof(url), &o);
     }

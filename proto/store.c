@@ -25,6 +25,7 @@ struct a24_store {
     redisAsyncContext *ac;
     bool ready;
     bool closing;
+    bool reloading; /* a FUNCTION LOAD after "Function not found" is on its way */
     uv_timer_t retry;
     a24_ms_t backoff, backoff_min, backoff_max;
     a24_redis_target_t target;
@@ -410,15 +411,23 @@ static void on_library_loaded(redisAsyncContext *ac, void *r, void *privdata)
 {
     (void)ac;
     redisReply *reply = r;
-    if (reply != NULL && reply->type == REDIS_REPLY_ERROR)
+    a24_store_t *s = privdata;
+    s->reloading = false;
+    if (reply == NULL || s->closing)
+        return;
+    if (reply->type == REDIS_REPLY_ERROR) {
+        /* Without the library nothing can work (Redis before 7, FUNCTION refused by the
+         * ACL): say so and try again later, never report ready. */
         a24_log_error("redis_library_failed", "{s:s}", "error", reply->str);
-    if (reply != NULL && privdata != NULL)
-        mark_ready(privdata);
+        if (!s->ready)
+            redisAsyncDisconnect(ac);
+        return;
+    }
+    mark_ready(s); /* a no-op when it only replaced a lost library */
 }
 
 /* Sends this program's function library, replacing whatever version Redis holds.
- * Commands sent after it on the connection run after it. `s` to be marked ready on
- * the reply, or NULL. */
+ * Commands sent after it on the connection run after it; the reply marks `s` ready. */
 static int load_library(redisAsyncContext *ac, a24_store_t *s)
 {
     return redisAsyncCommand(ac, on_library_loaded, s, "FUNCTION LOAD REPLACE %b",
@@ -440,7 +449,7 @@ static void on_version(redisAsyncContext *ac, void *r, void *privdata)
                  reply->type == REDIS_REPLY_STRING ? reply->str : "none", "version",
                  a24_library_version);
     if (load_library(ac, s) != REDIS_OK)
-        mark_ready(s);
+        redisAsyncDisconnect(ac); /* never ready without the library: try again later */
 }
 
 /* The connection is up and authenticated: name the primary, then make sure Redis holds
@@ -454,7 +463,7 @@ static void become_ready(a24_store_t *s)
         snprintf(s->primary, sizeof s->primary, strchr(t->host, ':') ? "[%s]:%d" : "%s:%d", t->host,
                  t->port);
     if (redisAsyncCommand(s->ac, on_version, s, "FCALL_RO a24_version 0") != REDIS_OK)
-        mark_ready(s);
+        redisAsyncDisconnect(s->ac); /* the connection is going: on_disconnect retries */
 }
 
 /* ---------------------------------------------------------------- connection */
@@ -724,10 +733,14 @@ static void on_reply(redisAsyncContext *ac, void *r, void *privdata)
     if (c->cmd != NULL && !c->resent && reply != NULL && reply->type == REDIS_REPLY_ERROR &&
         strncmp(reply->str, "ERR Function not found", 22) == 0 && !c->store->closing) {
         /* Redis lost the library (FUNCTION FLUSH, a failover): load it, call again once. */
+        /* One load for every call that finds it missing: they are resent behind it. */
         c->resent = true;
-        if (load_library(ac, NULL) == REDIS_OK &&
-            redisAsyncFormattedCommand(ac, on_reply, c, c->cmd, c->cmdlen) == REDIS_OK)
+        a24_store_t *st = c->store;
+        if ((st->reloading || load_library(ac, st) == REDIS_OK) &&
+            redisAsyncFormattedCommand(ac, on_reply, c, c->cmd, c->cmdlen) == REDIS_OK) {
+            st->reloading = true;
             return;
+        }
         reply = NULL;
     }
     c->cb(c->store, reply, c->privdata);

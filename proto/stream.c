@@ -304,6 +304,11 @@ int a24_stream_init(a24_stream_t *s, uv_loop_t *loop, a24_store_t *store,
                     const a24_stream_opts_t *o, a24_stream_cb cb, void *privdata)
 {
     memset(s, 0, sizeof *s);
+    /* The timers first: a reader refused here can still be closed like any other. */
+    uv_timer_init(loop, &s->retry);
+    uv_timer_init(loop, &s->claim);
+    s->retry.data = s->claim.data = s;
+    s->open_timers = 2;
     if (o->nstreams < 1 || o->nstreams > A24_STREAM_MAX || (o->group != NULL && o->nstreams != 1) ||
         o->count < 1 || cb == NULL)
         return -1;
@@ -315,10 +320,6 @@ int a24_stream_init(a24_stream_t *s, uv_loop_t *loop, a24_store_t *store,
         snprintf(s->group, sizeof s->group, "%s", o->group);
         snprintf(s->consumer, sizeof s->consumer, "%s", o->consumer != NULL ? o->consumer : "");
     }
-    uv_timer_init(loop, &s->retry);
-    uv_timer_init(loop, &s->claim);
-    s->retry.data = s->claim.data = s;
-    s->open_timers = 2;
     return 0;
 }
 

@@ -113,6 +113,37 @@ static void send_submitted(submit_op_t *s, h2o_req_t *req, a24_ms_t created, a24
     sodium_memzero(body, sizeof body);
 }
 
+/* A question Redis stored: counted and logged once, whether or not replicas are awaited. */
+static void note_created(submit_op_t *s)
+{
+    a24_app_t *app = s->op.app;
+    app->counters.submitted++;
+    app->counters.crises += s->crisis;
+    a24_log_request(s->op.request_id); /* the batch's reply comes outside the request */
+    a24_log_info("question_submitted", "{s:s, s:b, s:s}", "ticket", s->ticket, "crisis", s->crisis,
+                 "language", s->language);
+}
+
+/*
+ * The ticket is stored but too few replicas confirmed it (redis.wait_replicas): not a
+ * 201, and not "nothing was saved" either. The person is told to send it again with the
+ * same Idempotency-Key (the page does), which answers from the stored ticket.
+ */
+static void fail_unreplicated(submit_op_t *s, long long replicas)
+{
+    a24_log_warn("submit_unreplicated", "{s:s, s:I}", "ticket", s->ticket, "replicas",
+                 (json_int_t)replicas);
+    h2o_req_t *req = a24_op_take(&s->op);
+    if (req != NULL) {
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, H2O_STRLIT("1"));
+        a24_http_error(req, 503, "not_replicated",
+                       "Your question was stored but its copy could not be confirmed; send it "
+                       "again with the same Idempotency-Key to be sure.",
+                       NULL);
+    }
+    a24_op_finish(&s->op);
+}
+
 /* WAIT replied (redis.wait_replicas): 201 only once that many replicas have the ticket. */
 static void on_wait_reply(a24_store_t *store, redisReply *r, void *privdata)
 {
@@ -120,12 +151,9 @@ static void on_wait_reply(a24_store_t *store, redisReply *r, void *privdata)
     submit_op_t *s = privdata;
     long long n = -1;
     if (a24_reply_integer(r, &n) != 0 || n < s->op.app->cfg->redis.wait_replicas) {
-        a24_log_warn("submit_unreplicated", "{s:s, s:I}", "ticket", s->ticket, "replicas", n);
-        a24_op_fail_unavailable(&s->op);
+        fail_unreplicated(s, n);
         return;
     }
-    a24_log_info("question_submitted", "{s:s, s:b, s:s}", "ticket", s->ticket, "crisis", s->crisis,
-                 "language", s->language);
     h2o_req_t *req = a24_op_take(&s->op);
     if (req != NULL)
         send_submitted(s, req, s->created, s->due);
@@ -173,20 +201,17 @@ static void on_submit_reply(a24_store_t *store, redisReply *r, void *privdata)
         a24_op_fail_unavailable(&s->op);
         return;
     }
+    if (strcmp(verdict, "created") == 0)
+        note_created(s);
     if (strcmp(verdict, "created") == 0 && app->cfg->redis.wait_replicas > 0) {
         s->created = a24_reply_int(r, 1, 0), s->due = a24_reply_int(r, 2, 0);
-        app->counters.submitted++, app->counters.crises += s->crisis;
         if (a24_store_wait(store, app->cfg->redis.wait_replicas, app->cfg->redis.wait_timeout,
                            on_wait_reply, s) != 0)
-            a24_op_fail_unavailable(&s->op);
+            fail_unreplicated(s, -1);
         return;
     }
     h2o_req_t *req = a24_op_take(&s->op);
     if (strcmp(verdict, "created") == 0) {
-        app->counters.submitted++;
-        app->counters.crises += s->crisis;
-        a24_log_info("question_submitted", "{s:s, s:b, s:s}", "ticket", s->ticket, "crisis",
-                     s->crisis, "language", s->language);
         if (req != NULL)
             send_submitted(s, req, a24_reply_int(r, 1, 0), a24_reply_int(r, 2, 0));
     } else if (strcmp(verdict, "replay") == 0 && req != NULL) {

@@ -27,7 +27,7 @@
 
 #define MAX_GROUPS 8
 #define GROUP_NAME_MAX 32
-#define LAG_COUNT_MAX "10000" /* a lag counted by hand stops here */
+#define LAG_COUNT_MAX "1000" /* a lag counted by hand stops here: "1000 or more" */
 
 typedef struct {
     char stream[16]; /* "intake" or "alerts" */

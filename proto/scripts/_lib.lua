@@ -379,8 +379,9 @@ local function alert_resolve(now, id, by)
     if by ~= 'system' and not a.acked_by then
         redis.call('HSET', ak, 'acked_by', by, 'acked_at', now)
     end
+    -- 'pending' stays as it is: a change held for the webhook minute still goes out.
     redis.call('HSET', ak, 'state', 'resolved', 'resolved_by', by, 'resolved_at', now,
-        'updated', now, 'pending', '0')
+        'updated', now)
     redis.call('ZREM', K.KEY_ALERTS_OPEN, id)
     redis.call('ZREM', K.KEY_SCHEDULE, 'a:' .. id)
     if a.pending ~= '1' then

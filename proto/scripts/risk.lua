@@ -35,19 +35,18 @@ redis.call('RPUSH', key(K.KEY_NOTES, id), now .. ':' .. user .. ':' .. ARGV[4])
 if ARGV[3] == 'raise' then
     new.crisis = '1'
     if t.crisis ~= '1' then
-        local sooner = now + tonumber(ARGV[5])
-        if sooner < due then
-            due = sooner
-            new.due = tostring(due)
-            redis.call('HSET', tk, 'due', due, 'window', due - (tonumber(t.due) - tonumber(t.window)))
-        end
-        redis.call('HSET', tk, 'crisis', '1', 'risk', 'expert', 'crisis_alert', 'pending')
-        schedule(id, now)
-        redis.call('HINCRBY', key(K.KEY_DAY, day_of(now)), 'crises', 1)
+        -- The same crisis as a screened one: window, alert, counts (_lib.lua).
+        due = crisis_raise(t, new, now, due, tonumber(ARGV[5]), 'expert')
     end
 else
     new.crisis = '0'
     redis.call('HSET', tk, 'crisis', '0', 'risk', 'lowered')
+    -- No longer a crisis: an alert not yet raised is not, and one waiting for an
+    -- expert of the crisis kind steps down (the incident keeps its history).
+    if redis.call('HGET', tk, 'crisis_alert') == 'pending' then
+        redis.call('HDEL', tk, 'crisis_alert')
+    end
+    alert_clear(now, id, 'crisis_waiting')
 end
 reindex(id, t, new)
 audit(id, now, user, 'risk_' .. ARGV[3], t.state, t.state)
