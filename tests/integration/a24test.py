@@ -97,14 +97,27 @@ def wait_until(predicate, timeout, interval=0.05, what="condition"):
 
 def in_parallel(target, args, timeout=None):
     """Runs target(a) for every a of `args`, each in a thread of its own, waits for them
-    all (each at most `timeout` seconds when given) and returns the seconds it took."""
+    all (each at most `timeout` seconds when given) and returns the seconds it took. A
+    failure (an assertion or any error) in any thread fails the caller: it is re-raised
+    here, never only printed by the thread."""
+    errors = []
+
+    def run(a):
+        try:
+            target(a)
+        except BaseException as e:  # noqa: BLE001 - handed to the caller below
+            errors.append(e)
     started = time.monotonic()
-    threads = [threading.Thread(target=target, args=(a,)) for a in args]
+    threads = [threading.Thread(target=run, args=(a,)) for a in args]
     for th in threads:
         th.start()
     for th in threads:
         th.join(timeout)
-    return time.monotonic() - started
+    took = time.monotonic() - started
+    if errors:
+        raise AssertionError("%d of %d parallel calls failed; the first: %r"
+                             % (len(errors), len(threads), errors[0])) from errors[0]
+    return took
 
 
 def kill_group(proc, sig=signal.SIGKILL):
