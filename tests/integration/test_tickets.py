@@ -603,6 +603,8 @@ class TicketsTest(a24test.StackTestCase):
         r = self.act("sue", other, "transfer",
                      {"to": "erik", "note": note, "override_reason": "only one awake"})
         self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(self.view("sue", other).json["owner"], "erik")
+        self.assertIn("transfer_override", [e[1] for e in self.audit_events(other)])
 
     # ---------------------------------------------------------------- actions
 
