@@ -704,6 +704,11 @@ class LimitsTest(unittest.TestCase):
         r = stack.web.read(t, other["access_code"])  # no language known: English and a note
         assert_limited(self, r, "en")
         self.assertIn("language=ko", r.json["note"])
+        # Every citizen route past the limit: the crisis lines too (issue 8.6).
+        assert_limited(self, stack.web.followup(t, other["access_code"], "Let me in."), "en")
+        assert_limited(self, stack.web.withdraw(t, other["access_code"]), "en")
+        assert_limited(self, stack.web.request("GET", f"/api/v1/questions/{t}/qr", headers={
+            "Authorization": f"Bearer {other['access_code']}"}), "en")
         self.assertEqual(stack.web.read(t, code).status, 200)
         self.assertEqual(stack.web.followup(t, code, "Still me.").status, 201)
         r = stack.web.request("GET", f"/api/v1/questions/{t}/qr",
