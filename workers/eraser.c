@@ -19,6 +19,7 @@ typedef struct {
     a24_ms_t window;  /* privacy.erase_after */
     a24_ms_t started; /* ms of the rewrite this eraser started and awaits; 0: none */
     long long taken;  /* the mark that rewrite answers */
+    long long owed;   /* a mark taken but not answered, still to put back; 0: none */
 } eraser_t;
 
 long long a24_info_field(const char *info, size_t len, const char *name, long long dflt)
@@ -51,12 +52,29 @@ static void on_restored(a24_store_t *store, redisReply *r, void *privdata)
         a24_log_error("erase_mark_lost", "{s:s}", "step", (const char *)privdata);
 }
 
-/* Puts the mark back (the earliest of it and any newer one). */
+/* The mark went back (or did not: then it is still owed, and the next pass retries). */
+static void on_mark_back(a24_store_t *store, redisReply *r, void *privdata)
+{
+    (void)store;
+    eraser_t *e = privdata;
+    if (a24_reply_failed(r)) {
+        a24_log_warn("erase_mark_not_back", "{s:I}", "mark", (json_int_t)e->owed);
+        return;
+    }
+    e->owed = 0;
+}
+
+/*
+ * Puts a taken mark back (it is older than any mark set since, so it is the earliest).
+ * Until Redis confirms, the mark is owed and every pass tries again: an erasure is never
+ * forgotten because a rewrite was refused or the connection dropped.
+ */
 static void restore_mark(eraser_t *e, long long mark)
 {
-    if (e->t.w->store != NULL)
-        a24_store_command(e->t.w->store, on_restored, "restore", "SET %s %lld",
-                          A24_KEY_ERASE_PENDING, mark);
+    e->owed = mark;
+    if (e->t.w->store == NULL || a24_store_command(e->t.w->store, on_mark_back, e, "SET %s %lld",
+                                                   A24_KEY_ERASE_PENDING, mark) != 0)
+        a24_log_warn("erase_mark_not_back", "{s:I}", "mark", (json_int_t)mark);
 }
 
 /* BGREWRITEAOF replied. */
@@ -66,8 +84,7 @@ static void on_rewrite(a24_store_t *store, redisReply *r, void *privdata)
     e->t.busy = false;
     if (r == NULL || r->type == REDIS_REPLY_ERROR) {
         a24_log_warn("aof_rewrite_refused", "{s:s}", "error", r != NULL ? r->str : "disconnected");
-        if (!e->t.stopping)
-            restore_mark(e, e->taken);
+        restore_mark(e, e->taken);
         return;
     }
     a24_ms_t now = a24_clock_now();
@@ -81,11 +98,16 @@ static void on_rewrite(a24_store_t *store, redisReply *r, void *privdata)
 static void on_taken(a24_store_t *store, redisReply *r, void *privdata)
 {
     eraser_t *e = privdata;
-    if (e->t.stopping || r == NULL || r->type != REDIS_REPLY_STRING) {
+    if (r == NULL || r->type != REDIS_REPLY_STRING) {
         e->t.busy = false;
         return;
     }
     e->taken = strtoll(r->str, NULL, 10);
+    if (e->t.stopping) { /* taken, but no rewrite will answer it now */
+        e->t.busy = false;
+        restore_mark(e, e->taken);
+        return;
+    }
     if (a24_store_command(store, on_rewrite, e, "BGREWRITEAOF") != 0) {
         e->t.busy = false;
         restore_mark(e, e->taken);
@@ -136,6 +158,9 @@ static void on_info(a24_store_t *store, redisReply *r, void *privdata)
 /* Every tick (unless the last pass is still going): INFO persistence. */
 static int pass(a24_ticker_t *t)
 {
+    eraser_t *e = (eraser_t *)t;
+    if (e->owed != 0)
+        restore_mark(e, e->owed);
     return a24_store_command(t->w->store, on_info, t, "INFO persistence");
 }
 
