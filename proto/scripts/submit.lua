@@ -32,6 +32,17 @@
 
 local now = now_ms()
 local n = tonumber(ARGV[7])
+-- Checked before any write: Redis keeps what a script wrote before an error, and a
+-- half-written batch would leave tickets that no schedule or index knows of.
+if not n or n < 1 or #KEYS ~= 4 + 5 * n or #ARGV ~= 7 + 14 * n then
+    return redis.error_reply('ERR submit: keys and arguments do not match the questions')
+end
+for i = 0, n - 1 do
+    local a = 7 + 14 * i
+    if not tonumber(ARGV[a + 7]) or not tonumber(ARGV[a + 8]) then
+        return redis.error_reply('ERR submit: a window or ladder step is not a number')
+    end
+end
 local limit, rate_window = tonumber(ARGV[2]), tonumber(ARGV[3])
 local allowance, budget, budget_window = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 
