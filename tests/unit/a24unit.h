@@ -46,6 +46,19 @@ static inline int a24_unit_loaded(void **state, void *loaded, const char *what, 
     return loaded == NULL ? -1 : 0;
 }
 
+/*
+ * A test run with its file's own fixture: the static functions named setup and teardown
+ * of the test program, called before and after that test alone.
+ */
+#define A24_UNIT_TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+/* The main of a test program that lists its tests in the array `tests`: runs them in order. */
+#define A24_UNIT_RUN(tests)                                                                        \
+    int main(void)                                                                                 \
+    {                                                                                              \
+        return cmocka_run_group_tests(tests, NULL, NULL);                                          \
+    }
+
 /* The main of a test program: runs the cmocka tests given, in order. */
 #define A24_UNIT_MAIN(...)                                                                         \
     int main(void)                                                                                 \

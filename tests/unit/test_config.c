@@ -118,6 +118,21 @@ static const char *expect_failure(const struct fixture *fx, const char *text, co
     return err;
 }
 
+/*
+ * A test named `name` that loads each {yaml, needle} case given, in order, and checks it
+ * fails with `needle` in its error line (expect_failure).
+ */
+#define FAILURES_TEST(name, ...)                                                                   \
+    static void name(void **state)                                                                 \
+    {                                                                                              \
+        static const struct {                                                                      \
+            const char *yaml;                                                                      \
+            const char *needle;                                                                    \
+        } cases[] = {__VA_ARGS__};                                                                 \
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)                                \
+            expect_failure(*state, cases[i].yaml, cases[i].needle);                                \
+    }
+
 /* Loads text as the config file and checks it succeeds. */
 static void expect_success(const struct fixture *fx, const char *text, a24_config_t *cfg)
 {
@@ -126,6 +141,62 @@ static void expect_success(const struct fixture *fx, const char *text, a24_confi
     write_config(fx, text);
     if (a24_config_load(cfg, fx->path, err, sizeof(err)) != 0)
         fail_msg("load failed: %s", err);
+}
+
+/*
+ * The keys both the defaults test and the full-file test pin, one a row: the check,
+ * the field, its default (the contract's) and its value in the full file (none at its
+ * default).
+ */
+#define PINNED_KEYS(X)                                                                             \
+    X(assert_string_equal, http.listen, "127.0.0.1:8024", "[::1]:9000")                            \
+    X(assert_string_equal, http.static_dir, A24_DEFAULT_WEB_DIR, "/srv/answer24/web")              \
+    X(assert_int_equal, http.max_body, 16384, 1024 * 1024)                                         \
+    X(assert_int_equal, http.request_timeout, MS(5), 1500)                                         \
+    X(assert_int_equal, http.idle_timeout, MS(10), MS(20))                                         \
+    X(assert_int_equal, http.trust_proxy, 0, 1)                                                    \
+    X(assert_string_equal, redis.url, "redis://127.0.0.1:6379/0", "redis://10.0.0.5:6380/2")       \
+    X(assert_int_equal, redis.reconnect_min, 100, 200)                                             \
+    X(assert_int_equal, redis.reconnect_max, MS(5), MS(10))                                        \
+    X(assert_int_equal, deadlines.answer, HOUR(24), DAY(2))                                        \
+    X(assert_int_equal, deadlines.green_channel, HOUR(12), HOUR(6))                                \
+    X(assert_int_equal, deadlines.crisis, HOUR(1), MIN(30))                                        \
+    X(assert_int_equal, deadlines.offer_timeout, MIN(15), MIN(5))                                  \
+    X(assert_int_equal, deadlines.claim_lease, HOUR(4), HOUR(2))                                   \
+    X(assert_string_equal, alerts.webhook_secret, "", "s3cret")                                    \
+    X(assert_int_equal, alerts.ack_timeout, HOUR(1), HOUR(2))                                      \
+    X(assert_string_equal, secrets.key_file, "/var/lib/answer24/secret.key",                       \
+      "/etc/answer24/secret.key")                                                                  \
+    X(assert_int_equal, limits.submissions_per_hour, 20, 5)                                        \
+    X(assert_int_equal, limits.code_checks_per_hour, 120, 0)                                       \
+    X(assert_string_equal, screening.data_dir, A24_DEFAULT_DATA_DIR, "/srv/answer24/data")         \
+    X(assert_int_equal, privacy.retention, DAY(90), DAY(30))                                       \
+    X(assert_string_equal, log.level, "info", "debug")
+
+#define PINNED_DEFAULT(check, field, dflt, full) check(cfg->field, dflt);
+#define PINNED_FULL(check, field, dflt, full) check(cfg->field, full);
+
+/* Checks every key of PINNED_KEYS is at its default. */
+static void assert_pinned_defaults(const a24_config_t *cfg)
+{
+    PINNED_KEYS(PINNED_DEFAULT)
+}
+
+/* Checks every key of PINNED_KEYS has its value in the full file. */
+static void assert_pinned_full(const a24_config_t *cfg)
+{
+    PINNED_KEYS(PINNED_FULL)
+}
+
+/* Checks the escalation ladder is the `n` steps of `want`, step by step. */
+static void assert_ladder(const a24_config_t *cfg, const a24_escalation_step_t *want, size_t n)
+{
+    assert_int_equal(cfg->escalation_len, n);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(cfg->escalation[i].at_permille, want[i].at_permille);
+        assert_int_equal(cfg->escalation[i].notify, want[i].notify);
+        assert_int_equal(cfg->escalation[i].repeat, want[i].repeat);
+    }
 }
 
 /* ------------------------------------------------------------------------------ */
@@ -188,53 +259,24 @@ static void config_duration_rejects_bad(void **state)
 
 static void config_defaults_match_contract(void **state)
 {
+    static const a24_escalation_step_t ladder[] = {{500, A24_NOTIFY_EXPERTS, 0},
+                                                   {800, A24_NOTIFY_ONCALL, MIN(30)},
+                                                   {1000, A24_NOTIFY_SUPERVISOR, MIN(15)}};
     a24_config_t cfg;
     char err[256] = "";
 
     (void)state;
     assert_int_equal(a24_config_load(&cfg, NULL, err, sizeof(err)), 0);
     assert_string_equal(err, "");
-    assert_string_equal(cfg.http.listen, "127.0.0.1:8024");
-    assert_string_equal(cfg.http.static_dir, A24_DEFAULT_WEB_DIR);
-    assert_int_equal(cfg.http.max_body, 16384);
-    assert_int_equal(cfg.http.request_timeout, MS(5));
-    assert_int_equal(cfg.http.idle_timeout, MS(10));
-    assert_int_equal(cfg.http.trust_proxy, 0);
+    assert_pinned_defaults(&cfg);
+    assert_ladder(&cfg, ladder, 3);
     assert_int_equal(cfg.http.max_streams_per_account, 8);
-    assert_string_equal(cfg.redis.url, "redis://127.0.0.1:6379/0");
-    assert_int_equal(cfg.redis.reconnect_min, 100);
-    assert_int_equal(cfg.redis.reconnect_max, MS(5));
-    assert_int_equal(cfg.deadlines.answer, HOUR(24));
-    assert_int_equal(cfg.deadlines.green_channel, HOUR(12));
-    assert_int_equal(cfg.deadlines.crisis, HOUR(1));
-    assert_int_equal(cfg.deadlines.offer_timeout, MIN(15));
-    assert_int_equal(cfg.deadlines.claim_lease, HOUR(4));
-
-    assert_int_equal(cfg.escalation_len, 3);
-    assert_int_equal(cfg.escalation[0].at_permille, 500);
-    assert_int_equal(cfg.escalation[0].notify, A24_NOTIFY_EXPERTS);
-    assert_int_equal(cfg.escalation[0].repeat, 0);
-    assert_int_equal(cfg.escalation[1].at_permille, 800);
-    assert_int_equal(cfg.escalation[1].notify, A24_NOTIFY_ONCALL);
-    assert_int_equal(cfg.escalation[1].repeat, MIN(30));
-    assert_int_equal(cfg.escalation[2].at_permille, 1000);
-    assert_int_equal(cfg.escalation[2].notify, A24_NOTIFY_SUPERVISOR);
-    assert_int_equal(cfg.escalation[2].repeat, MIN(15));
-
     assert_null(cfg.alerts.webhooks);
     assert_int_equal(cfg.alerts.webhooks_len, 0);
-    assert_string_equal(cfg.alerts.webhook_secret, "");
-    assert_int_equal(cfg.alerts.ack_timeout, HOUR(1));
-    assert_string_equal(cfg.secrets.key_file, "/var/lib/answer24/secret.key");
-    assert_int_equal(cfg.limits.submissions_per_hour, 20);
-    assert_int_equal(cfg.limits.code_checks_per_hour, 120);
     assert_int_equal(cfg.limits.crisis_submissions_per_hour, 5);
     assert_int_equal(cfg.limits.intake_per_minute, 600);
     assert_string_equal(cfg.http.trusted_proxies, "");
     assert_string_equal(cfg.http.public_url, "");
-    assert_string_equal(cfg.screening.data_dir, A24_DEFAULT_DATA_DIR);
-    assert_int_equal(cfg.privacy.retention, DAY(90));
-    assert_string_equal(cfg.log.level, "info");
     a24_config_dispose(&cfg);
     assert_true(is_zeroed(&cfg));
 }
@@ -257,6 +299,8 @@ static void config_empty_documents_keep_defaults(void **state)
 
 static void config_full_file_overrides_everything(void **state)
 {
+    static const a24_escalation_step_t ladder[] = {{250, A24_NOTIFY_EXPERTS | A24_NOTIFY_ONCALL, 0},
+                                                   {1000, A24_NOTIFY_SUPERVISOR, MIN(10)}};
     a24_config_t cfg;
 
     expect_success(*state,
@@ -302,38 +346,11 @@ static void config_full_file_overrides_everything(void **state)
                    "log:\n"
                    "  level: debug\n",
                    &cfg);
-    assert_string_equal(cfg.http.listen, "[::1]:9000");
-    assert_string_equal(cfg.http.static_dir, "/srv/answer24/web");
-    assert_int_equal(cfg.http.max_body, 1024 * 1024);
-    assert_int_equal(cfg.http.request_timeout, 1500);
-    assert_int_equal(cfg.http.idle_timeout, MS(20));
-    assert_int_equal(cfg.http.trust_proxy, 1);
-    assert_string_equal(cfg.redis.url, "redis://10.0.0.5:6380/2");
-    assert_int_equal(cfg.redis.reconnect_min, 200);
-    assert_int_equal(cfg.redis.reconnect_max, MS(10));
-    assert_int_equal(cfg.deadlines.answer, DAY(2));
-    assert_int_equal(cfg.deadlines.green_channel, HOUR(6));
-    assert_int_equal(cfg.deadlines.crisis, MIN(30));
-    assert_int_equal(cfg.deadlines.offer_timeout, MIN(5));
-    assert_int_equal(cfg.deadlines.claim_lease, HOUR(2));
-    assert_int_equal(cfg.escalation_len, 2);
-    assert_int_equal(cfg.escalation[0].at_permille, 250);
-    assert_int_equal(cfg.escalation[0].notify, A24_NOTIFY_EXPERTS | A24_NOTIFY_ONCALL);
-    assert_int_equal(cfg.escalation[0].repeat, 0);
-    assert_int_equal(cfg.escalation[1].at_permille, 1000);
-    assert_int_equal(cfg.escalation[1].notify, A24_NOTIFY_SUPERVISOR);
-    assert_int_equal(cfg.escalation[1].repeat, MIN(10));
+    assert_pinned_full(&cfg);
+    assert_ladder(&cfg, ladder, 2);
     assert_int_equal(cfg.alerts.webhooks_len, 1);
     assert_string_equal(cfg.alerts.webhooks[0].url, "https://hooks.example.org/a");
     assert_int_equal(cfg.alerts.webhooks[0].notify, A24_NOTIFY_ONCALL | A24_NOTIFY_SUPERVISOR);
-    assert_string_equal(cfg.alerts.webhook_secret, "s3cret");
-    assert_int_equal(cfg.alerts.ack_timeout, HOUR(2));
-    assert_string_equal(cfg.secrets.key_file, "/etc/answer24/secret.key");
-    assert_int_equal(cfg.limits.submissions_per_hour, 5);
-    assert_int_equal(cfg.limits.code_checks_per_hour, 0);
-    assert_string_equal(cfg.screening.data_dir, "/srv/answer24/data");
-    assert_int_equal(cfg.privacy.retention, DAY(30));
-    assert_string_equal(cfg.log.level, "debug");
     a24_config_dispose(&cfg);
 }
 
@@ -446,42 +463,32 @@ static void config_unknown_key(void **state)
                    ":5: alerts.webhooks[0].secret: unknown key");
 }
 
-static void config_bad_types(void **state)
-{
-    static const struct {
-        const char *yaml;
-        const char *needle;
-    } cases[] = {
-        {"deadlines:\n  answer: soon\n",
-         ":2: deadlines.answer: expected a duration like 90s, got \"soon\""},
-        {"deadlines:\n  crisis: 0s\n", ":2: deadlines.crisis: must be more than zero, got \"0s\""},
-        {"deadlines:\n  answer: -1h\n", ":2: deadlines.answer: expected a duration"},
-        {"deadlines:\n  answer:\n", ":2: deadlines.answer: expected a duration like 90s, got \"\""},
-        {"limits:\n  submissions_per_hour: -3\n",
-         ":2: limits.submissions_per_hour: expected a whole number like 20, got \"-3\""},
-        {"limits:\n  submissions_per_hour: 1e3\n", "limits.submissions_per_hour: expected"},
-        {"limits:\n  submissions_per_hour: 99999999999\n", "limits.submissions_per_hour: expected"},
-        {"http:\n  max_body: 16KB\n", ":2: http.max_body: expected a size like 16384 or 16KiB"},
-        {"http:\n  max_body: 0\n", "http.max_body: must be more than zero"},
-        {"http:\n  trust_proxy: maybe\n",
-         ":2: http.trust_proxy: expected true or false, got \"maybe\""},
-        {"http:\n  listen: [127.0.0.1, 8024]\n",
-         ":2: http.listen: expected a single value, got a list"},
-        {"http:\n  listen:\n    host: x\n",
-         ":3: http.listen: expected a single value, got a mapping"},
-        {"http: 127.0.0.1:8024\n", ":1: http: expected a mapping of keys, got a single value"},
-        {"- http\n", ":1: expected a mapping of sections"},
-        {"just a string\n", ":1: expected a mapping of sections"},
-        {"http:\n  static_dir: \"\"\n", ":2: http.static_dir: must not be empty"},
-        {"http:\n  static_dir: \"a\\0b\"\n", ":2: http.static_dir: contains a NUL byte"},
-        {"http:\n  ? [a, b]\n  : c\n", "http: expected a key name, got a list"},
-        {"redis:\n  reconnect_min: 10s\n  reconnect_max: 1s\n",
-         ":2: redis.reconnect_min: must not exceed redis.reconnect_max"},
-    };
-
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-        expect_failure(*state, cases[i].yaml, cases[i].needle);
-}
+FAILURES_TEST(
+    config_bad_types,
+    {"deadlines:\n  answer: soon\n",
+     ":2: deadlines.answer: expected a duration like 90s, got \"soon\""},
+    {"deadlines:\n  crisis: 0s\n", ":2: deadlines.crisis: must be more than zero, got \"0s\""},
+    {"deadlines:\n  answer: -1h\n", ":2: deadlines.answer: expected a duration"},
+    {"deadlines:\n  answer:\n", ":2: deadlines.answer: expected a duration like 90s, got \"\""},
+    {"limits:\n  submissions_per_hour: -3\n",
+     ":2: limits.submissions_per_hour: expected a whole number like 20, got \"-3\""},
+    {"limits:\n  submissions_per_hour: 1e3\n", "limits.submissions_per_hour: expected"},
+    {"limits:\n  submissions_per_hour: 99999999999\n", "limits.submissions_per_hour: expected"},
+    {"http:\n  max_body: 16KB\n", ":2: http.max_body: expected a size like 16384 or 16KiB"},
+    {"http:\n  max_body: 0\n", "http.max_body: must be more than zero"},
+    {"http:\n  trust_proxy: maybe\n",
+     ":2: http.trust_proxy: expected true or false, got \"maybe\""},
+    {"http:\n  listen: [127.0.0.1, 8024]\n",
+     ":2: http.listen: expected a single value, got a list"},
+    {"http:\n  listen:\n    host: x\n", ":3: http.listen: expected a single value, got a mapping"},
+    {"http: 127.0.0.1:8024\n", ":1: http: expected a mapping of keys, got a single value"},
+    {"- http\n", ":1: expected a mapping of sections"},
+    {"just a string\n", ":1: expected a mapping of sections"},
+    {"http:\n  static_dir: \"\"\n", ":2: http.static_dir: must not be empty"},
+    {"http:\n  static_dir: \"a\\0b\"\n", ":2: http.static_dir: contains a NUL byte"},
+    {"http:\n  ? [a, b]\n  : c\n", "http: expected a key name, got a list"},
+    {"redis:\n  reconnect_min: 10s\n  reconnect_max: 1s\n",
+     ":2: redis.reconnect_min: must not exceed redis.reconnect_max"})
 
 static void config_listen_and_level_checked(void **state)
 {
@@ -579,43 +586,34 @@ static void config_escalation_parsing(void **state)
     a24_config_dispose(&cfg);
 }
 
-static void config_escalation_errors(void **state)
-{
-    static const struct {
-        const char *yaml;
-        const char *needle;
-    } cases[] = {
-        {"escalation:\n  - at: 50\n    notify: experts\n",
-         ":2: escalation[0].at: expected a percentage from 0% to 1000% like 80%, got \"50\""},
-        {"escalation:\n  - at: 12.55%\n    notify: experts\n", ":2: escalation[0].at: expected"},
-        {"escalation:\n  - at: 1000.1%\n    notify: experts\n", ":2: escalation[0].at: expected"},
-        {"escalation:\n  - at: 1001%\n    notify: experts\n", ":2: escalation[0].at: expected"},
-        {"escalation:\n  - at: -5%\n    notify: experts\n", ":2: escalation[0].at: expected"},
-        {"escalation:\n  - at: .5%\n    notify: experts\n", ":2: escalation[0].at: expected"},
-        {"escalation:\n  - at: 5.%\n    notify: experts\n", ":2: escalation[0].at: expected"},
-        {"escalation:\n  - at: 50%\n    notify: everyone\n",
-         ":3: escalation[0].notify: expected experts, oncall or supervisor, got \"everyone\""},
-        {"escalation:\n  - at: 50%\n    notify: [oncall, boss]\n",
-         ":3: escalation[0].notify: expected experts, oncall or supervisor, got \"boss\""},
-        {"escalation:\n  - at: 50%\n    notify: []\n",
-         ":3: escalation[0].notify: expected at least one of experts, oncall, supervisor"},
-        {"escalation:\n  - at: 50%\n    notify: experts\n    repeat: often\n",
-         ":4: escalation[0].repeat: expected a duration like 30m, got \"often\""},
-        {"escalation:\n  - notify: experts\n", ":2: escalation[0]: missing at"},
-        {"escalation:\n  - at: 50%\n", ":2: escalation[0]: missing notify"},
-        {"escalation:\n  - at: 50%\n    at: 60%\n    notify: experts\n",
-         ":3: escalation[0].at: given twice (first on line 2)"},
-        {"escalation:\n  - 50%\n", ":2: escalation[0]: expected a mapping with at and notify"},
-        {"escalation:\n  at: 50%\n", ":2: escalation: expected a list of steps"},
-        {"escalation:\n", ":1: escalation: expected a list of steps"},
-        {"escalation:\n  - {at: 80%, notify: oncall}\n  - {at: 50%, notify: experts}\n",
-         ":3: escalation[1].at: steps must be in order of at"},
-        {"escalation: []\nescalation: []\n", ":2: escalation: given twice (first on line 1)"},
-    };
-
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-        expect_failure(*state, cases[i].yaml, cases[i].needle);
-}
+FAILURES_TEST(
+    config_escalation_errors,
+    {"escalation:\n  - at: 50\n    notify: experts\n",
+     ":2: escalation[0].at: expected a percentage from 0% to 1000% like 80%, got \"50\""},
+    {"escalation:\n  - at: 12.55%\n    notify: experts\n", ":2: escalation[0].at: expected"},
+    {"escalation:\n  - at: 1000.1%\n    notify: experts\n", ":2: escalation[0].at: expected"},
+    {"escalation:\n  - at: 1001%\n    notify: experts\n", ":2: escalation[0].at: expected"},
+    {"escalation:\n  - at: -5%\n    notify: experts\n", ":2: escalation[0].at: expected"},
+    {"escalation:\n  - at: .5%\n    notify: experts\n", ":2: escalation[0].at: expected"},
+    {"escalation:\n  - at: 5.%\n    notify: experts\n", ":2: escalation[0].at: expected"},
+    {"escalation:\n  - at: 50%\n    notify: everyone\n",
+     ":3: escalation[0].notify: expected experts, oncall or supervisor, got \"everyone\""},
+    {"escalation:\n  - at: 50%\n    notify: [oncall, boss]\n",
+     ":3: escalation[0].notify: expected experts, oncall or supervisor, got \"boss\""},
+    {"escalation:\n  - at: 50%\n    notify: []\n",
+     ":3: escalation[0].notify: expected at least one of experts, oncall, supervisor"},
+    {"escalation:\n  - at: 50%\n    notify: experts\n    repeat: often\n",
+     ":4: escalation[0].repeat: expected a duration like 30m, got \"often\""},
+    {"escalation:\n  - notify: experts\n", ":2: escalation[0]: missing at"},
+    {"escalation:\n  - at: 50%\n", ":2: escalation[0]: missing notify"},
+    {"escalation:\n  - at: 50%\n    at: 60%\n    notify: experts\n",
+     ":3: escalation[0].at: given twice (first on line 2)"},
+    {"escalation:\n  - 50%\n", ":2: escalation[0]: expected a mapping with at and notify"},
+    {"escalation:\n  at: 50%\n", ":2: escalation: expected a list of steps"},
+    {"escalation:\n", ":1: escalation: expected a list of steps"},
+    {"escalation:\n  - {at: 80%, notify: oncall}\n  - {at: 50%, notify: experts}\n",
+     ":3: escalation[1].at: steps must be in order of at"},
+    {"escalation: []\nescalation: []\n", ":2: escalation: given twice (first on line 1)"})
 
 static void config_webhooks(void **state)
 {
@@ -656,34 +654,25 @@ static void config_webhooks(void **state)
     a24_config_dispose(&cfg);
 }
 
-static void config_webhook_errors(void **state)
-{
-    static const struct {
-        const char *yaml;
-        const char *needle;
-    } cases[] = {
-        {"alerts:\n  webhooks:\n    - url: ftp://x/hook\n      notify: oncall\n",
-         ":3: alerts.webhooks[0].url: expected a URL starting with http:// or https://, got "
-         "\"ftp://x/hook\""},
-        {"alerts:\n  webhooks:\n    - url: http://\n      notify: oncall\n",
-         ":3: alerts.webhooks[0].url: expected a URL"},
-        {"alerts:\n  webhooks:\n    - url: \"http://a b\"\n      notify: oncall\n",
-         ":3: alerts.webhooks[0].url: a URL has no spaces"},
-        {"alerts:\n  webhooks:\n    - url: http://x\n      notify: [oncall, pager]\n",
-         ":4: alerts.webhooks[0].notify: expected experts, oncall or supervisor, got \"pager\""},
-        {"alerts:\n  webhooks:\n    - notify: oncall\n", ":3: alerts.webhooks[0]: missing url"},
-        {"alerts:\n  webhooks:\n    - url: http://x\n      notify: oncall\n    - url: http://y\n",
-         ":5: alerts.webhooks[1]: missing notify"},
-        {"alerts:\n  webhooks:\n    url: http://x\n", ":3: alerts.webhooks: expected a list"},
-        {"alerts:\n  webhooks:\n    - http://x\n",
-         ":3: alerts.webhooks[0]: expected a mapping with url and notify"},
-        {"alerts:\n  webhooks: []\n  webhooks: []\n",
-         ":3: alerts.webhooks: given twice (first on line 2)"},
-    };
-
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-        expect_failure(*state, cases[i].yaml, cases[i].needle);
-}
+FAILURES_TEST(
+    config_webhook_errors,
+    {"alerts:\n  webhooks:\n    - url: ftp://x/hook\n      notify: oncall\n",
+     ":3: alerts.webhooks[0].url: expected a URL starting with http:// or https://, got "
+     "\"ftp://x/hook\""},
+    {"alerts:\n  webhooks:\n    - url: http://\n      notify: oncall\n",
+     ":3: alerts.webhooks[0].url: expected a URL"},
+    {"alerts:\n  webhooks:\n    - url: \"http://a b\"\n      notify: oncall\n",
+     ":3: alerts.webhooks[0].url: a URL has no spaces"},
+    {"alerts:\n  webhooks:\n    - url: http://x\n      notify: [oncall, pager]\n",
+     ":4: alerts.webhooks[0].notify: expected experts, oncall or supervisor, got \"pager\""},
+    {"alerts:\n  webhooks:\n    - notify: oncall\n", ":3: alerts.webhooks[0]: missing url"},
+    {"alerts:\n  webhooks:\n    - url: http://x\n      notify: oncall\n    - url: http://y\n",
+     ":5: alerts.webhooks[1]: missing notify"},
+    {"alerts:\n  webhooks:\n    url: http://x\n", ":3: alerts.webhooks: expected a list"},
+    {"alerts:\n  webhooks:\n    - http://x\n",
+     ":3: alerts.webhooks[0]: expected a mapping with url and notify"},
+    {"alerts:\n  webhooks: []\n  webhooks: []\n",
+     ":3: alerts.webhooks: given twice (first on line 2)"})
 
 static void config_duplicate_key(void **state)
 {
@@ -960,29 +949,32 @@ static void config_redis_password_file(void **state)
     assert_non_null(strstr(err, "percentage"));
 }
 
-A24_UNIT_MAIN(
-    cmocka_unit_test_setup_teardown(config_duration_units, setup, teardown),
-    cmocka_unit_test_setup_teardown(config_duration_rejects_bad, setup, teardown),
-    cmocka_unit_test_setup_teardown(config_defaults_match_contract, setup, teardown),
-    cmocka_unit_test_setup_teardown(config_empty_documents_keep_defaults, setup, teardown),
-    cmocka_unit_test_setup_teardown(config_full_file_overrides_everything, setup, teardown),
-    cmocka_unit_test_setup_teardown(config_size_and_bool_spellings, setup, teardown),
-    cmocka_unit_test_setup_teardown(config_env_overrides_file, setup, teardown),
-    cmocka_unit_test_setup_teardown(config_env_bad_value_names_variable, setup, teardown),
-    cmocka_unit_test_setup_teardown(config_unknown_key, setup, teardown),
-    cmocka_unit_test_setup_teardown(config_bad_types, setup, teardown),
-    cmocka_unit_test_setup_teardown(config_listen_and_level_checked, setup, teardown),
-    cmocka_unit_test_setup_teardown(config_escalation_parsing, setup, teardown),
-    cmocka_unit_test_setup_teardown(config_escalation_errors, setup, teardown),
-    cmocka_unit_test_setup_teardown(config_webhooks, setup, teardown),
-    cmocka_unit_test_setup_teardown(config_webhook_errors, setup, teardown),
-    cmocka_unit_test_setup_teardown(config_duplicate_key, setup, teardown),
-    cmocka_unit_test_setup_teardown(config_invalid_yaml_line_number, setup, teardown),
-    cmocka_unit_test_setup_teardown(config_errors_are_one_line, setup, teardown),
-    cmocka_unit_test_setup_teardown(config_missing_file, setup, teardown),
-    cmocka_unit_test_setup_teardown(config_print_reference, setup, teardown),
-    cmocka_unit_test_setup_teardown(config_every_key_has_env_override, setup, teardown),
-    cmocka_unit_test_setup_teardown(config_trusted_proxies_and_public_url, setup, teardown),
-    cmocka_unit_test_setup_teardown(config_redis_password_file, setup, teardown),
-    cmocka_unit_test_setup_teardown(config_redis_sentinels, setup, teardown),
-    cmocka_unit_test_setup_teardown(config_protocol_keys, setup, teardown))
+static const struct CMUnitTest tests[] = {
+    A24_UNIT_TEST(config_duration_units),
+    A24_UNIT_TEST(config_duration_rejects_bad),
+    A24_UNIT_TEST(config_defaults_match_contract),
+    A24_UNIT_TEST(config_empty_documents_keep_defaults),
+    A24_UNIT_TEST(config_full_file_overrides_everything),
+    A24_UNIT_TEST(config_size_and_bool_spellings),
+    A24_UNIT_TEST(config_env_overrides_file),
+    A24_UNIT_TEST(config_env_bad_value_names_variable),
+    A24_UNIT_TEST(config_unknown_key),
+    A24_UNIT_TEST(config_bad_types),
+    A24_UNIT_TEST(config_listen_and_level_checked),
+    A24_UNIT_TEST(config_escalation_parsing),
+    A24_UNIT_TEST(config_escalation_errors),
+    A24_UNIT_TEST(config_webhooks),
+    A24_UNIT_TEST(config_webhook_errors),
+    A24_UNIT_TEST(config_duplicate_key),
+    A24_UNIT_TEST(config_invalid_yaml_line_number),
+    A24_UNIT_TEST(config_errors_are_one_line),
+    A24_UNIT_TEST(config_missing_file),
+    A24_UNIT_TEST(config_print_reference),
+    A24_UNIT_TEST(config_every_key_has_env_override),
+    A24_UNIT_TEST(config_trusted_proxies_and_public_url),
+    A24_UNIT_TEST(config_redis_password_file),
+    A24_UNIT_TEST(config_redis_sentinels),
+    A24_UNIT_TEST(config_protocol_keys),
+};
+
+A24_UNIT_RUN(tests)

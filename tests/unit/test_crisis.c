@@ -338,14 +338,19 @@ static void crisis_refuses_unreadable(void **state)
 }
 
 /* Runs every crisis_* test; each gets its own freshly loaded directory. */
-A24_UNIT_MAIN(cmocka_unit_test_setup_teardown(crisis_every_entry_complete, setup, teardown),
-              cmocka_unit_test_setup_teardown(crisis_required_numbers_present, setup, teardown),
-              cmocka_unit_test_setup_teardown(crisis_names_in_language, setup, teardown),
-              cmocka_unit_test_setup_teardown(crisis_1393_never_present, setup, teardown),
-              cmocka_unit_test_setup_teardown(crisis_fallback, setup, teardown),
-              cmocka_unit_test_setup_teardown(crisis_serialised_once, setup, teardown),
-              cmocka_unit_test(crisis_unchanged_copy_loads), cmocka_unit_test(crisis_refuses_1393),
-              cmocka_unit_test(crisis_refuses_missing_verified),
-              cmocka_unit_test(crisis_refuses_incomplete_entries),
-              cmocka_unit_test(crisis_refuses_missing_language),
-              cmocka_unit_test(crisis_refuses_unreadable))
+static const struct CMUnitTest tests[] = {
+    A24_UNIT_TEST(crisis_every_entry_complete),
+    A24_UNIT_TEST(crisis_required_numbers_present),
+    A24_UNIT_TEST(crisis_names_in_language),
+    A24_UNIT_TEST(crisis_1393_never_present),
+    A24_UNIT_TEST(crisis_fallback),
+    A24_UNIT_TEST(crisis_serialised_once),
+    cmocka_unit_test(crisis_unchanged_copy_loads),
+    cmocka_unit_test(crisis_refuses_1393),
+    cmocka_unit_test(crisis_refuses_missing_verified),
+    cmocka_unit_test(crisis_refuses_incomplete_entries),
+    cmocka_unit_test(crisis_refuses_missing_language),
+    cmocka_unit_test(crisis_refuses_unreadable),
+};
+
+A24_UNIT_RUN(tests)

@@ -107,6 +107,28 @@ static int64_t utc(int y, int mo, int d, int h, int mi)
     return (int64_t)timegm(&tm);
 }
 
+/* An expert of a gaps test as written: the rota's text and the pairs the expert covers. */
+typedef struct {
+    const char *rota;
+    unsigned pairs;
+} expert_t;
+
+/* The experts of a gaps test, parsed: each one's rota and its cover. */
+typedef struct {
+    a24_rota_t rota[2];
+    a24_cover_t cover[2];
+} experts_t;
+
+/* Sets the rota time zone and parses the `n` experts given (whose rotas must be good). */
+static void experts_in(const char *zone, const expert_t *given, size_t n, experts_t *e)
+{
+    a24_rota_zone(zone);
+    for (size_t i = 0; i < n; i++) {
+        parse_ok(given[i].rota, &e->rota[i]);
+        e->cover[i] = (a24_cover_t){&e->rota[i], given[i].pairs};
+    }
+}
+
 /*
  * Seoul (UTC+9): the only expert of pair 0 works mon-fri 09:00-17:00 local; pair 1 is
  * covered day and night by another. The week from Monday 00:00 local has six gaps, all
@@ -115,14 +137,12 @@ static int64_t utc(int y, int mo, int d, int h, int mi)
 static void rota_gaps_in_the_rota_zone(void **state)
 {
     (void)state;
-    a24_rota_zone("Asia/Seoul");
-    a24_rota_t day, always;
-    parse_ok("mon-fri 09:00-17:00", &day);
-    parse_ok("mon-sun 00:00-24:00", &always);
-    a24_cover_t experts[] = {{&day, 1u}, {&always, 2u}};
+    static const expert_t given[] = {{"mon-fri 09:00-17:00", 1u}, {"mon-sun 00:00-24:00", 2u}};
+    experts_t e;
+    experts_in("Asia/Seoul", given, 2, &e);
     int64_t from = utc(2026, 12, 6, 15, 0); /* Monday 7 December 00:00 in Seoul */
     a24_gap_t gaps[16];
-    size_t n = a24_rota_gaps(experts, 2, 3u, from, from + 7 * 86400, gaps, 16);
+    size_t n = a24_rota_gaps(e.cover, 2, 3u, from, from + 7 * 86400, gaps, 16);
     assert_int_equal(n, 6);
     assert_int_equal(gaps[0].pair, 0);
     assert_int_equal(gaps[0].start, from);
@@ -140,18 +160,17 @@ static void rota_gaps_in_the_rota_zone(void **state)
 static void rota_gaps_count_real_hours_when_clocks_change(void **state)
 {
     (void)state;
-    a24_rota_zone("Europe/Berlin");
-    a24_rota_t r;
-    parse_ok("mon-sat 00:00-24:00; sun 04:00-24:00", &r);
-    a24_cover_t experts[] = {{&r, 4u}};
+    static const expert_t given[] = {{"mon-sat 00:00-24:00; sun 04:00-24:00", 4u}};
+    experts_t e;
+    experts_in("Europe/Berlin", given, 1, &e);
     a24_gap_t gaps[4];
     size_t n =
-        a24_rota_gaps(experts, 1, 4u, utc(2026, 3, 28, 12, 0), utc(2026, 3, 30, 0, 0), gaps, 4);
+        a24_rota_gaps(e.cover, 1, 4u, utc(2026, 3, 28, 12, 0), utc(2026, 3, 30, 0, 0), gaps, 4);
     assert_int_equal(n, 1);
     assert_int_equal(gaps[0].pair, 2);
     assert_int_equal(gaps[0].start, utc(2026, 3, 28, 23, 0)); /* 00:00 CET */
     assert_int_equal(gaps[0].end, utc(2026, 3, 29, 2, 0));    /* 04:00 CEST */
-    n = a24_rota_gaps(experts, 1, 4u, utc(2026, 3, 21, 12, 0), utc(2026, 3, 23, 0, 0), gaps, 4);
+    n = a24_rota_gaps(e.cover, 1, 4u, utc(2026, 3, 21, 12, 0), utc(2026, 3, 23, 0, 0), gaps, 4);
     assert_int_equal(n, 1);
     assert_int_equal(gaps[0].end - gaps[0].start, 4 * 3600); /* an ordinary Sunday */
     a24_rota_zone("UTC");
@@ -165,22 +184,20 @@ static void rota_gaps_count_real_hours_when_clocks_change(void **state)
 static void rota_gaps_edges(void **state)
 {
     (void)state;
-    a24_rota_zone("UTC");
-    a24_rota_t morning, evening;
-    parse_ok("mon-sun 06:00-14:00", &morning);
-    parse_ok("mon-sun 14:00-06:00", &evening);
-    a24_cover_t both[] = {{&morning, 1u}, {&evening, 1u}};
+    static const expert_t given[] = {{"mon-sun 06:00-14:00", 1u}, {"mon-sun 14:00-06:00", 1u}};
+    experts_t e;
+    experts_in("UTC", given, 2, &e);
     a24_gap_t gaps[2];
     int64_t from = utc(2026, 12, 7, 3, 0) + 30; /* Monday 03:00:30 */
-    assert_int_equal(a24_rota_gaps(both, 2, 1u, from, from + 7 * 86400, gaps, 2), 0);
-    assert_int_equal(a24_rota_gaps(both, 1, 1u, from, from + 86400, gaps, 2), 2);
+    assert_int_equal(a24_rota_gaps(e.cover, 2, 1u, from, from + 7 * 86400, gaps, 2), 0);
+    assert_int_equal(a24_rota_gaps(e.cover, 1, 1u, from, from + 86400, gaps, 2), 2);
     assert_int_equal(gaps[0].start, from - 30);
     assert_int_equal(gaps[0].end, utc(2026, 12, 7, 6, 0));
     assert_int_equal(gaps[1].start, utc(2026, 12, 7, 14, 0));
-    assert_int_equal(a24_rota_gaps(both, 2, 3u, from, from + 3 * 86400, gaps, 1), 1);
+    assert_int_equal(a24_rota_gaps(e.cover, 2, 3u, from, from + 3 * 86400, gaps, 1), 1);
     assert_int_equal(gaps[0].pair, 1);
     assert_int_equal(gaps[0].end, from + 3 * 86400);
-    assert_int_equal(a24_rota_gaps(both, 1, 1u, from, from + 3 * 86400, gaps, 1), 4);
+    assert_int_equal(a24_rota_gaps(e.cover, 1, 1u, from, from + 3 * 86400, gaps, 1), 4);
 }
 
 A24_UNIT_MAIN(cmocka_unit_test(rota_weekdays_range), cmocka_unit_test(rota_overnight_and_week_wrap),

@@ -69,10 +69,14 @@ static void passes(void **state, const char *text)
         fail_msg("flagged: %s [%s]", text, why != NULL ? why : "?");
 }
 
-/* flags() or passes() on every text of an array. */
-#define ALL(check, state, texts)                                                                   \
-    for (size_t k_ = 0; k_ < sizeof(texts) / sizeof *(texts); k_++)                                \
-    check(state, (texts)[k_])
+/* A test named `name` that runs `check` (flags or passes) on every text given, in order. */
+#define TEXTS_TEST(name, check, ...)                                                               \
+    static void name(void **state)                                                                 \
+    {                                                                                              \
+        static const char *const texts[] = {__VA_ARGS__};                                          \
+        for (size_t k = 0; k < sizeof texts / sizeof *texts; k++)                                  \
+            check(state, texts[k]);                                                                \
+    }
 
 /* Fails unless the text screens as category `want`. */
 static void is_category(void **state, const char *text, const char *want)
@@ -135,71 +139,29 @@ static void screening_heldout_figures(void **state)
 
 /* --- normalisation ----------------------------------------------------------------------- */
 
-static void screening_korean_spacing_and_endings(void **state)
-{
-    static const char *const texts[] = {
-        "죽고 싶어",
-        "죽고싶어",
-        "죽 고 싶 어 요",
-        "죽고  싶네",
-        "죽고\t\n싶다",
-        "죽고\xC2\xA0싶어",     /* no-break space */
-        "죽고\xE3\x80\x80싶어", /* ideographic space */
-        "죽\xE2\x80\x8B고싶어", /* zero-width space */
-        "죽고\xE2\x80\x83싶음", /* EM SPACE */
-        "살고싶지않아",
-        "살 고 싶 지 않 아",
-        "살고 싶지가 않아요",
-        "죽고싶당",
-        "자살각",
-        "자살마렵다",
-        "극단적 선택",
-        "극단적인선택",
-    };
-    ALL(flags, state, texts);
-    /* 죽고 싶어 written with decomposed jamo (NFD, as macOS file names paste it) */
-    flags(state, "\xE1\x84\x8C\xE1\x85\xAE\xE1\x86\xA8\xE1\x84\x80\xE1\x85\xA9 "
-                 "\xE1\x84\x89\xE1\x85\xB5\xE1\x87\x81\xE1\x84\x8B\xE1\x85\xA5");
-}
+TEXTS_TEST(screening_korean_spacing_and_endings, flags, "죽고 싶어", "죽고싶어", "죽 고 싶 어 요",
+           "죽고  싶네", "죽고\t\n싶다", "죽고\xC2\xA0싶어", /* no-break space */
+           "죽고\xE3\x80\x80싶어",                           /* ideographic space */
+           "죽\xE2\x80\x8B고싶어",                           /* zero-width space */
+           "죽고\xE2\x80\x83싶음",                           /* EM SPACE */
+           "살고싶지않아", "살 고 싶 지 않 아", "살고 싶지가 않아요", "죽고싶당", "자살각",
+           "자살마렵다", "극단적 선택", "극단적인선택",
+           /* 죽고 싶어 written with decomposed jamo (NFD, as macOS file names paste it) */
+           "\xE1\x84\x8C\xE1\x85\xAE\xE1\x86\xA8\xE1\x84\x80\xE1\x85\xA9 "
+           "\xE1\x84\x89\xE1\x85\xB5\xE1\x87\x81\xE1\x84\x8B\xE1\x85\xA5")
 
-static void screening_chinese_traditional_and_slang(void **state)
-{
-    static const char *const texts[] = {
-        "我想自殺", "我想自杀", "活著沒意思",       "遺書已經寫好了", "想輕生",
-        "想尋短見", "我想死",   "我想 死",          "好想紫砂",       "不想活了",
-        "一了百了", "割腕了",   "吃了三十片安眠藥",
-    };
-    ALL(flags, state, texts);
-}
+TEXTS_TEST(screening_chinese_traditional_and_slang, flags, "我想自殺", "我想自杀", "活著沒意思",
+           "遺書已經寫好了", "想輕生", "想尋短見", "我想死", "我想 死", "好想紫砂", "不想活了",
+           "一了百了", "割腕了", "吃了三十片安眠藥")
 
-static void screening_english_forms(void **state)
-{
-    static const char *const texts[] = {
-        "I WANT TO DIE",
-        "IWANTTODIE",
-        "iwannadie",
-        "i want to diiiie",
-        "k1ll mys3lf",
-        "kms",
-        "kys",
-        "thinking about ctb",
-        "K M S",
-        "im gonna kms",
-        "unalive myself",
-        "SUICIDE",
-        "Suicide.",
-        "\xEF\xBD\x93\xEF\xBD\x95\xEF\xBD\x89\xEF\xBD\x83\xEF\xBD\x89\xEF\xBD\x84\xEF\xBD\x85",
-        "I don\xE2\x80\x99t want to live",
-        "i dont want to live",
-        "self\xE2\x80\x93harm",
-        "sui\xC2\xAD"
-        "cide",
-        "kill\xC2\xA0myself",
-        "i want   to\n\n die",
-        "took 45 pills",
-    };
-    ALL(flags, state, texts);
-}
+TEXTS_TEST(screening_english_forms, flags, "I WANT TO DIE", "IWANTTODIE", "iwannadie",
+           "i want to diiiie", "k1ll mys3lf", "kms", "kys", "thinking about ctb", "K M S",
+           "im gonna kms", "unalive myself", "SUICIDE", "Suicide.",
+           "\xEF\xBD\x93\xEF\xBD\x95\xEF\xBD\x89\xEF\xBD\x83\xEF\xBD\x89\xEF\xBD\x84\xEF\xBD\x85",
+           "I don\xE2\x80\x99t want to live", "i dont want to live", "self\xE2\x80\x93harm",
+           "sui\xC2\xAD"
+           "cide",
+           "kill\xC2\xA0myself", "i want   to\n\n die", "took 45 pills")
 
 /* Reads risk/traditional.tsv into `simp_to_trad`: the first Traditional form of each Simplified. */
 static size_t load_reverse_table(char (*pairs)[2][5], size_t max)
@@ -272,45 +234,18 @@ static void screening_chinese_patterns_in_traditional(void **state)
 }
 
 /* Word boundaries: a Latin pattern inside another word, or across two, does not flag. */
-static void screening_english_word_boundaries(void **state)
-{
-    static const char *const texts[] = {
-        "I want to diet",  "I'd like to upskill myself", "I'm proud of myself",
-        "my nose bleeds",  "I'm so done with this week", "overdue homework",
-        "the die is cast", "I want to dye my hair",      "I ran 10 kms today",
-    };
-    ALL(passes, state, texts);
-}
+TEXTS_TEST(screening_english_word_boundaries, passes, "I want to diet",
+           "I'd like to upskill myself", "I'm proud of myself", "my nose bleeds",
+           "I'm so done with this week", "overdue homework", "the die is cast",
+           "I want to dye my hair", "I ran 10 kms today")
 
 /* Hyperbole and idioms built on the same words are not flagged. */
-static void screening_hyperbole_not_flagged(void **state)
-{
-    static const char *const texts[] = {
-        "배고파 죽겠어",
-        "배고파죽겠어",
-        "웃겨 죽겠네",
-        "죽을 만큼 맛있다",
-        "더워 죽겠다",
-        "보고싶어 죽겠어",
-        "시험 망해서 죽을 맛이야",
-        "자살골 넣었어",
-        "유서 깊은 절",
-        "笑死我了",
-        "累死了",
-        "想死你了",
-        "跳楼价",
-        "气死我了",
-        "饿死了",
-        "this exam is killing me",
-        "I could kill for a coffee",
-        "dying to see the movie",
-        "I'm dead lol",
-        "killed myself laughing",
-        "Suicide Squad was fun",
-        "I don't want to die, I'm scared of the surgery",
-    };
-    ALL(passes, state, texts);
-}
+TEXTS_TEST(screening_hyperbole_not_flagged, passes, "배고파 죽겠어", "배고파죽겠어", "웃겨 죽겠네",
+           "죽을 만큼 맛있다", "더워 죽겠다", "보고싶어 죽겠어", "시험 망해서 죽을 맛이야",
+           "자살골 넣었어", "유서 깊은 절", "笑死我了", "累死了", "想死你了", "跳楼价", "气死我了",
+           "饿死了", "this exam is killing me", "I could kill for a coffee",
+           "dying to see the movie", "I'm dead lol", "killed myself laughing",
+           "Suicide Squad was fun", "I don't want to die, I'm scared of the surgery")
 
 /* Every question is screened against every language; mixed texts too. */
 static void screening_cross_language(void **state)
@@ -519,6 +454,13 @@ static void refused(const char *dir, const char *want)
         fail_msg("want a refusal naming \"%s\", got \"%s\"", want, s != NULL ? "loaded" : err);
 }
 
+/* Writes `body` as risk/`name` in `dir`, then loads from `dir` as refused() does. */
+static void refused_with(const char *dir, const char *name, const char *body, const char *want)
+{
+    write_file(dir, name, body);
+    refused(dir, want);
+}
+
 /* Files in a throwaway directory load: patterns, groups, rules, exclusions, CRLF, BOM. */
 static void screening_loads_written_files(void **state)
 {
@@ -554,25 +496,17 @@ static void screening_bad_files_refused(void **state)
     make_temp_data_dir(dir, sizeof dir);
     write_file(dir, "ko.txt", "intent: 자살\n");
     write_file(dir, "en.txt", "intent: suicide\n");
-    refused(dir, "zh.txt"); /* missing */
-    write_file(dir, "zh.txt", "# only comments\n");
-    refused(dir, "zh.txt"); /* without patterns */
+    refused(dir, "zh.txt");                                     /* missing */
+    refused_with(dir, "zh.txt", "# only comments\n", "zh.txt"); /* without patterns */
     write_file(dir, "zh.txt", "intent: 自杀\n");
-    write_file(dir, "en.txt", "intent: suicide\n\xFF\xFE\n");
-    refused(dir, "en.txt:2");
-    write_file(dir, "en.txt", "intent: suicide\nsadness: blue\n");
-    refused(dir, "en.txt:2: unknown category");
-    write_file(dir, "en.txt", "intent: suicide\njust words\n");
-    refused(dir, "en.txt:2");
-    write_file(dir, "en.txt", "intent: suicide\nmeans: $nowhere + $never\n");
-    refused(dir, "has no words");
-    write_file(dir, "en.txt", "intent: suicide\nmeans: $a and $b\n");
-    refused(dir, "en.txt:2");
-    write_file(dir, "en.txt", "intent: suicide\nintent: ...\n");
-    refused(dir, "empty once normalised");
+    refused_with(dir, "en.txt", "intent: suicide\n\xFF\xFE\n", "en.txt:2");
+    refused_with(dir, "en.txt", "intent: suicide\nsadness: blue\n", "en.txt:2: unknown category");
+    refused_with(dir, "en.txt", "intent: suicide\njust words\n", "en.txt:2");
+    refused_with(dir, "en.txt", "intent: suicide\nmeans: $nowhere + $never\n", "has no words");
+    refused_with(dir, "en.txt", "intent: suicide\nmeans: $a and $b\n", "en.txt:2");
+    refused_with(dir, "en.txt", "intent: suicide\nintent: ...\n", "empty once normalised");
     write_file(dir, "en.txt", "intent: suicide\n");
-    write_file(dir, "traditional.tsv", "殺\n");
-    refused(dir, "traditional.tsv:1");
+    refused_with(dir, "traditional.tsv", "殺\n", "traditional.tsv:1");
     char path[4096];
     snprintf(path, sizeof path, "%s/risk/traditional.tsv", dir);
     assert_int_equal(remove(path), 0);
@@ -581,21 +515,26 @@ static void screening_bad_files_refused(void **state)
     refused("/nonexistent/a24", "risk/");
 }
 
-A24_UNIT_MAIN(
-    cmocka_unit_test_setup_teardown(screening_examples_enough, setup, teardown),
-    cmocka_unit_test_setup_teardown(screening_training_figures, setup, teardown),
-    cmocka_unit_test_setup_teardown(screening_heldout_figures, setup, teardown),
-    cmocka_unit_test_setup_teardown(screening_korean_spacing_and_endings, setup, teardown),
-    cmocka_unit_test_setup_teardown(screening_chinese_traditional_and_slang, setup, teardown),
-    cmocka_unit_test_setup_teardown(screening_chinese_patterns_in_traditional, setup, teardown),
-    cmocka_unit_test_setup_teardown(screening_english_forms, setup, teardown),
-    cmocka_unit_test_setup_teardown(screening_english_word_boundaries, setup, teardown),
-    cmocka_unit_test_setup_teardown(screening_hyperbole_not_flagged, setup, teardown),
-    cmocka_unit_test_setup_teardown(screening_cross_language, setup, teardown),
-    cmocka_unit_test_setup_teardown(screening_categories, setup, teardown),
-    cmocka_unit_test_setup_teardown(screening_rule_window, setup, teardown),
-    cmocka_unit_test_setup_teardown(screening_phq9_item9, setup, teardown),
-    cmocka_unit_test_setup_teardown(screening_invalid_utf8_and_length, setup, teardown),
-    cmocka_unit_test_setup_teardown(screening_long_text_and_speed, setup, teardown),
-    cmocka_unit_test(screening_unscreenable_raises), cmocka_unit_test(screening_reason_names),
-    cmocka_unit_test(screening_loads_written_files), cmocka_unit_test(screening_bad_files_refused))
+static const struct CMUnitTest tests[] = {
+    A24_UNIT_TEST(screening_examples_enough),
+    A24_UNIT_TEST(screening_training_figures),
+    A24_UNIT_TEST(screening_heldout_figures),
+    A24_UNIT_TEST(screening_korean_spacing_and_endings),
+    A24_UNIT_TEST(screening_chinese_traditional_and_slang),
+    A24_UNIT_TEST(screening_chinese_patterns_in_traditional),
+    A24_UNIT_TEST(screening_english_forms),
+    A24_UNIT_TEST(screening_english_word_boundaries),
+    A24_UNIT_TEST(screening_hyperbole_not_flagged),
+    A24_UNIT_TEST(screening_cross_language),
+    A24_UNIT_TEST(screening_categories),
+    A24_UNIT_TEST(screening_rule_window),
+    A24_UNIT_TEST(screening_phq9_item9),
+    A24_UNIT_TEST(screening_invalid_utf8_and_length),
+    A24_UNIT_TEST(screening_long_text_and_speed),
+    cmocka_unit_test(screening_unscreenable_raises),
+    cmocka_unit_test(screening_reason_names),
+    cmocka_unit_test(screening_loads_written_files),
+    cmocka_unit_test(screening_bad_files_refused),
+};
+
+A24_UNIT_RUN(tests)

@@ -302,13 +302,14 @@ static void secret_key_ring_private(void **state)
     assert_non_null(strstr(err, path));
 }
 
-A24_UNIT_MAIN(cmocka_unit_test_setup_teardown(secret_key_file_created_private_and_reused, setup,
-                                              teardown),
-              cmocka_unit_test(secret_ids_and_codes_have_their_shape),
-              cmocka_unit_test_setup_teardown(secret_code_read_back_forgivingly_and_verified, setup,
-                                              teardown),
-              cmocka_unit_test_setup_teardown(secret_sealed_text_opens_only_for_its_ticket, setup,
-                                              teardown),
-              cmocka_unit_test_setup_teardown(secret_client_tags_hide_and_rotate, setup, teardown),
-              cmocka_unit_test_setup_teardown(secret_texts_open_across_rotation, setup, teardown),
-              cmocka_unit_test_setup_teardown(secret_key_ring_private, setup, teardown))
+static const struct CMUnitTest tests[] = {
+    A24_UNIT_TEST(secret_key_file_created_private_and_reused),
+    cmocka_unit_test(secret_ids_and_codes_have_their_shape),
+    A24_UNIT_TEST(secret_code_read_back_forgivingly_and_verified),
+    A24_UNIT_TEST(secret_sealed_text_opens_only_for_its_ticket),
+    A24_UNIT_TEST(secret_client_tags_hide_and_rotate),
+    A24_UNIT_TEST(secret_texts_open_across_rotation),
+    A24_UNIT_TEST(secret_key_ring_private),
+};
+
+A24_UNIT_RUN(tests)
