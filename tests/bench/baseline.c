@@ -22,6 +22,8 @@
 
 #include <h2o.h>
 
+#include "../../proto/h2o_uv.h" /* intake.sh builds this file alone, without -I */
+
 #define CSP                                                                                        \
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "              \
     "connect-src 'self'; font-src 'self'; object-src 'none'; frame-ancestors 'none'; "             \
@@ -103,13 +105,7 @@ static void on_accept(uv_stream_t *listener, int status)
     baseline_t *b = listener->loop->data;
     if (status != 0)
         return;
-    uv_tcp_t *conn = h2o_mem_alloc(sizeof *conn);
-    uv_tcp_init(listener->loop, conn);
-    if (uv_accept(listener, (uv_stream_t *)conn) != 0) {
-        uv_close((uv_handle_t *)conn, (uv_close_cb)free);
-        return;
-    }
-    h2o_accept(&b->accept, h2o_uv_socket_create((uv_stream_t *)conn, (uv_close_cb)free));
+    a24_h2o_uv_accept(listener, &b->accept);
 }
 
 /* SIGTERM or SIGINT: stop accepting and leave the loop; the process exits right after. */

@@ -1,6 +1,8 @@
 """benchresp: what the benchmark scripts share: a small RESP client for a private
-redis-server on 127.0.0.1 (standard library only) and the percentile they report."""
+redis-server on 127.0.0.1 (standard library only), the percentile they report, and the
+command line of a helper with subcommands."""
 
+import argparse
 import socket
 import time
 
@@ -94,3 +96,22 @@ def pct(sorted_vals, p):
         return None
     k = max(0, min(len(sorted_vals) - 1, -(-p * len(sorted_vals) // 100) - 1))
     return sorted_vals[int(k)]
+
+
+def run_commands(doc, commands):
+    """The main of a helper with subcommands (`doc`'s first line describes it).
+    `commands` maps each subcommand to (function, options); an option maps its flag to a
+    type (the option is required), to a default (of the option's type), or to such a
+    type or default and a help text. Calls the function chosen with the parsed arguments."""
+    p = argparse.ArgumentParser(description=doc.split("\n")[0])
+    sub = p.add_subparsers(dest="cmd", required=True)
+    for name, (_, options) in commands.items():
+        s = sub.add_parser(name)
+        for flag, spec in options.items():
+            spec, help_text = spec if isinstance(spec, tuple) else (spec, None)
+            if isinstance(spec, type):
+                s.add_argument(flag, type=spec, required=True, help=help_text)
+            else:
+                s.add_argument(flag, type=type(spec), default=spec, help=help_text)
+    a = p.parse_args()
+    commands[a.cmd][0](a)

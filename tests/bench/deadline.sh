@@ -29,20 +29,15 @@
 # within A24_DLBENCH_LIMIT (300) seconds of the start is not begun. Exits non-zero if a run
 # missed or doubled a step, fired one early, left the schedule non-empty, or an engine
 # crashed, logged an error or did not stop cleanly.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-ROOT=$PWD
+# shellcheck source=tests/bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+bench_prelude
 BUILD=${A24_DLBENCH_BUILD:-$ROOT/build-dlbench}
 COUNT=${A24_DLBENCH_COUNT:-100000}
 SPREAD_MS=${A24_DLBENCH_SPREAD_MS:-60000}
 LEAD_MS=${A24_DLBENCH_LEAD_MS:-15000}   # time to load before the first step is due
 GRACE_MS=10000                          # how long past the last due step we wait at most
 PY=tests/bench/deadline_bench.py
-
-# Only what this script sets may configure the engine.
-for v in $(compgen -e); do
-    [[ $v == ANSWER24_* ]] && unset "$v"
-done
 
 say() { printf '[%3ds] %s\n' "$SECONDS" "$*" >&2; }
 die() { say "deadline.sh: $*"; exit 1; }
@@ -60,15 +55,7 @@ WORKER=$BUILD/bin/answer24-worker
 
 # ------------------------------------------------------------------ processes and cleanup
 
-# shellcheck source=tests/bench/lib.sh
-. "$(dirname "$0")/lib.sh"
-
 start_bench a24-dlbench 20
-
-now_secs() { date +%s.%N; }
-
-# a/b as a whole percentage.
-pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (b > 0 ? a / b * 100 : 0) }'; }
 
 # Starts redis-server with AOF on, appendfsync everysec, in $1/redis; sets REDIS_PORT,
 # REDIS_PID. The latency monitor records every command (a fire script is one) >= 1 ms.
@@ -86,11 +73,6 @@ start_redis() {
     PIDS+=("$REDIS_PID")
     wait_for 100 rcli ping || die "redis-server did not start: $(tail -5 "$dir/redis.log")"
 }
-
-rcli() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@"; }
-
-# A field of INFO (e.g. used_memory), or 0.
-redis_info() { rcli INFO all | tr -d '\r' | awk -F: -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }'; }
 
 # Redis' clock in ms (bash arithmetic: mawk's printf %d stops at 2^31).
 redis_ms() {

@@ -19,13 +19,12 @@
 
 Only 127.0.0.1. One raw RESP connection, pipelined.
 """
-import argparse
 import json
 import random
 import sys
 import time
 
-from benchresp import Redis, RespError, pct  # noqa: E402,F401
+from benchresp import Redis, RespError, pct, run_commands  # noqa: E402,F401
 
 CATEGORIES = ["depression", "anxiety", "stress", "sleep", "family", "disaster", "other"]
 LANGUAGES = ["ko", "zh", "en"]
@@ -170,25 +169,13 @@ def cmd_check(a):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    sub = p.add_subparsers(dest="cmd", required=True)
-    s = sub.add_parser("load")
-    s.add_argument("--port", type=int, required=True)
-    s.add_argument("--count", type=int, default=100000)
-    s.add_argument("--lead-ms", type=int, default=10000)
-    s.add_argument("--spread-ms", type=int, default=60000)
-    s.add_argument("--seed", type=int, default=24)
-    s.add_argument("--ids", required=True)
-    s = sub.add_parser("wait")
-    s.add_argument("--port", type=int, required=True)
-    s.add_argument("--until-ms", type=int, required=True)
-    s = sub.add_parser("check")
-    s.add_argument("--port", type=int, required=True)
-    s.add_argument("--ids", required=True)
-    s.add_argument("--start-ms", type=int, default=0,
-                   help="Redis time the engines started (throughput of a backlog)")
-    a = p.parse_args()
-    {"load": cmd_load, "wait": cmd_wait, "check": cmd_check}[a.cmd](a)
+    run_commands(__doc__, {
+        "load": (cmd_load, {"--port": int, "--count": 100000, "--lead-ms": 10000,
+                            "--spread-ms": 60000, "--seed": 24, "--ids": str}),
+        "wait": (cmd_wait, {"--port": int, "--until-ms": int}),
+        "check": (cmd_check, {"--port": int, "--ids": str, "--start-ms": (
+            0, "Redis time the engines started (throughput of a backlog)")}),
+    })
 
 
 if __name__ == "__main__":

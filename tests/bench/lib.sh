@@ -2,6 +2,22 @@
 # accounting. The caller keeps the pids it started in the array PIDS and stops them in
 # its own cleanup trap.
 
+# The start a benchmark script makes right after sourcing this file: strict mode, the
+# repository's root as the working directory (and ROOT), and none of the ANSWER24_*
+# variables it was started with, so that only what the script sets configures the
+# programs it runs.
+bench_prelude() {
+    set -euo pipefail
+    cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+    ROOT=$PWD
+    local v
+    for v in $(compgen -e); do
+        if [[ $v == ANSWER24_* ]]; then
+            unset "$v"
+        fi
+    done
+}
+
 # A port on 127.0.0.1 that nothing listens on right now.
 free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -141,3 +157,18 @@ verdict() {
         exit 1
     fi
 }
+
+# Wall-clock seconds, with nanoseconds.
+now_secs() { date +%s.%N; }
+
+# a-b, to two decimals.
+sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a - b }'; }
+
+# a/b as a whole percentage.
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (b > 0 ? a / b * 100 : 0) }'; }
+
+# redis-cli against the run's Redis on 127.0.0.1 port $REDIS_PORT.
+rcli() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@"; }
+
+# A field of INFO (e.g. used_memory), or 0.
+redis_info() { rcli INFO all | tr -d '\r' | awk -F: -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }'; }

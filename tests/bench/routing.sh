@@ -30,9 +30,9 @@
 # a ticket never offered or offered twice, an event that disagrees with the audit
 # trail, offers unevenly spread, the achieved rate more than 2% under the target, a
 # process that crashed, logged at warn or above, or did not stop cleanly.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-ROOT=$PWD
+# shellcheck source=tests/bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+bench_prelude
 BUILD=${A24_RTBENCH_BUILD:-$ROOT/build-rtbench}
 RATE=${A24_RTBENCH_RATE:-500}
 DURATION=${A24_RTBENCH_DURATION:-60}
@@ -45,11 +45,6 @@ LIMIT=${A24_RTBENCH_LIMIT:-290}
 AOF_REWRITE_MIN=${A24_RTBENCH_AOF_REWRITE_MIN:-64mb}
 FSYNC=${A24_RTBENCH_FSYNC:-everysec} # always: as deploy/redis.conf
 PY=tests/bench/routing_bench.py
-
-# Only what this script sets may configure the programs.
-for v in $(compgen -e); do
-    [[ $v == ANSWER24_* ]] && unset "$v"
-done
 
 say() { printf '[%3ds] %s\n' "$SECONDS" "$*" >&2; }
 die() {
@@ -77,9 +72,6 @@ SECONDS=0
 
 # ------------------------------------------------------------------ processes and cleanup
 
-# shellcheck source=tests/bench/lib.sh
-. "$(dirname "$0")/lib.sh"
-
 WATCHDOG=
 # SIGTERM first (timeout(1) passes it on to its command), SIGKILL what is left after 2 s.
 start_bench a24-rtbench 20
@@ -99,13 +91,6 @@ trap 'say "!! routing.sh: stopped (time limit of $LIMIT s, or SIGTERM)"; exit 12
     wait "$sp" && kill -TERM $$
 ) 2>/dev/null &
 WATCHDOG=$!
-
-now_secs() { date +%s.%N; }
-sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a - b }'; }
-pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (b > 0 ? a / b * 100 : 0) }'; }
-
-rcli() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@"; }
-redis_info() { rcli INFO all | tr -d '\r' | awk -F: -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }'; }
 
 FAILED=0
 flag() { say "!! $1"; FAILED=1; }

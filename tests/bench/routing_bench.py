@@ -36,7 +36,6 @@
 
 Only 127.0.0.1.
 """
-import argparse
 import http.client
 import json
 import os
@@ -46,7 +45,7 @@ import sys
 import threading
 import time
 
-from benchresp import Redis, RespError, pct  # noqa: E402,F401
+from benchresp import Redis, RespError, pct, run_commands  # noqa: E402,F401
 
 CATEGORIES = ["depression", "anxiety", "stress", "sleep", "family", "disaster", "other"]
 LANGUAGES = ["ko", "zh", "en"]
@@ -519,32 +518,15 @@ def cmd_report(a):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    sub = p.add_subparsers(dest="cmd", required=True)
-    s = sub.add_parser("duty")
-    s.add_argument("--http-port", type=int, required=True)
-    s.add_argument("--users", required=True)
-    s = sub.add_parser("collect")
-    s.add_argument("--port", type=int, required=True)
-    s.add_argument("--out", required=True)
-    s.add_argument("--stop", required=True)
-    s = sub.add_parser("generate")
-    s.add_argument("--http-port", type=int, required=True)
-    s.add_argument("--rate", type=float, default=500)
-    s.add_argument("--duration", type=float, default=60)
-    s.add_argument("--conns", type=int, default=32)
-    s.add_argument("--out", required=True)
-    s = sub.add_parser("drain")
-    s.add_argument("--port", type=int, required=True)
-    s.add_argument("--timeout", type=float, default=30)
-    s = sub.add_parser("report")
-    s.add_argument("--port", type=int, required=True)
-    s.add_argument("--tickets", required=True)
-    s.add_argument("--events", required=True)
-    s.add_argument("--experts", required=True)
-    a = p.parse_args()
-    {"duty": cmd_duty, "collect": cmd_collect, "generate": cmd_generate, "drain": cmd_drain,
-     "report": cmd_report}[a.cmd](a)
+    run_commands(__doc__, {
+        "duty": (cmd_duty, {"--http-port": int, "--users": str}),
+        "collect": (cmd_collect, {"--port": int, "--out": str, "--stop": str}),
+        "generate": (cmd_generate, {"--http-port": int, "--rate": 500.0, "--duration": 60.0,
+                                    "--conns": 32, "--out": str}),
+        "drain": (cmd_drain, {"--port": int, "--timeout": 30.0}),
+        "report": (cmd_report, {"--port": int, "--tickets": str, "--events": str,
+                                "--experts": str}),
+    })
 
 
 if __name__ == "__main__":

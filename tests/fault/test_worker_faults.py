@@ -373,15 +373,23 @@ class WorkerFaultTest(unittest.TestCase):
         mine = f"{socket.gethostname()}-{w.proc.pid}".encode()
         return sum(int(n) for name, n in (summary[3] or []) if name == mine)
 
-    def test_worker_kill9_while_another_runs(self):
-        killed = self.worker()
+    def stop_one_of_two_under_load(self, stopped_when, timeout, what):
+        """Starts two all-roles workers and the load; once the load is under way, stops
+        the first (SIGSTOP) and waits up to `timeout` s until `stopped_when(it)` holds
+        (`what` names it). Returns that worker."""
+        stopped = self.worker()
         self.worker()
         self.start_load()
         self.wait_more(60, "the load under way")
+        stopped.proc.send_signal(signal.SIGSTOP)
+        a24test.wait_until(lambda: stopped_when(stopped), timeout, what=what)
+        return stopped
+
+    def test_worker_kill9_while_another_runs(self):
         # So that the kill leaves intake entries behind for sure: the worker is stopped
         # first, until Redis has handed its waiting XREADGROUP a batch it cannot route.
-        killed.proc.send_signal(signal.SIGSTOP)
-        a24test.wait_until(lambda: self.pending_of(killed) > 0, 30, what="entries left pending")
+        killed = self.stop_one_of_two_under_load(lambda w: self.pending_of(w) > 0, 30,
+                                                 "entries left pending")
         pending = self.pending_of(killed)
         killed.kill9()
         killed_at = time.monotonic()
@@ -392,13 +400,8 @@ class WorkerFaultTest(unittest.TestCase):
                                       round(time.monotonic() - killed_at, 1)})
 
     def test_worker_stopped_past_its_offers_and_leases(self):
-        stopped = self.worker()
-        self.worker()
-        self.start_load()
-        self.wait_more(60, "the load under way")
-        stopped.proc.send_signal(signal.SIGSTOP)
-        a24test.wait_until(lambda: proc_state(stopped.proc.pid) == "T", 10,
-                           what="the worker stopped")
+        stopped = self.stop_one_of_two_under_load(lambda w: proc_state(w.proc.pid) == "T", 10,
+                                                  "the worker stopped")
         seen_stopped = time.monotonic()
         since = self.redis_ms()
         # Stopped past anything it could hold: every offer and lease taken before the
