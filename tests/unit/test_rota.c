@@ -122,6 +122,7 @@ typedef struct {
 /* Sets the rota time zone and parses the `n` experts given (whose rotas must be good). */
 static void experts_in(const char *zone, const expert_t *given, size_t n, experts_t *e)
 {
+    assert_true(n <= sizeof e->rota / sizeof e->rota[0]);
     a24_rota_zone(zone);
     for (size_t i = 0; i < n; i++) {
         parse_ok(given[i].rota, &e->rota[i]);
