@@ -105,7 +105,6 @@ children_secs() {
     CHILD_SECS=$(tail -1 "$TMP/times" | awk '{ n = 0; for (i = 1; i <= 2; i++) { split($i, t, /[ms]/); n += t[1] * 60 + t[2] } printf "%.2f", n }')
 }
 
-
 # Starts redis-server from deploy/redis.conf (AOF on, appendfsync $2, default always) in
 # $1/redis; sets REDIS_PORT, REDIS_PID. answer24 and the peer get the same settings.
 start_redis() {
