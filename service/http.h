@@ -154,6 +154,12 @@ typedef struct a24_op a24_op_t;
  */
 typedef void (*a24_op_reply_fn)(a24_op_t *op, const char *verdict, const redisReply *r);
 
+/**
+ * The 200 body an operation makes of its script's rows (a24_op_rows_json_or_respond),
+ * or NULL if the rows cannot be read (the request is then answered 503).
+ */
+typedef json_t *(*a24_op_json_fn)(a24_op_t *op, const redisReply *r);
+
 struct a24_op {
     a24_app_t *app;
     h2o_req_t *req;                /* NULL once answered, timed out, or the client left */
@@ -163,6 +169,7 @@ struct a24_op {
     char request_id[A24_LOG_REQUEST_ID_MAX + 1]; /* logged with what the operation does */
     const char *script;       /* the script in flight, named in the log when it fails */
     a24_op_reply_fn on_reply; /* its handler */
+    a24_op_json_fn build;     /* a24_op_rows_json_or_respond: the body made of the rows */
     size_t min_rows;          /* a24_op_rows: the fewest elements its reply may have */
     bool want_verdict;        /* a24_op_script: the reply starts with a verdict */
 };
@@ -213,6 +220,13 @@ void a24_op_script_or_respond(a24_op_t *op, const char *name, a24_args_t *args,
  */
 void a24_op_rows_or_respond(a24_op_t *op, const char *name, a24_args_t *args, size_t min,
                             a24_op_reply_fn on_reply);
+
+/**
+ * As a24_op_rows_or_respond for a read whose answer is 200 with the JSON `build` makes of
+ * the rows: the reply's handler (taking the request, answering, finishing) is shared.
+ */
+void a24_op_rows_json_or_respond(a24_op_t *op, const char *name, a24_args_t *args, size_t min,
+                                 a24_op_json_fn build);
 
 /** True if `r` is an array of at least `min` elements; if not, as a24_op_fail_unavailable. */
 bool a24_op_array_or_respond(a24_op_t *op, const redisReply *r, size_t min);

@@ -63,18 +63,13 @@ static json_t *template_json(const redisReply *f)
 }
 
 /* template_list.lua replied: one flat field list per template. */
-static void on_tpl_list_reply(a24_op_t *op, const char *verdict, const redisReply *r)
+static json_t *tpl_list_json(a24_op_t *op, const redisReply *r)
 {
-    (void)verdict;
-    tpl_op_t *t = (tpl_op_t *)op;
-    h2o_req_t *req = a24_op_take(&t->op);
-    if (req != NULL) {
-        json_t *list = json_array();
-        for (size_t i = 0; i < r->elements; i++)
-            json_array_append_new(list, template_json(r->element[i]));
-        a24_http_json(req, 200, json_pack("{s:o}", "templates", list));
-    }
-    a24_op_finish(&t->op);
+    (void)op;
+    json_t *list = json_array();
+    for (size_t i = 0; i < r->elements; i++)
+        json_array_append_new(list, template_json(r->element[i]));
+    return json_pack("{s:o}", "templates", list);
 }
 
 /* GET /api/v1/templates?language=&category=, signed in. */
@@ -109,7 +104,7 @@ static void on_tpl_list_authed(a24_app_t *app, h2o_req_t *req, const a24_route_m
     a24_args_init(&a);
     a24_args_bin(&a, language, llen);
     a24_args_bin(&a, category, clen);
-    a24_op_rows_or_respond(&t->op, "template_list", &a, 0, on_tpl_list_reply);
+    a24_op_rows_json_or_respond(&t->op, "template_list", &a, 0, tpl_list_json);
 }
 
 /* template_put.lua replied: {"created" | "updated", ms}. */

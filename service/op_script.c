@@ -62,6 +62,30 @@ void a24_op_script_or_respond(a24_op_t *op, const char *name, a24_args_t *args,
         a24_op_fail_unavailable(op);
 }
 
+/* The rows of a read arrived: 200 with what the operation makes of them. */
+static void answer_rows_json(a24_op_t *op, const char *verdict, const redisReply *r)
+{
+    (void)verdict;
+    if (op->req == NULL) { /* the client left: nothing to make */
+        a24_op_finish(op);
+        return;
+    }
+    json_t *body = op->build(op, r);
+    if (body == NULL) {
+        a24_op_fail_unavailable(op);
+        return;
+    }
+    a24_http_json(a24_op_take(op), 200, body);
+    a24_op_finish(op);
+}
+
+void a24_op_rows_json_or_respond(a24_op_t *op, const char *name, a24_args_t *args, size_t min,
+                                 a24_op_json_fn build)
+{
+    op->build = build;
+    a24_op_rows_or_respond(op, name, args, min, answer_rows_json);
+}
+
 void a24_op_rows_or_respond(a24_op_t *op, const char *name, a24_args_t *args, size_t min,
                             a24_op_reply_fn on_reply)
 {
