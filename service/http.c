@@ -698,6 +698,14 @@ void *a24_op_start(a24_app_t *app, h2o_req_t *req, size_t size)
     return op;
 }
 
+void *a24_op_start_with(a24_app_t *app, h2o_req_t *req, size_t size, void (*dispose)(a24_op_t *op))
+{
+    a24_op_t *op = a24_op_start(app, req, size);
+    if (op != NULL)
+        op->dispose = dispose;
+    return op;
+}
+
 h2o_req_t *a24_op_take(a24_op_t *op)
 {
     h2o_req_t *req = op->req;

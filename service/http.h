@@ -180,6 +180,9 @@ struct a24_op {
  */
 void *a24_op_start(a24_app_t *app, h2o_req_t *req, size_t size);
 
+/** a24_op_start for an operation that holds something to free: `dispose` is set at once. */
+void *a24_op_start_with(a24_app_t *app, h2o_req_t *req, size_t size, void (*dispose)(a24_op_t *op));
+
 /**
  * Takes the request back to answer it: returns it and detaches the operation, or
  * returns NULL if it was already answered or the client left. Call once, right
@@ -227,6 +230,16 @@ void a24_op_rows_or_respond(a24_op_t *op, const char *name, a24_args_t *args, si
  */
 void a24_op_rows_json_or_respond(a24_op_t *op, const char *name, a24_args_t *args, size_t min,
                                  a24_op_json_fn build);
+
+/**
+ * For an operation with no state of its own: starts a bare a24_op_t on `req` and runs
+ * a24_op_script_or_respond (or a24_op_rows_json_or_respond); if it cannot start (503
+ * answered), `args` are disposed of. The caller just returns.
+ */
+void a24_op_run_or_respond(a24_app_t *app, h2o_req_t *req, const char *name, a24_args_t *args,
+                           a24_op_reply_fn on_reply);
+void a24_op_read_json_or_respond(a24_app_t *app, h2o_req_t *req, const char *name, a24_args_t *args,
+                                 size_t min, a24_op_json_fn build);
 
 /** True if `r` is an array of at least `min` elements; if not, as a24_op_fail_unavailable. */
 bool a24_op_array_or_respond(a24_op_t *op, const redisReply *r, size_t min);

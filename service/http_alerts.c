@@ -317,13 +317,10 @@ static void on_summary(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *
                        const a24_staff_t *staff)
 {
     (void)m, (void)staff;
-    alert_op_t *a = a24_op_start(app, req, sizeof *a);
-    if (a == NULL)
-        return;
     a24_args_t args;
     a24_args_init(&args);
     a24_args_int(&args, 14400000); /* the "open by time left" horizon: four hours */
-    a24_op_rows_json_or_respond(&a->op, "queue_summary", &args, 9, summary_json);
+    a24_op_read_json_or_respond(app, req, "queue_summary", &args, 9, summary_json);
 }
 
 /* One audit line "<ms> <actor> <event> <from> <to>" as a timeline entry. */

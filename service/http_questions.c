@@ -330,12 +330,11 @@ static void on_submit(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m
                        "Idempotency-Key");
         return;
     }
-    submit_op_t *s = a24_op_start(app, req, sizeof *s);
+    submit_op_t *s = a24_op_start_with(app, req, sizeof *s, submit_dispose);
     if (s == NULL) {
         a24_question_dispose(&q);
         return;
     }
-    s->op.dispose = submit_dispose;
 
     /* Item 9 flags whether or not the scores are attached; only the flag is stored. */
     int item9 = q.phq9_item9;
@@ -626,12 +625,11 @@ static void start_with_code(a24_app_t *app, h2o_req_t *req, const a24_route_matc
                        "Send the access code as \"Authorization: Bearer <code>\".", NULL);
         return;
     }
-    citizen_op_t *c = a24_op_start(app, req, sizeof *c);
+    citizen_op_t *c = a24_op_start_with(app, req, sizeof *c, citizen_dispose);
     if (c == NULL) {
         a24_text_body_dispose(&body);
         return;
     }
-    c->op.dispose = citizen_dispose;
     c->act = what;
     a24_http_client_tag(app, req, c->tag);
     c->code = malloc(code.len + 1);

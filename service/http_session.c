@@ -325,12 +325,11 @@ static void on_sign_in(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *
         send_busy(req);
         return;
     }
-    login_op_t *l = a24_op_start(app, req, sizeof *l);
+    login_op_t *l = a24_op_start_with(app, req, sizeof *l, login_dispose);
     if (l == NULL) {
         json_decref(doc);
         return;
     }
-    l->op.dispose = login_dispose;
     l->password = malloc(pwlen + 1);
     if (l->password == NULL) {
         json_decref(doc);
@@ -392,13 +391,10 @@ static void on_sign_out(a24_app_t *app, h2o_req_t *req, const a24_route_match_t 
         a24_auth_send_unauthorized(req);
         return;
     }
-    a24_op_t *op = a24_op_start(app, req, sizeof *op);
-    if (op == NULL)
-        return;
     a24_args_t a;
     a24_args_init(&a);
     a24_args_str(&a, session);
-    a24_op_script_or_respond(op, "session_end", &a, on_delete_reply);
+    a24_op_run_or_respond(app, req, "session_end", &a, on_delete_reply);
 }
 
 /* ---------------------------------------------------------------- me and staff */
@@ -432,14 +428,11 @@ static void on_staff_authed(a24_app_t *app, h2o_req_t *req, const a24_route_matc
                             const a24_staff_t *staff)
 {
     (void)m, (void)staff;
-    a24_op_t *op = a24_op_start(app, req, sizeof *op);
-    if (op == NULL)
-        return;
     a24_args_t a;
     a24_args_init(&a);
     a24_args_key(&a, A24_KEY_USERS);
     a24_args_str(&a, A24_PREFIX_USER);
-    a24_op_rows_json_or_respond(op, "user_list", &a, 0, staff_json);
+    a24_op_read_json_or_respond(app, req, "user_list", &a, 0, staff_json);
 }
 
 /* GET /api/v1/staff: who works at the desk (for reassigning and for account checks). */

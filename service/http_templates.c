@@ -96,10 +96,9 @@ static void on_tpl_list_authed(a24_app_t *app, h2o_req_t *req, const a24_route_m
                        "category");
         return;
     }
-    tpl_op_t *t = a24_op_start(app, req, sizeof *t);
+    tpl_op_t *t = a24_op_start_with(app, req, sizeof *t, tpl_dispose);
     if (t == NULL)
         return;
-    t->op.dispose = tpl_dispose;
     a24_args_t a;
     a24_args_init(&a);
     a24_args_bin(&a, language, llen);
@@ -151,9 +150,8 @@ static void on_tpl_put_authed(a24_app_t *app, h2o_req_t *req, const a24_route_ma
                        "disaster, other.",
                        "category");
     } else {
-        tpl_op_t *t = a24_op_start(app, req, sizeof *t);
+        tpl_op_t *t = a24_op_start_with(app, req, sizeof *t, tpl_dispose);
         if (t != NULL) {
-            t->op.dispose = tpl_dispose;
             memcpy(t->id, id.base, id.len);
             t->body = json_pack("{s:s, s:s%, s:s%, s:s%, s:s%, s:s}", "id", t->id, "language", lang,
                                 llen, "category", cat, clen, "title", title, tlen, "text", text,
@@ -200,10 +198,9 @@ static void on_tpl_delete_authed(a24_app_t *app, h2o_req_t *req, const a24_route
         a24_http_error(req, 404, "not_found", "There is no such template.", NULL);
         return;
     }
-    tpl_op_t *t = a24_op_start(app, req, sizeof *t);
+    tpl_op_t *t = a24_op_start_with(app, req, sizeof *t, tpl_dispose);
     if (t == NULL)
         return;
-    t->op.dispose = tpl_dispose;
     memcpy(t->id, id.base, id.len);
     a24_args_t a;
     a24_args_init(&a);

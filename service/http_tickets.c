@@ -448,10 +448,9 @@ static void act_start(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m
     h2o_iovec_t id = m->param[0];
     if (!ticket_param_or_respond(req, id))
         return;
-    act_op_t *a = a24_op_start(app, req, sizeof *a);
+    act_op_t *a = a24_op_start_with(app, req, sizeof *a, act_dispose);
     if (a == NULL)
         return;
-    a->op.dispose = act_dispose;
     a->act = proto.act;
     a->raise = proto.raise;
     a->second_opinion = proto.second_opinion;
