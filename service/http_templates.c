@@ -23,11 +23,11 @@
 
 typedef struct {
     a24_op_t op;
-    json_t *body; /* put: the template as stored, less what the script adds */
+    json_t *body; /* the template as stored, less what the script adds */
     char id[TEMPLATE_ID_MAX + 1];
 } tpl_op_t;
 
-/* Releases the body a put kept for its answer. */
+/* Releases the body a put keeps for its answer. */
 static void tpl_dispose(a24_op_t *op)
 {
     json_decref(((tpl_op_t *)op)->body);
@@ -96,14 +96,11 @@ static void on_tpl_list_authed(a24_app_t *app, h2o_req_t *req, const a24_route_m
                        "category");
         return;
     }
-    tpl_op_t *t = a24_op_start_with(app, req, sizeof *t, tpl_dispose);
-    if (t == NULL)
-        return;
     a24_args_t a;
     a24_args_init(&a);
     a24_args_bin(&a, language, llen);
     a24_args_bin(&a, category, clen);
-    a24_op_rows_json_or_respond(&t->op, "template_list", &a, 0, tpl_list_json);
+    a24_op_read_json_or_respond(app, req, "template_list", &a, 0, tpl_list_json);
 }
 
 /* template_put.lua replied: {"created" | "updated", ms}. */
@@ -180,13 +177,12 @@ static void on_tpl_put_authed(a24_app_t *app, h2o_req_t *req, const a24_route_ma
 static void on_tpl_delete_reply(a24_op_t *op, const char *verdict, const redisReply *r)
 {
     (void)r;
-    tpl_op_t *t = (tpl_op_t *)op;
-    h2o_req_t *req = a24_op_take(&t->op);
+    h2o_req_t *req = a24_op_take(op);
     if (req != NULL && strcmp(verdict, "ok") == 0)
         a24_http_empty(req, 204);
     else if (req != NULL)
         a24_http_error(req, 404, "not_found", "There is no such template.", NULL);
-    a24_op_finish(&t->op);
+    a24_op_finish(op);
 }
 
 /* DELETE /api/v1/templates/{id}, a supervisor. */
@@ -198,15 +194,11 @@ static void on_tpl_delete_authed(a24_app_t *app, h2o_req_t *req, const a24_route
         a24_http_error(req, 404, "not_found", "There is no such template.", NULL);
         return;
     }
-    tpl_op_t *t = a24_op_start_with(app, req, sizeof *t, tpl_dispose);
-    if (t == NULL)
-        return;
-    memcpy(t->id, id.base, id.len);
     a24_args_t a;
     a24_args_init(&a);
-    a24_args_bin(&a, t->id, id.len);
+    a24_args_bin(&a, id.base, id.len);
     a24_args_str(&a, staff->username);
-    a24_op_script_or_respond(&t->op, "template_delete", &a, on_tpl_delete_reply);
+    a24_op_run_or_respond(app, req, "template_delete", &a, on_tpl_delete_reply);
 }
 
 /* Each route names the roles it admits (auth.h) and its continuation. */
