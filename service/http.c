@@ -114,12 +114,52 @@ void a24_http_json_text(h2o_req_t *req, int status, const char *text, size_t len
     a24_http_body(req, status, "application/json; charset=utf-8", text, len);
 }
 
-void a24_http_body(h2o_req_t *req, int status, const char *type, const char *body, size_t len)
+/* The status and headers of a body of `len` bytes of `type` (a static string). */
+static void start_body(h2o_req_t *req, int status, const char *type, size_t len)
 {
     start_api_response(req, status);
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, type, strlen(type));
     req->res.content_length = len;
+}
+
+void a24_http_body(h2o_req_t *req, int status, const char *type, const char *body, size_t len)
+{
+    start_body(req, status, type, len);
     h2o_send_inline(req, body, len);
+}
+
+/* A body in the request's memory that is wiped when h2o disposes of the request. */
+typedef struct {
+    size_t len;
+    char bytes[];
+} wiped_room_t;
+
+/* The request's pool is being cleared: the response was written, or the client left. */
+static void wipe_room(void *p)
+{
+    wiped_room_t *room = p;
+    sodium_memzero(room->bytes, room->len);
+}
+
+char *a24_http_wiped_room(h2o_req_t *req, size_t len)
+{
+    wiped_room_t *room = h2o_mem_alloc_shared(&req->pool, sizeof *room + len, wipe_room);
+    room->len = len;
+    return room->bytes;
+}
+
+void a24_http_json_room(h2o_req_t *req, int status, const char *room, size_t len)
+{
+    /* h2o_send_inline would copy the body into the pool, where nothing wipes it; the
+     * room is referenced instead, and stays until the request is disposed of. */
+    static h2o_generator_t generator = {NULL, NULL};
+    start_body(req, status, "application/json; charset=utf-8", len);
+    h2o_iovec_t body = h2o_iovec_init(room, len);
+    h2o_start_response(req, &generator);
+    if (h2o_memis(req->input.method.base, req->input.method.len, H2O_STRLIT("HEAD")))
+        h2o_send(req, NULL, 0, H2O_SEND_STATE_FINAL);
+    else
+        h2o_send(req, &body, 1, H2O_SEND_STATE_FINAL);
 }
 
 void a24_http_retry_after(h2o_req_t *req, long long retry_after_ms)

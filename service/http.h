@@ -88,6 +88,16 @@ void a24_http_json_text(h2o_req_t *req, int status, const char *text, size_t len
 /** Answers `len` bytes of `body` (copied) as `type` (a static string). */
 void a24_http_body(h2o_req_t *req, int status, const char *type, const char *body, size_t len);
 
+/**
+ * Room for a response body of `len` bytes in the request's memory that is wiped (not
+ * only freed) when h2o disposes of the request: after the response was written, or
+ * when the client left. For bodies that hold an access code or a citizen's text.
+ */
+char *a24_http_wiped_room(h2o_req_t *req, size_t len);
+
+/** Answers the `len` bytes of JSON text in `room` (from a24_http_wiped_room; not copied). */
+void a24_http_json_room(h2o_req_t *req, int status, const char *room, size_t len);
+
 /** Adds Retry-After (whole seconds, at least one) to the coming response. */
 void a24_http_retry_after(h2o_req_t *req, long long retry_after_ms);
 

@@ -520,10 +520,12 @@ static void on_load_reply(a24_op_t *op, const char *verdict, const redisReply *r
         !a24_secret_code_verify(&c->op.app->secrets, c->code, c->code_len, stored, len)) {
         /* Past the failed-check limit a wrong code is refused; the right one never is. */
         h2o_req_t *req = a24_op_take(&c->op);
-        if (over > 0 && req != NULL)
+        if (over > 0 && req != NULL) {
+            c->op.app->counters.code_failures++; /* refused, and a failed check all the same */
             a24_help_rate_limited(c->op.app, req, over, NULL);
-        else
+        } else {
             answer_not_found(c, req);
+        }
         a24_op_finish(&c->op);
         return;
     }
