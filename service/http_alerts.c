@@ -174,6 +174,24 @@ static json_t *list_json(a24_op_t *op, const redisReply *r)
                      r->elements == a->limit ? json_string(next) : json_null());
 }
 
+/*
+ * Starts the read `name` (alert_list, stats_days) answered with what `build` makes of
+ * its rows, keeping in the operation what `build` needs of the request (`keep`: the
+ * page, or the days). The caller just returns.
+ */
+static void start_read(a24_app_t *app, h2o_req_t *req, const alert_op_t *keep, const char *name,
+                       a24_args_t *args, a24_op_json_fn build)
+{
+    alert_op_t *a = a24_op_start(app, req, sizeof *a);
+    if (a == NULL) {
+        a24_args_dispose(args);
+        return;
+    }
+    a->offset = keep->offset, a->limit = keep->limit;
+    a->from = keep->from, a->to = keep->to;
+    a24_op_rows_json_or_respond(&a->op, name, args, 0, build);
+}
+
 /* GET /api/v1/alerts, once signed in. */
 static void on_list(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
                     const a24_staff_t *staff)
@@ -188,24 +206,20 @@ static void on_list(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
     size_t offset, limit;
     if (read_page_or_respond(req, &offset, &limit) != 0)
         return;
-    alert_op_t *a = a24_op_start(app, req, sizeof *a);
-    if (a == NULL)
-        return;
-    a->offset = offset, a->limit = limit;
     a24_args_t args;
     a24_args_init(&args);
     a24_args_str(&args, state);
     a24_args_int(&args, (long long)limit);
     a24_args_int(&args, (long long)offset);
-    a24_op_rows_json_or_respond(&a->op, "alert_list", &args, 0, list_json);
+    start_read(app, req, &(alert_op_t){.offset = offset, .limit = limit}, "alert_list", &args,
+               list_json);
 }
 
 /* alert_update.lua replied. */
 static void on_update_reply(a24_op_t *op, const char *verdict, const redisReply *r)
 {
-    alert_op_t *a = (alert_op_t *)op;
     size_t len;
-    h2o_req_t *req = a24_op_take(&a->op);
+    h2o_req_t *req = a24_op_take(op);
     if (req != NULL) {
         const char *state = a24_reply_str(r, 1, &len);
         if (strcmp(verdict, "ok") == 0)
@@ -217,7 +231,7 @@ static void on_update_reply(a24_op_t *op, const char *verdict, const redisReply 
         else
             a24_http_error(req, 404, "not_found", "There is no such alert.", NULL);
     }
-    a24_op_finish(&a->op);
+    a24_op_finish(op);
 }
 
 /* POST /api/v1/alerts/{id}/ack or /resolve, once signed in. */
@@ -232,16 +246,13 @@ static void update(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
         a24_http_error(req, 404, "not_found", "There is no such alert.", NULL);
         return;
     }
-    alert_op_t *a = a24_op_start(app, req, sizeof *a);
-    if (a == NULL)
-        return;
     a24_args_t args;
     a24_args_init(&args);
     a24_args_str(&args, what);
     a24_args_str(&args, staff->username);
     a24_args_int(&args, (long long)app->cfg->alerts.ack_timeout);
     a24_args_bin(&args, id.base, id.len);
-    a24_op_script_or_respond(&a->op, "alert_update", &args, on_update_reply);
+    a24_op_run_or_respond(app, req, "alert_update", &args, on_update_reply);
 }
 
 /* The continuations of ack and resolve. */
@@ -282,15 +293,11 @@ static void on_stats(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
                        NULL);
         return;
     }
-    alert_op_t *a = a24_op_start(app, req, sizeof *a);
-    if (a == NULL)
-        return;
-    a->from = from, a->to = to;
     a24_args_t args;
     a24_args_init(&args);
     a24_args_int(&args, (long long)from);
     a24_args_int(&args, (long long)to);
-    a24_op_rows_json_or_respond(&a->op, "stats_days", &args, 0, stats_json);
+    start_read(app, req, &(alert_op_t){.from = from, .to = to}, "stats_days", &args, stats_json);
 }
 
 /* queue_summary.lua replied: the queue's health. */
