@@ -33,8 +33,8 @@ typedef struct peer {
 typedef struct conn {
     uv_tcp_t tcp; /* first: libuv's close callback gets its address */
     a24_conns_t *owner;
-    struct conn *prev, *next; /* the use order: least recently used first */
-    peer_t *peer;             /* NULL: not counted per client */
+    h2o_linklist_t order; /* in the use order: least recently used first */
+    peer_t *peer;         /* NULL: not counted per client */
     int fd;
     bool evicting, h2;
 } conn_t;
@@ -42,8 +42,8 @@ typedef struct conn {
 struct a24_conns {
     uv_loop_t *loop;
     h2o_accept_ctx_t *accept;
-    conn_t *head, *tail;
-    conn_t **by_fd; /* the open connection on each descriptor, for touch */
+    h2o_linklist_t order; /* the open connections, least recently used first */
+    conn_t **by_fd;       /* the open connection on each descriptor, for touch */
     size_t nfds;
     size_t count, evicting;
     size_t max, reserve_at, per_client;
@@ -156,28 +156,12 @@ static void peer_put(a24_conns_t *cs, peer_t *p)
 
 /* ---------------------------------------------------------------- the use order */
 
-static void unlink_conn(a24_conns_t *cs, conn_t *c)
+/* Puts `c` last in the use order: the most recently used. */
+static void use_conn(a24_conns_t *cs, conn_t *c)
 {
-    if (c->prev != NULL)
-        c->prev->next = c->next;
-    else
-        cs->head = c->next;
-    if (c->next != NULL)
-        c->next->prev = c->prev;
-    else
-        cs->tail = c->prev;
-    c->prev = c->next = NULL;
-}
-
-static void append_conn(a24_conns_t *cs, conn_t *c)
-{
-    c->prev = cs->tail;
-    c->next = NULL;
-    if (cs->tail != NULL)
-        cs->tail->next = c;
-    else
-        cs->head = c;
-    cs->tail = c;
+    if (h2o_linklist_is_linked(&c->order))
+        h2o_linklist_unlink(&c->order);
+    h2o_linklist_insert(&cs->order, &c->order);
 }
 
 /* True if nothing is under way on `c`: no request read or waiting, nothing written. */
@@ -203,10 +187,10 @@ static bool evict_idle(a24_conns_t *cs)
 {
     if (cs->evicting >= cs->max_evicting)
         return false;
-    for (size_t scanned = 0; cs->head != NULL && scanned < EVICT_SCAN; scanned++) {
-        conn_t *c = cs->head;
-        unlink_conn(cs, c);
-        append_conn(cs, c);
+    for (size_t scanned = 0; !h2o_linklist_is_empty(&cs->order) && scanned < EVICT_SCAN;
+         scanned++) {
+        conn_t *c = H2O_STRUCT_FROM_MEMBER(conn_t, order, cs->order.next);
+        use_conn(cs, c);
         if (!is_idle(c))
             continue;
         shutdown(c->fd, SHUT_RDWR);
@@ -225,7 +209,7 @@ static void on_conn_closed(uv_handle_t *h)
 {
     conn_t *c = (conn_t *)h;
     a24_conns_t *cs = c->owner;
-    unlink_conn(cs, c);
+    h2o_linklist_unlink(&c->order);
     if (c->peer != NULL)
         peer_put(cs, c->peer);
     if (c->fd >= 0 && (size_t)c->fd < cs->nfds && cs->by_fd[c->fd] == c)
@@ -313,7 +297,7 @@ void a24_conns_on_accept(uv_stream_t *listener, int status)
             cs->by_fd[fd] = c;
     }
     cs->count++;
-    append_conn(cs, c);
+    use_conn(cs, c);
     log_pressure(cs);
     h2o_socket_t *sock = h2o_uv_socket_create((uv_stream_t *)&c->tcp, on_conn_closed);
     h2o_accept(cs->accept, sock);
@@ -342,6 +326,7 @@ a24_conns_t *a24_conns_create(uv_loop_t *loop, const a24_config_t *cfg, size_t n
     }
     cs->loop = loop;
     cs->accept = accept;
+    h2o_linklist_init_anchor(&cs->order);
     cs->nfds = nofile;
     cs->max = max;
     cs->max_evicting = reserve / 2; /* their descriptors come out of the reserve */
@@ -381,8 +366,7 @@ void a24_conns_touch(a24_conns_t *cs, h2o_req_t *req)
     conn_t *c = cs->by_fd[fd];
     if (req->version >= 0x200)
         c->h2 = true; /* streams hide behind an empty input buffer: never idle */
-    unlink_conn(cs, c);
-    append_conn(cs, c);
+    use_conn(cs, c);
 }
 
 void a24_conns_destroy(a24_conns_t *cs)

@@ -1,8 +1,9 @@
 /*
- * http: routing, responses and the life of an operation that waits on Redis.
+ * http: routing, responses and the client's identity. The life of an operation that
+ * waits on Redis is in op.c, its script calls in op_script.c.
  *
- * Must never: send twice on one request, touch a request after its pool's dispose
- * ran, or free an operation while a Redis callback may still reach it.
+ * Must never: send twice on one request, or touch a request after its pool's dispose
+ * ran.
  */
 #include "http.h"
 
@@ -114,12 +115,52 @@ void a24_http_json_text(h2o_req_t *req, int status, const char *text, size_t len
     a24_http_body(req, status, "application/json; charset=utf-8", text, len);
 }
 
-void a24_http_body(h2o_req_t *req, int status, const char *type, const char *body, size_t len)
+/* The status and headers of a body of `len` bytes of `type` (a static string). */
+static void start_body(h2o_req_t *req, int status, const char *type, size_t len)
 {
     start_api_response(req, status);
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, type, strlen(type));
     req->res.content_length = len;
+}
+
+void a24_http_body(h2o_req_t *req, int status, const char *type, const char *body, size_t len)
+{
+    start_body(req, status, type, len);
     h2o_send_inline(req, body, len);
+}
+
+/* A body in the request's memory that is wiped when h2o disposes of the request. */
+typedef struct {
+    size_t len;
+    char bytes[];
+} wiped_room_t;
+
+/* The request's pool is being cleared: the response was written, or the client left. */
+static void wipe_room(void *p)
+{
+    wiped_room_t *room = p;
+    sodium_memzero(room->bytes, room->len);
+}
+
+char *a24_http_wiped_room(h2o_req_t *req, size_t len)
+{
+    wiped_room_t *room = h2o_mem_alloc_shared(&req->pool, sizeof *room + len, wipe_room);
+    room->len = len;
+    return room->bytes;
+}
+
+void a24_http_json_room(h2o_req_t *req, int status, const char *room, size_t len)
+{
+    /* h2o_send_inline would copy the body into the pool, where nothing wipes it; the
+     * room is referenced instead, and stays until the request is disposed of. */
+    static h2o_generator_t generator = {NULL, NULL};
+    start_body(req, status, "application/json; charset=utf-8", len);
+    h2o_iovec_t body = h2o_iovec_init(room, len);
+    h2o_start_response(req, &generator);
+    if (h2o_memis(req->input.method.base, req->input.method.len, H2O_STRLIT("HEAD")))
+        h2o_send(req, NULL, 0, H2O_SEND_STATE_FINAL);
+    else
+        h2o_send(req, &body, 1, H2O_SEND_STATE_FINAL);
 }
 
 void a24_http_retry_after(h2o_req_t *req, long long retry_after_ms)
@@ -653,103 +694,4 @@ void a24_http_register_api(h2o_hostconf_t *host, const char *path, a24_app_t *ap
     api_handler_t *h = (api_handler_t *)h2o_create_handler(pc, sizeof *h);
     h->super.on_req = on_api_req;
     h->app = app;
-}
-
-/* ---------------------------------------------------------------- operations */
-
-/* The request's pool is being cleared: the client left or the response is done. */
-static void on_req_dispose(void *p)
-{
-    a24_op_t **slot = p;
-    if (*slot != NULL) {
-        (*slot)->req = NULL;
-        (*slot)->slot = NULL;
-    }
-}
-
-/* Redis did not answer within http.request_timeout. */
-static void on_op_timeout(uv_timer_t *t)
-{
-    a24_op_t *op = t->data;
-    h2o_req_t *req = a24_op_take(op);
-    if (req != NULL) {
-        a24_log_warn("redis_timeout", NULL);
-        op->app->counters.redis_unavailable++;
-        a24_http_unavailable(req);
-    }
-}
-
-void *a24_op_start(a24_app_t *app, h2o_req_t *req, size_t size)
-{
-    a24_op_t *op = calloc(1, size);
-    if (op == NULL) {
-        a24_http_unavailable(req);
-        return NULL;
-    }
-    op->app = app;
-    op->req = req;
-    snprintf(op->request_id, sizeof op->request_id, "%s", a24_log_request_id());
-    op->slot = h2o_mem_alloc_shared(&req->pool, sizeof *op->slot, on_req_dispose);
-    *op->slot = op;
-    uv_timer_init(app->loop, &op->timer);
-    op->timer.data = op;
-    uv_timer_start(&op->timer, on_op_timeout, (uint64_t)app->cfg->http.request_timeout, 0);
-    app->inflight++;
-    return op;
-}
-
-h2o_req_t *a24_op_take(a24_op_t *op)
-{
-    h2o_req_t *req = op->req;
-    if (req == NULL)
-        return NULL;
-    a24_log_request(op->request_id); /* what follows is this request's */
-    /* Detach first: sending may dispose the request synchronously. */
-    *op->slot = NULL;
-    op->slot = NULL;
-    op->req = NULL;
-    uv_timer_stop(&op->timer);
-    return req;
-}
-
-void a24_op_hold(a24_op_t *op)
-{
-    uv_timer_stop(&op->timer);
-}
-
-void a24_op_rearm(a24_op_t *op)
-{
-    if (op->req != NULL)
-        uv_timer_start(&op->timer, on_op_timeout, (uint64_t)op->app->cfg->http.request_timeout, 0);
-}
-
-/* The timer has closed: the operation can go. */
-static void on_op_closed(uv_handle_t *h)
-{
-    a24_op_t *op = h->data;
-    free(op);
-}
-
-void a24_op_finish(a24_op_t *op)
-{
-    if (op->req != NULL) {
-        /* A handler that forgets to answer must not leave the client hanging. */
-        h2o_req_t *req = a24_op_take(op);
-        a24_http_error(req, 500, "internal", "Something went wrong; nothing was changed.", NULL);
-    }
-    if (op->dispose != NULL)
-        op->dispose(op);
-    op->app->inflight--;
-    uv_close((uv_handle_t *)&op->timer, on_op_closed);
-    a24_log_request(NULL);
-}
-
-void a24_op_fail_unavailable(a24_op_t *op)
-{
-    h2o_req_t *req = a24_op_take(op);
-    if (req != NULL) {
-        op->app->counters.redis_unavailable++;
-        a24_http_unavailable(req);
-    }
-    a24_op_finish(op);
 }

@@ -88,6 +88,16 @@ void a24_http_json_text(h2o_req_t *req, int status, const char *text, size_t len
 /** Answers `len` bytes of `body` (copied) as `type` (a static string). */
 void a24_http_body(h2o_req_t *req, int status, const char *type, const char *body, size_t len);
 
+/**
+ * Room for a response body of `len` bytes in the request's memory that is wiped (not
+ * only freed) when h2o disposes of the request: after the response was written, or
+ * when the client left. For bodies that hold an access code or a citizen's text.
+ */
+char *a24_http_wiped_room(h2o_req_t *req, size_t len);
+
+/** Answers the `len` bytes of JSON text in `room` (from a24_http_wiped_room; not copied). */
+void a24_http_json_room(h2o_req_t *req, int status, const char *room, size_t len);
+
 /** Adds Retry-After (whole seconds, at least one) to the coming response. */
 void a24_http_retry_after(h2o_req_t *req, long long retry_after_ms);
 
@@ -154,6 +164,12 @@ typedef struct a24_op a24_op_t;
  */
 typedef void (*a24_op_reply_fn)(a24_op_t *op, const char *verdict, const redisReply *r);
 
+/**
+ * The 200 body an operation makes of its script's rows (a24_op_rows_json_or_respond),
+ * or NULL if the rows cannot be read (the request is then answered 503).
+ */
+typedef json_t *(*a24_op_json_fn)(a24_op_t *op, const redisReply *r);
+
 struct a24_op {
     a24_app_t *app;
     h2o_req_t *req;                /* NULL once answered, timed out, or the client left */
@@ -163,6 +179,7 @@ struct a24_op {
     char request_id[A24_LOG_REQUEST_ID_MAX + 1]; /* logged with what the operation does */
     const char *script;       /* the script in flight, named in the log when it fails */
     a24_op_reply_fn on_reply; /* its handler */
+    a24_op_json_fn build;     /* a24_op_rows_json_or_respond: the body made of the rows */
     size_t min_rows;          /* a24_op_rows: the fewest elements its reply may have */
     bool want_verdict;        /* a24_op_script: the reply starts with a verdict */
 };
@@ -172,6 +189,9 @@ struct a24_op {
  * zero-filled, tied to `req`. Returns NULL (after answering 503) if out of memory.
  */
 void *a24_op_start(a24_app_t *app, h2o_req_t *req, size_t size);
+
+/** a24_op_start for an operation that holds something to free: `dispose` is set at once. */
+void *a24_op_start_with(a24_app_t *app, h2o_req_t *req, size_t size, void (*dispose)(a24_op_t *op));
 
 /**
  * Takes the request back to answer it: returns it and detaches the operation, or
@@ -213,6 +233,23 @@ void a24_op_script_or_respond(a24_op_t *op, const char *name, a24_args_t *args,
  */
 void a24_op_rows_or_respond(a24_op_t *op, const char *name, a24_args_t *args, size_t min,
                             a24_op_reply_fn on_reply);
+
+/**
+ * As a24_op_rows_or_respond for a read whose answer is 200 with the JSON `build` makes of
+ * the rows: the reply's handler (taking the request, answering, finishing) is shared.
+ */
+void a24_op_rows_json_or_respond(a24_op_t *op, const char *name, a24_args_t *args, size_t min,
+                                 a24_op_json_fn build);
+
+/**
+ * For an operation with no state of its own: starts a bare a24_op_t on `req` and runs
+ * a24_op_script_or_respond (or a24_op_rows_json_or_respond); if it cannot start (503
+ * answered), `args` are disposed of. The caller just returns.
+ */
+void a24_op_run_or_respond(a24_app_t *app, h2o_req_t *req, const char *name, a24_args_t *args,
+                           a24_op_reply_fn on_reply);
+void a24_op_read_json_or_respond(a24_app_t *app, h2o_req_t *req, const char *name, a24_args_t *args,
+                                 size_t min, a24_op_json_fn build);
 
 /** True if `r` is an array of at least `min` elements; if not, as a24_op_fail_unavailable. */
 bool a24_op_array_or_respond(a24_op_t *op, const redisReply *r, size_t min);

@@ -160,24 +160,36 @@ static json_t *alert_json(const redisReply *h, a24_ms_t now)
     return o;
 }
 
-/* alert_list.lua replied. */
-static void on_list_reply(a24_op_t *op, const char *verdict, const redisReply *r)
+/* alert_list.lua replied: a page of alerts. */
+static json_t *list_json(a24_op_t *op, const redisReply *r)
 {
-    (void)verdict;
     alert_op_t *a = (alert_op_t *)op;
-    h2o_req_t *req = a24_op_take(&a->op);
-    if (req != NULL) {
-        json_t *list = json_array();
-        a24_ms_t now = a24_clock_now();
-        for (size_t i = 0; i < r->elements; i++)
-            json_array_append_new(list, alert_json(r->element[i], now));
-        char next[24];
-        snprintf(next, sizeof next, "%zu", a->offset + a->limit);
-        a24_http_json(req, 200,
-                      json_pack("{s:o, s:o}", "alerts", list, "next_cursor",
-                                r->elements == a->limit ? json_string(next) : json_null()));
+    json_t *list = json_array();
+    a24_ms_t now = a24_clock_now();
+    for (size_t i = 0; i < r->elements; i++)
+        json_array_append_new(list, alert_json(r->element[i], now));
+    char next[24];
+    snprintf(next, sizeof next, "%zu", a->offset + a->limit);
+    return json_pack("{s:o, s:o}", "alerts", list, "next_cursor",
+                     r->elements == a->limit ? json_string(next) : json_null());
+}
+
+/*
+ * Starts the read `name` (alert_list, stats_days) answered with what `build` makes of
+ * its rows, keeping in the operation what `build` needs of the request (`keep`: the
+ * page, or the days). The caller just returns.
+ */
+static void start_read(a24_app_t *app, h2o_req_t *req, const alert_op_t *keep, const char *name,
+                       a24_args_t *args, a24_op_json_fn build)
+{
+    alert_op_t *a = a24_op_start(app, req, sizeof *a);
+    if (a == NULL) {
+        a24_args_dispose(args);
+        return;
     }
-    a24_op_finish(&a->op);
+    a->offset = keep->offset, a->limit = keep->limit;
+    a->from = keep->from, a->to = keep->to;
+    a24_op_rows_json_or_respond(&a->op, name, args, 0, build);
 }
 
 /* GET /api/v1/alerts, once signed in. */
@@ -194,24 +206,20 @@ static void on_list(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
     size_t offset, limit;
     if (read_page_or_respond(req, &offset, &limit) != 0)
         return;
-    alert_op_t *a = a24_op_start(app, req, sizeof *a);
-    if (a == NULL)
-        return;
-    a->offset = offset, a->limit = limit;
     a24_args_t args;
     a24_args_init(&args);
     a24_args_str(&args, state);
     a24_args_int(&args, (long long)limit);
     a24_args_int(&args, (long long)offset);
-    a24_op_rows_or_respond(&a->op, "alert_list", &args, 0, on_list_reply);
+    start_read(app, req, &(alert_op_t){.offset = offset, .limit = limit}, "alert_list", &args,
+               list_json);
 }
 
 /* alert_update.lua replied. */
 static void on_update_reply(a24_op_t *op, const char *verdict, const redisReply *r)
 {
-    alert_op_t *a = (alert_op_t *)op;
     size_t len;
-    h2o_req_t *req = a24_op_take(&a->op);
+    h2o_req_t *req = a24_op_take(op);
     if (req != NULL) {
         const char *state = a24_reply_str(r, 1, &len);
         if (strcmp(verdict, "ok") == 0)
@@ -223,7 +231,7 @@ static void on_update_reply(a24_op_t *op, const char *verdict, const redisReply 
         else
             a24_http_error(req, 404, "not_found", "There is no such alert.", NULL);
     }
-    a24_op_finish(&a->op);
+    a24_op_finish(op);
 }
 
 /* POST /api/v1/alerts/{id}/ack or /resolve, once signed in. */
@@ -238,16 +246,13 @@ static void update(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
         a24_http_error(req, 404, "not_found", "There is no such alert.", NULL);
         return;
     }
-    alert_op_t *a = a24_op_start(app, req, sizeof *a);
-    if (a == NULL)
-        return;
     a24_args_t args;
     a24_args_init(&args);
     a24_args_str(&args, what);
     a24_args_str(&args, staff->username);
     a24_args_int(&args, (long long)app->cfg->alerts.ack_timeout);
     a24_args_bin(&args, id.base, id.len);
-    a24_op_script_or_respond(&a->op, "alert_update", &args, on_update_reply);
+    a24_op_run_or_respond(app, req, "alert_update", &args, on_update_reply);
 }
 
 /* The continuations of ack and resolve. */
@@ -263,15 +268,11 @@ static void on_resolve(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *
     update(app, req, m, staff, "resolve");
 }
 
-/* stats_days.lua replied. */
-static void on_stats_reply(a24_op_t *op, const char *verdict, const redisReply *r)
+/* stats_days.lua replied: the figures of the days asked for. */
+static json_t *stats_json(a24_op_t *op, const redisReply *r)
 {
-    (void)verdict;
     alert_op_t *a = (alert_op_t *)op;
-    h2o_req_t *req = a24_op_take(&a->op);
-    if (req != NULL)
-        a24_http_json(req, 200, a24_stats_report(r, a->from, a->to));
-    a24_op_finish(&a->op);
+    return a24_stats_report(r, a->from, a->to);
 }
 
 /* GET /api/v1/stats, once signed in: the last 30 days unless from/to say otherwise. */
@@ -292,42 +293,30 @@ static void on_stats(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
                        NULL);
         return;
     }
-    alert_op_t *a = a24_op_start(app, req, sizeof *a);
-    if (a == NULL)
-        return;
-    a->from = from, a->to = to;
     a24_args_t args;
     a24_args_init(&args);
     a24_args_int(&args, (long long)from);
     a24_args_int(&args, (long long)to);
-    a24_op_rows_or_respond(&a->op, "stats_days", &args, 0, on_stats_reply);
+    start_read(app, req, &(alert_op_t){.from = from, .to = to}, "stats_days", &args, stats_json);
 }
 
-/* queue_summary.lua replied. */
-static void on_summary_reply(a24_op_t *op, const char *verdict, const redisReply *r)
+/* queue_summary.lua replied: the queue's health. */
+static json_t *summary_json(a24_op_t *op, const redisReply *r)
 {
-    (void)verdict;
-    alert_op_t *a = (alert_op_t *)op;
-    h2o_req_t *req = a24_op_take(&a->op);
-    if (req != NULL) {
-        static const char *const names[] = {"overdue",   "under_1h",   "1h_to_4h",
-                                            "4h_to_12h", "12h_to_24h", "over_24h"};
-        json_t *by_left = json_object();
-        for (size_t i = 0; i < 6 && i < r->element[8]->elements; i++)
-            json_object_set_new(by_left, names[i],
-                                json_integer(r->element[8]->element[i]->integer));
-        a24_http_json(req, 200,
-                      json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "at",
-                                a24_http_time(a24_reply_int(r, 0, 0)), "waiting",
-                                (json_int_t)a24_reply_int(r, 1, 0), "claimed",
-                                (json_int_t)a24_reply_int(r, 2, 0), "in_review",
-                                (json_int_t)a24_reply_int(r, 3, 0), "open_crises",
-                                (json_int_t)a24_reply_int(r, 4, 0), "due_within_4h",
-                                (json_int_t)a24_reply_int(r, 5, 0), "overdue",
-                                (json_int_t)a24_reply_int(r, 6, 0), "experts_on_duty",
-                                (json_int_t)a24_reply_int(r, 7, 0), "open_by_time_left", by_left));
-    }
-    a24_op_finish(&a->op);
+    (void)op;
+    static const char *const names[] = {"overdue",   "under_1h",   "1h_to_4h",
+                                        "4h_to_12h", "12h_to_24h", "over_24h"};
+    json_t *by_left = json_object();
+    for (size_t i = 0; i < 6 && i < r->element[8]->elements; i++)
+        json_object_set_new(by_left, names[i], json_integer(r->element[8]->element[i]->integer));
+    return json_pack(
+        "{s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "at",
+        a24_http_time(a24_reply_int(r, 0, 0)), "waiting", (json_int_t)a24_reply_int(r, 1, 0),
+        "claimed", (json_int_t)a24_reply_int(r, 2, 0), "in_review",
+        (json_int_t)a24_reply_int(r, 3, 0), "open_crises", (json_int_t)a24_reply_int(r, 4, 0),
+        "due_within_4h", (json_int_t)a24_reply_int(r, 5, 0), "overdue",
+        (json_int_t)a24_reply_int(r, 6, 0), "experts_on_duty", (json_int_t)a24_reply_int(r, 7, 0),
+        "open_by_time_left", by_left);
 }
 
 /* GET /api/v1/queue/summary, once signed in: queue health, no text. */
@@ -335,13 +324,10 @@ static void on_summary(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *
                        const a24_staff_t *staff)
 {
     (void)m, (void)staff;
-    alert_op_t *a = a24_op_start(app, req, sizeof *a);
-    if (a == NULL)
-        return;
     a24_args_t args;
     a24_args_init(&args);
     a24_args_int(&args, 14400000); /* the "open by time left" horizon: four hours */
-    a24_op_rows_or_respond(&a->op, "queue_summary", &args, 9, on_summary_reply);
+    a24_op_read_json_or_respond(app, req, "queue_summary", &args, 9, summary_json);
 }
 
 /* One audit line "<ms> <actor> <event> <from> <to>" as a timeline entry. */

@@ -25,16 +25,11 @@ typedef struct {
     int64_t from, to;
 } coverage_op_t;
 
-/* rota_cover.lua replied. */
-static void on_cover_reply(a24_op_t *op, const char *verdict, const redisReply *r)
+/* rota_cover.lua replied: the gaps of the days asked for. */
+static json_t *cover_json(a24_op_t *op, const redisReply *r)
 {
-    (void)verdict;
     coverage_op_t *c = (coverage_op_t *)op;
-    h2o_req_t *req = a24_op_take(&c->op);
-    if (req != NULL)
-        a24_http_json(req, 200,
-                      a24_coverage_report(r, c->op.app->cfg->rota.timezone, c->from, c->to));
-    a24_op_finish(&c->op);
+    return a24_coverage_report(r, op->app->cfg->rota.timezone, c->from, c->to);
 }
 
 /* GET /api/v1/coverage/gaps, once signed in. */
@@ -56,7 +51,7 @@ static void on_gaps(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
     c->to = c->from + days * 86400;
     a24_args_t args;
     a24_args_init(&args);
-    a24_op_rows_or_respond(&c->op, "rota_cover", &args, 0, on_cover_reply);
+    a24_op_rows_json_or_respond(&c->op, "rota_cover", &args, 0, cover_json);
 }
 
 A24_STAFF_ROUTE(route_gaps, A24_AUTH_ALERTS | A24_ROLE_ADMIN, on_gaps)

@@ -8,6 +8,7 @@
  */
 #include "http_help.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,13 +43,17 @@ void a24_help_send(a24_app_t *app, h2o_req_t *req, int status, json_t *body, con
 {
     char *head = body != NULL ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(body);
-    a24_help_send_text(app, req, status, head, head != NULL ? strlen(head) : 0, language, field);
+    size_t hlen = head != NULL ? strlen(head) : 0;
+    a24_help_send_text(app, req, status, head, hlen, language, field);
+    if (head != NULL)
+        sodium_memzero(head, hlen);
     free(head);
 }
 
 /*
  * The same for a body already written as JSON text ("{...}", `hlen` bytes): the lines
- * are appended before its closing brace, in the request's memory pool (no malloc).
+ * are appended before its closing brace, in room of the request's memory that is wiped
+ * once the request is done (a citizen's answer may hold the access code or a text).
  */
 void a24_help_send_text(a24_app_t *app, h2o_req_t *req, int status, const char *head, size_t hlen,
                         const char *language, const char *field)
@@ -60,7 +65,7 @@ void a24_help_send_text(a24_app_t *app, h2o_req_t *req, int status, const char *
         return;
     }
     size_t flen = strlen(field);
-    char *out = h2o_mem_alloc_pool(&req->pool, hlen + rlen + flen + 8);
+    char *out = a24_http_wiped_room(req, hlen + rlen + flen + 8);
     /* "{...}" becomes "{...,"<field>":[...]}" */
     size_t n = hlen - 1;
     memcpy(out, head, n);
@@ -74,7 +79,7 @@ void a24_help_send_text(a24_app_t *app, h2o_req_t *req, int status, const char *
     memcpy(out + n, lines, rlen);
     n += rlen;
     out[n++] = '}';
-    a24_http_json_text(req, status, out, n);
+    a24_http_json_room(req, status, out, n);
 }
 
 /*

@@ -330,12 +330,11 @@ static void on_submit(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m
                        "Idempotency-Key");
         return;
     }
-    submit_op_t *s = a24_op_start(app, req, sizeof *s);
+    submit_op_t *s = a24_op_start_with(app, req, sizeof *s, submit_dispose);
     if (s == NULL) {
         a24_question_dispose(&q);
         return;
     }
-    s->op.dispose = submit_dispose;
 
     /* Item 9 flags whether or not the scores are attached; only the flag is stored. */
     int item9 = q.phq9_item9;
@@ -457,8 +456,8 @@ static json_t *ticket_view(citizen_op_t *c, const redisReply *f, const redisRepl
                      followups, "thread", thread);
 }
 
-static void on_followup_reply(a24_store_t *store, redisReply *r, void *privdata);
-static void on_withdraw_reply(a24_store_t *store, redisReply *r, void *privdata);
+static void on_followup_reply(a24_op_t *op, const char *verdict, const redisReply *r);
+static void on_withdraw_reply(a24_op_t *op, const char *verdict, const redisReply *r);
 
 /* Sends the follow-up (followup.lua) or withdrawal (withdraw.lua) once the code is verified. */
 static int act(citizen_op_t *c)
@@ -494,7 +493,7 @@ static int act(citizen_op_t *c)
         a24_args_int(&a, app->cfg->deadlines.crisis);
         sodium_memzero(sealed, sealed_len);
         free(sealed);
-        return a24_store_fcall(app->store, "followup", &a, on_followup_reply, c);
+        return a24_op_script(&c->op, "followup", &a, on_followup_reply);
     }
     a24_args_keyf(&a, A24_KEY_NOTES, c->ticket);
     a24_args_keyf(&a, A24_KEY_AUDIT, c->ticket);
@@ -505,20 +504,14 @@ static int act(citizen_op_t *c)
     a24_args_int(&a, app->cfg->privacy.retention);
     a24_args_bin(&a, c->code_hash, A24_HASH_LEN);
     a24_args_str(&a, c->ticket);
-    return a24_store_fcall(app->store, "withdraw", &a, on_withdraw_reply, c);
+    return a24_op_script(&c->op, "withdraw", &a, on_withdraw_reply);
 }
 
 /* ticket_load.lua replied: verify the code, then read or act. */
-static void on_load_reply(a24_store_t *store, redisReply *r, void *privdata)
+static void on_load_reply(a24_op_t *op, const char *verdict, const redisReply *r)
 {
-    (void)store;
-    citizen_op_t *c = privdata;
+    citizen_op_t *c = (citizen_op_t *)op;
     size_t len;
-    const char *verdict = a24_reply_str(r, 0, &len);
-    if (verdict == NULL) {
-        a24_op_fail_unavailable(&c->op);
-        return;
-    }
     bool ok = strcmp(verdict, "ok") == 0;
     const redisReply *fields = ok ? r->element[1] : NULL;
     long long over = a24_reply_int(r, ok ? 3 : 1, 0);
@@ -527,10 +520,12 @@ static void on_load_reply(a24_store_t *store, redisReply *r, void *privdata)
         !a24_secret_code_verify(&c->op.app->secrets, c->code, c->code_len, stored, len)) {
         /* Past the failed-check limit a wrong code is refused; the right one never is. */
         h2o_req_t *req = a24_op_take(&c->op);
-        if (over > 0 && req != NULL)
+        if (over > 0 && req != NULL) {
+            c->op.app->counters.code_failures++; /* refused, and a failed check all the same */
             a24_help_rate_limited(c->op.app, req, over, NULL);
-        else
+        } else {
             answer_not_found(c, req);
+        }
         a24_op_finish(&c->op);
         return;
     }
@@ -552,27 +547,22 @@ static void on_load_reply(a24_store_t *store, redisReply *r, void *privdata)
         a24_op_fail_unavailable(&c->op);
 }
 
-/* Answers a refusal the scripts gave for the ticket's state. */
-static void answer_state(h2o_req_t *req, const char *state, size_t len)
+/* Answers a refusal the scripts gave for the ticket's state: {"state", state}. */
+static void answer_state(h2o_req_t *req, const redisReply *r)
 {
-    (void)len;
+    size_t len;
+    const char *state = a24_reply_str(r, 1, &len);
     a24_http_error(req, 409, "ticket_closed",
-                   strcmp(state, "withdrawn") == 0 ? "This question was withdrawn."
-                                                   : "This question is closed.",
+                   state != NULL && strcmp(state, "withdrawn") == 0 ? "This question was withdrawn."
+                                                                    : "This question is closed.",
                    NULL);
 }
 
 /* followup.lua replied. */
-static void on_followup_reply(a24_store_t *store, redisReply *r, void *privdata)
+static void on_followup_reply(a24_op_t *op, const char *verdict, const redisReply *r)
 {
-    (void)store;
-    citizen_op_t *c = privdata;
+    citizen_op_t *c = (citizen_op_t *)op;
     size_t len;
-    const char *verdict = a24_reply_str(r, 0, &len);
-    if (verdict == NULL) {
-        a24_op_fail_unavailable(&c->op);
-        return;
-    }
     h2o_req_t *req = a24_op_take(&c->op);
     if (req != NULL) {
         if (strcmp(verdict, "ok") == 0) {
@@ -586,8 +576,7 @@ static void on_followup_reply(a24_store_t *store, redisReply *r, void *privdata)
                                     crisis),
                           c->language, "resources");
         } else if (strcmp(verdict, "state") == 0) {
-            const char *state = a24_reply_str(r, 1, &len);
-            answer_state(req, state != NULL ? state : "", len);
+            answer_state(req, r);
         } else if (strcmp(verdict, "too_many") == 0) {
             a24_http_error(req, 409, "too_many_followups",
                            "This question has as many follow-ups as it can take; please ask a "
@@ -601,24 +590,16 @@ static void on_followup_reply(a24_store_t *store, redisReply *r, void *privdata)
 }
 
 /* withdraw.lua replied. */
-static void on_withdraw_reply(a24_store_t *store, redisReply *r, void *privdata)
+static void on_withdraw_reply(a24_op_t *op, const char *verdict, const redisReply *r)
 {
-    (void)store;
-    citizen_op_t *c = privdata;
-    size_t len;
-    const char *verdict = a24_reply_str(r, 0, &len);
-    if (verdict == NULL) {
-        a24_op_fail_unavailable(&c->op);
-        return;
-    }
+    citizen_op_t *c = (citizen_op_t *)op;
     h2o_req_t *req = a24_op_take(&c->op);
     if (strcmp(verdict, "ok") == 0) {
         a24_log_info("question_withdrawn", "{s:s}", "ticket", c->ticket);
         if (req != NULL)
             a24_http_empty(req, 204);
     } else if (req != NULL && strcmp(verdict, "state") == 0) {
-        const char *state = a24_reply_str(r, 1, &len);
-        answer_state(req, state != NULL ? state : "", len);
+        answer_state(req, r);
     } else if (req != NULL) {
         answer_not_found(c, req);
     }
@@ -646,12 +627,11 @@ static void start_with_code(a24_app_t *app, h2o_req_t *req, const a24_route_matc
                        "Send the access code as \"Authorization: Bearer <code>\".", NULL);
         return;
     }
-    citizen_op_t *c = a24_op_start(app, req, sizeof *c);
+    citizen_op_t *c = a24_op_start_with(app, req, sizeof *c, citizen_dispose);
     if (c == NULL) {
         a24_text_body_dispose(&body);
         return;
     }
-    c->op.dispose = citizen_dispose;
     c->act = what;
     a24_http_client_tag(app, req, c->tag);
     c->code = malloc(code.len + 1);
@@ -684,8 +664,7 @@ static void start_with_code(a24_app_t *app, h2o_req_t *req, const a24_route_matc
     a24_args_keyf(&a, A24_KEY_RATE, "code", c->tag);
     a24_args_int(&a, app->cfg->limits.code_checks_per_hour);
     a24_args_int(&a, RATE_WINDOW_MS);
-    if (a24_store_fcall(app->store, "ticket_load", &a, on_load_reply, c) != 0)
-        a24_op_fail_unavailable(&c->op);
+    a24_op_script_or_respond(&c->op, "ticket_load", &a, on_load_reply);
 }
 
 /* GET /api/v1/questions/{ticket} */

@@ -325,12 +325,11 @@ static void on_sign_in(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *
         send_busy(req);
         return;
     }
-    login_op_t *l = a24_op_start(app, req, sizeof *l);
+    login_op_t *l = a24_op_start_with(app, req, sizeof *l, login_dispose);
     if (l == NULL) {
         json_decref(doc);
         return;
     }
-    l->op.dispose = login_dispose;
     l->password = malloc(pwlen + 1);
     if (l->password == NULL) {
         json_decref(doc);
@@ -392,13 +391,10 @@ static void on_sign_out(a24_app_t *app, h2o_req_t *req, const a24_route_match_t 
         a24_auth_send_unauthorized(req);
         return;
     }
-    a24_op_t *op = a24_op_start(app, req, sizeof *op);
-    if (op == NULL)
-        return;
     a24_args_t a;
     a24_args_init(&a);
     a24_args_str(&a, session);
-    a24_op_script_or_respond(op, "session_end", &a, on_delete_reply);
+    a24_op_run_or_respond(app, req, "session_end", &a, on_delete_reply);
 }
 
 /* ---------------------------------------------------------------- me and staff */
@@ -420,20 +416,11 @@ static void on_me_authed(a24_app_t *app, h2o_req_t *req, const a24_route_match_t
 A24_STAFF_ROUTE(on_me, A24_AUTH_STAFF, on_me_authed)
 
 /* user_list.lua replied for the staff list. */
-static void on_staff_reply(a24_op_t *op, const char *verdict, const redisReply *r)
+static json_t *staff_json(a24_op_t *op, const redisReply *r)
 {
-    (void)verdict;
+    (void)op;
     json_t *staff = a24_account_rows_json(r);
-    if (staff == NULL) {
-        a24_op_fail_unavailable(op);
-        return;
-    }
-    h2o_req_t *req = a24_op_take(op);
-    if (req != NULL)
-        a24_http_json(req, 200, json_pack("{s:o}", "staff", staff));
-    else
-        json_decref(staff);
-    a24_op_finish(op);
+    return staff != NULL ? json_pack("{s:o}", "staff", staff) : NULL;
 }
 
 /* GET /api/v1/staff, once signed in as a supervisor or an admin. */
@@ -441,14 +428,11 @@ static void on_staff_authed(a24_app_t *app, h2o_req_t *req, const a24_route_matc
                             const a24_staff_t *staff)
 {
     (void)m, (void)staff;
-    a24_op_t *op = a24_op_start(app, req, sizeof *op);
-    if (op == NULL)
-        return;
     a24_args_t a;
     a24_args_init(&a);
     a24_args_key(&a, A24_KEY_USERS);
     a24_args_str(&a, A24_PREFIX_USER);
-    a24_op_rows_or_respond(op, "user_list", &a, 0, on_staff_reply);
+    a24_op_read_json_or_respond(app, req, "user_list", &a, 0, staff_json);
 }
 
 /* GET /api/v1/staff: who works at the desk (for reassigning and for account checks). */

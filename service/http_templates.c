@@ -23,11 +23,11 @@
 
 typedef struct {
     a24_op_t op;
-    json_t *body; /* put: the template as stored, less what the script adds */
+    json_t *body; /* the template as stored, less what the script adds */
     char id[TEMPLATE_ID_MAX + 1];
 } tpl_op_t;
 
-/* Releases the body a put kept for its answer. */
+/* Releases the body a put keeps for its answer. */
 static void tpl_dispose(a24_op_t *op)
 {
     json_decref(((tpl_op_t *)op)->body);
@@ -63,18 +63,13 @@ static json_t *template_json(const redisReply *f)
 }
 
 /* template_list.lua replied: one flat field list per template. */
-static void on_tpl_list_reply(a24_op_t *op, const char *verdict, const redisReply *r)
+static json_t *tpl_list_json(a24_op_t *op, const redisReply *r)
 {
-    (void)verdict;
-    tpl_op_t *t = (tpl_op_t *)op;
-    h2o_req_t *req = a24_op_take(&t->op);
-    if (req != NULL) {
-        json_t *list = json_array();
-        for (size_t i = 0; i < r->elements; i++)
-            json_array_append_new(list, template_json(r->element[i]));
-        a24_http_json(req, 200, json_pack("{s:o}", "templates", list));
-    }
-    a24_op_finish(&t->op);
+    (void)op;
+    json_t *list = json_array();
+    for (size_t i = 0; i < r->elements; i++)
+        json_array_append_new(list, template_json(r->element[i]));
+    return json_pack("{s:o}", "templates", list);
 }
 
 /* GET /api/v1/templates?language=&category=, signed in. */
@@ -101,15 +96,11 @@ static void on_tpl_list_authed(a24_app_t *app, h2o_req_t *req, const a24_route_m
                        "category");
         return;
     }
-    tpl_op_t *t = a24_op_start(app, req, sizeof *t);
-    if (t == NULL)
-        return;
-    t->op.dispose = tpl_dispose;
     a24_args_t a;
     a24_args_init(&a);
     a24_args_bin(&a, language, llen);
     a24_args_bin(&a, category, clen);
-    a24_op_rows_or_respond(&t->op, "template_list", &a, 0, on_tpl_list_reply);
+    a24_op_read_json_or_respond(app, req, "template_list", &a, 0, tpl_list_json);
 }
 
 /* template_put.lua replied: {"created" | "updated", ms}. */
@@ -156,9 +147,8 @@ static void on_tpl_put_authed(a24_app_t *app, h2o_req_t *req, const a24_route_ma
                        "disaster, other.",
                        "category");
     } else {
-        tpl_op_t *t = a24_op_start(app, req, sizeof *t);
+        tpl_op_t *t = a24_op_start_with(app, req, sizeof *t, tpl_dispose);
         if (t != NULL) {
-            t->op.dispose = tpl_dispose;
             memcpy(t->id, id.base, id.len);
             t->body = json_pack("{s:s, s:s%, s:s%, s:s%, s:s%, s:s}", "id", t->id, "language", lang,
                                 llen, "category", cat, clen, "title", title, tlen, "text", text,
@@ -187,13 +177,12 @@ static void on_tpl_put_authed(a24_app_t *app, h2o_req_t *req, const a24_route_ma
 static void on_tpl_delete_reply(a24_op_t *op, const char *verdict, const redisReply *r)
 {
     (void)r;
-    tpl_op_t *t = (tpl_op_t *)op;
-    h2o_req_t *req = a24_op_take(&t->op);
+    h2o_req_t *req = a24_op_take(op);
     if (req != NULL && strcmp(verdict, "ok") == 0)
         a24_http_empty(req, 204);
     else if (req != NULL)
         a24_http_error(req, 404, "not_found", "There is no such template.", NULL);
-    a24_op_finish(&t->op);
+    a24_op_finish(op);
 }
 
 /* DELETE /api/v1/templates/{id}, a supervisor. */
@@ -205,16 +194,11 @@ static void on_tpl_delete_authed(a24_app_t *app, h2o_req_t *req, const a24_route
         a24_http_error(req, 404, "not_found", "There is no such template.", NULL);
         return;
     }
-    tpl_op_t *t = a24_op_start(app, req, sizeof *t);
-    if (t == NULL)
-        return;
-    t->op.dispose = tpl_dispose;
-    memcpy(t->id, id.base, id.len);
     a24_args_t a;
     a24_args_init(&a);
-    a24_args_bin(&a, t->id, id.len);
+    a24_args_bin(&a, id.base, id.len);
     a24_args_str(&a, staff->username);
-    a24_op_script_or_respond(&t->op, "template_delete", &a, on_tpl_delete_reply);
+    a24_op_run_or_respond(app, req, "template_delete", &a, on_tpl_delete_reply);
 }
 
 /* Each route names the roles it admits (auth.h) and its continuation. */

@@ -173,7 +173,7 @@ static int first_oncall_step(const a24_config_t *cfg)
     return -1;
 }
 
-static void on_act_reply(a24_store_t *store, redisReply *r, void *privdata);
+static void on_act_reply(a24_op_t *op, const char *verdict, const redisReply *r);
 
 /* Appends a string argument (short, for the table of moves below). */
 static void arg(a24_args_t *x, const char *s)
@@ -255,7 +255,7 @@ static int act_send(act_op_t *a)
     a24_args_t x;
     a24_args_init(&x);
     const char *script = act_args(a, nums, &x);
-    return a24_store_fcall(a->op.app->store, script, &x, on_act_reply, a);
+    return a24_op_script(&a->op, script, &x, on_act_reply);
 }
 
 /* The log event of a move that happened. */
@@ -414,17 +414,9 @@ static void respond_refusal(act_op_t *a, const char *verdict, const redisReply *
 }
 
 /* Any move's script replied. */
-static void on_act_reply(a24_store_t *store, redisReply *r, void *privdata)
+static void on_act_reply(a24_op_t *op, const char *verdict, const redisReply *r)
 {
-    (void)store;
-    act_op_t *a = privdata;
-    size_t len;
-    const char *verdict = a24_reply_str(r, 0, &len);
-    if (verdict == NULL) {
-        a24_log_script_error(act_event(a), r);
-        a24_op_fail_unavailable(&a->op);
-        return;
-    }
+    act_op_t *a = (act_op_t *)op;
     bool ok = strcmp(verdict, "ok") == 0;
     if (ok && a->act == ACT_APPROVE && a->step == 0 && a->sealed != NULL) {
         a->step = 1; /* approved; now the note */
@@ -456,10 +448,9 @@ static void act_start(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m
     h2o_iovec_t id = m->param[0];
     if (!ticket_param_or_respond(req, id))
         return;
-    act_op_t *a = a24_op_start(app, req, sizeof *a);
+    act_op_t *a = a24_op_start_with(app, req, sizeof *a, act_dispose);
     if (a == NULL)
         return;
-    a->op.dispose = act_dispose;
     a->act = proto.act;
     a->raise = proto.raise;
     a->second_opinion = proto.second_opinion;
@@ -632,24 +623,28 @@ static void choice_move(a24_app_t *app, h2o_req_t *req, const a24_route_match_t 
     json_decref(doc);
 }
 
-/* POST .../review {"decision": "approve" | "return", "note"?}, a supervisor. */
+/* The two moves chosen between two words. */
+enum { CHOICE_REVIEW, CHOICE_RISK };
+static const choice_move_t choice_moves[] = {
+    /* POST .../review {"decision": "approve" | "return", "note"?}, a supervisor. */
+    [CHOICE_REVIEW] = {"decision", "approve", "return", "bad_decision",
+                       "decision must be approve or return.", "note", false, ACT_APPROVE,
+                       ACT_RETURN},
+    /* POST .../risk {"level": "crisis" | "normal", "reason"}, signed in. */
+    [CHOICE_RISK] = {"level", "crisis", "normal", "bad_level", "level must be crisis or normal.",
+                     "reason", true, ACT_RISK, ACT_RISK},
+};
+
 static void on_review_authed(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
                              const a24_staff_t *staff)
 {
-    static const choice_move_t review = {
-        "decision", "approve", "return",    "bad_decision", "decision must be approve or return.",
-        "note",     false,     ACT_APPROVE, ACT_RETURN};
-    choice_move(app, req, m, staff, &review);
+    choice_move(app, req, m, staff, &choice_moves[CHOICE_REVIEW]);
 }
 
-/* POST .../risk {"level": "crisis" | "normal", "reason"}, signed in. */
 static void on_risk_authed(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
                            const a24_staff_t *staff)
 {
-    static const choice_move_t risk = {
-        "level",  "crisis", "normal", "bad_level", "level must be crisis or normal.",
-        "reason", true,     ACT_RISK, ACT_RISK};
-    choice_move(app, req, m, staff, &risk);
+    choice_move(app, req, m, staff, &choice_moves[CHOICE_RISK]);
 }
 
 /* ---------------------------------------------------------------- routes */

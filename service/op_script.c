@@ -62,6 +62,55 @@ void a24_op_script_or_respond(a24_op_t *op, const char *name, a24_args_t *args,
         a24_op_fail_unavailable(op);
 }
 
+/* A bare operation for a script call, or NULL (503 answered, `args` disposed of). */
+static a24_op_t *start_bare(a24_app_t *app, h2o_req_t *req, a24_args_t *args)
+{
+    a24_op_t *op = a24_op_start(app, req, sizeof *op);
+    if (op == NULL)
+        a24_args_dispose(args);
+    return op;
+}
+
+void a24_op_run_or_respond(a24_app_t *app, h2o_req_t *req, const char *name, a24_args_t *args,
+                           a24_op_reply_fn on_reply)
+{
+    a24_op_t *op = start_bare(app, req, args);
+    if (op != NULL)
+        a24_op_script_or_respond(op, name, args, on_reply);
+}
+
+/* The rows of a read arrived: 200 with what the operation makes of them. */
+static void answer_rows_json(a24_op_t *op, const char *verdict, const redisReply *r)
+{
+    (void)verdict;
+    if (op->req == NULL) { /* the client left: nothing to make */
+        a24_op_finish(op);
+        return;
+    }
+    json_t *body = op->build(op, r);
+    if (body == NULL) {
+        a24_op_fail_unavailable(op);
+        return;
+    }
+    a24_http_json(a24_op_take(op), 200, body);
+    a24_op_finish(op);
+}
+
+void a24_op_rows_json_or_respond(a24_op_t *op, const char *name, a24_args_t *args, size_t min,
+                                 a24_op_json_fn build)
+{
+    op->build = build;
+    a24_op_rows_or_respond(op, name, args, min, answer_rows_json);
+}
+
+void a24_op_read_json_or_respond(a24_app_t *app, h2o_req_t *req, const char *name, a24_args_t *args,
+                                 size_t min, a24_op_json_fn build)
+{
+    a24_op_t *op = start_bare(app, req, args);
+    if (op != NULL)
+        a24_op_rows_json_or_respond(op, name, args, min, build);
+}
+
 void a24_op_rows_or_respond(a24_op_t *op, const char *name, a24_args_t *args, size_t min,
                             a24_op_reply_fn on_reply)
 {

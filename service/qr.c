@@ -4,6 +4,8 @@
  */
 #include "qr.h"
 
+#include "code_text.h"
+
 #include <qrencode.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -68,14 +70,7 @@ void a24_qr_send(a24_app_t *app, h2o_req_t *req, const char *ticket, const char 
         a24_http_error(req, 500, "internal", "The QR code could not be drawn.", NULL);
         return;
     }
-    /* The spelling the person was given: groups of four joined by dashes. */
-    size_t o = 0;
-    for (size_t i = 0; i < A24_CODE_CHARS; i++) {
-        if (i > 0 && i % 4 == 0)
-            code[o++] = '-';
-        code[o++] = canon[i];
-    }
-    code[o] = '\0';
+    a24_code_text(canon, code); /* the spelling the person was given */
     char *url = NULL;
     int n;
     if (public_url != NULL && public_url[0] != '\0') {

@@ -31,32 +31,27 @@ typedef struct {
     a24_viewer_t me;
 } list_op_t;
 
-/* ticket_list.lua replied: {now, next score, next id, rows...}. */
-static void on_list_reply(a24_op_t *op, const char *verdict, const redisReply *r)
+/* ticket_list.lua replied: {now, next score, next id, rows...}; a page of tickets. */
+static json_t *list_json(a24_op_t *op, const redisReply *r)
 {
-    (void)verdict;
     list_op_t *l = (list_op_t *)op;
-    h2o_req_t *req = a24_op_take(&l->op);
-    if (req != NULL) {
-        a24_ms_t now = a24_reply_int(r, 0, a24_clock_now());
-        json_t *tickets = json_array();
-        for (size_t i = 3; i < r->elements; i++) {
-            json_t *item = a24_ticket_view_item(l->op.app, &l->me, now, r->element[i]);
-            if (item != NULL)
-                json_array_append_new(tickets, item);
-        }
-        size_t slen, ilen;
-        const char *score = a24_reply_str(r, 1, &slen), *id = a24_reply_str(r, 2, &ilen);
-        json_t *next = json_null();
-        if (score != NULL && slen > 0 && id != NULL && ilen > 0) {
-            char cursor[CURSOR_MAX * 2];
-            snprintf(cursor, sizeof cursor, "%.*s_%.*s", (int)slen, score, (int)ilen, id);
-            json_decref(next);
-            next = json_string(cursor);
-        }
-        a24_http_json(req, 200, json_pack("{s:o, s:o}", "tickets", tickets, "next_cursor", next));
+    a24_ms_t now = a24_reply_int(r, 0, a24_clock_now());
+    json_t *tickets = json_array();
+    for (size_t i = 3; i < r->elements; i++) {
+        json_t *item = a24_ticket_view_item(l->op.app, &l->me, now, r->element[i]);
+        if (item != NULL)
+            json_array_append_new(tickets, item);
     }
-    a24_op_finish(&l->op);
+    size_t slen, ilen;
+    const char *score = a24_reply_str(r, 1, &slen), *id = a24_reply_str(r, 2, &ilen);
+    json_t *next = json_null();
+    if (score != NULL && slen > 0 && id != NULL && ilen > 0) {
+        char cursor[CURSOR_MAX * 2];
+        snprintf(cursor, sizeof cursor, "%.*s_%.*s", (int)slen, score, (int)ilen, id);
+        json_decref(next);
+        next = json_string(cursor);
+    }
+    return json_pack("{s:o, s:o}", "tickets", tickets, "next_cursor", next);
 }
 
 /*
@@ -140,5 +135,5 @@ void a24_ticket_queue_list(a24_app_t *app, h2o_req_t *req, const a24_route_match
     a24_args_int(&args, limit);
     a24_args_str(&args, score);
     a24_args_str(&args, cid);
-    a24_op_rows_or_respond(&l->op, "ticket_list", &args, 3, on_list_reply);
+    a24_op_rows_json_or_respond(&l->op, "ticket_list", &args, 3, list_json);
 }

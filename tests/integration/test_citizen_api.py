@@ -521,6 +521,17 @@ class SubmitShapeTest(a24test.StackTestCase):
         self.assertTrue(one.startswith(b"<svg") and two.startswith(b"<svg"))
         self.assertNotEqual(one, two)
 
+    def test_qr_link_spells_the_code_as_given_out(self):
+        # The QR code is the return link with the code exactly as the 201 gave it out
+        # (upper case, dashed), whatever spelling the request used.
+        b = self.web.submit("Draw the link I was given.", "sleep").json
+        want = qr_modules(f"https://desk.example.org/t/{b['ticket']}#{b['access_code']}")
+        for code in (b["access_code"], b["access_code"].lower()):
+            r = self.web.request("GET", f"/api/v1/questions/{b['ticket']}/qr",
+                                 headers={"Authorization": f"Bearer {code}"})
+            self.assertEqual(r.status, 200, r.body)
+            self.assertEqual(svg_modules(r.body), want, code)
+
     def test_phq9_item9_alone_flags_and_stores_no_score(self):
         r = self.web.submit("I feel a bit tired these days.", "depression", phq9_item9=2)
         self.assertEqual(r.status, 201, r.body)
@@ -717,6 +728,38 @@ class LimitsTest(unittest.TestCase):
         self.assertEqual(stack.web.withdraw(t, code).status, 204)
 
 
+    def test_wrong_code_past_the_limit_is_counted(self):
+        stack = a24test.start_stack(self.addCleanup, config={"limits": {
+            "code_checks_per_hour": 2}})
+        b = stack.web.submit("Count my guesses", "sleep").json
+        other = stack.web.submit("Another one", "sleep").json
+        name = "answer24_code_check_failures_total"
+        for _ in range(2):
+            assert_error(self, stack.web.read(b["ticket"], other["access_code"]), 404, "not_found")
+        before = stack.web.metrics()[name]
+        self.assertEqual(before, 2)
+        assert_limited(self, stack.web.read(b["ticket"], other["access_code"]), "en")
+        assert_limited(self, stack.web.withdraw(b["ticket"], other["access_code"]), "en")
+        self.assertEqual(stack.web.metrics()[name], before + 2)
+        self.assertEqual(stack.web.read(b["ticket"], b["access_code"]).status, 200)
+        self.assertEqual(stack.web.metrics()[name], before + 2)
+
+
+class SubmitMemoryTest(unittest.TestCase):
+    """The 201 of a question holds the access code: once it is sent, the front end keeps
+    no copy of the code in its memory."""
+
+    def test_code_is_wiped_after_the_201(self):
+        stack = a24test.start_stack(self.addCleanup)
+        for text in ("Wipe my code.", "Wipe mine too."):
+            r = stack.web.submit(text, "sleep")
+            self.assertEqual(r.status, 201, r.body)
+            code = r.json["access_code"].encode()
+            # The request is done once its response is written; poll for its memory.
+            a24test.wait_until(lambda: code not in process_memory(stack.web.proc.pid), 5,
+                               interval=0.2, what="the code gone from the front end's memory")
+
+
 class ProxyTest(unittest.TestCase):
     """The client behind proxies: the right-most X-Forwarded-For address not trusted."""
 
@@ -821,6 +864,54 @@ def assert_limited(tc, r, language):
     tc.assertTrue(lines, r.body)
     tc.assertEqual(lines, DIRECTORY[language])
     tc.assertNotIn("1393", json.dumps(lines))
+
+
+def svg_modules(svg):
+    """The dark modules of a QR code drawn by qr.c: each run "M<x> <y>h<n>v1h-<n>z"."""
+    dark = set()
+    for x, y, n in re.findall(rb"M(\d+) (\d+)h(\d+)v1h-\d+z", svg):
+        dark.update((int(x) + i, int(y)) for i in range(int(n)))
+    return dark
+
+
+def qr_modules(text):
+    """The dark modules libqrencode gives `text` with qr.c's settings (any version, level
+    M, 8-bit, case-sensitive), placed inside the same four-module border."""
+    import ctypes
+
+    class QRcode(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_int), ("width", ctypes.c_int),
+                    ("data", ctypes.POINTER(ctypes.c_ubyte))]
+
+    lib = ctypes.CDLL("libqrencode.so.4")
+    lib.QRcode_encodeString.restype = ctypes.POINTER(QRcode)
+    lib.QRcode_encodeString.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.c_int,
+                                        ctypes.c_int, ctypes.c_int]
+    qr = lib.QRcode_encodeString(text.encode(), 0, 1, 2, 1)  # QR_ECLEVEL_M, QR_MODE_8
+    w = qr.contents.width
+    dark = {(x + 4, y + 4) for y in range(w) for x in range(w)
+            if qr.contents.data[y * w + x] & 1}
+    lib.QRcode_free(qr)
+    return dark
+
+
+def process_memory(pid):
+    """The bytes of every writable mapping of process `pid` (up to 1 GiB each)."""
+    chunks = []
+    with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem:
+        for line in maps:
+            fields = line.split()
+            if not fields[1].startswith("rw"):
+                continue
+            start, end = (int(a, 16) for a in fields[0].split("-"))
+            if end - start > 1 << 30:  # the sanitizer's shadow: reserved, not data
+                continue
+            try:
+                mem.seek(start)
+                chunks.append(mem.read(end - start))
+            except (OSError, ValueError, OverflowError):
+                continue
+    return b"".join(chunks)
 
 
 if __name__ == "__main__":
