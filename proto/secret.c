@@ -210,17 +210,23 @@ bool a24_secret_ticket_id_valid(const char *id, size_t len)
     return true;
 }
 
+void a24_code_text(const char canon[A24_CODE_CHARS], char out[A24_CODE_TEXT_LEN + 1])
+{
+    char *o = out;
+    for (size_t i = 0; i < A24_CODE_CHARS; i++) {
+        if (i > 0 && i % 4 == 0)
+            *o++ = '-'; /* a dash before each group but the first */
+        char c = canon[i];
+        *o++ = c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
+    }
+    *o = '\0';
+}
+
 void a24_secret_access_code(char out[A24_CODE_TEXT_LEN + 1])
 {
     char raw[A24_CODE_CHARS];
     random_crockford(raw, sizeof raw);
-    size_t o = 0;
-    for (size_t i = 0; i < A24_CODE_CHARS; i++) {
-        if (i > 0 && i % 4 == 0)
-            out[o++] = '-';
-        out[o++] = (char)(raw[i] >= 'a' ? raw[i] - 'a' + 'A' : raw[i]);
-    }
-    out[o] = '\0';
+    a24_code_text(raw, out);
     sodium_memzero(raw, sizeof raw);
 }
 

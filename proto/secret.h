@@ -68,6 +68,13 @@ void a24_secret_ticket_id(char out[A24_TICKET_ID_LEN + 1]);
 /** True if `id` (`len` bytes) has the shape of a ticket id. */
 bool a24_secret_ticket_id_valid(const char *id, size_t len);
 
+/**
+ * Writes the given-out spelling of the A24_CODE_CHARS canonical characters `canon`
+ * and a NUL: upper case, in groups of four joined by dashes ("ABCD-EFGH-..."). The 201
+ * of a question, its return link and the QR code of that link all show it this way.
+ */
+void a24_code_text(const char canon[A24_CODE_CHARS], char out[A24_CODE_TEXT_LEN + 1]);
+
 /** A new access code as shown to the citizen: "ABCD-EFGH-..." and a NUL. */
 void a24_secret_access_code(char out[A24_CODE_TEXT_LEN + 1]);
 

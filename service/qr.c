@@ -4,7 +4,7 @@
  */
 #include "qr.h"
 
-#include "code_text.h"
+#include "secret.h"
 
 #include <qrencode.h>
 #include <sodium.h>
