@@ -143,8 +143,11 @@ static int load_app(a24_app_t *app)
     return 0;
 }
 
-/* Sets h2o up: limits, then the API paths before the pages (first match wins). */
-static void configure_h2o(a24_app_t *app)
+/*
+ * Sets h2o up: limits, then the API paths before the pages (first match wins). Returns
+ * 0, or -1 (said) when the pages cannot be built.
+ */
+static int configure_h2o(a24_app_t *app)
 {
     const a24_config_t *cfg = app->cfg;
     h2o_config_init(&app->h2o);
@@ -165,7 +168,13 @@ static void configure_h2o(a24_app_t *app)
     a24_http_register_api(host, "/healthz", app);
     a24_http_register_api(host, "/readyz", app);
     a24_http_register_api(host, "/metrics", app);
-    a24_static_register(host, app);
+    char err[512];
+    if (a24_static_register(host, app, err, sizeof err) != 0) {
+        fprintf(stderr, "answer24-web: %s\n", err);
+        h2o_config_dispose(&app->h2o);
+        return -1;
+    }
+    return 0;
 }
 
 /*
@@ -185,13 +194,12 @@ static int start_server(server_t *srv)
     }
     if (listen_on(srv, app->cfg->http.listen) != 0)
         return -1;
-    if (load_app(app) != 0) {
+    if (load_app(app) != 0 || configure_h2o(app) != 0) {
         uv_close((uv_handle_t *)&srv->listener, NULL);
         srv->listener_open = false;
         uv_run(app->loop, UV_RUN_NOWAIT);
         return -1;
     }
-    configure_h2o(app);
     h2o_context_init(&app->ctx, app->loop, &app->h2o);
     srv->accept.ctx = &app->ctx;
     srv->accept.hosts = app->h2o.hosts;

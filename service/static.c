@@ -1,6 +1,8 @@
 /*
  * static: pages and assets. Must never: serve outside static_dir (h2o's normalised
- * path has no dot segments, and hidden files are refused), or let a page be framed.
+ * path has no dot segments, and hidden files are refused), serve the page fragments
+ * under _partials (paths with a segment starting "_" are refused), or let a page be
+ * framed. The four pages come from memory, expanded once at start (pages.h).
  */
 #include "static.h"
 
@@ -9,11 +11,17 @@
 #include <sys/stat.h>
 
 #include "http.h"
+#include "pages.h"
 
 typedef struct {
     h2o_handler_t super;
     a24_app_t *app;
+    a24_pages_t *pages;
 } static_handler_t;
+
+/* The pages, expanded at start; any other file is read from disk when asked for. */
+static const char *const page_files[] = {"index.html", "return.html", "console.html",
+                                         "oncall.html"};
 
 static const struct {
     const char *ext;
@@ -48,34 +56,60 @@ static bool is_page(h2o_iovec_t p, const char *page)
     return (p.len == n || (p.len == n + 1 && p.base[n] == '/')) && memcmp(p.base, page, n) == 0;
 }
 
+/*
+ * The file under static_dir that the normalised path `p` names ("index.html" for "/"),
+ * in `rel` if it is not a page; NULL for a hidden or underscore segment or a path too long.
+ */
+static const char *file_of(h2o_iovec_t p, char *rel, size_t relsize)
+{
+    if (p.len == 1)
+        return "index.html";
+    if (p.len > 3 && memcmp(p.base, "/t/", 3) == 0)
+        return "return.html";
+    if (is_page(p, "/console"))
+        return "console.html";
+    if (is_page(p, "/oncall"))
+        return "oncall.html";
+    if (p.len >= relsize || memmem(p.base, p.len, "/.", 2) != NULL ||
+        memmem(p.base, p.len, "/_", 2) != NULL || memchr(p.base, '\0', p.len) != NULL)
+        return NULL;
+    memcpy(rel, p.base + 1, p.len - 1);
+    rel[p.len - 1] = '\0';
+    return rel;
+}
+
+/* Sends an expanded page from memory with the headers h2o_file_send gives a file. */
+static void send_page(h2o_req_t *req, const a24_page_t *page)
+{
+    const char *type = mime_of(page->name);
+    req->res.status = 200;
+    req->res.reason = "OK";
+    req->res.content_length = page->len;
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, type, strlen(type));
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_LAST_MODIFIED, NULL,
+                   page->last_modified, strlen(page->last_modified));
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ETAG, NULL, page->etag,
+                   strlen(page->etag));
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ACCEPT_RANGES, NULL,
+                   H2O_STRLIT("bytes"));
+    h2o_send_inline(req, page->body, page->len); /* no body for HEAD */
+}
+
 /* h2o: any request no API route took. */
 static int on_static_req(h2o_handler_t *self, h2o_req_t *req)
 {
-    a24_app_t *app = ((static_handler_t *)self)->app;
+    static_handler_t *h = (static_handler_t *)self;
+    a24_app_t *app = h->app;
     if (!a24_http_admit_or_respond(app, req))
         return 0;
-    h2o_iovec_t p = req->path_normalized;
-    const char *file = NULL;
-    char rel[512];
-    if (p.len == 1)
-        file = "index.html";
-    else if (p.len > 3 && memcmp(p.base, "/t/", 3) == 0)
-        file = "return.html";
-    else if (is_page(p, "/console"))
-        file = "console.html";
-    else if (is_page(p, "/oncall"))
-        file = "oncall.html";
-    else if (p.len < sizeof rel && memmem(p.base, p.len, "/.", 2) == NULL &&
-             memchr(p.base, '\0', p.len) == NULL) {
-        memcpy(rel, p.base + 1, p.len - 1);
-        rel[p.len - 1] = '\0';
-        file = rel;
-    }
-    char path[1024];
+    char rel[512], path[1024];
+    const char *file = file_of(req->path_normalized, rel, sizeof rel);
+    const a24_page_t *page = file != NULL ? a24_pages_find(h->pages, file, strlen(file)) : NULL;
     struct stat st;
-    if (file == NULL ||
-        snprintf(path, sizeof path, "%s/%s", app->cfg->http.static_dir, file) >= (int)sizeof path ||
-        stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (page == NULL && (file == NULL ||
+                         snprintf(path, sizeof path, "%s/%s", app->cfg->http.static_dir, file) >=
+                             (int)sizeof path ||
+                         stat(path, &st) != 0 || !S_ISREG(st.st_mode))) {
         a24_http_error(req, 404, "not_found", "There is nothing at this address.", NULL);
         return 0;
     }
@@ -89,16 +123,33 @@ static int on_static_req(h2o_handler_t *self, h2o_req_t *req)
     a24_http_security_headers(req);
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
                    H2O_STRLIT("no-cache"));
+    if (page != NULL) {
+        send_page(req, page);
+        return 0;
+    }
     const char *type = mime_of(path);
     if (h2o_file_send(req, 200, "OK", path, h2o_iovec_init(type, strlen(type)), 0) != 0)
         a24_http_error(req, 404, "not_found", "There is nothing at this address.", NULL);
     return 0;
 }
 
-void a24_static_register(h2o_hostconf_t *host, a24_app_t *app)
+/* h2o: the configuration is going away. */
+static void on_dispose(h2o_handler_t *self)
 {
+    a24_pages_destroy(((static_handler_t *)self)->pages);
+}
+
+int a24_static_register(h2o_hostconf_t *host, a24_app_t *app, char *err, size_t errlen)
+{
+    a24_pages_t *pages = a24_pages_create(app->cfg->http.static_dir, page_files,
+                                          sizeof page_files / sizeof page_files[0], err, errlen);
+    if (pages == NULL)
+        return -1;
     h2o_pathconf_t *pc = h2o_config_register_path(host, "/", 0);
     static_handler_t *h = (static_handler_t *)h2o_create_handler(pc, sizeof *h);
     h->super.on_req = on_static_req;
+    h->super.dispose = on_dispose;
     h->app = app;
+    h->pages = pages;
+    return 0;
 }

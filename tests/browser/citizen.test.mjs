@@ -12,10 +12,10 @@
  * has its own guarded browser context (harness.mjs). Tests are named
  * <area>_<behaviour>; screenshots land in tests/browser/artifacts/<test>-<state>.png.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-    startStack, catalogue, HTML_LANG, CROCKFORD, LOCAL_HOST, textOf, isShown, waitPageReady,
+    fileStack, TEST_TIMEOUT, catalogue, HTML_LANG, CROCKFORD, LOCAL_HOST, textOf, isShown, waitPageReady,
     assertNoHorizontalScroll,
 } from './harness.mjs';
 
@@ -33,23 +33,12 @@ const CRISIS = { ko: '죽고 싶어요', zh: '我想自杀', en: 'I want to kill
 /** The numbers each language's crisis panel must offer as tel: links. */
 const MUST_CALL = { ko: ['109'], zh: ['12356'], en: ['109', '12356'] };
 
-/** One test's limit: generous for a loaded machine, far below ctest's. */
-const TEST_TIMEOUT = 90_000;
-
 const XSS = '<img src=x onerror=alert(1)><script>alert(2)</script>';
 
 /** Chrome logs every non-2xx fetch as a console error; tests that cause one on purpose allow it. */
 const HTTP_STATUS_LOG = (status) => new RegExp(`Failed to load resource: the server responded with a status of ${status}`);
 
-let stack;
-
-before(async () => {
-    stack = await startStack();
-});
-
-after(async () => {
-    if (stack) await stack.stop();
-});
+const stack = fileStack();
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -227,269 +216,257 @@ for (const code of ['ko', 'zh', 'en']) {
 
 /* ------------------------------------------------------------------ (c) failures */
 
-test('crisis_panel_on_failed_submission_keeps_draft', { timeout: TEST_TIMEOUT }, async (t) => {
-    await stack.run(t, { locale: 'ko-KR' }, async (s) => {
-        const { page } = s;
-        const cat = CAT.ko;
-        s.allowConsole(/Failed to load resource: net::ERR_FAILED/, 'the test cuts the network under the POST on purpose');
-        s.allowConsole(HTTP_STATUS_LOG(502), 'the test answers the POST with a proxy-style 502 on purpose');
-        await s.goto('/');
-        await fillQuestion(page, ORDINARY.ko, 'stress');
-        await page.check('#q-green');
+stack.test('crisis_panel_on_failed_submission_keeps_draft', { locale: 'ko-KR' }, async (s) => {
+    const { page } = s;
+    const cat = CAT.ko;
+    s.allowConsole(/Failed to load resource: net::ERR_FAILED/, 'the test cuts the network under the POST on purpose');
+    s.allowConsole(HTTP_STATUS_LOG(502), 'the test answers the POST with a proxy-style 502 on purpose');
+    await s.goto('/');
+    await fillQuestion(page, ORDINARY.ko, 'stress');
+    await page.check('#q-green');
 
-        // 1. The network fails under the POST.
-        const keys = [];
-        page.on('request', (r) => {
-            if (r.method() === 'POST' && r.url().endsWith('/api/v1/questions')) keys.push(r.headers()['idempotency-key']);
-        });
-        await page.route('**/api/v1/questions', (route) => route.abort('failed'));
-        await page.click('#q-submit');
-        await page.waitForSelector('#crisis-panel:not([hidden])');
-        await page.waitForSelector('#form-error .crisis-inline');
-        assert.ok((await page.innerText('#form-error')).includes(cat.errors.network), 'network error worded in Korean');
-        assert.ok((await telNumbers(page, '#form-error')).includes('109'), 'lines next to the error offer 109');
-        assert.ok((await telNumbers(page, '#crisis-panel')).includes('109'), 'panel offers 109');
-        assert.equal(await textOf(page, '#crisis-title'), cat.crisis.title);
-        // The draft is all still there.
-        assert.equal(await page.inputValue('#q-text'), ORDINARY.ko);
-        assert.equal(await page.inputValue('#q-category'), 'stress');
-        assert.equal(await page.isChecked('#q-green'), true);
-        assert.equal(await isShown(page, '#result-view'), false);
-        await s.shot('network_failed');
-
-        // 2. A proxy answers 502 with an HTML page: the panel opens again.
-        await page.click('#crisis-close');
-        assert.equal(await isShown(page, '#crisis-panel'), false);
-        await page.unroute('**/api/v1/questions');
-        await page.route('**/api/v1/questions', (route) => route.fulfill({
-            status: 502, contentType: 'text/html', body: '<html><body>Bad gateway</body></html>',
-        }));
-        await page.click('#q-submit');
-        await page.waitForSelector('#crisis-panel:not([hidden])');
-        await page.waitForFunction((m) => document.getElementById('form-error').innerText.includes(m), cat.errors.unavailable);
-        assert.equal(await page.inputValue('#q-text'), ORDINARY.ko);
-
-        // 3. The service is back: the same draft goes through, with the same Idempotency-Key.
-        await page.unroute('**/api/v1/questions');
-        await submitAndWait(page);
-        assert.equal(keys.length, 3, `three attempts seen: ${keys}`);
-        assert.ok(keys.every((k) => k && k === keys[0]), `one Idempotency-Key for the same draft: ${keys}`);
-        assert.equal((await readResult(page)).code.length, 28);
+    // 1. The network fails under the POST.
+    const keys = [];
+    page.on('request', (r) => {
+        if (r.method() === 'POST' && r.url().endsWith('/api/v1/questions')) keys.push(r.headers()['idempotency-key']);
     });
+    await page.route('**/api/v1/questions', (route) => route.abort('failed'));
+    await page.click('#q-submit');
+    await page.waitForSelector('#crisis-panel:not([hidden])');
+    await page.waitForSelector('#form-error .crisis-inline');
+    assert.ok((await page.innerText('#form-error')).includes(cat.errors.network), 'network error worded in Korean');
+    assert.ok((await telNumbers(page, '#form-error')).includes('109'), 'lines next to the error offer 109');
+    assert.ok((await telNumbers(page, '#crisis-panel')).includes('109'), 'panel offers 109');
+    assert.equal(await textOf(page, '#crisis-title'), cat.crisis.title);
+    // The draft is all still there.
+    assert.equal(await page.inputValue('#q-text'), ORDINARY.ko);
+    assert.equal(await page.inputValue('#q-category'), 'stress');
+    assert.equal(await page.isChecked('#q-green'), true);
+    assert.equal(await isShown(page, '#result-view'), false);
+    await s.shot('network_failed');
+
+    // 2. A proxy answers 502 with an HTML page: the panel opens again.
+    await page.click('#crisis-close');
+    assert.equal(await isShown(page, '#crisis-panel'), false);
+    await page.unroute('**/api/v1/questions');
+    await page.route('**/api/v1/questions', (route) => route.fulfill({
+        status: 502, contentType: 'text/html', body: '<html><body>Bad gateway</body></html>',
+    }));
+    await page.click('#q-submit');
+    await page.waitForSelector('#crisis-panel:not([hidden])');
+    await page.waitForFunction((m) => document.getElementById('form-error').innerText.includes(m), cat.errors.unavailable);
+    assert.equal(await page.inputValue('#q-text'), ORDINARY.ko);
+
+    // 3. The service is back: the same draft goes through, with the same Idempotency-Key.
+    await page.unroute('**/api/v1/questions');
+    await submitAndWait(page);
+    assert.equal(keys.length, 3, `three attempts seen: ${keys}`);
+    assert.ok(keys.every((k) => k && k === keys[0]), `one Idempotency-Key for the same draft: ${keys}`);
+    assert.equal((await readResult(page)).code.length, 28);
 });
 
-test('crisis_panel_when_redis_down_keeps_draft', { timeout: TEST_TIMEOUT }, async (t) => {
-    await stack.run(t, { locale: 'en-US' }, async (s) => {
-        const { page } = s;
-        const cat = CAT.zh;
-        s.allowConsole(HTTP_STATUS_LOG(503), 'Redis is stopped on purpose: the API answers 503');
-        await s.goto('/');
-        await switchLanguage(page, 'zh');
-        await fillQuestion(page, ORDINARY.zh, 'anxiety');
-        await stack.stopRedis();
-        try {
-            const response = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/api/v1/questions'));
-            await page.click('#q-submit');
-            assert.equal((await response).status(), 503, 'the API says 503 when Redis is down');
-            await page.waitForSelector('#crisis-panel:not([hidden])');
-            await page.waitForSelector('#form-error .crisis-inline');
-            assert.equal(await textOf(page, '#crisis-title'), cat.crisis.title);
-            assert.ok((await telNumbers(page, '#crisis-panel')).includes('12356'), 'panel offers 12356');
-            assert.ok((await telNumbers(page, '#form-error')).includes('12356'), 'lines next to the error offer 12356');
-            const errText = await page.innerText('#form-error');
-            assert.ok(errText.includes(cat.errors.prefix), `error says ${cat.errors.prefix}: ${errText}`);
-            assert.equal(await page.inputValue('#q-text'), ORDINARY.zh);
-            assert.equal(await page.inputValue('#q-category'), 'anxiety');
-            await s.shot('redis_down');
-        } finally {
-            await stack.startRedis();
-        }
-        await submitAndWait(page);
-        assert.equal((await readResult(page)).code.length, 28);
-    });
+stack.test('crisis_panel_when_redis_down_keeps_draft', { locale: 'en-US' }, async (s) => {
+    const { page } = s;
+    const cat = CAT.zh;
+    s.allowConsole(HTTP_STATUS_LOG(503), 'Redis is stopped on purpose: the API answers 503');
+    await s.goto('/');
+    await switchLanguage(page, 'zh');
+    await fillQuestion(page, ORDINARY.zh, 'anxiety');
+    await stack.stopRedis();
+    try {
+        const response = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/api/v1/questions'));
+        await page.click('#q-submit');
+        assert.equal((await response).status(), 503, 'the API says 503 when Redis is down');
+        await page.waitForSelector('#crisis-panel:not([hidden])');
+        await page.waitForSelector('#form-error .crisis-inline');
+        assert.equal(await textOf(page, '#crisis-title'), cat.crisis.title);
+        assert.ok((await telNumbers(page, '#crisis-panel')).includes('12356'), 'panel offers 12356');
+        assert.ok((await telNumbers(page, '#form-error')).includes('12356'), 'lines next to the error offer 12356');
+        const errText = await page.innerText('#form-error');
+        assert.ok(errText.includes(cat.errors.prefix), `error says ${cat.errors.prefix}: ${errText}`);
+        assert.equal(await page.inputValue('#q-text'), ORDINARY.zh);
+        assert.equal(await page.inputValue('#q-category'), 'anxiety');
+        await s.shot('redis_down');
+    } finally {
+        await stack.startRedis();
+    }
+    await submitAndWait(page);
+    assert.equal((await readResult(page)).code.length, 28);
 });
 
 
 /* ------------------------------------------------------------------ (d) language switch */
 
-test('selfcheck_item9_sent_without_consent_opens_crisis_panel', { timeout: TEST_TIMEOUT }, async (t) => {
-    await stack.run(t, { locale: 'en-US' }, async (s) => {
-        const { page } = s;
-        await s.goto('/');
-        await fillQuestion(page, ORDINARY.en, 'depression');
-        await page.click('#selfcheck summary');
-        assert.equal(await isShown(page, '#crisis-panel'), false, 'panel closed before item 9');
-        await page.check('#sc-phq9-9-0');
-        assert.equal(await isShown(page, '#crisis-panel'), false, 'item 9 = 0 opens nothing');
-        await page.check('#sc-phq9-9-2');
-        // The panel opens at once, before anything is sent, and help shows under item 9.
-        await page.waitForSelector('#crisis-panel:not([hidden])');
-        await page.waitForSelector('#sc-item9-help');
-        assert.equal(await page.isChecked('#selfcheck-consent'), false);
-        const request = await submitAndWait(page);
-        const sent = request.postDataJSON();
-        // Item 9 goes without consent; the scores do not.
-        assert.equal(sent.phq9_item9, 2);
-        assert.equal(sent.selfcheck, undefined);
-        await page.waitForSelector('#result-crisis:not([hidden])');
-        assert.ok(await isShown(page, '#crisis-panel'), 'panel stays open on the crisis result');
-        await s.shot('item9_result');
-    });
+stack.test('selfcheck_item9_sent_without_consent_opens_crisis_panel', { locale: 'en-US' }, async (s) => {
+    const { page } = s;
+    await s.goto('/');
+    await fillQuestion(page, ORDINARY.en, 'depression');
+    await page.click('#selfcheck summary');
+    assert.equal(await isShown(page, '#crisis-panel'), false, 'panel closed before item 9');
+    await page.check('#sc-phq9-9-0');
+    assert.equal(await isShown(page, '#crisis-panel'), false, 'item 9 = 0 opens nothing');
+    await page.check('#sc-phq9-9-2');
+    // The panel opens at once, before anything is sent, and help shows under item 9.
+    await page.waitForSelector('#crisis-panel:not([hidden])');
+    await page.waitForSelector('#sc-item9-help');
+    assert.equal(await page.isChecked('#selfcheck-consent'), false);
+    const request = await submitAndWait(page);
+    const sent = request.postDataJSON();
+    // Item 9 goes without consent; the scores do not.
+    assert.equal(sent.phq9_item9, 2);
+    assert.equal(sent.selfcheck, undefined);
+    await page.waitForSelector('#result-crisis:not([hidden])');
+    assert.ok(await isShown(page, '#crisis-panel'), 'panel stays open on the crisis result');
+    await s.shot('item9_result');
 });
 
-test('language_switch_keeps_draft', { timeout: TEST_TIMEOUT }, async (t) => {
-    await stack.run(t, { locale: 'en-US' }, async (s) => {
-        const { page } = s;
-        await s.goto('/');
-        const draft = 'Line one of my draft.\nLine two: 한국어 和中文 mixed in.';
-        await page.fill('#q-text', draft);
-        await page.check('#q-green');
-        // Send without a topic: the error sits next to the field (and the panel opens).
-        await page.click('#q-submit');
-        await page.waitForSelector('#q-category-error:not([hidden])');
-        assert.ok((await textOf(page, '#q-category-error')).includes(CAT.en.errors.category_required));
-        assert.equal(await page.getAttribute('#q-category', 'aria-invalid'), 'true');
-        await page.click('#crisis-close');
+stack.test('language_switch_keeps_draft', { locale: 'en-US' }, async (s) => {
+    const { page } = s;
+    await s.goto('/');
+    const draft = 'Line one of my draft.\nLine two: 한국어 和中文 mixed in.';
+    await page.fill('#q-text', draft);
+    await page.check('#q-green');
+    // Send without a topic: the error sits next to the field (and the panel opens).
+    await page.click('#q-submit');
+    await page.waitForSelector('#q-category-error:not([hidden])');
+    assert.ok((await textOf(page, '#q-category-error')).includes(CAT.en.errors.category_required));
+    assert.equal(await page.getAttribute('#q-category', 'aria-invalid'), 'true');
+    await page.click('#crisis-close');
 
-        // Korean: the draft, the tick and the error (re-worded) stay.
-        await switchLanguage(page, 'ko');
-        assert.equal(await page.inputValue('#q-text'), draft);
-        assert.equal(await page.isChecked('#q-green'), true);
-        assert.equal(await textOf(page, 'label[for="q-text"]'), CAT.ko.ask.textLabel);
-        assert.ok((await textOf(page, '#q-category-error')).includes(CAT.ko.errors.category_required), 'error re-worded in Korean');
-        assert.ok((await textOf(page, '#q-text-count')).length > 0, 'counter shown');
-        await s.shot('ko_with_error');
+    // Korean: the draft, the tick and the error (re-worded) stay.
+    await switchLanguage(page, 'ko');
+    assert.equal(await page.inputValue('#q-text'), draft);
+    assert.equal(await page.isChecked('#q-green'), true);
+    assert.equal(await textOf(page, 'label[for="q-text"]'), CAT.ko.ask.textLabel);
+    assert.ok((await textOf(page, '#q-category-error')).includes(CAT.ko.errors.category_required), 'error re-worded in Korean');
+    assert.ok((await textOf(page, '#q-text-count')).length > 0, 'counter shown');
+    await s.shot('ko_with_error');
 
-        // Choose a topic, then Chinese and back to English: nothing is lost.
-        await page.selectOption('#q-category', 'family');
-        await switchLanguage(page, 'zh');
-        assert.equal(await page.inputValue('#q-text'), draft);
-        assert.equal(await page.inputValue('#q-category'), 'family');
-        assert.equal(await page.isChecked('#q-green'), true);
-        assert.equal(await page.$eval('#q-category', (sel) => sel.selectedOptions[0].textContent), CAT.zh.categories.family);
-        assert.equal(await isShown(page, '#q-category-error'), false);
-        await switchLanguage(page, 'en');
-        assert.equal(await page.inputValue('#q-text'), draft);
-        assert.equal(await page.inputValue('#q-category'), 'family');
-        assert.equal(await page.isChecked('#q-green'), true);
-        assert.equal(await page.$eval('#q-category', (sel) => sel.selectedOptions[0].textContent), CAT.en.categories.family);
-        // The draft is never written to storage: only the language code is.
-        const stored = await page.evaluate(() => JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage }));
-        assert.ok(!stored.includes('Line one'), `draft found in web storage: ${stored}`);
-        await s.shot('en_kept');
-    });
+    // Choose a topic, then Chinese and back to English: nothing is lost.
+    await page.selectOption('#q-category', 'family');
+    await switchLanguage(page, 'zh');
+    assert.equal(await page.inputValue('#q-text'), draft);
+    assert.equal(await page.inputValue('#q-category'), 'family');
+    assert.equal(await page.isChecked('#q-green'), true);
+    assert.equal(await page.$eval('#q-category', (sel) => sel.selectedOptions[0].textContent), CAT.zh.categories.family);
+    assert.equal(await isShown(page, '#q-category-error'), false);
+    await switchLanguage(page, 'en');
+    assert.equal(await page.inputValue('#q-text'), draft);
+    assert.equal(await page.inputValue('#q-category'), 'family');
+    assert.equal(await page.isChecked('#q-green'), true);
+    assert.equal(await page.$eval('#q-category', (sel) => sel.selectedOptions[0].textContent), CAT.en.categories.family);
+    // The draft is never written to storage: only the language code is.
+    const stored = await page.evaluate(() => JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage }));
+    assert.ok(!stored.includes('Line one'), `draft found in web storage: ${stored}`);
+    await s.shot('en_kept');
 });
 
 /* ------------------------------------------------------------------ (e) coming back */
 
-test('return_by_link_followup_withdraw', { timeout: TEST_TIMEOUT }, async (t) => {
-    await stack.run(t, { locale: 'en-US' }, async (s) => {
-        const { page } = s;
-        const cat = CAT.en;
-        s.allowConsole(HTTP_STATUS_LOG(404), 'after withdrawal the code no longer opens the question: 404 by design');
-        await s.goto('/');
-        const question = 'Return test: I feel tense before exams. How can I calm down?';
-        await fillQuestion(page, question, 'anxiety');
-        await submitAndWait(page);
-        const { link, ticket, code } = await readResult(page);
+stack.test('return_by_link_followup_withdraw', { locale: 'en-US' }, async (s) => {
+    const { page } = s;
+    const cat = CAT.en;
+    s.allowConsole(HTTP_STATUS_LOG(404), 'after withdrawal the code no longer opens the question: 404 by design');
+    await s.goto('/');
+    const question = 'Return test: I feel tense before exams. How can I calm down?';
+    await fillQuestion(page, question, 'anxiety');
+    await submitAndWait(page);
+    const { link, ticket, code } = await readResult(page);
 
-        await page.goto(link);
-        await waitPageReady(page);
-        await page.waitForSelector('#question-view:not([hidden])');
-        assert.equal(page.url(), `${s.base}/t/${ticket}`, 'the code is removed from the address bar');
-        assert.ok(await isShown(page, '#address-note'));
-        assert.equal(await textOf(page, '#q-status'), cat.status.queued);
-        assert.equal(await textOf(page, '#q-status-explain'), cat.status.explain.queued);
-        assert.equal(await page.$eval('#q-text', (n) => n.textContent), question);
-        assert.ok((await textOf(page, '#q-due')).length > 5, 'deadline shown');
-        assert.equal(await textOf(page, '#q-answer'), cat.return.noAnswer);
-        assert.ok((await textOf(page, '#q-ticket')).includes(ticket));
-        assert.ok(await isShown(page, '#followup-form'));
-        const storage = await page.evaluate(() => JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage }));
-        assert.ok(!storage.includes(code), 'the code is never put in web storage');
-        await s.shot('question');
+    await page.goto(link);
+    await waitPageReady(page);
+    await page.waitForSelector('#question-view:not([hidden])');
+    assert.equal(page.url(), `${s.base}/t/${ticket}`, 'the code is removed from the address bar');
+    assert.ok(await isShown(page, '#address-note'));
+    assert.equal(await textOf(page, '#q-status'), cat.status.queued);
+    assert.equal(await textOf(page, '#q-status-explain'), cat.status.explain.queued);
+    assert.equal(await page.$eval('#q-text', (n) => n.textContent), question);
+    assert.ok((await textOf(page, '#q-due')).length > 5, 'deadline shown');
+    assert.equal(await textOf(page, '#q-answer'), cat.return.noAnswer);
+    assert.ok((await textOf(page, '#q-ticket')).includes(ticket));
+    assert.ok(await isShown(page, '#followup-form'));
+    const storage = await page.evaluate(() => JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage }));
+    assert.ok(!storage.includes(code), 'the code is never put in web storage');
+    await s.shot('question');
 
-        // A follow-up.
-        const followup = 'Follow-up: it is worse at night.';
-        await page.fill('#followup-text', followup);
-        await page.click('#followup-send');
-        await page.waitForSelector('#followups-card:not([hidden])');
-        await page.waitForFunction((f) => [...document.querySelectorAll('#q-followups li .usertext')].some((n) => n.textContent === f), followup);
-        await waitAnnounced(page, cat.return.followupSent);
-        assert.equal(await page.inputValue('#followup-text'), '', 'the box is emptied after sending');
-        const api = await stack.apiGet(ticket, code);
-        assert.equal(api.status, 200);
-        assert.equal(api.body.followups.length, 1);
-        await s.shot('followup');
+    // A follow-up.
+    const followup = 'Follow-up: it is worse at night.';
+    await page.fill('#followup-text', followup);
+    await page.click('#followup-send');
+    await page.waitForSelector('#followups-card:not([hidden])');
+    await page.waitForFunction((f) => [...document.querySelectorAll('#q-followups li .usertext')].some((n) => n.textContent === f), followup);
+    await waitAnnounced(page, cat.return.followupSent);
+    assert.equal(await page.inputValue('#followup-text'), '', 'the box is emptied after sending');
+    const api = await stack.apiGet(ticket, code);
+    assert.equal(api.status, 200);
+    assert.equal(api.body.followups.length, 1);
+    await s.shot('followup');
 
-        // Withdraw: asks first; "no" keeps it; "yes" deletes.
-        await page.click('#withdraw-start');
-        await page.waitForSelector('#withdraw-confirm:not([hidden])');
-        assert.equal(await page.getAttribute('#withdraw-start', 'aria-expanded'), 'true');
-        assert.equal(await page.evaluate(() => document.activeElement.id), 'withdraw-confirm-text');
-        assert.equal(await textOf(page, '#withdraw-confirm-text'), cat.return.withdrawConfirmText);
-        await s.shot('withdraw_confirm');
-        await page.click('#withdraw-no');
-        assert.equal(await isShown(page, '#withdraw-confirm'), false);
-        assert.equal((await stack.apiGet(ticket, code)).status, 200, '"no" keeps the question');
-        await page.click('#withdraw-start');
-        await page.click('#withdraw-yes');
-        await page.waitForSelector('#withdrawn-view:not([hidden])');
-        assert.equal(await textOf(page, '#withdrawn-text'), cat.return.withdrawn);
-        assert.equal(await isShown(page, '#question-view'), false);
-        await waitAnnounced(page, cat.return.withdrawn);
-        assert.ok(!(await page.innerText('body')).includes(question), 'the question text left the page');
-        await s.shot('withdrawn');
+    // Withdraw: asks first; "no" keeps it; "yes" deletes.
+    await page.click('#withdraw-start');
+    await page.waitForSelector('#withdraw-confirm:not([hidden])');
+    assert.equal(await page.getAttribute('#withdraw-start', 'aria-expanded'), 'true');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'withdraw-confirm-text');
+    assert.equal(await textOf(page, '#withdraw-confirm-text'), cat.return.withdrawConfirmText);
+    await s.shot('withdraw_confirm');
+    await page.click('#withdraw-no');
+    assert.equal(await isShown(page, '#withdraw-confirm'), false);
+    assert.equal((await stack.apiGet(ticket, code)).status, 200, '"no" keeps the question');
+    await page.click('#withdraw-start');
+    await page.click('#withdraw-yes');
+    await page.waitForSelector('#withdrawn-view:not([hidden])');
+    assert.equal(await textOf(page, '#withdrawn-text'), cat.return.withdrawn);
+    assert.equal(await isShown(page, '#question-view'), false);
+    await waitAnnounced(page, cat.return.withdrawn);
+    assert.ok(!(await page.innerText('body')).includes(question), 'the question text left the page');
+    await s.shot('withdrawn');
 
-        // The texts are gone from the server too.
-        const after = await stack.apiGet(ticket, code);
-        if (after.status === 200) {
-            assert.equal(after.body.status, 'withdrawn');
-            assert.ok(!after.body.text, 'a withdrawn question has no text');
-        } else {
-            assert.equal(after.status, 404);
-        }
-        // Opening the link again shows no text and says why.
-        await page.goto(link);
-        await waitPageReady(page);
-        await page.waitForFunction(() => !document.getElementById('enter-view').hidden || !document.getElementById('question-view').hidden);
-        assert.ok(!(await page.innerText('body')).includes(question));
-        if (await isShown(page, '#enter-view')) {
-            assert.ok((await textOf(page, '#enter-code-error')).includes(cat.errors.not_found));
-        } else {
-            assert.equal(await textOf(page, '#q-status'), cat.status.withdrawn);
-        }
-        await s.shot('reopened');
-    });
+    // The texts are gone from the server too.
+    const after = await stack.apiGet(ticket, code);
+    if (after.status === 200) {
+        assert.equal(after.body.status, 'withdrawn');
+        assert.ok(!after.body.text, 'a withdrawn question has no text');
+    } else {
+        assert.equal(after.status, 404);
+    }
+    // Opening the link again shows no text and says why.
+    await page.goto(link);
+    await waitPageReady(page);
+    await page.waitForFunction(() => !document.getElementById('enter-view').hidden || !document.getElementById('question-view').hidden);
+    assert.ok(!(await page.innerText('body')).includes(question));
+    if (await isShown(page, '#enter-view')) {
+        assert.ok((await textOf(page, '#enter-code-error')).includes(cat.errors.not_found));
+    } else {
+        assert.equal(await textOf(page, '#q-status'), cat.status.withdrawn);
+    }
+    await s.shot('reopened');
 });
 
-test('return_by_typed_code_ignores_case_and_spaces', { timeout: TEST_TIMEOUT }, async (t) => {
-    await stack.run(t, { locale: 'zh-CN' }, async (s) => {
-        const { page } = s;
-        const cat = CAT.zh;
-        s.allowConsole(HTTP_STATUS_LOG(404), 'a wrong code is answered 404 on purpose');
-        const made = await apiSubmit({ text: ORDINARY.zh, category: 'sleep', language: 'zh' });
-        await s.goto(`/t/${made.ticket}`);
-        await page.waitForSelector('#enter-view:not([hidden])');
-        assert.equal(await isShown(page, '#enter-ticket-field'), false, 'the ticket is known from the address');
-        assert.ok((await textOf(page, '#enter-ticket-known')).includes(made.ticket));
-        // A wrong (but well-formed) code: the same 404 as any other, worded next to the field.
-        const wrong = made.access_code.slice(0, -1) + (made.access_code.endsWith('0') ? '1' : '0');
-        await page.fill('#enter-code', wrong);
-        await page.press('#enter-code', 'Enter');
-        await page.waitForSelector('#enter-code-error:not([hidden])');
-        assert.ok((await textOf(page, '#enter-code-error')).includes(cat.errors.not_found));
-        await s.shot('wrong_code');
-        // The real code, typed in lower case with spaces between groups.
-        const typed = made.access_code.toLowerCase().replace(/(.{4})/g, '$1 ').trim();
-        await page.fill('#enter-code', typed);
-        await page.press('#enter-code', 'Enter');
-        await page.waitForSelector('#question-view:not([hidden])');
-        assert.equal(await textOf(page, '#q-status'), cat.status.queued);
-        assert.equal(await page.$eval('#q-text', (n) => n.textContent), ORDINARY.zh);
-        assert.equal(await page.inputValue('#enter-code'), '', 'the code does not stay on screen');
-        await s.shot('opened');
-    });
+stack.test('return_by_typed_code_ignores_case_and_spaces', { locale: 'zh-CN' }, async (s) => {
+    const { page } = s;
+    const cat = CAT.zh;
+    s.allowConsole(HTTP_STATUS_LOG(404), 'a wrong code is answered 404 on purpose');
+    const made = await apiSubmit({ text: ORDINARY.zh, category: 'sleep', language: 'zh' });
+    await s.goto(`/t/${made.ticket}`);
+    await page.waitForSelector('#enter-view:not([hidden])');
+    assert.equal(await isShown(page, '#enter-ticket-field'), false, 'the ticket is known from the address');
+    assert.ok((await textOf(page, '#enter-ticket-known')).includes(made.ticket));
+    // A wrong (but well-formed) code: the same 404 as any other, worded next to the field.
+    const wrong = made.access_code.slice(0, -1) + (made.access_code.endsWith('0') ? '1' : '0');
+    await page.fill('#enter-code', wrong);
+    await page.press('#enter-code', 'Enter');
+    await page.waitForSelector('#enter-code-error:not([hidden])');
+    assert.ok((await textOf(page, '#enter-code-error')).includes(cat.errors.not_found));
+    await s.shot('wrong_code');
+    // The real code, typed in lower case with spaces between groups.
+    const typed = made.access_code.toLowerCase().replace(/(.{4})/g, '$1 ').trim();
+    await page.fill('#enter-code', typed);
+    await page.press('#enter-code', 'Enter');
+    await page.waitForSelector('#question-view:not([hidden])');
+    assert.equal(await textOf(page, '#q-status'), cat.status.queued);
+    assert.equal(await page.$eval('#q-text', (n) => n.textContent), ORDINARY.zh);
+    assert.equal(await page.inputValue('#enter-code'), '', 'the code does not stay on screen');
+    await s.shot('opened');
 });
 
 /* ------------------------------------------------------------------ (f) keyboard */
@@ -535,78 +512,76 @@ async function tabTo(page, pred, { back = false, max = 40, visited = [] } = {}) 
     throw new Error(`focus never reached the target; visited: ${visited.join(' > ')}`);
 }
 
-test('keyboard_only_citizen_path', { timeout: TEST_TIMEOUT }, async (t) => {
-    await stack.run(t, { locale: 'en-US', viewport: { width: 800, height: 700 } }, async (s) => {
-        const { page, context } = s;
-        await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: s.base });
-        await s.goto('/');
-        const visited = [];
+stack.test('keyboard_only_citizen_path', { locale: 'en-US', viewport: { width: 800, height: 700 } }, async (s, t) => {
+    const { page, context } = s;
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: s.base });
+    await s.goto('/');
+    const visited = [];
 
-        // First stop: the skip link, shown when focused.
-        const skip = await tabTo(page, () => true, { visited });
-        assert.match(skip.cls, /skip-link/);
-        // "Need help now?" opens with Enter (focus to its heading) and closes with Escape.
-        await tabTo(page, (f) => f.id === 'crisis-toggle', { visited });
-        await page.keyboard.press('Enter');
-        await page.waitForSelector('#crisis-panel:not([hidden])');
-        assert.equal(await page.evaluate(() => document.activeElement.id), 'crisis-title');
-        await s.shot('crisis_open');
-        await page.keyboard.press('Escape');
-        assert.equal(await isShown(page, '#crisis-panel'), false);
-        assert.equal(await page.evaluate(() => document.activeElement.id), 'crisis-toggle');
-        // Language by keyboard: Space on 한국어, then Enter on English.
-        await tabTo(page, (f) => f.text === '한국어', { visited });
-        await page.keyboard.press('Space');
-        await page.waitForFunction(() => document.documentElement.lang === 'ko');
-        await tabTo(page, (f) => f.text.endsWith('English'), { visited });
-        await page.keyboard.press('Enter');
-        await page.waitForFunction(() => document.documentElement.lang === 'en');
-        // Back to the skip link with Shift+Tab, then into <main>.
-        await tabTo(page, (f) => /skip-link/.test(f.cls), { back: true, visited });
-        await page.keyboard.press('Enter');
-        assert.equal(await page.evaluate(() => document.activeElement.id), 'main');
+    // First stop: the skip link, shown when focused.
+    const skip = await tabTo(page, () => true, { visited });
+    assert.match(skip.cls, /skip-link/);
+    // "Need help now?" opens with Enter (focus to its heading) and closes with Escape.
+    await tabTo(page, (f) => f.id === 'crisis-toggle', { visited });
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#crisis-panel:not([hidden])');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'crisis-title');
+    await s.shot('crisis_open');
+    await page.keyboard.press('Escape');
+    assert.equal(await isShown(page, '#crisis-panel'), false);
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'crisis-toggle');
+    // Language by keyboard: Space on 한국어, then Enter on English.
+    await tabTo(page, (f) => f.text === '한국어', { visited });
+    await page.keyboard.press('Space');
+    await page.waitForFunction(() => document.documentElement.lang === 'ko');
+    await tabTo(page, (f) => f.text.endsWith('English'), { visited });
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.documentElement.lang === 'en');
+    // Back to the skip link with Shift+Tab, then into <main>.
+    await tabTo(page, (f) => /skip-link/.test(f.cls), { back: true, visited });
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'main');
 
-        // Write, choose a topic, tick, skip the self-check, send.
-        await tabTo(page, (f) => f.id === 'q-text', { visited });
-        const text = 'Typed by keyboard only.\nSecond line.';
-        await page.keyboard.type(text);
-        await tabTo(page, (f) => f.id === 'q-category', { visited });
-        for (let i = 0; i < 3; i += 1) await page.keyboard.press('ArrowDown');
-        assert.equal(await page.inputValue('#q-category'), 'stress');
-        await tabTo(page, (f) => f.id === 'q-green', { visited });
-        await page.keyboard.press('Space');
-        assert.equal(await page.isChecked('#q-green'), true);
-        const backOnTopic = await tabTo(page, () => true, { back: true, visited });
-        assert.equal(backOnTopic.id, 'q-category', 'Shift+Tab from the tick goes back to the topic');
-        await tabTo(page, (f) => f.id === 'q-green', { visited });
-        await tabTo(page, (f) => f.tag === 'summary', { visited });
-        await page.keyboard.press('Enter');
-        assert.equal(await page.$eval('#selfcheck', (d) => d.open), true, 'Enter opens the self-check');
-        await tabTo(page, (f) => f.id === 'selfcheck-skip', { visited });
-        await page.keyboard.press('Enter');
-        assert.equal(await page.$eval('#selfcheck', (d) => d.open), false, 'one key press skips the self-check');
-        assert.equal((await focusInfo(page)).tag, 'summary');
-        await tabTo(page, (f) => f.id === 'q-submit', { visited });
-        await s.shot('before_send');
-        const request = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/api/v1/questions'));
-        await page.keyboard.press('Enter');
-        await page.waitForSelector('#result-view:not([hidden])');
-        const sent = (await request).postDataJSON();
-        assert.deepEqual({ text: sent.text, category: sent.category, green: sent.green_channel, selfcheck: sent.selfcheck },
-            { text, category: 'stress', green: true, selfcheck: undefined });
-        assert.equal(await page.evaluate(() => document.activeElement.id), 'result-title');
-        await waitAnnounced(page, CAT.en.ask.submitted);
+    // Write, choose a topic, tick, skip the self-check, send.
+    await tabTo(page, (f) => f.id === 'q-text', { visited });
+    const text = 'Typed by keyboard only.\nSecond line.';
+    await page.keyboard.type(text);
+    await tabTo(page, (f) => f.id === 'q-category', { visited });
+    for (let i = 0; i < 3; i += 1) await page.keyboard.press('ArrowDown');
+    assert.equal(await page.inputValue('#q-category'), 'stress');
+    await tabTo(page, (f) => f.id === 'q-green', { visited });
+    await page.keyboard.press('Space');
+    assert.equal(await page.isChecked('#q-green'), true);
+    const backOnTopic = await tabTo(page, () => true, { back: true, visited });
+    assert.equal(backOnTopic.id, 'q-category', 'Shift+Tab from the tick goes back to the topic');
+    await tabTo(page, (f) => f.id === 'q-green', { visited });
+    await tabTo(page, (f) => f.tag === 'summary', { visited });
+    await page.keyboard.press('Enter');
+    assert.equal(await page.$eval('#selfcheck', (d) => d.open), true, 'Enter opens the self-check');
+    await tabTo(page, (f) => f.id === 'selfcheck-skip', { visited });
+    await page.keyboard.press('Enter');
+    assert.equal(await page.$eval('#selfcheck', (d) => d.open), false, 'one key press skips the self-check');
+    assert.equal((await focusInfo(page)).tag, 'summary');
+    await tabTo(page, (f) => f.id === 'q-submit', { visited });
+    await s.shot('before_send');
+    const request = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/api/v1/questions'));
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#result-view:not([hidden])');
+    const sent = (await request).postDataJSON();
+    assert.deepEqual({ text: sent.text, category: sent.category, green: sent.green_channel, selfcheck: sent.selfcheck },
+        { text, category: 'stress', green: true, selfcheck: undefined });
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'result-title');
+    await waitAnnounced(page, CAT.en.ask.submitted);
 
-        // Copy the code with Space.
-        await tabTo(page, (f) => f.id === 'copy-code', { visited });
-        await page.keyboard.press('Space');
-        await page.waitForFunction(() => document.getElementById('copy-code-status').textContent !== '');
-        const { code } = await readResult(page);
-        assert.equal(await textOf(page, '#copy-code-status'), CAT.en.result.copied);
-        assert.equal((await page.evaluate(() => navigator.clipboard.readText())).replace(/[\s-]/g, ''), code);
-        await s.shot('result');
-        t.diagnostic(`focus order: ${visited.join(' > ')}`);
-    });
+    // Copy the code with Space.
+    await tabTo(page, (f) => f.id === 'copy-code', { visited });
+    await page.keyboard.press('Space');
+    await page.waitForFunction(() => document.getElementById('copy-code-status').textContent !== '');
+    const { code } = await readResult(page);
+    assert.equal(await textOf(page, '#copy-code-status'), CAT.en.result.copied);
+    assert.equal((await page.evaluate(() => navigator.clipboard.readText())).replace(/[\s-]/g, ''), code);
+    await s.shot('result');
+    t.diagnostic(`focus order: ${visited.join(' > ')}`);
 });
 
 /* ------------------------------------------------------------------ (g) reflow */
@@ -621,48 +596,46 @@ async function assertReflows(page, label) {
     }
 }
 
-test('reflow_no_horizontal_scroll_360_and_320px', { timeout: TEST_TIMEOUT }, async (t) => {
-    await stack.run(t, { locale: 'en-US', viewport: { width: 360, height: 640 } }, async (s) => {
-        const { page } = s;
-        await s.goto('/');
-        await assertReflows(page, 'ask page');
-        await s.shot('ask_320');
-        await page.click('#crisis-toggle');
-        await page.waitForSelector('#crisis-panel:not([hidden])');
-        await assertReflows(page, 'crisis panel (en)');
-        for (const code of ['ko', 'zh']) {
-            await switchLanguage(page, code);
-            await assertReflows(page, `crisis panel (${code})`);
-            await s.shot(`crisis_${code}_320`);
-        }
-        await switchLanguage(page, 'en');
-        await page.click('#crisis-close');
-        await page.click('#selfcheck summary');
-        await page.check('#sc-phq9-9-1');
-        await page.click('#q-submit');
-        await page.waitForSelector('#q-text-error:not([hidden])');
-        await assertReflows(page, 'validation errors, self-check open');
-        await page.click('#selfcheck-skip');
-        // A long unbroken token must wrap, not widen the page.
-        const question = `Reflow test ${'x'.repeat(150)} https://example.invalid/${'a'.repeat(120)}`;
-        await fillQuestion(page, question, 'other');
-        await submitAndWait(page);
-        await assertReflows(page, 'result (code, link, QR)');
-        await s.shot('result_320');
-        const { link } = await readResult(page);
-        await page.goto(link);
-        await waitPageReady(page);
-        await page.waitForSelector('#question-view:not([hidden])');
-        await page.fill('#followup-text', 'y'.repeat(200));
-        await page.click('#followup-send');
-        await page.waitForSelector('#followups-card:not([hidden])');
-        await page.click('#withdraw-start');
-        await assertReflows(page, 'return page');
-        await s.shot('return_320');
-        await s.goto(link.replace(/#.*$/, ''));
-        await page.waitForSelector('#enter-view:not([hidden])');
-        await assertReflows(page, 'enter code');
-    });
+stack.test('reflow_no_horizontal_scroll_360_and_320px', { locale: 'en-US', viewport: { width: 360, height: 640 } }, async (s) => {
+    const { page } = s;
+    await s.goto('/');
+    await assertReflows(page, 'ask page');
+    await s.shot('ask_320');
+    await page.click('#crisis-toggle');
+    await page.waitForSelector('#crisis-panel:not([hidden])');
+    await assertReflows(page, 'crisis panel (en)');
+    for (const code of ['ko', 'zh']) {
+        await switchLanguage(page, code);
+        await assertReflows(page, `crisis panel (${code})`);
+        await s.shot(`crisis_${code}_320`);
+    }
+    await switchLanguage(page, 'en');
+    await page.click('#crisis-close');
+    await page.click('#selfcheck summary');
+    await page.check('#sc-phq9-9-1');
+    await page.click('#q-submit');
+    await page.waitForSelector('#q-text-error:not([hidden])');
+    await assertReflows(page, 'validation errors, self-check open');
+    await page.click('#selfcheck-skip');
+    // A long unbroken token must wrap, not widen the page.
+    const question = `Reflow test ${'x'.repeat(150)} https://example.invalid/${'a'.repeat(120)}`;
+    await fillQuestion(page, question, 'other');
+    await submitAndWait(page);
+    await assertReflows(page, 'result (code, link, QR)');
+    await s.shot('result_320');
+    const { link } = await readResult(page);
+    await page.goto(link);
+    await waitPageReady(page);
+    await page.waitForSelector('#question-view:not([hidden])');
+    await page.fill('#followup-text', 'y'.repeat(200));
+    await page.click('#followup-send');
+    await page.waitForSelector('#followups-card:not([hidden])');
+    await page.click('#withdraw-start');
+    await assertReflows(page, 'return page');
+    await s.shot('return_320');
+    await s.goto(link.replace(/#.*$/, ''));
+    await page.waitForSelector('#enter-view:not([hidden])');
+    await assertReflows(page, 'enter code');
 });
 
 /* ------------------------------------------------------------------ (h) accessibility */
@@ -701,66 +674,62 @@ test('axe_ask_page', { timeout: TEST_TIMEOUT }, async (t) => {
     });
 });
 
-test('axe_return_page', { timeout: TEST_TIMEOUT }, async (t) => {
-    await stack.run(t, { locale: 'ko-KR', colorScheme: 'light' }, async (s) => {
-        const { page } = s;
-        s.allowConsole(HTTP_STATUS_LOG(404), 'a wrong code is answered 404 on purpose');
-        const made = await apiSubmit({ text: CRISIS.ko, category: 'depression', language: 'ko' });
-        await s.goto(`/t/${made.ticket}#${made.access_code}`);
-        await page.waitForSelector('#question-view:not([hidden])');
-        await page.fill('#followup-text', '추가 질문입니다.');
-        await page.click('#followup-send');
-        await page.waitForSelector('#followups-card:not([hidden])');
-        await page.click('#withdraw-start');
-        await s.axe('light_question');
-        await s.shot('light_question');
-        await page.emulateMedia({ colorScheme: 'dark' });
-        await s.axe('dark_question');
-        await s.shot('dark_question');
-        await page.emulateMedia({ colorScheme: 'light' });
-        await s.goto(`/t/${made.ticket}`);
-        await page.waitForSelector('#enter-view:not([hidden])');
-        await page.fill('#enter-code', 'ABCD');
-        await page.press('#enter-code', 'Enter');
-        await page.waitForSelector('#enter-code-error:not([hidden])');
-        await s.axe('light_enter_error');
-        await s.shot('light_enter_error');
-    });
+stack.test('axe_return_page', { locale: 'ko-KR', colorScheme: 'light' }, async (s) => {
+    const { page } = s;
+    s.allowConsole(HTTP_STATUS_LOG(404), 'a wrong code is answered 404 on purpose');
+    const made = await apiSubmit({ text: CRISIS.ko, category: 'depression', language: 'ko' });
+    await s.goto(`/t/${made.ticket}#${made.access_code}`);
+    await page.waitForSelector('#question-view:not([hidden])');
+    await page.fill('#followup-text', '추가 질문입니다.');
+    await page.click('#followup-send');
+    await page.waitForSelector('#followups-card:not([hidden])');
+    await page.click('#withdraw-start');
+    await s.axe('light_question');
+    await s.shot('light_question');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await s.axe('dark_question');
+    await s.shot('dark_question');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await s.goto(`/t/${made.ticket}`);
+    await page.waitForSelector('#enter-view:not([hidden])');
+    await page.fill('#enter-code', 'ABCD');
+    await page.press('#enter-code', 'Enter');
+    await page.waitForSelector('#enter-code-error:not([hidden])');
+    await s.axe('light_enter_error');
+    await s.shot('light_enter_error');
 });
 
 /* ------------------------------------------------------------------ (j) XSS */
 
-test('xss_question_shown_as_text', { timeout: TEST_TIMEOUT }, async (t) => {
-    await stack.run(t, { locale: 'en-US' }, async (s) => {
-        const { page } = s;
-        await s.goto('/');
-        await fillQuestion(page, XSS, 'other');
-        await submitAndWait(page);
-        const { link } = await readResult(page);
-        await page.goto(link);
-        await waitPageReady(page);
-        await page.waitForSelector('#question-view:not([hidden])');
-        await page.fill('#followup-text', XSS);
-        await page.click('#followup-send');
-        await page.waitForSelector('#followups-card:not([hidden])');
-        await page.waitForTimeout(300); // give an onerror handler every chance to fire
-        const seen = await page.evaluate(() => ({
-            text: document.getElementById('q-text').textContent,
-            shown: document.getElementById('q-text').innerText,
-            children: document.querySelectorAll('#q-text *, #q-followups .usertext *').length,
-            imgX: document.querySelectorAll('img[src="x"]').length,
-            scripts: [...document.scripts].map((sc) => sc.getAttribute('src')),
-            followup: document.querySelector('#q-followups .usertext').textContent,
-        }));
-        assert.equal(seen.text, XSS, 'the question is shown exactly as written');
-        assert.ok(seen.shown.includes('<img src=x onerror=alert(1)>'), 'the literal markup is visible text');
-        assert.equal(seen.children, 0, 'no element was made from the text');
-        assert.equal(seen.imgX, 0);
-        assert.deepEqual(seen.scripts, ['/js/return.js']);
-        assert.equal(seen.followup, XSS);
-        assert.deepEqual(s.guard.dialogs, [], 'no dialog fired');
-        await s.shot('return');
-    });
+stack.test('xss_question_shown_as_text', { locale: 'en-US' }, async (s) => {
+    const { page } = s;
+    await s.goto('/');
+    await fillQuestion(page, XSS, 'other');
+    await submitAndWait(page);
+    const { link } = await readResult(page);
+    await page.goto(link);
+    await waitPageReady(page);
+    await page.waitForSelector('#question-view:not([hidden])');
+    await page.fill('#followup-text', XSS);
+    await page.click('#followup-send');
+    await page.waitForSelector('#followups-card:not([hidden])');
+    await page.waitForTimeout(300); // give an onerror handler every chance to fire
+    const seen = await page.evaluate(() => ({
+        text: document.getElementById('q-text').textContent,
+        shown: document.getElementById('q-text').innerText,
+        children: document.querySelectorAll('#q-text *, #q-followups .usertext *').length,
+        imgX: document.querySelectorAll('img[src="x"]').length,
+        scripts: [...document.scripts].map((sc) => sc.getAttribute('src')),
+        followup: document.querySelector('#q-followups .usertext').textContent,
+    }));
+    assert.equal(seen.text, XSS, 'the question is shown exactly as written');
+    assert.ok(seen.shown.includes('<img src=x onerror=alert(1)>'), 'the literal markup is visible text');
+    assert.equal(seen.children, 0, 'no element was made from the text');
+    assert.equal(seen.imgX, 0);
+    assert.deepEqual(seen.scripts, ['/js/return.js']);
+    assert.equal(seen.followup, XSS);
+    assert.deepEqual(s.guard.dialogs, [], 'no dialog fired');
+    await s.shot('return');
 });
 
 /* ------------------------------------------------------------------ (i) nothing leaves 127.0.0.1 */

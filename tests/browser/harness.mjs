@@ -16,13 +16,15 @@
  *
  * Typical use:
  *
- *   const stack = await startStack();          // in before()
- *   await stack.run(t, { locale: 'ko-KR' }, async (s) => {
+ *   const stack = fileStack();                 // started before the file's tests, stopped after
+ *   stack.test('ask_page', { locale: 'ko-KR' }, async (s) => {
  *     await s.goto('/');
  *     await s.shot('ask');
  *     await s.axe('ask');
  *   });                                        // guard checked here
- *   await stack.stop();                        // in after()
+ *
+ * A test that needs more than one context, or work around it, calls
+ * `stack.run(t, opts, body)` itself inside `test(name, { timeout: TEST_TIMEOUT }, ...)`.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -34,6 +36,7 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
+import { test, before, after } from 'node:test';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -46,6 +49,9 @@ export const CHROMIUM = process.env.A24_CHROMIUM || '/usr/bin/chromium';
 
 /** The only host a page may talk to. */
 export const LOCAL_HOST = '127.0.0.1';
+
+/** One test's limit: generous for a loaded machine, far below ctest's. */
+export const TEST_TIMEOUT = 90_000;
 
 /** Same-origin path under which the harness serves axe-core (CSP allows 'self' scripts only). */
 const AXE_PATH = '/__answer24_test__/axe.min.js';
@@ -356,7 +362,7 @@ class Web extends Program {
 /**
  * The real `answer24-worker` (router, deadline engine and notifier in one process) with
  * the front end's configuration file, for tests that need routing and alerts. Started
- * only when startStack({ worker: true }) asks; held to the same clean stop as the web.
+ * only when fileStack({ worker: true }) asks; held to the same clean stop as the web.
  */
 class Worker extends Program {
     constructor(dir, config) {
@@ -666,6 +672,14 @@ class Stack {
         return s;
     }
 
+    /**
+     * Registers the node:test test `name` (TEST_TIMEOUT) that runs `body(session, t)` in
+     * a fresh guarded context with `opts` (run()).
+     */
+    test(name, opts, body) {
+        test(name, { timeout: TEST_TIMEOUT }, (t) => this.run(t, opts, (s) => body(s, t)));
+    }
+
     /** POST /api/v1/questions from node (no browser), for setting up a test. */
     async apiSubmit(body) {
         const r = await fetch(`${this.base}/api/v1/questions`, {
@@ -796,17 +810,19 @@ class Stack {
 }
 
 /**
- * Starts a stack (Redis, answer24-web, Chromium); on a failed start cleans up and throws.
- * `options.worker`: also start answer24-worker (routing, deadlines, alerts).
+ * The stack (Redis, answer24-web, Chromium) of one test file: started in node:test's
+ * before() (then `setup(stack)`, for the accounts and data the file's tests share) and
+ * stopped in after(), which also cleans up after a failed start. It registers tests
+ * (`stack.test`) at once. `options.worker`: also start answer24-worker (routing,
+ * deadlines, alerts).
  */
-export async function startStack(options = {}) {
+export function fileStack(options = {}, setup = null) {
     const stack = new Stack(options);
-    try {
+    before(async () => {
         await stack.start();
-    } catch (err) {
-        await stack.stop().catch(() => {});
-        throw err;
-    }
+        if (setup) await setup(stack);
+    });
+    after(() => stack.stop());
     return stack;
 }
 

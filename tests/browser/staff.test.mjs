@@ -15,16 +15,15 @@
  * context (harness.mjs). Tests run in order and share the desk's state (who is on
  * duty, open alerts). Screenshots land in tests/browser/artifacts/<test>-<state>.png.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-    startStack, catalogue, HTML_LANG, LOCAL_HOST, waitFor, waitPageReady, assertNoHorizontalScroll,
+    fileStack, TEST_TIMEOUT, catalogue, HTML_LANG, LOCAL_HOST, waitFor, waitPageReady, assertNoHorizontalScroll,
 } from './harness.mjs';
 
 const EN = catalogue('en');
 const ZH = catalogue('zh');
 const KO = catalogue('ko');
-const TEST_TIMEOUT = 90_000;
 const PASSWORD = 'browser-staff-test-password';
 
 /** The desk: two experts, a supervisor and an on-call account. */
@@ -46,21 +45,15 @@ const TEMPLATE = {
     },
 };
 
-let stack;
 const tokens = {};
 
-before(async () => {
-    stack = await startStack({ worker: true });
+const stack = fileStack({ worker: true }, async () => {
     for (const [name, u] of Object.entries(USERS)) {
         await stack.addUser(name, u.role, PASSWORD, { categories: u.categories, languages: u.languages });
     }
     for (const name of Object.keys(USERS)) tokens[name] = await stack.apiSignIn(name, PASSWORD);
     const r = await stack.api('PUT', `/api/v1/templates/${TEMPLATE.id}`, { token: tokens.sam, body: TEMPLATE.body });
     assert.ok(r.status === 201 || r.status === 200, `template: HTTP ${r.status} ${JSON.stringify(r.body)}`);
-});
-
-after(async () => {
-    if (stack) await stack.stop();
 });
 
 /* ------------------------------------------------------------------ helpers */
@@ -131,26 +124,24 @@ async function assertReflows(s, label) {
 
 /* ------------------------------------------------------------------ signed out */
 
-test('console_and_oncall_signed_out_axe_reflow', { timeout: TEST_TIMEOUT }, async (t) => {
-    await stack.run(t, { locale: 'en-US' }, async (s) => {
-        const { page } = s;
-        for (const where of ['console', 'oncall']) {
-            await s.goto(`/${where}`);
-            await page.waitForSelector('#signin-view:not([hidden])');
-            assert.equal(await page.isHidden('#app-view'), true);
-            await s.axe(`${where}_signed_out`);
-            await s.shot(`${where}_signed_out`);
-            await assertReflows(s, `${where}_signed_out`);
-        }
-        // A wrong password is explained next to the form, not by a dialog.
-        s.allowConsole(/status of 401/, 'a wrong password is answered 401 on purpose');
-        await page.fill('#signin-username', 'olga');
-        await page.fill('#signin-password', 'not-the-password');
-        await page.click('#signin-form button[type="submit"]');
-        await page.waitForFunction((m) => document.getElementById('signin-error').textContent.includes(m), EN.staff.signin.bad);
-        await s.axe('oncall_signin_error');
-        await s.shot('oncall_signin_error');
-    });
+stack.test('console_and_oncall_signed_out_axe_reflow', { locale: 'en-US' }, async (s) => {
+    const { page } = s;
+    for (const where of ['console', 'oncall']) {
+        await s.goto(`/${where}`);
+        await page.waitForSelector('#signin-view:not([hidden])');
+        assert.equal(await page.isHidden('#app-view'), true);
+        await s.axe(`${where}_signed_out`);
+        await s.shot(`${where}_signed_out`);
+        await assertReflows(s, `${where}_signed_out`);
+    }
+    // A wrong password is explained next to the form, not by a dialog.
+    s.allowConsole(/status of 401/, 'a wrong password is answered 401 on purpose');
+    await page.fill('#signin-username', 'olga');
+    await page.fill('#signin-password', 'not-the-password');
+    await page.click('#signin-form button[type="submit"]');
+    await page.waitForFunction((m) => document.getElementById('signin-error').textContent.includes(m), EN.staff.signin.bad);
+    await s.axe('oncall_signin_error');
+    await s.shot('oncall_signin_error');
 });
 
 /* ------------------------------------------------------------------ (a) expert */
@@ -376,76 +367,74 @@ test('console_offers_only_the_moves_the_server_allows', { timeout: TEST_TIMEOUT 
 
 /* ------------------------------------------------------------------ (c) on-call */
 
-test('oncall_sees_crisis_alert_live_acknowledges_and_resolves', { timeout: TEST_TIMEOUT }, async (t) => {
-    await stack.run(t, { locale: 'en-US', viewport: { width: 1280, height: 900 } }, async (s) => {
-        const { page } = s;
-        await s.goto('/oncall');
-        await signIn(page, 'olga');
-        await page.waitForSelector('#alert-list li');
-        // The open-questions chart comes from the queue summary: on-call sees it now.
-        await page.waitForSelector('#chart-open svg');
-        assert.ok(!(await page.textContent('#chart-open-note')).includes(EN.oncall.charts.open.needsSupervisor));
-        await page.waitForSelector('#chart-window svg, #chart-window .chart-empty');
-        // No webhook is configured in this stack: the dashboard says so.
-        await page.waitForSelector('#oncall-banner:not([hidden])');
-        assert.ok((await page.textContent('#oncall-banner')).includes(EN.oncall.alerts.noWebhooks));
-        // Crisis notifications and sound, after the person asks for them.
-        await page.context().grantPermissions(['notifications']);
-        await page.click('#notify-enable');
-        await waitFor(async () => (await page.textContent('#notify-status')) === EN.oncall.alerts.notifyActive, { what: 'notifications on' });
+stack.test('oncall_sees_crisis_alert_live_acknowledges_and_resolves', { locale: 'en-US', viewport: { width: 1280, height: 900 } }, async (s) => {
+    const { page } = s;
+    await s.goto('/oncall');
+    await signIn(page, 'olga');
+    await page.waitForSelector('#alert-list li');
+    // The open-questions chart comes from the queue summary: on-call sees it now.
+    await page.waitForSelector('#chart-open svg');
+    assert.ok(!(await page.textContent('#chart-open-note')).includes(EN.oncall.charts.open.needsSupervisor));
+    await page.waitForSelector('#chart-window svg, #chart-window .chart-empty');
+    // No webhook is configured in this stack: the dashboard says so.
+    await page.waitForSelector('#oncall-banner:not([hidden])');
+    assert.ok((await page.textContent('#oncall-banner')).includes(EN.oncall.alerts.noWebhooks));
+    // Crisis notifications and sound, after the person asks for them.
+    await page.context().grantPermissions(['notifications']);
+    await page.click('#notify-enable');
+    await waitFor(async () => (await page.textContent('#notify-status')) === EN.oncall.alerts.notifyActive, { what: 'notifications on' });
 
-        // A crisis question arrives while the page is open: the alert shows up live.
-        const made = await ask(CRISIS, 'stress', 'ko');
-        const alert = page.locator('#alert-list li.alert-item', { has: page.locator(`a[href="#view=${made.ticket}"]`) });
-        await alert.waitFor({ timeout: 15000 });
-        const text = await alert.innerText();
-        assert.ok(text.includes(EN.staff.alertKinds.crisis), text);
-        assert.ok(text.includes('Korean') && text.includes(EN.categories.stress), `language and topic: ${text}`);
-        assert.ok(text.includes(EN.oncall.alerts.notAcked), text);
-        assert.ok(!(await page.innerText('body')).includes(CRISIS), 'no question text on the on-call page');
-        await page.waitForFunction(() => document.getElementById('announcer-urgent').textContent.length > 0);
-        await page.waitForFunction(() => (window.__a24Chimes || 0) > 0, null, { timeout: 5000 });
-        // One entry per ticket, its history expandable.
-        assert.equal(await page.locator(`#alert-list a[href="#view=${made.ticket}"]`).count(), 1);
-        await alert.locator('details.alert-history summary').click();
-        assert.ok((await alert.locator('.history-list li').count()) >= 1);
-        // The ticket link opens a read-only view: state, owner, timeline, never the text.
-        await alert.locator(`a[href="#view=${made.ticket}"]`).click();
-        await page.waitForSelector('#ticket-view:not([hidden]) .history-list li');
-        const view = await page.innerText('#ticket-view');
-        assert.ok(view.includes(EN.oncall.alerts.viewTimeline) && view.includes('submit'), view);
-        assert.ok(!view.includes(CRISIS), 'no question text in the on-call view');
-        await s.axe('oncall_ticket_view');
-        await s.shot('oncall_ticket_view');
-        await page.click('#ticket-view-close');
-        assert.match(await page.title(), /^\(\d+\) /, 'the tab title counts unacknowledged alerts');
-        await s.axe('alert_open');
-        await s.shot('alert_open');
-        await assertReflows(s, 'oncall_alert_and_charts');
+    // A crisis question arrives while the page is open: the alert shows up live.
+    const made = await ask(CRISIS, 'stress', 'ko');
+    const alert = page.locator('#alert-list li.alert-item', { has: page.locator(`a[href="#view=${made.ticket}"]`) });
+    await alert.waitFor({ timeout: 15000 });
+    const text = await alert.innerText();
+    assert.ok(text.includes(EN.staff.alertKinds.crisis), text);
+    assert.ok(text.includes('Korean') && text.includes(EN.categories.stress), `language and topic: ${text}`);
+    assert.ok(text.includes(EN.oncall.alerts.notAcked), text);
+    assert.ok(!(await page.innerText('body')).includes(CRISIS), 'no question text on the on-call page');
+    await page.waitForFunction(() => document.getElementById('announcer-urgent').textContent.length > 0);
+    await page.waitForFunction(() => (window.__a24Chimes || 0) > 0, null, { timeout: 5000 });
+    // One entry per ticket, its history expandable.
+    assert.equal(await page.locator(`#alert-list a[href="#view=${made.ticket}"]`).count(), 1);
+    await alert.locator('details.alert-history summary').click();
+    assert.ok((await alert.locator('.history-list li').count()) >= 1);
+    // The ticket link opens a read-only view: state, owner, timeline, never the text.
+    await alert.locator(`a[href="#view=${made.ticket}"]`).click();
+    await page.waitForSelector('#ticket-view:not([hidden]) .history-list li');
+    const view = await page.innerText('#ticket-view');
+    assert.ok(view.includes(EN.oncall.alerts.viewTimeline) && view.includes('submit'), view);
+    assert.ok(!view.includes(CRISIS), 'no question text in the on-call view');
+    await s.axe('oncall_ticket_view');
+    await s.shot('oncall_ticket_view');
+    await page.click('#ticket-view-close');
+    assert.match(await page.title(), /^\(\d+\) /, 'the tab title counts unacknowledged alerts');
+    await s.axe('alert_open');
+    await s.shot('alert_open');
+    await assertReflows(s, 'oncall_alert_and_charts');
 
-        // One action acknowledges: it says who, and the button is gone.
-        await alert.getByRole('button', { name: EN.oncall.alerts.ack }).click();
-        const ackedBy = EN.oncall.alerts.ackedBy.replace(/\{name\}.*$/, 'olga'); // "Acknowledged by olga"
-        await waitFor(async () => (await alert.innerText()).includes(ackedBy), { what: 'the alert to say who acknowledged it' });
-        assert.equal(await alert.getByRole('button', { name: EN.oncall.alerts.ack }).count(), 0);
-        const a = (await call('olga', 'GET', '/api/v1/alerts?state=open')).body.alerts.find((x) => x.ticket === made.ticket);
-        assert.ok(['crisis', 'crisis_waiting'].includes(a.kind), a.kind);
-        assert.equal(a.state, 'acked');
-        assert.equal(a.acked_by, 'olga');
-        await s.shot('alert_acked');
+    // One action acknowledges: it says who, and the button is gone.
+    await alert.getByRole('button', { name: EN.oncall.alerts.ack }).click();
+    const ackedBy = EN.oncall.alerts.ackedBy.replace(/\{name\}.*$/, 'olga'); // "Acknowledged by olga"
+    await waitFor(async () => (await alert.innerText()).includes(ackedBy), { what: 'the alert to say who acknowledged it' });
+    assert.equal(await alert.getByRole('button', { name: EN.oncall.alerts.ack }).count(), 0);
+    const a = (await call('olga', 'GET', '/api/v1/alerts?state=open')).body.alerts.find((x) => x.ticket === made.ticket);
+    assert.ok(['crisis', 'crisis_waiting'].includes(a.kind), a.kind);
+    assert.equal(a.state, 'acked');
+    assert.equal(a.acked_by, 'olga');
+    await s.shot('alert_acked');
 
-        await alert.getByRole('button', { name: EN.oncall.alerts.resolve }).click();
-        await alert.waitFor({ state: 'detached' });
-        const open = (await call('olga', 'GET', '/api/v1/alerts?state=open')).body.alerts;
-        assert.ok(!open.some((x) => x.id === a.id), 'resolved alerts leave the open list');
-        await s.shot('alert_resolved');
+    await alert.getByRole('button', { name: EN.oncall.alerts.resolve }).click();
+    await alert.waitFor({ state: 'detached' });
+    const open = (await call('olga', 'GET', '/api/v1/alerts?state=open')).body.alerts;
+    assert.ok(!open.some((x) => x.id === a.id), 'resolved alerts leave the open list');
+    await s.shot('alert_resolved');
 
-        await switchLanguage(page, 'zh');
-        assert.equal(await page.textContent('#chart-open-title'), ZH.oncall.charts.open.title);
-        await page.emulateMedia({ colorScheme: 'dark' });
-        await s.axe('oncall_dark_zh');
-        await s.shot('oncall_dark_zh');
-    });
+    await switchLanguage(page, 'zh');
+    assert.equal(await page.textContent('#chart-open-title'), ZH.oncall.charts.open.title);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await s.axe('oncall_dark_zh');
+    await s.shot('oncall_dark_zh');
 });
 
 /* ------------------------------------------------------------------ (d) XSS */
