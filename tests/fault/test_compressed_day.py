@@ -918,9 +918,9 @@ class CompressedDayTest(unittest.TestCase):
         checked = 0
         for lang in ("en", "ko", "zh"):
             strings = self.citizen_strings(lang)
-            for page in ("index.html", "return.html"):
-                with open(os.path.join(WEB, page), encoding="utf-8") as f:
-                    text = re.sub(r"<[^>]+>", " ", f.read())
+            for page in ("/", f"/t/{day.id('A')}"):  # the pages as served, fragments expanded
+                body = day.web.request("GET", page).body.decode("utf-8")
+                text = re.sub(r"<[^>]+>", " ", body)
                 strings += [(f"{page}", line.strip()) for line in text.splitlines() if line.strip()]
             for path, s in strings:
                 for sentence in re.split(r"(?<=[.!?。！？])\s*|다\. |요\. ", s):
@@ -1098,9 +1098,8 @@ class CompressedDayTest(unittest.TestCase):
                                      "checked official text")
             self.assertIn("Pfizer", shown["attribution"],
                           f"rule 10: the {lang} page's attribution is missing")
-        with open(os.path.join(WEB, "index.html"), encoding="utf-8") as f:
-            self.assertIn('id="selfcheck-attribution"', f.read(),
-                          "rule 10: the page has no place for the attribution")
+        self.assertIn('id="selfcheck-attribution"', self.day.web.request("GET", "/").body.decode(),
+                      "rule 10: the page has no place for the attribution")
 
     # ================================================================ figures
 
