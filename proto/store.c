@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "log.h"
 #include "script.h"
 #include "sentinel.h"
@@ -631,11 +632,9 @@ static void connect_primary(a24_store_t *s)
 a24_store_t *a24_store_create(uv_loop_t *loop, const char *url, a24_ms_t reconnect_min,
                               a24_ms_t reconnect_max, char *err, size_t errlen)
 {
-    a24_store_t *s = calloc(1, sizeof *s);
-    if (s == NULL) {
-        snprintf(err, errlen, "out of memory");
+    a24_store_t *s = a24_alloc_or_err(sizeof *s, err, errlen);
+    if (s == NULL)
         return NULL;
-    }
     if (parse_url(s, url, err, errlen) != 0) {
         free(s);
         return NULL;

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "grow.h"
 #include "keys.h"
 #include "log.h"
 #include "rota.h"
@@ -136,22 +137,11 @@ static void fire(a24_deadline_t *d)
              left > 0 ? (long long)now * 1000 + ((long long)left * 60 - local.tm_sec) * 1000 : 0LL);
     a24_args_t a;
     a24_args_init(&a);
-    a24_args_key(&a, A24_KEY_SCHEDULE);
-    a24_args_key(&a, A24_KEY_ALERTS);
-    a24_args_key(&a, A24_KEY_ALERTS_SEQ);
-    a24_args_key(&a, A24_KEY_ALERTS_OPEN);
-    a24_args_key(&a, A24_KEY_STATS);
-    a24_args_key(&a, A24_KEY_INTAKE);
-    a24_args_str(&a, d->batch);
-    a24_args_str(&a, d->ladder);
-    a24_args_str(&a, d->crisis_repeat);
-    a24_args_str(&a, d->ack_timeout);
-    a24_args_str(&a, d->escalate_after);
-    a24_args_str(&a, a24_state_set_list(A24_SET_AWAITING));
-    a24_args_str(&a, A24_PREFIX_TICKET);
-    a24_args_str(&a, A24_PREFIX_ALERT);
-    a24_args_str(&a, A24_SUFFIX_AUDIT);
-    a24_args_str(&a, d->quiet_until);
+    a24_args_keys(&a, A24_KEY_SCHEDULE, A24_KEY_ALERTS, A24_KEY_ALERTS_SEQ, A24_KEY_ALERTS_OPEN,
+                  A24_KEY_STATS, A24_KEY_INTAKE, NULL);
+    a24_args_strs(&a, d->batch, d->ladder, d->crisis_repeat, d->ack_timeout, d->escalate_after,
+                  a24_state_set_list(A24_SET_AWAITING), A24_PREFIX_TICKET, A24_PREFIX_ALERT,
+                  A24_SUFFIX_AUDIT, d->quiet_until, NULL);
     d->sent = a24_clock_mono();
     if (a24_store_fcall(d->w->store, "deadline_fire", &a, on_fired, d) == 0)
         d->busy = true;
@@ -226,11 +216,9 @@ static void on_store_ready(void *arg)
 
 a24_deadline_t *a24_deadline_create(a24_worker_t *w, char *err, size_t errlen)
 {
-    a24_deadline_t *d = calloc(1, sizeof *d);
-    if (d == NULL) {
-        snprintf(err, errlen, "out of memory");
+    a24_deadline_t *d = a24_alloc_or_err(sizeof *d, err, errlen);
+    if (d == NULL)
         return NULL;
-    }
     const a24_config_t *cfg = w->cfg;
     d->w = w;
     d->armed = -1;

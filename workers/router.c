@@ -12,8 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "keys.h"
 #include "log.h"
+#include "refs.h"
 #include "stream.h"
 #include "ticket.h"
 
@@ -22,6 +24,7 @@
 #define MAINTAIN_EVERY_MS 10000
 
 struct a24_router {
+    a24_refs_t refs; /* first (refs.h): the intake reader */
     a24_worker_t *w;
     a24_store_t *store; /* its own connection: XREADGROUP blocks */
     a24_stream_t intake;
@@ -177,11 +180,9 @@ static void on_ready(void *arg)
 
 a24_router_t *a24_router_create(a24_worker_t *w, char *err, size_t errlen)
 {
-    a24_router_t *r = calloc(1, sizeof *r);
-    if (r == NULL) {
-        snprintf(err, errlen, "out of memory");
+    a24_router_t *r = a24_alloc_or_err(sizeof *r, err, errlen);
+    if (r == NULL)
         return NULL;
-    }
     const a24_config_t *cfg = w->cfg;
     r->w = w;
     a24_stream_consumer_name(r->consumer, sizeof r->consumer);
@@ -199,16 +200,10 @@ a24_router_t *a24_router_create(a24_worker_t *w, char *err, size_t errlen)
     o.claim_idle_ms = CLAIM_IDLE_MS, o.claim_every_ms = MAINTAIN_EVERY_MS;
     o.trim = true; /* below what the group still needs */
     a24_stream_init(&r->intake, w->loop, r->store, &o, on_entries, r);
+    r->refs.n = 1; /* the reader */
     a24_store_on_ready(r->store, on_ready, r);
     a24_log_info("router_started", "{s:s}", "consumer", r->consumer);
     return r;
-}
-
-/* The intake reader has closed: nothing refers to the router any more. */
-static void on_closed(a24_stream_t *st, void *privdata)
-{
-    (void)st;
-    free(privdata);
 }
 
 void a24_router_destroy(a24_router_t *r)
@@ -216,6 +211,6 @@ void a24_router_destroy(a24_router_t *r)
     if (r == NULL)
         return;
     r->stopping = true;
-    a24_stream_close(&r->intake, on_closed);
+    a24_stream_close(&r->intake, a24_refs_stream_closed);
     a24_store_destroy(r->store); /* pending replies run now, with NULL */
 }

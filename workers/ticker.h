@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "refs.h"
 #include "worker.h"
 
 typedef struct a24_ticker a24_ticker_t;
@@ -25,6 +26,7 @@ typedef struct a24_ticker a24_ticker_t;
 typedef int (*a24_ticker_pass_cb)(a24_ticker_t *t);
 
 struct a24_ticker {
+    a24_refs_t refs; /* first (refs.h): the timer */
     a24_worker_t *w;
     uv_timer_t timer;
     bool busy;     /* a pass awaits its reply */
