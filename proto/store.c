@@ -654,6 +654,12 @@ a24_store_t *a24_store_create(uv_loop_t *loop, const char *url, a24_ms_t reconne
     return s;
 }
 
+a24_store_t *a24_store_open(uv_loop_t *loop, const a24_config_t *cfg, char *err, size_t errlen)
+{
+    return a24_store_create(loop, cfg->redis.url, cfg->redis.reconnect_min,
+                            cfg->redis.reconnect_max, err, errlen);
+}
+
 /* The retry timer has closed: nothing of the store is in use any more. */
 static void on_retry_closed(uv_handle_t *h)
 {

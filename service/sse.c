@@ -368,8 +368,7 @@ a24_feed_t *a24_feed_create(a24_app_t *app, char *err, size_t errlen)
     if (f == NULL)
         return NULL;
     f->app = app;
-    f->store = a24_store_create(app->loop, app->cfg->redis.url, app->cfg->redis.reconnect_min,
-                                app->cfg->redis.reconnect_max, err, errlen);
+    f->store = a24_store_open(app->loop, app->cfg, err, errlen);
     if (f->store == NULL) {
         free(f);
         return NULL;

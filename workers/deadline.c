@@ -19,6 +19,7 @@
 #include "grow.h"
 #include "keys.h"
 #include "log.h"
+#include "refs.h"
 #include "rota.h"
 #include "ticket.h"
 
@@ -27,14 +28,16 @@
 #define BATCH 100
 #define PURGE_EVERY_MS (3600 * 1000) /* retention is counted in days: hourly is plenty */
 
+typedef struct a24_deadline a24_deadline_t;
+
 struct a24_deadline {
+    a24_refs_t refs; /* first (refs.h): the two timers */
     a24_worker_t *w;
     a24_store_t *sub; /* subscribed to a24:wake; takes no other command */
     uv_timer_t timer;
     uv_timer_t purge; /* forgets tickets past privacy.retention */
-    int open_handles;
-    bool busy;  /* a fire script is in flight */
-    bool again; /* a wake-up came while busy */
+    bool busy;        /* a fire script is in flight */
+    bool again;       /* a wake-up came while busy */
     bool stopping;
     a24_ms_t offset; /* Redis time minus local monotonic time */
     a24_ms_t sent;   /* local monotonic time the fire script was sent */
@@ -214,7 +217,7 @@ static void on_store_ready(void *arg)
     fire(arg);
 }
 
-a24_deadline_t *a24_deadline_create(a24_worker_t *w, char *err, size_t errlen)
+static void *deadline_start(a24_worker_t *w, char *err, size_t errlen)
 {
     a24_deadline_t *d = a24_alloc_or_err(sizeof *d, err, errlen);
     if (d == NULL)
@@ -229,8 +232,7 @@ a24_deadline_t *a24_deadline_create(a24_worker_t *w, char *err, size_t errlen)
              (long long)cfg->alerts.crisis_repeat);
     snprintf(d->ack_timeout, sizeof d->ack_timeout, "%lld", (long long)cfg->alerts.ack_timeout);
     snprintf(d->escalate_after, sizeof d->escalate_after, "%d", cfg->alerts.escalate_after);
-    d->sub = a24_store_create(w->loop, cfg->redis.url, cfg->redis.reconnect_min,
-                              cfg->redis.reconnect_max, err, errlen);
+    d->sub = a24_store_open(w->loop, cfg, err, errlen);
     if (d->sub == NULL) {
         free(d);
         return NULL;
@@ -238,7 +240,7 @@ a24_deadline_t *a24_deadline_create(a24_worker_t *w, char *err, size_t errlen)
     uv_timer_init(w->loop, &d->timer);
     uv_timer_init(w->loop, &d->purge);
     d->timer.data = d->purge.data = d;
-    d->open_handles = 2;
+    d->refs.n = 2; /* the two timers */
     uv_timer_start(&d->purge, on_purge_tick, 10000, PURGE_EVERY_MS);
     a24_store_on_ready(d->sub, on_sub_ready, d);
     a24_store_on_ready(w->store, on_store_ready, d);
@@ -246,20 +248,13 @@ a24_deadline_t *a24_deadline_create(a24_worker_t *w, char *err, size_t errlen)
     return d;
 }
 
-/* One of the engine's timers has closed; after the last, nothing refers to it. */
-static void on_timer_closed(uv_handle_t *h)
+static void deadline_stop(void *part)
 {
-    a24_deadline_t *d = h->data;
-    if (--d->open_handles == 0)
-        free(d);
-}
-
-void a24_deadline_destroy(a24_deadline_t *d)
-{
-    if (d == NULL)
-        return;
+    a24_deadline_t *d = part;
     d->stopping = true;
     a24_store_destroy(d->sub);
-    uv_close((uv_handle_t *)&d->timer, on_timer_closed);
-    uv_close((uv_handle_t *)&d->purge, on_timer_closed);
+    uv_close((uv_handle_t *)&d->timer, a24_refs_handle_closed);
+    uv_close((uv_handle_t *)&d->purge, a24_refs_handle_closed);
 }
+
+const a24_worker_part_t a24_deadline_part = {deadline_start, deadline_stop};

@@ -48,6 +48,8 @@ typedef struct {
     a24_ms_t read_at; /* monotonic ms of the last complete read; 0: never */
 } snapshot_t;
 
+typedef struct a24_metrics a24_metrics_t;
+
 struct a24_metrics {
     a24_refs_t refs; /* first (refs.h): open handles, replies still to come, the owner's */
     a24_worker_t *w;
@@ -292,14 +294,16 @@ static int bind_listen(a24_metrics_t *m, const char *listen)
     return uv_listen((uv_stream_t *)&m->listener, 64, on_accept);
 }
 
-a24_metrics_t *a24_metrics_create(a24_worker_t *w, char *err, size_t errlen)
+static void metrics_stop(void *part);
+
+static void *metrics_start(a24_worker_t *w, char *err, size_t errlen)
 {
     const char *listen = w->cfg->worker.metrics_listen;
     a24_metrics_t *m = a24_alloc_or_err(sizeof *m, err, errlen);
     if (m == NULL)
         return NULL;
     m->w = w;
-    m->refs.n = 1; /* the owner's, dropped by a24_metrics_destroy */
+    m->refs.n = 1; /* the owner's, dropped by metrics_stop */
     m->refs.on_last = metrics_free;
     uv_timer_init(w->loop, &m->refresh);
     m->refresh.data = m;
@@ -318,7 +322,7 @@ a24_metrics_t *a24_metrics_create(a24_worker_t *w, char *err, size_t errlen)
     if (rc != 0) {
         snprintf(err, errlen, "worker.metrics_listen: cannot listen on %s: %s", listen,
                  uv_strerror(rc));
-        a24_metrics_destroy(m);
+        metrics_stop(m);
         return NULL;
     }
     uv_timer_start(&m->refresh, on_refresh, 0, (uint64_t)w->cfg->worker.metrics_refresh);
@@ -326,10 +330,9 @@ a24_metrics_t *a24_metrics_create(a24_worker_t *w, char *err, size_t errlen)
     return m;
 }
 
-void a24_metrics_destroy(a24_metrics_t *m)
+static void metrics_stop(void *part)
 {
-    if (m == NULL)
-        return;
+    a24_metrics_t *m = part;
     /* Replies still out find `closing` set and only drop their reference (the store
      * calls every callback once, with NULL when the connection goes). */
     m->closing = true;
@@ -338,3 +341,5 @@ void a24_metrics_destroy(a24_metrics_t *m)
     uv_close((uv_handle_t *)&m->refresh, a24_refs_handle_closed);
     a24_refs_drop(m);
 }
+
+const a24_worker_part_t a24_metrics_part = {metrics_start, metrics_stop};

@@ -29,6 +29,8 @@
 typedef struct entry entry_t;
 typedef struct job job_t;
 
+typedef struct a24_notifier a24_notifier_t;
+
 struct a24_notifier {
     a24_refs_t refs; /* first (refs.h): the curl timer, the reader and the sockets */
     a24_worker_t *w;
@@ -507,7 +509,7 @@ static void notifier_free(void *self)
     free(self);
 }
 
-a24_notifier_t *a24_notifier_create(a24_worker_t *w, char *err, size_t errlen)
+static void *notifier_start(a24_worker_t *w, char *err, size_t errlen)
 {
     a24_notifier_t *n = calloc(1, sizeof *n);
     if (n == NULL || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
@@ -517,8 +519,7 @@ a24_notifier_t *a24_notifier_create(a24_worker_t *w, char *err, size_t errlen)
     }
     n->w = w;
     a24_stream_consumer_name(n->consumer, sizeof n->consumer);
-    n->store = a24_store_create(w->loop, w->cfg->redis.url, w->cfg->redis.reconnect_min,
-                                w->cfg->redis.reconnect_max, err, errlen);
+    n->store = a24_store_open(w->loop, w->cfg, err, errlen);
     if (n->store == NULL) {
         curl_global_cleanup();
         free(n);
@@ -547,10 +548,9 @@ a24_notifier_t *a24_notifier_create(a24_worker_t *w, char *err, size_t errlen)
     return n;
 }
 
-void a24_notifier_destroy(a24_notifier_t *n)
+static void notifier_stop(void *part)
 {
-    if (n == NULL)
-        return;
+    a24_notifier_t *n = part;
     n->stopping = true;
     while (n->jobs != NULL)
         job_free(n->jobs, false);
@@ -559,3 +559,5 @@ void a24_notifier_destroy(a24_notifier_t *n)
     a24_store_destroy(n->store);
     uv_close((uv_handle_t *)&n->curl_timer, a24_refs_handle_closed);
 }
+
+const a24_worker_part_t a24_notifier_part = {notifier_start, notifier_stop};

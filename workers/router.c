@@ -23,6 +23,8 @@
 #define CLAIM_IDLE_MS 30000
 #define MAINTAIN_EVERY_MS 10000
 
+typedef struct a24_router a24_router_t;
+
 struct a24_router {
     a24_refs_t refs; /* first (refs.h): the intake reader */
     a24_worker_t *w;
@@ -178,7 +180,7 @@ static void on_ready(void *arg)
     a24_stream_start(&r->intake);
 }
 
-a24_router_t *a24_router_create(a24_worker_t *w, char *err, size_t errlen)
+static void *router_start(a24_worker_t *w, char *err, size_t errlen)
 {
     a24_router_t *r = a24_alloc_or_err(sizeof *r, err, errlen);
     if (r == NULL)
@@ -190,8 +192,7 @@ a24_router_t *a24_router_create(a24_worker_t *w, char *err, size_t errlen)
              (long long)cfg->deadlines.offer_timeout);
     snprintf(r->crisis_cap, sizeof r->crisis_cap, "%d", cfg->routing.crisis_cap);
     snprintf(r->repeat, sizeof r->repeat, "%lld", (long long)cfg->alerts.crisis_repeat);
-    r->store = a24_store_create(w->loop, cfg->redis.url, cfg->redis.reconnect_min,
-                                cfg->redis.reconnect_max, err, errlen);
+    r->store = a24_store_open(w->loop, cfg, err, errlen);
     if (r->store == NULL) {
         free(r);
         return NULL;
@@ -206,11 +207,12 @@ a24_router_t *a24_router_create(a24_worker_t *w, char *err, size_t errlen)
     return r;
 }
 
-void a24_router_destroy(a24_router_t *r)
+static void router_stop(void *part)
 {
-    if (r == NULL)
-        return;
+    a24_router_t *r = part;
     r->stopping = true;
     a24_stream_close(&r->intake, a24_refs_stream_closed);
     a24_store_destroy(r->store); /* pending replies run now, with NULL */
 }
+
+const a24_worker_part_t a24_router_part = {router_start, router_stop};

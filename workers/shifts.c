@@ -132,7 +132,7 @@ static int pass(a24_ticker_t *t)
     return a24_store_command(t->w->store, on_rotas, rw, "HGETALL %s", A24_KEY_ROTA);
 }
 
-a24_ticker_t *a24_shifts_start(a24_worker_t *w, char *err, size_t errlen)
+static void *shifts_start(a24_worker_t *w, char *err, size_t errlen)
 {
     shifts_t *rw =
         a24_ticker_start(w, sizeof *rw, pass, 1000, (uint64_t)w->cfg->rota.tick, err, errlen);
@@ -141,3 +141,5 @@ a24_ticker_t *a24_shifts_start(a24_worker_t *w, char *err, size_t errlen)
     snprintf(rw->nudge, sizeof rw->nudge, "%d", w->cfg->routing.nudge);
     return &rw->t;
 }
+
+const a24_worker_part_t a24_shifts_part = {shifts_start, a24_ticker_stop};

@@ -30,10 +30,9 @@ void *a24_ticker_start(a24_worker_t *w, size_t size, a24_ticker_pass_cb pass, ui
     return t;
 }
 
-void a24_ticker_stop(a24_ticker_t *t)
+void a24_ticker_stop(void *part)
 {
-    if (t == NULL)
-        return;
+    a24_ticker_t *t = part;
     t->stopping = true;
     uv_close((uv_handle_t *)&t->timer, a24_refs_handle_closed);
 }

@@ -41,7 +41,10 @@ struct a24_ticker {
 void *a24_ticker_start(a24_worker_t *w, size_t size, a24_ticker_pass_cb pass, uint64_t first,
                        uint64_t every, char *err, size_t errlen);
 
-/** Stops the ticks; the part is freed once its timer has closed. NULL is a no-op. */
-void a24_ticker_stop(a24_ticker_t *t);
+/**
+ * Stops the ticks of `part` (an a24_ticker_t): every ticker's a24_worker_part_t stop. It
+ * is freed once its timer has closed.
+ */
+void a24_ticker_stop(void *part);
 
 #endif
