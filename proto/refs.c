@@ -3,6 +3,7 @@
  */
 #include "refs.h"
 
+#include <sodium.h>
 #include <stdlib.h>
 
 void a24_refs_drop(void *self)
@@ -10,10 +11,13 @@ void a24_refs_drop(void *self)
     a24_refs_t *refs = self;
     if (--refs->n > 0)
         return;
-    if (refs->on_last != NULL)
+    if (refs->on_last != NULL) {
         refs->on_last(self);
-    else
-        free(self);
+        return;
+    }
+    if (refs->wipe > 0)
+        sodium_memzero(self, refs->wipe);
+    free(self);
 }
 
 void a24_refs_handle_closed(uv_handle_t *h)
