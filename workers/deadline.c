@@ -21,7 +21,6 @@
 #include "log.h"
 #include "refs.h"
 #include "rota.h"
-#include "ticket.h"
 
 /* Entries one script call takes (more are taken at once after): small enough that a
  * backlog never holds Redis from submits and claims for long. */
@@ -143,8 +142,7 @@ static void fire(a24_deadline_t *d)
     a24_args_keys(&a, A24_KEY_SCHEDULE, A24_KEY_ALERTS, A24_KEY_ALERTS_SEQ, A24_KEY_ALERTS_OPEN,
                   A24_KEY_STATS, A24_KEY_INTAKE, NULL);
     a24_args_strs(&a, d->batch, d->ladder, d->crisis_repeat, d->ack_timeout, d->escalate_after,
-                  a24_state_set_list(A24_SET_AWAITING), A24_PREFIX_TICKET, A24_PREFIX_ALERT,
-                  A24_SUFFIX_AUDIT, d->quiet_until, NULL);
+                  A24_PREFIX_TICKET, A24_PREFIX_ALERT, A24_SUFFIX_AUDIT, d->quiet_until, NULL);
     d->sent = a24_clock_mono();
     if (a24_store_fcall(d->w->store, "deadline_fire", &a, on_fired, d) == 0)
         d->busy = true;
