@@ -13,19 +13,14 @@ from datetime import datetime, timezone
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from a24workers import a24test  # noqa: E402
-from test_routing import RoutingHelpers  # noqa: E402
+from test_routing import PASSWORD, RoutingHelpers  # noqa: E402
 
 
 class RoundTripTest(RoutingHelpers, unittest.TestCase):
     def setUp(self):
-        self.stack = a24test.start_stack(self.addCleanup, config={
-            "rota": {"timezone": "UTC", "tick": "500ms"},
-            "alerts": {"poll": "200ms"},
-        })
+        config = {"rota": {"timezone": "UTC", "tick": "500ms"}}
+        self.stack = a24test.start_stack(self.addCleanup, config=config)
         self.web = self.stack.web
-        self.resp = self.stack.resp()
-        self.addCleanup(self.resp.close)
-        self.tokens = {}
 
     def watch(self, seconds, until=None):
         """The commands clients (not scripts) sent in the next `seconds`, or until
@@ -46,7 +41,9 @@ class RoundTripTest(RoutingHelpers, unittest.TestCase):
         return seen
 
     def test_round_trips_one_read_of_the_rotas_a_tick(self):
-        self.expert("ann", duty=False)
+        p = self.ctl("user", "add", "--username", "ann", "--role", "expert", "--categories",
+                     "sleep", "--languages", "en", "--password-stdin", stdin=PASSWORD + "\n")
+        self.assertEqual(p.returncode, 0, p.stderr)
         day = datetime.now(timezone.utc).strftime("%a").lower()
         p = self.ctl("rota", "set", "ann", f"{day} 00:00-23:59")
         self.assertEqual(p.returncode, 0, p.stderr)
@@ -56,8 +53,9 @@ class RoundTripTest(RoutingHelpers, unittest.TestCase):
         reads = [c for c in seen if "a24:rota" in c or "a24_rota_cover" in c]
         self.assertGreaterEqual(len(reads), 4, seen)
         self.assertTrue(all(c[:2] == ["fcall", "a24_rota_cover"] for c in reads), reads)
-        a24test.wait_until(lambda: self.resp.call("SISMEMBER", "a24:onduty", "ann") == 1, 10,
-                           what="the shift start")
+        with self.stack.resp() as redis:
+            a24test.wait_until(lambda: redis.call("SISMEMBER", "a24:onduty", "ann") == 1, 10,
+                               what="the shift start")
 
     def test_round_trips_one_call_a_trim(self):
         for i in range(5):
