@@ -25,6 +25,13 @@ enum { A24_CTL_OK = 0, A24_CTL_REFUSED = 1, A24_CTL_USAGE = 2 };
 redisContext *a24_ctl_connect(const a24_config_t *cfg);
 
 /**
+ * The start of a command that talks to Redis: when `usage_ok` (its arguments were right)
+ * connects as a24_ctl_connect does; else prints "answer24ctl: usage: <usage>". NULL after
+ * one line on stderr either way (the command then exits A24_CTL_USAGE).
+ */
+redisContext *a24_ctl_connect_for(const a24_config_t *cfg, bool usage_ok, const char *usage);
+
+/**
  * Loads the scripts' function library into Redis: always if `force`, else only when
  * Redis holds another version or none. 0, or -1 after one line on stderr.
  */

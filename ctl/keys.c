@@ -141,11 +141,8 @@ int a24_ctl_keys(const a24_config_t *cfg, int argc, char **argv)
 {
     if (argc == 2 && strcmp(argv[1], "list") == 0)
         return keys_list(cfg);
-    if (argc != 2 || strcmp(argv[1], "rotate") != 0) {
-        fprintf(stderr, "answer24ctl: usage: keys rotate | keys list\n");
-        return A24_CTL_USAGE;
-    }
-    redisContext *c = a24_ctl_connect(cfg);
+    redisContext *c = a24_ctl_connect_for(cfg, argc == 2 && strcmp(argv[1], "rotate") == 0,
+                                          "keys rotate | keys list");
     if (c == NULL)
         return A24_CTL_USAGE;
     int status = a24_ctl_keys_update(cfg, c, true);

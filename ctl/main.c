@@ -148,6 +148,15 @@ fail:
     return NULL;
 }
 
+redisContext *a24_ctl_connect_for(const a24_config_t *cfg, bool usage_ok, const char *usage)
+{
+    if (!usage_ok) {
+        fprintf(stderr, "answer24ctl: usage: %s\n", usage);
+        return NULL;
+    }
+    return a24_ctl_connect(cfg);
+}
+
 int a24_ctl_library(redisContext *c, bool force)
 {
     if (!force) {

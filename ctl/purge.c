@@ -12,11 +12,7 @@
 int a24_ctl_purge(const a24_config_t *cfg, int argc, char **argv)
 {
     (void)argv;
-    if (argc != 1) {
-        fprintf(stderr, "answer24ctl: usage: purge\n");
-        return A24_CTL_USAGE;
-    }
-    redisContext *c = a24_ctl_connect(cfg);
+    redisContext *c = a24_ctl_connect_for(cfg, argc == 1, "purge");
     if (c == NULL)
         return A24_CTL_USAGE;
     long long total = 0, left = 1;

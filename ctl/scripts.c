@@ -38,11 +38,8 @@ static bool listed(const redisReply *r, const char *fn)
 
 int a24_ctl_scripts(const a24_config_t *cfg, int argc, char **argv)
 {
-    if (argc != 2 || strcmp(argv[1], "load") != 0) {
-        fprintf(stderr, "answer24ctl: usage: scripts load\n");
-        return A24_CTL_USAGE;
-    }
-    redisContext *c = a24_ctl_connect(cfg);
+    redisContext *c =
+        a24_ctl_connect_for(cfg, argc == 2 && strcmp(argv[1], "load") == 0, "scripts load");
     if (c == NULL)
         return A24_CTL_USAGE;
     if (a24_ctl_library(c, true) != 0) {

@@ -101,6 +101,29 @@ void a24_args_key(a24_args_t *a, const char *key)
     part_add(a, &a->keys, key, strlen(key));
 }
 
+/* Adds each string of `ap` up to a NULL to `part`. */
+static void part_add_list(a24_args_t *a, a24_args_part_t *part, va_list ap)
+{
+    for (const char *s; (s = va_arg(ap, const char *)) != NULL;)
+        part_add(a, part, s, strlen(s));
+}
+
+void a24_args_keys(a24_args_t *a, ...)
+{
+    va_list ap;
+    va_start(ap, a);
+    part_add_list(a, &a->keys, ap);
+    va_end(ap);
+}
+
+void a24_args_strs(a24_args_t *a, ...)
+{
+    va_list ap;
+    va_start(ap, a);
+    part_add_list(a, &a->args, ap);
+    va_end(ap);
+}
+
 void a24_args_keyn(a24_args_t *a, const char *key, size_t n)
 {
     part_add(a, &a->keys, key, n);

@@ -46,6 +46,9 @@ void a24_args_dispose(a24_args_t *a);
 /** Adds a key (KEYS[n]). */
 void a24_args_key(a24_args_t *a, const char *key);
 
+/** Adds each key up to a NULL, in order: a script's fixed KEYS in one call. */
+void a24_args_keys(a24_args_t *a, ...) __attribute__((sentinel));
+
 /** Adds a key of `n` bytes (binary safe). */
 void a24_args_keyn(a24_args_t *a, const char *key, size_t n);
 
@@ -54,6 +57,9 @@ void a24_args_keyf(a24_args_t *a, const char *fmt, ...) __attribute__((format(pr
 
 /** Adds a string argument (NULL counts as ""). */
 void a24_args_str(a24_args_t *a, const char *s);
+
+/** Adds each string argument up to a NULL, in order (none of them may be NULL). */
+void a24_args_strs(a24_args_t *a, ...) __attribute__((sentinel));
 
 /** Adds `n` bytes as one argument (binary safe). */
 void a24_args_bin(a24_args_t *a, const void *p, size_t n);

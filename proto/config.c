@@ -222,6 +222,16 @@ static const char *check_listen_or_empty(const char *text)
 }
 
 /*
+ * Steps *p over the commas and spaces before the next entry of a list
+ * (http.trusted_proxies, redis.sentinels): the entry's length, or 0 at the list's end.
+ */
+static size_t next_entry(const char **p)
+{
+    *p += strspn(*p, ", \t");
+    return strcspn(*p, ", \t");
+}
+
+/*
  * Checks one entry of http.trusted_proxies: an IPv4 or IPv6 address, optionally with a
  * prefix length ("10.0.0.0/8", "fd00::/8"). `len` bytes of `text`.
  */
@@ -251,14 +261,9 @@ static const char *check_proxies(const char *text)
     static const char expected[] = "addresses or CIDRs like 127.0.0.1, 10.0.0.0/8, ::1";
     const char *p = text;
     int count = 0;
-    while (*p != '\0') {
-        size_t skip = strspn(p, ", \t");
-        p += skip;
-        size_t n = strcspn(p, ", \t");
-        if (n > 0 && (!proxy_ok(p, n) || ++count > 32))
+    for (size_t n; (n = next_entry(&p)) > 0; p += n)
+        if (!proxy_ok(p, n) || ++count > 32)
             return count > 32 ? "at most 32 addresses or CIDRs" : expected;
-        p += n;
-    }
     return NULL;
 }
 
@@ -271,19 +276,14 @@ static const char *check_sentinels(const char *text)
     static const char expected[] = "host:port entries like 127.0.0.1:26379, 10.0.0.2:26379";
     const char *p = text;
     int count = 0;
-    while (*p != '\0') {
-        p += strspn(p, ", \t");
-        size_t n = strcspn(p, ", \t");
+    for (size_t n; (n = next_entry(&p)) > 0; p += n) {
         char one[300];
-        if (n == 0)
-            break;
         if (n >= sizeof one || ++count > 8)
             return count > 8 ? "at most 8 sentinels" : expected;
         memcpy(one, p, n);
         one[n] = '\0';
         if (check_listen(one) != NULL)
             return expected;
-        p += n;
     }
     return NULL;
 }
@@ -1447,14 +1447,10 @@ static int fold_redis_sentinels(struct load *ld)
         strncmp(cfg->redis.url, "redis://", 8) == 0 ? strchr(at ? at : rest, '/') : NULL;
     size_t o = (size_t)snprintf(url, sizeof(url), "redis+sentinel://%.*s",
                                 at ? (int)(at - rest + 1) : 0, rest);
-    for (const char *p = cfg->redis.sentinels; *p != '\0' && o < sizeof(url);) {
-        p += strspn(p, ", \t");
-        size_t n = strcspn(p, ", \t");
-        if (n > 0)
-            o += (size_t)snprintf(url + o, sizeof(url) - o, "%s%.*s",
-                                  url[o - 1] == '@' || url[o - 1] == '/' ? "" : ",", (int)n, p);
-        p += n;
-    }
+    const char *p = cfg->redis.sentinels;
+    for (size_t n; o < sizeof(url) && (n = next_entry(&p)) > 0; p += n)
+        o += (size_t)snprintf(url + o, sizeof(url) - o, "%s%.*s",
+                              url[o - 1] == '@' || url[o - 1] == '/' ? "" : ",", (int)n, p);
     int rc = o + 32 < sizeof(url) ? 0 : -1;
     if (rc == 0)
         o += (size_t)snprintf(url + o, sizeof(url) - o, "%s?master=", db ? db : "/0");

@@ -16,4 +16,10 @@
  */
 int a24_grow(void *arr, size_t *cap, size_t n, size_t size, size_t first);
 
+/**
+ * Allocates `size` zeroed bytes for an object a create function returns: NULL with
+ * "out of memory" in `err` when there is none.
+ */
+void *a24_alloc_or_err(size_t size, char *err, size_t errlen);
+
 #endif

@@ -20,8 +20,10 @@
 #include <string.h>
 
 #include "log.h"
+#include "refs.h"
 
 struct a24_sentinel {
+    a24_refs_t refs; /* first (refs.h): the timer; wiped with the target's secrets */
     uv_loop_t *loop;
     uv_timer_t timer;
     redisAsyncContext *ac; /* the sentinel being asked, or NULL */
@@ -151,6 +153,8 @@ a24_sentinel_t *a24_sentinel_create(uv_loop_t *loop, const a24_redis_target_t *t
     a24_sentinel_t *q = calloc(1, sizeof *q);
     if (q == NULL)
         return NULL;
+    q->refs.n = 1; /* the timer */
+    q->refs.wipe = sizeof *q;
     q->loop = loop;
     q->t = *t;
     q->cb = cb;
@@ -169,21 +173,13 @@ void a24_sentinel_ask(a24_sentinel_t *q)
     ask_next(q);
 }
 
-/* The timer has closed: nothing of the query is in use any more. */
-static void on_timer_closed(uv_handle_t *h)
-{
-    a24_sentinel_t *q = h->data;
-    sodium_memzero(&q->t, sizeof q->t);
-    free(q);
-}
-
 void a24_sentinel_destroy(a24_sentinel_t *q)
 {
     if (q == NULL)
         return;
     q->asking = false;
     drop(q);
-    uv_close((uv_handle_t *)&q->timer, on_timer_closed);
+    uv_close((uv_handle_t *)&q->timer, a24_refs_handle_closed);
 }
 
 /* ---------------------------------------------------------------- blocking */

@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "log.h"
+#include "refs.h"
 #include "script.h"
 #include "sentinel.h"
 
@@ -21,6 +23,7 @@
 #define CONNECT_TIMEOUT_MS 3000 /* a connection attempt that hangs is given up */
 
 struct a24_store {
+    a24_refs_t refs; /* first (refs.h): the retry timer; wiped with the target's secrets */
     uv_loop_t *loop;
     redisAsyncContext *ac;
     bool ready;
@@ -53,7 +56,6 @@ typedef struct {
 
 static void connect_now(a24_store_t *s);
 static void connect_primary(a24_store_t *s);
-static void on_retry_closed(uv_handle_t *h);
 
 /* ---------------------------------------------------------------- libuv adapter */
 
@@ -631,15 +633,15 @@ static void connect_primary(a24_store_t *s)
 a24_store_t *a24_store_create(uv_loop_t *loop, const char *url, a24_ms_t reconnect_min,
                               a24_ms_t reconnect_max, char *err, size_t errlen)
 {
-    a24_store_t *s = calloc(1, sizeof *s);
-    if (s == NULL) {
-        snprintf(err, errlen, "out of memory");
+    a24_store_t *s = a24_alloc_or_err(sizeof *s, err, errlen);
+    if (s == NULL)
         return NULL;
-    }
     if (parse_url(s, url, err, errlen) != 0) {
         free(s);
         return NULL;
     }
+    s->refs.n = 1; /* the retry timer */
+    s->refs.wipe = sizeof *s;
     s->loop = loop;
     s->backoff_min = s->backoff = reconnect_min > 0 ? reconnect_min : 100;
     s->backoff_max = reconnect_max > s->backoff_min ? reconnect_max : s->backoff_min;
@@ -648,19 +650,17 @@ a24_store_t *a24_store_create(uv_loop_t *loop, const char *url, a24_ms_t reconne
     if (s->target.nsentinels > 0 &&
         (s->sentinel = a24_sentinel_create(loop, &s->target, on_sentinel_answer, s)) == NULL) {
         snprintf(err, errlen, "out of memory");
-        uv_close((uv_handle_t *)&s->retry, on_retry_closed);
+        uv_close((uv_handle_t *)&s->retry, a24_refs_handle_closed);
         return NULL;
     }
     connect_now(s);
     return s;
 }
 
-/* The retry timer has closed: nothing of the store is in use any more. */
-static void on_retry_closed(uv_handle_t *h)
+a24_store_t *a24_store_open(uv_loop_t *loop, const a24_config_t *cfg, char *err, size_t errlen)
 {
-    a24_store_t *s = h->data;
-    sodium_memzero(&s->target, sizeof s->target);
-    free(s);
+    return a24_store_create(loop, cfg->redis.url, cfg->redis.reconnect_min,
+                            cfg->redis.reconnect_max, err, errlen);
 }
 
 void a24_store_destroy(a24_store_t *s)
@@ -677,7 +677,7 @@ void a24_store_destroy(a24_store_t *s)
         redisAsyncFree(ac);
     }
     s->retry.data = s;
-    uv_close((uv_handle_t *)&s->retry, on_retry_closed);
+    uv_close((uv_handle_t *)&s->retry, a24_refs_handle_closed);
 }
 
 bool a24_store_ready(const a24_store_t *s)

@@ -43,6 +43,9 @@ typedef void (*a24_store_cb)(a24_store_t *store, redisReply *reply, void *privda
 a24_store_t *a24_store_create(uv_loop_t *loop, const char *url, a24_ms_t reconnect_min,
                               a24_ms_t reconnect_max, char *err, size_t errlen);
 
+/** a24_store_create with the configuration's redis.url and reconnection waits. */
+a24_store_t *a24_store_open(uv_loop_t *loop, const a24_config_t *cfg, char *err, size_t errlen);
+
 #define A24_MAX_SENTINELS 8
 
 /** Where a redis.url points and how to sign in there. */

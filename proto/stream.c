@@ -231,29 +231,6 @@ static void read_more(a24_stream_t *s)
 
 /* ---------------------------------------------------------------- takeover and trimming */
 
-/* XINFO GROUPS replied: trim below what the group still needs (stream_trim.lua). */
-static void on_groups(a24_store_t *store, redisReply *reply, void *privdata)
-{
-    (void)store;
-    a24_stream_t *s = privdata;
-    if (settle(s) || a24_reply_failed(reply) || reply->type != REDIS_REPLY_ARRAY)
-        return;
-    for (size_t i = 0; i < reply->elements; i++) {
-        size_t len;
-        const redisReply *g = reply->element[i];
-        const char *name = a24_reply_field(g, "name", &len);
-        const char *last = a24_reply_field(g, "last-delivered-id", &len);
-        if (name == NULL || strcmp(name, s->group) != 0 || last == NULL)
-            continue;
-        a24_args_t a;
-        a24_args_init(&a);
-        a24_args_key(&a, s->o.streams[0]);
-        a24_args_str(&a, s->group);
-        a24_args_str(&a, last);
-        sent(s, a24_store_fcall(s->store, "stream_trim", &a, on_done, s));
-    }
-}
-
 /* XAUTOCLAIM replied: a dead consumer's entries are ours now. */
 static void on_claimed(a24_store_t *store, redisReply *reply, void *privdata)
 {
@@ -281,8 +258,13 @@ static void on_claim_tick(uv_timer_t *t)
     sent(s,
          a24_store_command(s->store, on_claimed, s, "XAUTOCLAIM %s %s %s %d 0-0 COUNT %d",
                            s->o.streams[0], s->group, s->consumer, s->o.claim_idle_ms, s->o.count));
-    if (s->o.trim)
-        sent(s, a24_store_command(s->store, on_groups, s, "XINFO GROUPS %s", s->o.streams[0]));
+    if (s->o.trim) { /* below what the group still needs (stream_trim.lua) */
+        a24_args_t a;
+        a24_args_init(&a);
+        a24_args_key(&a, s->o.streams[0]);
+        a24_args_str(&a, s->group);
+        sent(s, a24_store_fcall(s->store, "stream_trim", &a, on_done, s));
+    }
 }
 
 /* ---------------------------------------------------------------- the public functions */

@@ -20,8 +20,10 @@
 #include "auth.h"
 #include "http.h"
 #include "args.h"
+#include "grow.h"
 #include "keys.h"
 #include "log.h"
+#include "refs.h"
 #include "stream.h"
 #include "ticket.h"
 
@@ -31,6 +33,7 @@
 typedef struct client client_t;
 
 struct a24_feed {
+    a24_refs_t refs; /* first (refs.h): the two timers and the reader */
     a24_app_t *app;
     a24_store_t *store;   /* XREAD BLOCK holds it */
     a24_stream_t streams; /* a24:events and a24:alerts, followed without a group */
@@ -38,7 +41,6 @@ struct a24_feed {
     client_t *clients;
     struct alive_check *checking; /* the session re-check in flight, or NULL */
     bool stopping;
-    int open_handles;
 };
 
 struct client {
@@ -362,14 +364,11 @@ static void on_ready(void *arg)
 
 a24_feed_t *a24_feed_create(a24_app_t *app, char *err, size_t errlen)
 {
-    a24_feed_t *f = calloc(1, sizeof *f);
-    if (f == NULL) {
-        snprintf(err, errlen, "out of memory");
+    a24_feed_t *f = a24_alloc_or_err(sizeof *f, err, errlen);
+    if (f == NULL)
         return NULL;
-    }
     f->app = app;
-    f->store = a24_store_create(app->loop, app->cfg->redis.url, app->cfg->redis.reconnect_min,
-                                app->cfg->redis.reconnect_max, err, errlen);
+    f->store = a24_store_open(app->loop, app->cfg, err, errlen);
     if (f->store == NULL) {
         free(f);
         return NULL;
@@ -384,41 +383,21 @@ a24_feed_t *a24_feed_create(a24_app_t *app, char *err, size_t errlen)
     uv_timer_init(app->loop, &f->heartbeat);
     uv_timer_init(app->loop, &f->recheck);
     f->heartbeat.data = f->recheck.data = f;
-    f->open_handles = 3; /* the two timers and the reader */
+    f->refs.n = 3; /* the two timers and the reader */
     uv_timer_start(&f->heartbeat, on_heartbeat, HEARTBEAT_MS, HEARTBEAT_MS);
     uv_timer_start(&f->recheck, on_recheck, A24_STREAM_RECHECK_MS, A24_STREAM_RECHECK_MS);
     a24_store_on_ready(f->store, on_ready, f);
     return f;
 }
 
-/* One of the feed's handles closed; the last one frees it. */
-static void handle_closed(a24_feed_t *f)
+/*
+ * Ends every stream of the feed and detaches the session re-check in flight: their
+ * pools' dispose callbacks and its reply, if any, will find no feed.
+ */
+static void end_streams(a24_feed_t *f)
 {
-    if (--f->open_handles == 0)
-        free(f);
-}
-
-/* One of the feed's timers closed. */
-static void on_closed(uv_handle_t *h)
-{
-    handle_closed(h->data);
-}
-
-/* The feed's stream reader closed. */
-static void on_stream_closed(a24_stream_t *st, void *privdata)
-{
-    (void)st;
-    handle_closed(privdata);
-}
-
-void a24_feed_destroy(a24_feed_t *f)
-{
-    if (f == NULL)
-        return;
-    f->stopping = true;
     if (f->checking != NULL)
-        f->checking->feed = NULL; /* its reply, if any, finds no feed */
-    /* End every stream; their pools' dispose callbacks will find no feed. */
+        f->checking->feed = NULL;
     for (client_t *c = f->clients; c != NULL; c = c->next) {
         c->feed = NULL;
         if (c->req != NULL && c->inflight == NULL) {
@@ -428,8 +407,16 @@ void a24_feed_destroy(a24_feed_t *f)
         }
     }
     f->clients = NULL;
-    a24_stream_close(&f->streams, on_stream_closed);
+}
+
+void a24_feed_destroy(a24_feed_t *f)
+{
+    if (f == NULL)
+        return;
+    f->stopping = true;
+    end_streams(f);
+    a24_stream_close(&f->streams, a24_refs_stream_closed);
     a24_store_destroy(f->store);
-    uv_close((uv_handle_t *)&f->heartbeat, on_closed);
-    uv_close((uv_handle_t *)&f->recheck, on_closed);
+    uv_close((uv_handle_t *)&f->heartbeat, a24_refs_handle_closed);
+    uv_close((uv_handle_t *)&f->recheck, a24_refs_handle_closed);
 }

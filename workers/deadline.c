@@ -16,24 +16,27 @@
 #include <time.h>
 
 #include "clock.h"
+#include "grow.h"
 #include "keys.h"
 #include "log.h"
+#include "refs.h"
 #include "rota.h"
-#include "ticket.h"
 
 /* Entries one script call takes (more are taken at once after): small enough that a
  * backlog never holds Redis from submits and claims for long. */
 #define BATCH 100
 #define PURGE_EVERY_MS (3600 * 1000) /* retention is counted in days: hourly is plenty */
 
+typedef struct a24_deadline a24_deadline_t;
+
 struct a24_deadline {
+    a24_refs_t refs; /* first (refs.h): the two timers */
     a24_worker_t *w;
     a24_store_t *sub; /* subscribed to a24:wake; takes no other command */
     uv_timer_t timer;
     uv_timer_t purge; /* forgets tickets past privacy.retention */
-    int open_handles;
-    bool busy;  /* a fire script is in flight */
-    bool again; /* a wake-up came while busy */
+    bool busy;        /* a fire script is in flight */
+    bool again;       /* a wake-up came while busy */
     bool stopping;
     a24_ms_t offset; /* Redis time minus local monotonic time */
     a24_ms_t sent;   /* local monotonic time the fire script was sent */
@@ -136,22 +139,10 @@ static void fire(a24_deadline_t *d)
              left > 0 ? (long long)now * 1000 + ((long long)left * 60 - local.tm_sec) * 1000 : 0LL);
     a24_args_t a;
     a24_args_init(&a);
-    a24_args_key(&a, A24_KEY_SCHEDULE);
-    a24_args_key(&a, A24_KEY_ALERTS);
-    a24_args_key(&a, A24_KEY_ALERTS_SEQ);
-    a24_args_key(&a, A24_KEY_ALERTS_OPEN);
-    a24_args_key(&a, A24_KEY_STATS);
-    a24_args_key(&a, A24_KEY_INTAKE);
-    a24_args_str(&a, d->batch);
-    a24_args_str(&a, d->ladder);
-    a24_args_str(&a, d->crisis_repeat);
-    a24_args_str(&a, d->ack_timeout);
-    a24_args_str(&a, d->escalate_after);
-    a24_args_str(&a, a24_state_set_list(A24_SET_AWAITING));
-    a24_args_str(&a, A24_PREFIX_TICKET);
-    a24_args_str(&a, A24_PREFIX_ALERT);
-    a24_args_str(&a, A24_SUFFIX_AUDIT);
-    a24_args_str(&a, d->quiet_until);
+    a24_args_keys(&a, A24_KEY_SCHEDULE, A24_KEY_ALERTS, A24_KEY_ALERTS_SEQ, A24_KEY_ALERTS_OPEN,
+                  A24_KEY_STATS, A24_KEY_INTAKE, NULL);
+    a24_args_strs(&a, d->batch, d->ladder, d->crisis_repeat, d->ack_timeout, d->escalate_after,
+                  A24_PREFIX_TICKET, A24_PREFIX_ALERT, A24_SUFFIX_AUDIT, d->quiet_until, NULL);
     d->sent = a24_clock_mono();
     if (a24_store_fcall(d->w->store, "deadline_fire", &a, on_fired, d) == 0)
         d->busy = true;
@@ -224,13 +215,11 @@ static void on_store_ready(void *arg)
     fire(arg);
 }
 
-a24_deadline_t *a24_deadline_create(a24_worker_t *w, char *err, size_t errlen)
+static void *deadline_start(a24_worker_t *w, char *err, size_t errlen)
 {
-    a24_deadline_t *d = calloc(1, sizeof *d);
-    if (d == NULL) {
-        snprintf(err, errlen, "out of memory");
+    a24_deadline_t *d = a24_alloc_or_err(sizeof *d, err, errlen);
+    if (d == NULL)
         return NULL;
-    }
     const a24_config_t *cfg = w->cfg;
     d->w = w;
     d->armed = -1;
@@ -241,8 +230,7 @@ a24_deadline_t *a24_deadline_create(a24_worker_t *w, char *err, size_t errlen)
              (long long)cfg->alerts.crisis_repeat);
     snprintf(d->ack_timeout, sizeof d->ack_timeout, "%lld", (long long)cfg->alerts.ack_timeout);
     snprintf(d->escalate_after, sizeof d->escalate_after, "%d", cfg->alerts.escalate_after);
-    d->sub = a24_store_create(w->loop, cfg->redis.url, cfg->redis.reconnect_min,
-                              cfg->redis.reconnect_max, err, errlen);
+    d->sub = a24_store_open(w->loop, cfg, err, errlen);
     if (d->sub == NULL) {
         free(d);
         return NULL;
@@ -250,7 +238,7 @@ a24_deadline_t *a24_deadline_create(a24_worker_t *w, char *err, size_t errlen)
     uv_timer_init(w->loop, &d->timer);
     uv_timer_init(w->loop, &d->purge);
     d->timer.data = d->purge.data = d;
-    d->open_handles = 2;
+    d->refs.n = 2; /* the two timers */
     uv_timer_start(&d->purge, on_purge_tick, 10000, PURGE_EVERY_MS);
     a24_store_on_ready(d->sub, on_sub_ready, d);
     a24_store_on_ready(w->store, on_store_ready, d);
@@ -258,20 +246,13 @@ a24_deadline_t *a24_deadline_create(a24_worker_t *w, char *err, size_t errlen)
     return d;
 }
 
-/* One of the engine's timers has closed; after the last, nothing refers to it. */
-static void on_timer_closed(uv_handle_t *h)
+static void deadline_stop(void *part)
 {
-    a24_deadline_t *d = h->data;
-    if (--d->open_handles == 0)
-        free(d);
-}
-
-void a24_deadline_destroy(a24_deadline_t *d)
-{
-    if (d == NULL)
-        return;
+    a24_deadline_t *d = part;
     d->stopping = true;
     a24_store_destroy(d->sub);
-    uv_close((uv_handle_t *)&d->timer, on_timer_closed);
-    uv_close((uv_handle_t *)&d->purge, on_timer_closed);
+    uv_close((uv_handle_t *)&d->timer, a24_refs_handle_closed);
+    uv_close((uv_handle_t *)&d->purge, a24_refs_handle_closed);
 }
+
+const a24_worker_part_t a24_deadline_part = {deadline_start, deadline_stop};

@@ -15,13 +15,8 @@
 
 #include "worker.h"
 
-typedef struct a24_deadline a24_deadline_t;
-
-/** Starts the engine on the worker's loop and store. NULL with `err` on failure. */
-a24_deadline_t *a24_deadline_create(a24_worker_t *w, char *err, size_t errlen);
-
-/** Stops the engine; it frees itself once its handles have closed. */
-void a24_deadline_destroy(a24_deadline_t *d);
+/** The engine on the worker's loop and store. */
+extern const a24_worker_part_t a24_deadline_part;
 
 /**
  * The ladder as deadline_fire.lua reads it ("500:experts:0;800:oncall:1800000;..."),

@@ -164,7 +164,7 @@ static int pass(a24_ticker_t *t)
     return a24_store_command(t->w->store, on_info, t, "INFO persistence");
 }
 
-a24_ticker_t *a24_eraser_start(a24_worker_t *w, char *err, size_t errlen)
+static void *eraser_start(a24_worker_t *w, char *err, size_t errlen)
 {
     /* A tenth of the window, between 100 ms and 1 s: a mark is seen well within it. */
     a24_ms_t window = w->cfg->privacy.erase_after;
@@ -176,3 +176,5 @@ a24_ticker_t *a24_eraser_start(a24_worker_t *w, char *err, size_t errlen)
     e->window = window;
     return &e->t;
 }
+
+const a24_worker_part_t a24_eraser_part = {eraser_start, a24_ticker_stop};

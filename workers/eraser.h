@@ -24,8 +24,8 @@
 
 #include "ticker.h"
 
-/** Starts watching for marks on the worker's loop and store; a24_ticker_stop stops it. */
-a24_ticker_t *a24_eraser_start(a24_worker_t *w, char *err, size_t errlen);
+/** Watching for marks on the worker's loop and store. */
+extern const a24_worker_part_t a24_eraser_part;
 
 /**
  * Reads the field `name` ("aof_rewrite_in_progress") of an INFO reply's text as a

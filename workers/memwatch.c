@@ -73,7 +73,7 @@ static int pass(a24_ticker_t *t)
     return a24_store_command(t->w->store, on_info, t, "INFO memory");
 }
 
-a24_ticker_t *a24_memwatch_start(a24_worker_t *w, char *err, size_t errlen)
+static void *memwatch_start(a24_worker_t *w, char *err, size_t errlen)
 {
     uint64_t every = (uint64_t)w->cfg->redis.memory_check;
     memwatch_t *m =
@@ -83,3 +83,5 @@ a24_ticker_t *a24_memwatch_start(a24_worker_t *w, char *err, size_t errlen)
     m->last = -1;
     return &m->t;
 }
+
+const a24_worker_part_t a24_memwatch_part = {memwatch_start, a24_ticker_stop};

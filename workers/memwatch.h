@@ -16,7 +16,7 @@
 
 #include "ticker.h"
 
-/** Starts the checks on the worker's loop and store; a24_ticker_stop stops them. */
-a24_ticker_t *a24_memwatch_start(a24_worker_t *w, char *err, size_t errlen);
+/** The checks on the worker's loop and store. */
+extern const a24_worker_part_t a24_memwatch_part;
 
 #endif

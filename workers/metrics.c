@@ -22,8 +22,10 @@
 
 #include "clock.h"
 #include "expo.h"
+#include "grow.h"
 #include "keys.h"
 #include "log.h"
+#include "refs.h"
 
 #define MAX_GROUPS 8
 #define GROUP_NAME_MAX 32
@@ -46,7 +48,10 @@ typedef struct {
     a24_ms_t read_at; /* monotonic ms of the last complete read; 0: never */
 } snapshot_t;
 
+typedef struct a24_metrics a24_metrics_t;
+
 struct a24_metrics {
+    a24_refs_t refs; /* first (refs.h): open handles, replies still to come, the owner's */
     a24_worker_t *w;
     h2o_globalconf_t h2o;
     h2o_context_t ctx;
@@ -55,15 +60,13 @@ struct a24_metrics {
     uv_timer_t refresh;
     snapshot_t snap, next;
     int outstanding; /* replies of the current refresh still to come */
-    int refs;        /* open handles, replies still to come, and the owner's */
     bool listening, closing;
 };
 
-/* Drops one reference; the last one frees the object. */
-static void unref(a24_metrics_t *m)
+/* Nothing refers to the object any more. */
+static void metrics_free(void *self)
 {
-    if (--m->refs > 0)
-        return;
+    a24_metrics_t *m = self;
     h2o_context_dispose(&m->ctx);
     h2o_config_dispose(&m->h2o);
     free(m);
@@ -119,7 +122,7 @@ static void on_figure(a24_store_t *store, redisReply *reply, void *privdata)
     free(privdata);
     m->outstanding--;
     if (m->closing) {
-        unref(m);
+        a24_refs_drop(m);
         return;
     }
     if (strcmp(what, "intake") == 0 || strcmp(what, "alerts") == 0) {
@@ -144,7 +147,7 @@ static void on_figure(a24_store_t *store, redisReply *reply, void *privdata)
         m->next.read_at = a24_clock_mono();
         m->snap = m->next;
     }
-    unref(m);
+    a24_refs_drop(m);
 }
 
 /* Sends one command of a refresh (up to two %s arguments); its reply goes to on_figure. */
@@ -156,10 +159,10 @@ static void ask(a24_metrics_t *m, const char *what, size_t group, const char *fm
         return;
     *tag = (tag_t){m, what, group};
     m->outstanding++;
-    m->refs++;
+    m->refs.n++;
     if (a24_store_command(m->w->store, on_figure, tag, fmt, a, b) != 0) {
         m->outstanding--;
-        m->refs--;
+        m->refs.n--;
         free(tag);
     }
 }
@@ -285,25 +288,26 @@ static int bind_listen(a24_metrics_t *m, const char *listen)
     uv_tcp_init(m->w->loop, &m->listener);
     m->listener.data = m;
     m->listening = true;
-    m->refs++;
+    m->refs.n++;
     if ((rc = uv_tcp_bind(&m->listener, (struct sockaddr *)&addr, 0)) != 0)
         return rc;
     return uv_listen((uv_stream_t *)&m->listener, 64, on_accept);
 }
 
-a24_metrics_t *a24_metrics_create(a24_worker_t *w, char *err, size_t errlen)
+static void metrics_stop(void *part);
+
+static void *metrics_start(a24_worker_t *w, char *err, size_t errlen)
 {
     const char *listen = w->cfg->worker.metrics_listen;
-    a24_metrics_t *m = calloc(1, sizeof *m);
-    if (m == NULL) {
-        snprintf(err, errlen, "out of memory");
+    a24_metrics_t *m = a24_alloc_or_err(sizeof *m, err, errlen);
+    if (m == NULL)
         return NULL;
-    }
     m->w = w;
-    m->refs = 1; /* the owner's, dropped by a24_metrics_destroy */
+    m->refs.n = 1; /* the owner's, dropped by metrics_stop */
+    m->refs.on_last = metrics_free;
     uv_timer_init(w->loop, &m->refresh);
     m->refresh.data = m;
-    m->refs++;
+    m->refs.n++;
     h2o_config_init(&m->h2o);
     h2o_hostconf_t *host =
         h2o_config_register_host(&m->h2o, h2o_iovec_init(H2O_STRLIT("default")), 65535);
@@ -318,7 +322,7 @@ a24_metrics_t *a24_metrics_create(a24_worker_t *w, char *err, size_t errlen)
     if (rc != 0) {
         snprintf(err, errlen, "worker.metrics_listen: cannot listen on %s: %s", listen,
                  uv_strerror(rc));
-        a24_metrics_destroy(m);
+        metrics_stop(m);
         return NULL;
     }
     uv_timer_start(&m->refresh, on_refresh, 0, (uint64_t)w->cfg->worker.metrics_refresh);
@@ -326,21 +330,16 @@ a24_metrics_t *a24_metrics_create(a24_worker_t *w, char *err, size_t errlen)
     return m;
 }
 
-/* A handle closed. */
-static void on_closed(uv_handle_t *h)
+static void metrics_stop(void *part)
 {
-    unref(h->data);
-}
-
-void a24_metrics_destroy(a24_metrics_t *m)
-{
-    if (m == NULL)
-        return;
+    a24_metrics_t *m = part;
     /* Replies still out find `closing` set and only drop their reference (the store
      * calls every callback once, with NULL when the connection goes). */
     m->closing = true;
     if (m->listening)
-        uv_close((uv_handle_t *)&m->listener, on_closed);
-    uv_close((uv_handle_t *)&m->refresh, on_closed);
-    unref(m);
+        uv_close((uv_handle_t *)&m->listener, a24_refs_handle_closed);
+    uv_close((uv_handle_t *)&m->refresh, a24_refs_handle_closed);
+    a24_refs_drop(m);
 }
+
+const a24_worker_part_t a24_metrics_part = {metrics_start, metrics_stop};

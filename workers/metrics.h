@@ -5,16 +5,12 @@
 #ifndef A24_METRICS_H
 #define A24_METRICS_H
 
-#include <stddef.h>
-
 #include "worker.h"
 
-typedef struct a24_metrics a24_metrics_t;
-
-/** Listens on worker.metrics_listen and starts reading the figures. NULL with one line in `err`. */
-a24_metrics_t *a24_metrics_create(a24_worker_t *w, char *err, size_t errlen);
-
-/** Stops listening and reading; the memory goes once every handle and reply is done. */
-void a24_metrics_destroy(a24_metrics_t *m);
+/**
+ * Listens on worker.metrics_listen and reads the figures; stopping it stops listening
+ * and reading, and the memory goes once every handle and reply is done.
+ */
+extern const a24_worker_part_t a24_metrics_part;
 
 #endif

@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "keys.h"
 #include "log.h"
+#include "refs.h"
 #include "stream.h"
 
 #define READ_COUNT 50
@@ -28,7 +29,10 @@
 typedef struct entry entry_t;
 typedef struct job job_t;
 
+typedef struct a24_notifier a24_notifier_t;
+
 struct a24_notifier {
+    a24_refs_t refs; /* first (refs.h): the curl timer, the reader and the sockets */
     a24_worker_t *w;
     a24_store_t *store; /* its own connection: XREADGROUP blocks */
     a24_stream_t alerts;
@@ -38,7 +42,6 @@ struct a24_notifier {
     bool stopping;
     size_t inflight;
     job_t *jobs; /* every delivery not yet done */
-    int open_handles;
 };
 
 /* One stream entry: acknowledged when its last delivery succeeds. */
@@ -195,15 +198,13 @@ static void on_poll(uv_poll_t *p, int status, int events)
     curl_multi_socket_action(s->n->multi, s->fd, flags, &running);
 }
 
-static void handle_closed(a24_notifier_t *n);
-
 /* The poll handle has closed. */
 static void on_sock_closed(uv_handle_t *h)
 {
     sock_t *s = h->data;
     a24_notifier_t *n = s->n;
     free(s);
-    handle_closed(n);
+    a24_refs_drop(n);
 }
 
 /* curl: watch (or stop watching) a socket. */
@@ -228,7 +229,7 @@ static int on_curl_socket(CURL *e, curl_socket_t fd, int action, void *userp, vo
         s->n = n;
         uv_poll_init_socket(n->w->loop, &s->poll, fd);
         s->poll.data = s;
-        n->open_handles++;
+        n->refs.n++;
         curl_multi_assign(n->multi, fd, s);
     }
     int events =
@@ -501,7 +502,14 @@ static void on_ready(void *arg)
     a24_stream_start(&n->alerts);
 }
 
-a24_notifier_t *a24_notifier_create(a24_worker_t *w, char *err, size_t errlen)
+/* The last handle of the notifier closed: it goes, and curl with it. */
+static void notifier_free(void *self)
+{
+    curl_global_cleanup();
+    free(self);
+}
+
+static void *notifier_start(a24_worker_t *w, char *err, size_t errlen)
 {
     a24_notifier_t *n = calloc(1, sizeof *n);
     if (n == NULL || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
@@ -511,8 +519,7 @@ a24_notifier_t *a24_notifier_create(a24_worker_t *w, char *err, size_t errlen)
     }
     n->w = w;
     a24_stream_consumer_name(n->consumer, sizeof n->consumer);
-    n->store = a24_store_create(w->loop, w->cfg->redis.url, w->cfg->redis.reconnect_min,
-                                w->cfg->redis.reconnect_max, err, errlen);
+    n->store = a24_store_open(w->loop, w->cfg, err, errlen);
     if (n->store == NULL) {
         curl_global_cleanup();
         free(n);
@@ -529,7 +536,8 @@ a24_notifier_t *a24_notifier_create(a24_worker_t *w, char *err, size_t errlen)
         a24_stream_group_opts(A24_KEY_ALERTS, "notifier", n->consumer, READ_COUNT);
     o.claim_idle_ms = CLAIM_IDLE_MS, o.claim_every_ms = CLAIM_EVERY_MS;
     a24_stream_init(&n->alerts, w->loop, n->store, &o, on_entries, n);
-    n->open_handles = 2; /* the curl timer and the reader */
+    n->refs.n = 2; /* the curl timer and the reader */
+    n->refs.on_last = notifier_free;
     a24_store_on_ready(n->store, on_ready, n);
     a24_log_info("notifier_started", "{s:s, s:i}", "consumer", n->consumer, "webhooks",
                  (int)w->cfg->alerts.webhooks_len);
@@ -540,37 +548,16 @@ a24_notifier_t *a24_notifier_create(a24_worker_t *w, char *err, size_t errlen)
     return n;
 }
 
-/* A handle of the notifier closed; the last one frees it. */
-static void handle_closed(a24_notifier_t *n)
+static void notifier_stop(void *part)
 {
-    if (--n->open_handles == 0) {
-        curl_global_cleanup();
-        free(n);
-    }
-}
-
-/* The notifier's curl timer closed. */
-static void on_timer_closed(uv_handle_t *h)
-{
-    handle_closed(h->data);
-}
-
-/* The alert reader closed. */
-static void on_stream_closed(a24_stream_t *st, void *privdata)
-{
-    (void)st;
-    handle_closed(privdata);
-}
-
-void a24_notifier_destroy(a24_notifier_t *n)
-{
-    if (n == NULL)
-        return;
+    a24_notifier_t *n = part;
     n->stopping = true;
     while (n->jobs != NULL)
         job_free(n->jobs, false);
     curl_multi_cleanup(n->multi);
-    a24_stream_close(&n->alerts, on_stream_closed);
+    a24_stream_close(&n->alerts, a24_refs_stream_closed);
     a24_store_destroy(n->store);
-    uv_close((uv_handle_t *)&n->curl_timer, on_timer_closed);
+    uv_close((uv_handle_t *)&n->curl_timer, a24_refs_handle_closed);
 }
+
+const a24_worker_part_t a24_notifier_part = {notifier_start, notifier_stop};

@@ -19,13 +19,11 @@
 
 #include "worker.h"
 
-typedef struct a24_notifier a24_notifier_t;
-
-/** Starts the notifier on the worker's loop. NULL with `err` on failure. */
-a24_notifier_t *a24_notifier_create(a24_worker_t *w, char *err, size_t errlen);
-
-/** Cancels deliveries in flight (they stay unacknowledged) and frees the notifier. */
-void a24_notifier_destroy(a24_notifier_t *n);
+/**
+ * The notifier on the worker's loop; stopping it cancels the deliveries in flight (they
+ * stay unacknowledged).
+ */
+extern const a24_worker_part_t a24_notifier_part;
 
 /**
  * The webhook body of one alert event (the contract's {"alert", "text"} plus event,

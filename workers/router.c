@@ -12,8 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "keys.h"
 #include "log.h"
+#include "refs.h"
 #include "stream.h"
 #include "ticket.h"
 
@@ -21,7 +23,10 @@
 #define CLAIM_IDLE_MS 30000
 #define MAINTAIN_EVERY_MS 10000
 
+typedef struct a24_router a24_router_t;
+
 struct a24_router {
+    a24_refs_t refs; /* first (refs.h): the intake reader */
     a24_worker_t *w;
     a24_store_t *store; /* its own connection: XREADGROUP blocks */
     a24_stream_t intake;
@@ -175,13 +180,11 @@ static void on_ready(void *arg)
     a24_stream_start(&r->intake);
 }
 
-a24_router_t *a24_router_create(a24_worker_t *w, char *err, size_t errlen)
+static void *router_start(a24_worker_t *w, char *err, size_t errlen)
 {
-    a24_router_t *r = calloc(1, sizeof *r);
-    if (r == NULL) {
-        snprintf(err, errlen, "out of memory");
+    a24_router_t *r = a24_alloc_or_err(sizeof *r, err, errlen);
+    if (r == NULL)
         return NULL;
-    }
     const a24_config_t *cfg = w->cfg;
     r->w = w;
     a24_stream_consumer_name(r->consumer, sizeof r->consumer);
@@ -189,8 +192,7 @@ a24_router_t *a24_router_create(a24_worker_t *w, char *err, size_t errlen)
              (long long)cfg->deadlines.offer_timeout);
     snprintf(r->crisis_cap, sizeof r->crisis_cap, "%d", cfg->routing.crisis_cap);
     snprintf(r->repeat, sizeof r->repeat, "%lld", (long long)cfg->alerts.crisis_repeat);
-    r->store = a24_store_create(w->loop, cfg->redis.url, cfg->redis.reconnect_min,
-                                cfg->redis.reconnect_max, err, errlen);
+    r->store = a24_store_open(w->loop, cfg, err, errlen);
     if (r->store == NULL) {
         free(r);
         return NULL;
@@ -199,23 +201,18 @@ a24_router_t *a24_router_create(a24_worker_t *w, char *err, size_t errlen)
     o.claim_idle_ms = CLAIM_IDLE_MS, o.claim_every_ms = MAINTAIN_EVERY_MS;
     o.trim = true; /* below what the group still needs */
     a24_stream_init(&r->intake, w->loop, r->store, &o, on_entries, r);
+    r->refs.n = 1; /* the reader */
     a24_store_on_ready(r->store, on_ready, r);
     a24_log_info("router_started", "{s:s}", "consumer", r->consumer);
     return r;
 }
 
-/* The intake reader has closed: nothing refers to the router any more. */
-static void on_closed(a24_stream_t *st, void *privdata)
+static void router_stop(void *part)
 {
-    (void)st;
-    free(privdata);
-}
-
-void a24_router_destroy(a24_router_t *r)
-{
-    if (r == NULL)
-        return;
+    a24_router_t *r = part;
     r->stopping = true;
-    a24_stream_close(&r->intake, on_closed);
+    a24_stream_close(&r->intake, a24_refs_stream_closed);
     a24_store_destroy(r->store); /* pending replies run now, with NULL */
 }
+
+const a24_worker_part_t a24_router_part = {router_start, router_stop};

@@ -17,12 +17,10 @@
 
 #include "worker.h"
 
-typedef struct a24_router a24_router_t;
-
-/** Starts the router on the worker's loop (with its own Redis connection). */
-a24_router_t *a24_router_create(a24_worker_t *w, char *err, size_t errlen);
-
-/** Stops the router; entries in flight stay pending for the next router. */
-void a24_router_destroy(a24_router_t *r);
+/**
+ * The router on the worker's loop, with its own Redis connection; stopping it leaves the
+ * entries in flight pending for the next router.
+ */
+extern const a24_worker_part_t a24_router_part;
 
 #endif

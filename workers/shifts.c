@@ -1,5 +1,6 @@
 /*
- * shifts: the tick. Reading the rotas and converting the clock happen here; the edge
+ * shifts: the tick. Reading the rotas (rota_cover.lua: one round trip a tick, for the
+ * shifts and the coverage ahead alike) and converting the clock happen here; the edge
  * and the duty change happen in rota_tick.lua, atomically. On the same tick, the gaps
  * the rota leaves ahead (proto/coverage.h) that start within alerts.coverage_warning
  * raise a coverage_gap alert, once per gap however many workers tick
@@ -16,15 +17,15 @@
 #include <time.h>
 
 #include "coverage.h"
-#include "keys.h"
 #include "log.h"
 #include "rota.h"
 
 typedef struct {
     a24_ticker_t t; /* first: the timer, busy (the rotas' read) and stopping */
-    bool cover_busy;
     char nudge[16];
 } shifts_t;
+
+#define COVER_ROW 6 /* strings per account in rota_cover.lua's reply */
 
 /* rota_tick.lua replied for one user. */
 static void on_ticked(a24_store_t *store, redisReply *r, void *privdata)
@@ -39,21 +40,20 @@ static void on_ticked(a24_store_t *store, redisReply *r, void *privdata)
         a24_log_error("rota_tick_failed", "{s:s}", "error", r->str);
 }
 
-/* HGETALL a24:rota replied: who is on shift now? */
-static void on_rotas(a24_store_t *store, redisReply *r, void *privdata)
+/* Who is on shift now? `r` is rota_cover.lua's reply: every account with a rota. */
+static void tick_shifts(shifts_t *rw, a24_store_t *store, const redisReply *r)
 {
-    shifts_t *rw = privdata;
-    rw->t.busy = false;
-    if (rw->t.stopping || r == NULL || r->type != REDIS_REPLY_ARRAY)
-        return;
     time_t now = time(NULL);
     struct tm local;
     localtime_r(&now, &local);
     int minute = a24_rota_minute(local.tm_wday, local.tm_hour, local.tm_min);
-    for (size_t i = 0; i + 1 < r->elements; i += 2) {
+    for (size_t i = 0; i + COVER_ROW <= r->elements; i += COVER_ROW) {
         const char *user = r->element[i]->str;
         a24_rota_t rota;
         char err[160];
+        if (r->element[i]->type != REDIS_REPLY_STRING ||
+            r->element[i + 1]->type != REDIS_REPLY_STRING)
+            continue;
         if (a24_rota_parse(r->element[i + 1]->str, &rota, err, sizeof err) != 0) {
             a24_log_warn("rota_unreadable", "{s:s, s:s}", "username", user, "error", err);
             continue;
@@ -95,17 +95,12 @@ static void raise_gap(shifts_t *rw, const a24_gap_t *g, int64_t now)
 }
 
 /*
- * rota_cover.lua replied: every gap starting from a tick ago (so none falls between two
- * ticks) to alerts.coverage_warning ahead is raised; a gap running at the start of that
- * look-back began before it, and is left alone.
+ * Every gap of rota_cover.lua's reply `r` starting from a tick ago (so none falls
+ * between two ticks) to alerts.coverage_warning ahead is raised; a gap running at the
+ * start of that look-back began before it, and is left alone.
  */
-static void on_cover(a24_store_t *store, redisReply *r, void *privdata)
+static void raise_gaps(shifts_t *rw, const redisReply *r)
 {
-    (void)store;
-    shifts_t *rw = privdata;
-    rw->cover_busy = false;
-    if (rw->t.stopping || r == NULL || r->type != REDIS_REPLY_ARRAY)
-        return;
     const a24_config_t *cfg = rw->t.w->cfg;
     int64_t now = (int64_t)time(NULL);
     int64_t from = now - cfg->rota.tick / 1000 - 60, warn = cfg->alerts.coverage_warning / 1000;
@@ -117,22 +112,27 @@ static void on_cover(a24_store_t *store, redisReply *r, void *privdata)
             raise_gap(rw, &gaps[i], now);
 }
 
-/*
- * Every rota.tick (unless the rotas of the last are still being read): the coverage
- * look-ahead, then the rotas.
- */
-static int pass(a24_ticker_t *t)
+/* rota_cover.lua replied: the shifts, then the coverage look-ahead. */
+static void on_rotas(a24_store_t *store, redisReply *r, void *privdata)
 {
-    shifts_t *rw = (shifts_t *)t;
-    if (!rw->cover_busy && t->w->cfg->alerts.coverage_warning > 0) {
-        a24_args_t a;
-        a24_args_init(&a);
-        rw->cover_busy = a24_store_fcall(t->w->store, "rota_cover", &a, on_cover, rw) == 0;
-    }
-    return a24_store_command(t->w->store, on_rotas, rw, "HGETALL %s", A24_KEY_ROTA);
+    shifts_t *rw = privdata;
+    rw->t.busy = false;
+    if (rw->t.stopping || r == NULL || r->type != REDIS_REPLY_ARRAY)
+        return;
+    tick_shifts(rw, store, r);
+    if (rw->t.w->cfg->alerts.coverage_warning > 0)
+        raise_gaps(rw, r);
 }
 
-a24_ticker_t *a24_shifts_start(a24_worker_t *w, char *err, size_t errlen)
+/* Every rota.tick (unless the rotas of the last are still being read): one read. */
+static int pass(a24_ticker_t *t)
+{
+    a24_args_t a;
+    a24_args_init(&a);
+    return a24_store_fcall(t->w->store, "rota_cover", &a, on_rotas, t);
+}
+
+static void *shifts_start(a24_worker_t *w, char *err, size_t errlen)
 {
     shifts_t *rw =
         a24_ticker_start(w, sizeof *rw, pass, 1000, (uint64_t)w->cfg->rota.tick, err, errlen);
@@ -141,3 +141,5 @@ a24_ticker_t *a24_shifts_start(a24_worker_t *w, char *err, size_t errlen)
     snprintf(rw->nudge, sizeof rw->nudge, "%d", w->cfg->routing.nudge);
     return &rw->t;
 }
+
+const a24_worker_part_t a24_shifts_part = {shifts_start, a24_ticker_stop};

@@ -13,9 +13,9 @@
 #include "ticker.h"
 
 /**
- * Starts the rota ticks on the worker's loop and store; a24_ticker_stop stops them.
- * Shift times are local: the process runs in rota.timezone (set by a24_cli_start).
+ * The rota ticks on the worker's loop and store. Shift times are local: the process runs
+ * in rota.timezone (set by a24_cli_start).
  */
-a24_ticker_t *a24_shifts_start(a24_worker_t *w, char *err, size_t errlen);
+extern const a24_worker_part_t a24_shifts_part;
 
 #endif

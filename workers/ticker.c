@@ -3,8 +3,7 @@
  */
 #include "ticker.h"
 
-#include <stdio.h>
-#include <stdlib.h>
+#include "grow.h"
 
 /* Every tick: one pass, unless the last one is still going. */
 static void on_tick(uv_timer_t *timer)
@@ -19,11 +18,10 @@ static void on_tick(uv_timer_t *timer)
 void *a24_ticker_start(a24_worker_t *w, size_t size, a24_ticker_pass_cb pass, uint64_t first,
                        uint64_t every, char *err, size_t errlen)
 {
-    a24_ticker_t *t = calloc(1, size);
-    if (t == NULL) {
-        snprintf(err, errlen, "out of memory");
+    a24_ticker_t *t = a24_alloc_or_err(size, err, errlen);
+    if (t == NULL)
         return NULL;
-    }
+    t->refs.n = 1; /* the timer */
     t->w = w;
     t->pass = pass;
     uv_timer_init(w->loop, &t->timer);
@@ -32,16 +30,9 @@ void *a24_ticker_start(a24_worker_t *w, size_t size, a24_ticker_pass_cb pass, ui
     return t;
 }
 
-/* The timer has closed. */
-static void on_closed(uv_handle_t *h)
+void a24_ticker_stop(void *part)
 {
-    free(h->data);
-}
-
-void a24_ticker_stop(a24_ticker_t *t)
-{
-    if (t == NULL)
-        return;
+    a24_ticker_t *t = part;
     t->stopping = true;
-    uv_close((uv_handle_t *)&t->timer, on_closed);
+    uv_close((uv_handle_t *)&t->timer, a24_refs_handle_closed);
 }

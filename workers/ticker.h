@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "refs.h"
 #include "worker.h"
 
 typedef struct a24_ticker a24_ticker_t;
@@ -25,6 +26,7 @@ typedef struct a24_ticker a24_ticker_t;
 typedef int (*a24_ticker_pass_cb)(a24_ticker_t *t);
 
 struct a24_ticker {
+    a24_refs_t refs; /* first (refs.h): the timer */
     a24_worker_t *w;
     uv_timer_t timer;
     bool busy;     /* a pass awaits its reply */
@@ -39,7 +41,10 @@ struct a24_ticker {
 void *a24_ticker_start(a24_worker_t *w, size_t size, a24_ticker_pass_cb pass, uint64_t first,
                        uint64_t every, char *err, size_t errlen);
 
-/** Stops the ticks; the part is freed once its timer has closed. NULL is a no-op. */
-void a24_ticker_stop(a24_ticker_t *t);
+/**
+ * Stops the ticks of `part` (an a24_ticker_t): every ticker's a24_worker_part_t stop. It
+ * is freed once its timer has closed.
+ */
+void a24_ticker_stop(void *part);
 
 #endif

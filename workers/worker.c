@@ -27,31 +27,28 @@ unsigned a24_worker_roles_parse(const char *name)
     return 0;
 }
 
-/* The periodic parts of the deadline role, in start order. */
-typedef struct {
-    a24_ticker_t **slot;
-    a24_ticker_t *(*start)(a24_worker_t *w, char *err, size_t errlen);
-} ticker_part_t;
+/*
+ * The parts in start order, each with the roles that run it (0: run whenever
+ * worker.metrics_listen is set). They stop in the opposite order.
+ */
+static const struct {
+    unsigned roles;
+    const a24_worker_part_t *part;
+} parts[A24_WORKER_PARTS] = {
+    {A24_ROLE_DEADLINE, &a24_deadline_part},
+    {A24_ROLE_DEADLINE, &a24_shifts_part},
+    {A24_ROLE_DEADLINE, &a24_eraser_part},
+    {A24_ROLE_DEADLINE, &a24_memwatch_part},
+    {A24_ROLE_NOTIFIER, &a24_notifier_part},
+    {A24_ROLE_ROUTER, &a24_router_part},
+    {0, &a24_metrics_part},
+};
 
-/* Fills `parts` (3) with the deadline role's tickers of `w`. */
-static size_t ticker_parts(a24_worker_t *w, ticker_part_t parts[3])
+/* Whether part `i` of the table runs in `w`. */
+static bool runs(const a24_worker_t *w, size_t i)
 {
-    parts[0] = (ticker_part_t){&w->rota, a24_shifts_start};
-    parts[1] = (ticker_part_t){&w->eraser, a24_eraser_start};
-    parts[2] = (ticker_part_t){&w->memwatch, a24_memwatch_start};
-    return 3;
-}
-
-/* The deadline role: the engine, then its tickers. -1 with one line in `err`. */
-static int start_deadline(a24_worker_t *w, char *err, size_t errlen)
-{
-    if ((w->deadline = a24_deadline_create(w, err, errlen)) == NULL)
-        return -1;
-    ticker_part_t parts[3];
-    for (size_t i = 0, n = ticker_parts(w, parts); i < n; i++)
-        if ((*parts[i].slot = parts[i].start(w, err, errlen)) == NULL)
-            return -1;
-    return 0;
+    return parts[i].roles != 0 ? (w->roles & parts[i].roles) != 0
+                               : w->cfg->worker.metrics_listen[0] != '\0';
 }
 
 int a24_worker_init(a24_worker_t *w, uv_loop_t *loop, const a24_config_t *cfg, unsigned roles,
@@ -61,21 +58,17 @@ int a24_worker_init(a24_worker_t *w, uv_loop_t *loop, const a24_config_t *cfg, u
     w->loop = loop;
     w->cfg = cfg;
     w->roles = roles;
-    w->store = a24_store_create(loop, cfg->redis.url, cfg->redis.reconnect_min,
-                                cfg->redis.reconnect_max, err, errlen);
+    w->store = a24_store_open(loop, cfg, err, errlen);
     if (w->store == NULL)
         return -1;
     /* Each part starts only if the one before it did; a failure stops what started. */
-    bool failed =
-        ((roles & A24_ROLE_DEADLINE) && start_deadline(w, err, errlen) != 0) ||
-        ((roles & A24_ROLE_NOTIFIER) &&
-         (w->notifier = a24_notifier_create(w, err, errlen)) == NULL) ||
-        ((roles & A24_ROLE_ROUTER) && (w->router = a24_router_create(w, err, errlen)) == NULL) ||
-        (cfg->worker.metrics_listen[0] != '\0' &&
-         (w->metrics = a24_metrics_create(w, err, errlen)) == NULL);
-    if (failed)
-        a24_worker_stop(w);
-    return failed ? -1 : 0;
+    for (size_t i = 0; i < A24_WORKER_PARTS; i++) {
+        if (runs(w, i) && (w->parts[i] = parts[i].part->start(w, err, errlen)) == NULL) {
+            a24_worker_stop(w);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 void a24_worker_stop(a24_worker_t *w)
@@ -83,19 +76,11 @@ void a24_worker_stop(a24_worker_t *w)
     if (w->stopping)
         return;
     w->stopping = true;
-    a24_metrics_destroy(w->metrics);
-    w->metrics = NULL;
-    a24_router_destroy(w->router);
-    w->router = NULL;
-    ticker_part_t parts[3];
-    for (size_t i = 0, n = ticker_parts(w, parts); i < n; i++) {
-        a24_ticker_stop(*parts[i].slot);
-        *parts[i].slot = NULL;
+    for (size_t i = A24_WORKER_PARTS; i-- > 0;) {
+        if (w->parts[i] != NULL)
+            parts[i].part->stop(w->parts[i]);
+        w->parts[i] = NULL;
     }
-    a24_deadline_destroy(w->deadline);
-    w->deadline = NULL;
-    a24_notifier_destroy(w->notifier);
-    w->notifier = NULL;
     a24_store_destroy(w->store);
     w->store = NULL;
 }

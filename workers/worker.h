@@ -17,33 +17,36 @@ enum {
     A24_ROLE_ALL = 7u,
 };
 
-struct a24_deadline;
-struct a24_notifier;
-struct a24_router;
-struct a24_metrics;
-
 /** What this process did, for its /metrics (counted where it happens). */
 typedef struct {
     unsigned long long webhooks_delivered; /* attempts answered 2xx */
     unsigned long long webhooks_failed;    /* attempts that failed and will be retried */
 } a24_worker_counters_t;
-struct a24_ticker;
 
+typedef struct a24_worker a24_worker_t;
+
+/**
+ * One part of the worker, as its header publishes it (deadline.h, shifts.h, eraser.h,
+ * memwatch.h, notifier.h, router.h, metrics.h): `start` runs it on the worker's loop,
+ * NULL with one line in `err`; `stop` ends a started part, which frees itself once its
+ * handles have closed.
+ */
 typedef struct {
+    void *(*start)(a24_worker_t *w, char *err, size_t errlen);
+    void (*stop)(void *part);
+} a24_worker_part_t;
+
+#define A24_WORKER_PARTS 7 /* the rows of worker.c's table */
+
+struct a24_worker {
     uv_loop_t *loop;
     const a24_config_t *cfg;
     a24_store_t *store;
     unsigned roles;
     bool stopping;
-    struct a24_deadline *deadline;
-    struct a24_notifier *notifier;
-    struct a24_router *router;
-    struct a24_ticker *rota;     /* experts' shifts (shifts.h) */
-    struct a24_metrics *metrics; /* NULL unless worker.metrics_listen is set */
     a24_worker_counters_t counters;
-    struct a24_ticker *eraser;   /* AOF rewrites after erasures (eraser.h) */
-    struct a24_ticker *memwatch; /* the redis_memory alert (memwatch.h) */
-} a24_worker_t;
+    void *parts[A24_WORKER_PARTS]; /* those started, by row of worker.c's table */
+};
 
 /** The role bits of "router", "deadline", "notifier" or "all"; 0 if unknown. */
 unsigned a24_worker_roles_parse(const char *name);

@@ -256,7 +256,7 @@ local function alert_event(now, id, a, event, by, urgent)
         'state', a.state or 'open', 'send', send, 'by', by or '', 'at', now)
 end
 
--- The next audience up: experts, then on-call, then supervisors.
+-- `notify` with each audience of `more` ("oncall+supervisor") it does not have yet.
 local function alert_widen(notify, more)
     for n in string.gmatch(more, '[^+]+') do
         if not string.find('+' .. notify .. '+', '+' .. n .. '+', 1, true) then
@@ -264,6 +264,12 @@ local function alert_widen(notify, more)
         end
     end
     return notify
+end
+
+-- The next audience up: experts, then on-call, then supervisors (who stay the last).
+local function alert_escalate(notify)
+    local has_oncall = string.find('+' .. notify .. '+', '+oncall+', 1, true)
+    return alert_widen(notify, has_oncall and 'supervisor' or 'oncall')
 end
 
 -- True if the subject's open incident has `kind` among its active steps.

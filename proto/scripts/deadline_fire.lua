@@ -17,9 +17,8 @@
 -- ARGV: 1 most members to take  2 ladder "permille:notify:repeat_ms;..." (notify as
 --       "oncall+supervisor")  3 crisis alert repeat ms  4 ack timeout ms
 --       5 repeats before an unacknowledged alert goes up a level
---       6 states that await an answer (",queued,offered,claimed,in_review,")
---       7 ticket key prefix  8 alert key prefix  9 audit key suffix
---       10 the end of the quiet hours in ms if now is in them, else 0: a reminder to
+--       6 ticket key prefix  7 alert key prefix  8 audit key suffix
+--       9 the end of the quiet hours in ms if now is in them, else 0: a reminder to
 --          experts alone waits for it (a crisis, an on-call step or a breach never
 --          does), unless a more urgent step falls due first, which makes it moot
 -- Returns {fired, next due ms or -1, now}
@@ -30,9 +29,8 @@ local limit = tonumber(ARGV[1])
 local crisis_repeat = tonumber(ARGV[3])
 local ack_timeout = tonumber(ARGV[4])
 local escalate_after = tonumber(ARGV[5])
-local awaiting = ARGV[6]
-local TPREFIX, APREFIX, AUDIT = ARGV[7], ARGV[8], ARGV[9]
-local quiet_until = tonumber(ARGV[10] or '0')
+local TPREFIX, APREFIX, AUDIT = ARGV[6], ARGV[7], ARGV[8]
+local quiet_until = tonumber(ARGV[9] or '0')
 
 local ladder = {}
 for p, n, r in string.gmatch(ARGV[2], '(%d+):([%a+]+):(%d+)') do
@@ -40,20 +38,6 @@ for p, n, r in string.gmatch(ARGV[2], '(%d+):([%a+]+):(%d+)') do
 end
 
 local fired = 0
-
-local function is_awaiting(state)
-    return state and string.find(awaiting, ',' .. state .. ',', 1, true) ~= nil
-end
-
--- The next audience up: experts, then on-call, then supervisors.
-local function escalate(notify)
-    if not string.find(notify, 'oncall', 1, true) then
-        return notify .. '+oncall'
-    elseif not string.find(notify, 'supervisor', 1, true) then
-        return notify .. '+supervisor'
-    end
-    return notify
-end
 
 local function emit(id, a, event)
     alert_event(now, id, a, event)
@@ -69,7 +53,7 @@ end
 local function do_ticket(id)
     local tk = TPREFIX .. id
     local f = ticket_load(id)
-    if not f or not is_awaiting(f.state) then
+    if not f or not AWAITING[f.state] then
         redis.call('ZREM', SCHED, id)
         return
     end
@@ -155,7 +139,7 @@ local function do_alert(member)
     if a.ticket and a.ticket ~= '' then
         local t = ticket_load(a.ticket)
         -- Answered or withdrawn (or purged): the incident is over.
-        if not t or not is_awaiting(t.state) then
+        if not t or not AWAITING[t.state] then
             alert_resolve(now, id, 'system')
             fired = fired + 1
             return
@@ -184,7 +168,7 @@ local function do_alert(member)
     end
     if a.seq % escalate_after == 0 then
         a.level = tonumber(a.level) + 1
-        a.notify = escalate(a.notify)
+        a.notify = alert_escalate(a.notify)
         redis.call('HSET', ak, 'updated', now)
         alert_history(id, now, 'level_up', a.kind, a.level, 'system')
     end
