@@ -131,9 +131,7 @@ static int load_app(a24_app_t *app)
         (app->screening = a24_screening_create(app->cfg->screening.data_dir, err, sizeof err)) ==
             NULL ||
         (app->crisis = a24_crisis_create(app->cfg->screening.data_dir, err, sizeof err)) == NULL ||
-        (app->store =
-             a24_store_create(app->loop, app->cfg->redis.url, app->cfg->redis.reconnect_min,
-                              app->cfg->redis.reconnect_max, err, sizeof err)) == NULL ||
+        (app->store = a24_store_open(app->loop, app->cfg, err, sizeof err)) == NULL ||
         (app->feed = a24_feed_create(app, err, sizeof err)) == NULL) {
         fprintf(stderr, "answer24-web: %s\n", err);
         return -1;

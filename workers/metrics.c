@@ -23,6 +23,7 @@
 #include "clock.h"
 #include "expo.h"
 #include "grow.h"
+#include "h2o_uv.h"
 #include "keys.h"
 #include "log.h"
 #include "refs.h"
@@ -268,13 +269,7 @@ static void on_accept(uv_stream_t *listener, int status)
     a24_metrics_t *m = listener->data;
     if (status != 0 || m->closing)
         return;
-    uv_tcp_t *conn = h2o_mem_alloc(sizeof *conn);
-    uv_tcp_init(listener->loop, conn);
-    if (uv_accept(listener, (uv_stream_t *)conn) != 0) {
-        uv_close((uv_handle_t *)conn, (uv_close_cb)free);
-        return;
-    }
-    h2o_accept(&m->accept, h2o_uv_socket_create((uv_stream_t *)conn, (uv_close_cb)free));
+    a24_h2o_uv_accept(listener, &m->accept);
 }
 
 /* Binds worker.metrics_listen ("host:port" or "[v6]:port"). 0, or a libuv error code. */

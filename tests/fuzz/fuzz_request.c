@@ -97,8 +97,7 @@ static void setup(void)
     if (a24_secrets_load(&app.secrets, cfg.secrets.key_file, err, sizeof err) != 0 ||
         (app.screening = a24_screening_create(cfg.screening.data_dir, err, sizeof err)) == NULL ||
         (app.crisis = a24_crisis_create(cfg.screening.data_dir, err, sizeof err)) == NULL ||
-        (app.store = a24_store_create(&loop, cfg.redis.url, cfg.redis.reconnect_min,
-                                      cfg.redis.reconnect_max, err, sizeof err)) == NULL ||
+        (app.store = a24_store_open(&loop, &cfg, err, sizeof err)) == NULL ||
         (app.feed = a24_feed_create(&app, err, sizeof err)) == NULL) {
         fprintf(stderr, "fuzz_request: %s\n", err);
         abort();
@@ -111,7 +110,10 @@ static void setup(void)
     a24_http_register_api(host, "/healthz", &app);
     a24_http_register_api(host, "/readyz", &app);
     a24_http_register_api(host, "/metrics", &app);
-    a24_static_register(host, &app);
+    if (a24_static_register(host, &app, err, sizeof err) != 0) {
+        fprintf(stderr, "fuzz_request: %s\n", err);
+        abort();
+    }
     h2o_context_init(&app.ctx, &loop, &app.h2o);
     uv_run(&loop, UV_RUN_NOWAIT); /* the connection attempt fails */
 }
