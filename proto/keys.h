@@ -109,6 +109,7 @@
 #define A24_KEY_ALERT "a24:alert:%s"
 #define A24_KEY_ALERTS "a24:alerts"
 #define A24_KEY_ALERTS_OPEN "a24:alerts:open"
+#define A24_KEY_ALERTS_DONE "a24:alerts:done"
 #define A24_KEY_ALERTS_SEQ "a24:alerts:seq"
 #define A24_KEY_ALERT_HISTORY "a24:alert:%s:history"
 #define A24_KEY_ALERTS_SUBJECT "a24:alerts:subject"

@@ -157,8 +157,6 @@ static void on_purged(a24_store_t *store, redisReply *r, void *privdata);
 static void on_purge_tick(uv_timer_t *t)
 {
     a24_deadline_t *d = t->data;
-    char retention[24];
-    snprintf(retention, sizeof retention, "%lld", (long long)d->w->cfg->privacy.retention);
     if (d->stopping)
         return;
     a24_args_t a;
@@ -172,10 +170,11 @@ static void on_purged(a24_store_t *store, redisReply *r, void *privdata)
 {
     (void)store;
     a24_deadline_t *d = privdata;
-    if (d->stopping || r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 2)
+    if (d->stopping || r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 3)
         return;
-    if (r->element[0]->integer > 0)
-        a24_log_info("tickets_purged", "{s:I}", "tickets", (json_int_t)r->element[0]->integer);
+    if (r->element[0]->integer > 0 || r->element[2]->integer > 0)
+        a24_log_info("purged", "{s:I,s:I}", "tickets", (json_int_t)r->element[0]->integer,
+                     "incidents", (json_int_t)r->element[2]->integer);
     if (r->element[1]->integer > 0)
         on_purge_tick(&d->purge);
 }

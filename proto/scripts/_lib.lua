@@ -389,7 +389,8 @@ local function alert_resolve(now, id, by)
     redis.call('HSET', ak, 'state', 'resolved', 'resolved_by', by, 'resolved_at', now,
         'updated', now)
     redis.call('ZREM', K.KEY_ALERTS_OPEN, id)
-    redis.call('ZREM', K.KEY_SCHEDULE, 'a:' .. id)
+    redis.call('ZADD', K.KEY_ALERTS_DONE, now, id) -- forgotten after privacy.retention
+    redis.call('ZREM', K.KEY_SCHEDULE, 'a:' .. id, 'c:' .. id)
     if a.pending ~= '1' then
         redis.call('ZREM', K.KEY_SCHEDULE, 'w:' .. id)
     end -- else a change held for the webhook minute (a breach, say) still goes out then
@@ -535,10 +536,32 @@ local function crisis_raise(t, new, now, due, crisis_ms, reason)
     return due
 end
 
+-- An incident about no ticket may say when its cause is over: `ends_at` (ms, a coverage
+-- gap's end) or `cause_key`, a key that lives as long as the cause (a guessing storm's
+-- flag). The schedule member "c:<id>" looks then (deadline_fire.lua) and the system
+-- resolves it, so it neither stays open for ever nor comes back after an
+-- acknowledgement once nothing is wrong any more.
+-- Returns when to look at incident `a`'s cause next (ms), 0 if it is over, nil if it
+-- has no cause to watch.
+local function alert_cause_next(now, a)
+    if (a.ends_at or '') ~= '' then
+        local ends = tonumber(a.ends_at)
+        return ends > now and ends or 0
+    end
+    if (a.cause_key or '') ~= '' then
+        local ttl = redis.call('PTTL', a.cause_key)
+        if ttl == -2 then return 0 end -- gone
+        if ttl >= 0 then return now + ttl + 1 end -- (0: it runs out this very ms)
+    end
+    return nil
+end
+
 -- Raises an alert about something other than a ticket (a guessing storm on a staff
 -- account, a coverage gap ahead, Redis memory): the incident of `subject`
 -- ("<kind>:<what>", never a text or an address) through alert_raise, with the extra
--- hash fields of `fields` for the dashboard, and an admin audit line. Returns its id.
+-- hash fields of `fields` for the dashboard (with `ends_at` or `cause_key`, the system
+-- resolves it once its cause is over: alert_cause_next), and an admin audit line.
+-- Returns its id.
 local function alert_raise_about(now, subject, kind, notify, fields, t)
     t = t or {}
     t.subject = subject
@@ -549,6 +572,8 @@ local function alert_raise_about(now, subject, kind, notify, fields, t)
         args[#args + 1] = v
     end
     if #args > 2 then redis.call(unpack(args)) end
+    local look = alert_cause_next(now, alert_load(id))
+    if look then redis.call('ZADD', K.KEY_SCHEDULE, math.max(look, now), 'c:' .. id) end
     redis.call('RPUSH', K.KEY_AUDIT_ADMIN, now .. ' system alert_' .. kind .. ' ' .. subject)
     return id
 end

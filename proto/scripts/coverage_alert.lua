@@ -5,7 +5,8 @@
 -- workers may do so at once, and the marker (SET NX, kept until a day after the gap
 -- ends) makes the alert happen once. It is the incident of subject
 -- "coverage_gap:<language>:<category>" (alert_raise_about in _lib.lua), with no ticket,
--- `gap_start` and `gap_end` (seconds); it does not repeat.
+-- `gap_start` and `gap_end` (seconds); it does not repeat, and the system resolves it
+-- when the gap ends (`ends_at`).
 --
 -- ARGV: 1 subject "<language>:<category>"  2 gap start (s)  3 gap end (s)
 --       4 notify ("oncall+supervisor")  5 how long the marker is kept (ms)
@@ -18,5 +19,6 @@ if not redis.call('SET', key(K.KEY_COVERAGE_RAISED, subject, gap_start), '1', 'N
 end
 local language, category = string.match(subject, '^([^:]*):(.*)$')
 local id = alert_raise_about(now_ms(), 'coverage_gap:' .. subject, 'coverage_gap', notify,
-    {gap_start = gap_start, gap_end = gap_end}, {category = category, language = language})
+    {gap_start = gap_start, gap_end = gap_end, ends_at = tonumber(gap_end) * 1000},
+    {category = category, language = language})
 return {'raised', id}

@@ -2,8 +2,9 @@
 --
 -- One sorted set holds "the next thing to do for X at time T": X is a ticket id (its
 -- next ladder step, offer timeout or claim lease), "a:<alert id>" (an incident's
--- repeat or its acknowledgement running out) or "w:<alert id>" (the end of an
--- incident's webhook minute, when a change held back is sent in its latest state).
+-- repeat or its acknowledgement running out), "w:<alert id>" (the end of an
+-- incident's webhook minute, when a change held back is sent in its latest state) or
+-- "c:<alert id>" (when the cause of an incident about no ticket may be over).
 -- Each ticket has one incident (see _lib.lua): the steps below change it. This script takes the due members,
 -- acts, and schedules each one's next step, all atomically; so any number of engines
 -- may call it at once, a killed engine loses nothing (the members stay until done),
@@ -188,12 +189,31 @@ local function do_webhook(member)
     emit(id, a, 'update') -- sends now: its minute is over (or reschedules if not yet)
 end
 
+-- The cause of an incident about no ticket may be over (alert_cause_next in _lib.lua):
+-- the system resolves it, or looks again when it may be.
+local function do_cause(member)
+    local id = string.sub(member, 3)
+    local a = alert_load(id)
+    local look = a and a.state ~= 'resolved' and alert_cause_next(now, a)
+    if look == 0 then
+        alert_resolve(now, id, 'system')
+        fired = fired + 1
+    elseif look then
+        redis.call('ZADD', SCHED, look, member)
+    else
+        redis.call('ZREM', SCHED, member)
+    end
+end
+
 local due = redis.call('ZRANGEBYSCORE', SCHED, '-inf', now, 'LIMIT', 0, limit)
 for _, member in ipairs(due) do
-    if string.sub(member, 1, 2) == 'a:' then
+    local kind = string.sub(member, 1, 2)
+    if kind == 'a:' then
         do_alert(member)
-    elseif string.sub(member, 1, 2) == 'w:' then
+    elseif kind == 'w:' then
         do_webhook(member)
+    elseif kind == 'c:' then
+        do_cause(member)
     else
         do_ticket(member)
     end

@@ -10,7 +10,8 @@
 -- A storm is many failures on one existing account from several clients within a
 -- window (ARGV 8..10). It raises one alert of kind "security" to supervisors, and no
 -- other while the storm goes on: the "alerted" flag lives a storm window after the
--- last failure, so only a new storm after a quiet window alerts again.
+-- last failure, so only a new storm after a quiet window alerts again. The alert is
+-- resolved by the system when that flag runs out: the storm is over.
 --
 -- KEYS: 1 failures of the account from this client  2 failures of the client
 --       3 storm: recent failures of the account (sorted set)  4 storm: clients seen
@@ -54,7 +55,7 @@ if redis.call('EXISTS', KEYS[6]) == 1 then
         if redis.call('SET', KEYS[5], now, 'NX', 'PX', storm_w) then
             alert_raise_about(now, 'security:' .. ARGV[6], 'security', 'supervisor',
                 {reason = 'password_guessing', failures = redis.call('ZCARD', KEYS[3]),
-                 clients = redis.call('ZCARD', KEYS[4])})
+                 clients = redis.call('ZCARD', KEYS[4]), cause_key = KEYS[5]})
             out[3] = '1'
         else
             redis.call('PEXPIRE', KEYS[5], storm_w)

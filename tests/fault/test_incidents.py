@@ -216,5 +216,94 @@ class IncidentTest(unittest.TestCase):
         self.assertEqual(stack.web.request("GET", "/readyz").json["warnings"], [])
 
 
+class CauseOverTest(unittest.TestCase):
+    """Incidents about no ticket end with their cause: a coverage gap's incident when the
+    gap ends (acknowledged or not), a guessing storm's when the storm has been quiet for
+    its window; resolved incidents are forgotten after privacy.retention. The scripts
+    are called as the worker's shift tick and the front end's sign-in call them, with
+    short gaps and a short storm window."""
+
+    def desk(self):
+        return Desk(self, config(privacy={"retention": "2s"}))
+
+    def wait_resolved(self, desk, alert_id, within):
+        def state():
+            return desk.resp.call("HGET", f"a24:alert:{alert_id}", "state")
+        a24test.wait_until(lambda: state() in (b"resolved", "resolved"), within,
+                           interval=0.1, what=f"incident {alert_id} resolved")
+        inc = {a["id"]: a for a in a24workers.alerts(desk.resp)}[str(alert_id)]
+        self.assertEqual(inc["resolved_by"], "system")
+        self.assertIsNone(desk.resp.call("ZSCORE", "a24:alerts:open", str(alert_id)))
+        self.assertIsNone(desk.resp.call("ZSCORE", "a24:schedule", f"c:{alert_id}"))
+        return inc
+
+    def test_coverage_gap_resolved_when_the_gap_ends(self):
+        desk = self.desk()
+        oncall = desk.login("oc", "oncall")
+        now = time.time()
+        ends = [int(now) + 3, int(now) + 4]
+        ids = []
+        for pair, end in zip(("en:sleep", "ko:stress"), ends):
+            r = desk.resp.call("FCALL", "a24_coverage_alert", "0", pair, str(int(now)), str(end),
+                               "oncall+supervisor", "60000")
+            self.assertEqual(r[0], b"raised", r)
+            ids.append(int(r[1]))
+        # One of them acknowledged: an acknowledgement does not keep it open either.
+        r = desk.web.request("POST", f"/api/v1/alerts/{ids[0]}/ack", headers=oncall)
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(len([a for a in desk.open_list(oncall) if a.get("subject", "")
+                              .startswith("coverage_gap:")]), 2)
+        for alert_id, end in zip(ids, ends):
+            inc = self.wait_resolved(desk, alert_id, 15)
+            self.assertGreaterEqual(int(inc["resolved_at"]), end * 1000, "not before the gap ends")
+            listed = desk.web.request("GET", "/api/v1/alerts?state=all", headers=oncall).json
+            entry = [a for a in listed["alerts"] if str(a["id"]) == str(alert_id)][0]
+            self.assertEqual(entry["state"], "resolved")
+            self.assertNotIn("refire", [h["event"] for h in entry["history"]])
+        self.assertEqual([a for a in desk.open_list(oncall)
+                          if a.get("subject", "").startswith("coverage_gap:")], [])
+
+    def test_security_alert_resolved_when_the_storm_is_quiet(self):
+        desk = self.desk()
+        desk.login("ted", "expert", categories="sleep", languages="en")
+        fail = "a24:loginfail:%s:%s"
+        keys = [fail % ("account", "ted/tag1"), fail % ("client", "tag1"), fail % ("storm", "ted"),
+                fail % ("storm_clients", "ted"), fail % ("storm_alerted", "ted"), "a24:user:ted"]
+        # One failure is a storm here (failures 1, clients 1) and the window is 1.5 s.
+        argv = ["5", "10", "100", "1000", "60000", "ted", "tag1", "1", "1", "1500"]
+        started = time.time()
+        r = desk.resp.call("FCALL", "a24_session_fail", "6", *keys, *argv)
+        self.assertEqual(r[2], b"1", "a security alert was raised")
+        sec = [a for a in a24workers.alerts(desk.resp) if a["kind"] == "security"]
+        self.assertEqual(len(sec), 1, sec)
+        self.assertEqual(sec[0]["state"], "open")
+        # Another failure within the window keeps the storm (and its alert) going.
+        time.sleep(1.0)
+        r = desk.resp.call("FCALL", "a24_session_fail", "6", *keys, *argv)
+        self.assertEqual(r[2], b"0", "no second alert during one storm")
+        last_failure = time.time()
+        inc = self.wait_resolved(desk, sec[0]["id"], 15)
+        self.assertGreaterEqual(int(inc["resolved_at"]) / 1000, last_failure + 1.5 - 0.3,
+                                "resolved only once the storm has been quiet for its window")
+        self.assertLess(time.time() - started, 15)
+
+    def test_resolved_incidents_forgotten_after_retention(self):
+        desk = self.desk()
+        now = int(time.time())
+        r = desk.resp.call("FCALL", "a24_coverage_alert", "0", "zh:family", str(now),
+                           str(now + 1), "oncall+supervisor", "60000")
+        alert_id = int(r[1])
+        self.wait_resolved(desk, alert_id, 15)
+        self.assertTrue(desk.resp.call("EXISTS", f"a24:alert:{alert_id}:history"))
+        time.sleep(2.2)  # privacy.retention is 2 s
+        p = subprocess.run([CTL, "--config", desk.web.config_path, "purge"], capture_output=True,
+                           text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("purged 0 tickets and 1 resolved incidents", p.stdout)
+        for k in (f"a24:alert:{alert_id}", f"a24:alert:{alert_id}:history"):
+            self.assertFalse(desk.resp.call("EXISTS", k), k)
+        self.assertIsNone(desk.resp.call("ZSCORE", "a24:alerts:done", str(alert_id)))
+
+
 if __name__ == "__main__":
     unittest.main()
