@@ -316,10 +316,12 @@ end
 local function alert_raise(now, t, kind, level, notify, rep)
     local subject = t.subject or t.id
     redis.call('HINCRBY', K.KEY_STATS, 'alerts_' .. kind, 1)
-    if kind ~= 'crisis' then
-        redis.call('HINCRBY', K.KEY_STATS, 'escalations', 1)
-    end
     if not t.subject then
+        -- An escalation is a step about a ticket's wait; a crisis alert is not one, nor
+        -- is an alert about no ticket (a coverage gap, a guessing storm, Redis memory).
+        if kind ~= 'crisis' then
+            redis.call('HINCRBY', K.KEY_STATS, 'escalations', 1)
+        end
         audit(t.id, now, 'deadline', 'alert_' .. kind, t.state, t.state)
     end
     local id = redis.call('HGET', K.KEY_ALERTS_SUBJECT, subject)

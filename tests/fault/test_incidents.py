@@ -262,6 +262,9 @@ class CauseOverTest(unittest.TestCase):
             self.assertNotIn("refire", [h["event"] for h in entry["history"]])
         self.assertEqual([a for a in desk.open_list(oncall)
                           if a.get("subject", "").startswith("coverage_gap:")], [])
+        # Alerts about no ticket are not escalations of a ticket's wait.
+        self.assertIn(desk.resp.call("HGET", "a24:stats", "escalations"), (None, b"0"))
+        self.assertEqual(desk.resp.call("HGET", "a24:stats", "alerts_coverage_gap"), b"2")
 
     def test_security_alert_resolved_when_the_storm_is_quiet(self):
         desk = self.desk()
