@@ -49,6 +49,9 @@ typedef struct a24_app {
     /* the open connections and their caps (conn.h) */
     struct a24_conns *conns;
     unsigned verifying; /* Argon2id sign-in checks queued or running (http_session.c) */
+    /* intake.c: the batch being gathered in this loop pass, and the one whose replies
+     * are being handed out (its questions may join its WAIT), or NULL */
+    struct a24_intake_batch *intake_pending, *intake_replying;
 } a24_app_t;
 
 #endif

@@ -189,6 +189,7 @@ static void send_replayed(submit_op_t *s, h2o_req_t *req, const redisReply *r)
 /* submit.lua replied. */
 static void on_submit_reply(a24_store_t *store, redisReply *r, void *privdata)
 {
+    (void)store;
     submit_op_t *s = privdata;
     a24_app_t *app = s->op.app;
     size_t len;
@@ -205,8 +206,7 @@ static void on_submit_reply(a24_store_t *store, redisReply *r, void *privdata)
         note_created(s);
     if (strcmp(verdict, "created") == 0 && app->cfg->redis.wait_replicas > 0) {
         s->created = a24_reply_int(r, 1, 0), s->due = a24_reply_int(r, 2, 0);
-        if (a24_store_wait(store, app->cfg->redis.wait_replicas, app->cfg->redis.wait_timeout,
-                           on_wait_reply, s) != 0)
+        if (a24_intake_wait(app, on_wait_reply, s) != 0)
             fail_unreplicated(s, -1);
         return;
     }

@@ -39,4 +39,12 @@ typedef struct {
 void a24_intake_submit(a24_app_t *app, const a24_intake_ticket_t *t, a24_store_cb cb,
                        void *privdata);
 
+/**
+ * From within a question's `cb` only: joins the one WAIT redis.wait_replicas that
+ * its batch sends once every question had its reply. `cb` then gets the WAIT's reply
+ * (the number of replicas that acknowledged the batch's writes), or NULL if it could
+ * not be sent. 0, or -1 when not called from a question's callback.
+ */
+int a24_intake_wait(a24_app_t *app, a24_store_cb cb, void *privdata);
+
 #endif
