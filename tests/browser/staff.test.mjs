@@ -101,6 +101,13 @@ function listItem(page, list, ticket) {
     return page.locator(`#list-${list} li.ticket-item`, { has: page.locator(`.ti-id:text-is("${ticket}")`) });
 }
 
+/** The transfer list as {label, users} per group, in order. */
+function transferGroups(page) {
+    return page.$$eval('#transfer-to optgroup', (gs) => gs.map((g) => ({
+        label: g.label, users: [...g.querySelectorAll('option')].map((o) => o.value),
+    })));
+}
+
 /** Sends the transfer form, waits for `message` beside the ticket; returns the ticket as the API then has it. */
 async function submitTransfer(page, ticket, message) {
     await page.click('#transfer-submit');
@@ -192,9 +199,7 @@ test('expert_claims_offer_inserts_template_edits_and_answers', { timeout: TEST_T
         // text); an expert is never offered someone off duty, whom the server would refuse.
         assert.equal(await page.evaluate(() => document.getElementById('transfer-to').tagName), 'SELECT');
         await page.waitForFunction(() => document.querySelectorAll('#transfer-to optgroup').length > 0);
-        const targets = await page.$$eval('#transfer-to optgroup', (gs) => gs.map((g) => ({
-            label: g.label, users: [...g.querySelectorAll('option')].map((o) => o.value),
-        })));
+        const targets = await transferGroups(page);
         assert.deepEqual(targets, [
             { label: EN.console.transfer.groupOn, users: ['dan'] },
         ], 'on-duty colleagues only; sam (off duty), erin herself and olga (on-call) are not offered');
@@ -290,12 +295,12 @@ test('expert_transfers_claim_to_colleague_from_list', { timeout: TEST_TIMEOUT },
 
 const HTTP_STATUS_LOG = (status) => new RegExp(`Failed to load resource: the server responded with a status of ${status}`);
 
-/** A sleep question in English that erin holds (nobody else on duty, so nobody else is offered it). */
-async function heldByErin(text) {
+/** A question in English (sleep unless said) that erin holds; nobody else is on duty, so nobody else is offered it. */
+async function heldByErin(text, category = 'sleep') {
     await setDuty('sam', false);
     await setDuty('dan', false);
     await setDuty('erin', true);
-    const made = await ask(text, 'sleep');
+    const made = await ask(text, category);
     const r = await call('erin', 'POST', `/api/v1/tickets/${made.ticket}/claim`, {});
     assert.equal(r.status, 200, JSON.stringify(r.body));
     return made;
@@ -336,9 +341,7 @@ test('supervisor_transfers_to_off_duty_expert_with_override_reason', { timeout: 
         await signIn(page, 'sam');
         await page.waitForSelector('#transfer-part:not([hidden])');
         await page.waitForSelector('#transfer-to option[value="dan"]', { state: 'attached' });
-        const targets = await page.$$eval('#transfer-to optgroup', (gs) => gs.map((g) => ({
-            label: g.label, users: [...g.querySelectorAll('option')].map((o) => o.value),
-        })));
+        const targets = await transferGroups(page);
         assert.deepEqual(targets, [{ label: EN.console.transfer.groupOff, users: ['dan'] }],
             'a supervisor is offered dan, who is off duty; erin holds it, sam is himself');
         assert.equal(await page.isHidden('#transfer-reason-field'), true, 'no reason until someone needs one');
@@ -375,6 +378,27 @@ test('supervisor_transfers_to_off_duty_expert_with_override_reason', { timeout: 
         await page.waitForFunction((x) => document.getElementById('ticket-audit').textContent.includes(x),
             `${EN.console.audit.events.transfer_override} — ${REASON}`);
         await s.shot('transferred_override');
+    });
+});
+
+test('supervisor_sees_colleagues_outside_topic_with_override_reason_hint', { timeout: TEST_TIMEOUT }, async (t) => {
+    // dan takes only sleep: for a stress question he is listed apart, and only to a supervisor.
+    const made = await heldByErin('Deadlines at work make my chest tight every evening.', 'stress');
+    await stack.run(t, { locale: 'en-US' }, async (s) => {
+        const { page } = s;
+        await s.goto(`/console#ticket=${made.ticket}`);
+        await signIn(page, 'sam');
+        await page.waitForSelector('#transfer-to option[value="dan"]', { state: 'attached' });
+        const where = (x) => x.replace('{topic}', EN.categories.stress).replace('{language}', 'English');
+        const targets = await transferGroups(page);
+        assert.deepEqual(targets, [{ label: where(EN.console.transfer.groupOther), users: ['dan'] }]);
+        assert.equal(await page.textContent('#transfer-to-hint'), where(EN.console.transfer.noneFitOverride));
+        await page.selectOption('#transfer-to', 'dan');
+        await page.waitForSelector('#transfer-reason-field:not([hidden])');
+        assert.equal(await page.textContent('#transfer-reason-hint'),
+            where(EN.console.transfer.reasonHintBoth).replace('{name}', 'dan').replace('{max}', '500'));
+        await page.selectOption('#transfer-to', '');
+        await page.waitForSelector('#transfer-reason-field', { state: 'hidden' });
     });
 });
 
