@@ -101,6 +101,20 @@ function listItem(page, list, ticket) {
     return page.locator(`#list-${list} li.ticket-item`, { has: page.locator(`.ti-id:text-is("${ticket}")`) });
 }
 
+/** The transfer list as {label, users} per group, in order. */
+function transferGroups(page) {
+    return page.$$eval('#transfer-to optgroup', (gs) => gs.map((g) => ({
+        label: g.label, users: [...g.querySelectorAll('option')].map((o) => o.value),
+    })));
+}
+
+/** Sends the transfer form, waits for `message` beside the ticket; returns the ticket as the API then has it. */
+async function submitTransfer(page, ticket, message) {
+    await page.click('#transfer-submit');
+    await page.waitForFunction((m) => document.getElementById('ticket-message').textContent.includes(m), message);
+    return ticketOf(ticket);
+}
+
 /** Opens the return page of a question in a new tab of the same context; returns the page. */
 async function citizenPage(s, made) {
     const page = await s.context.newPage();
@@ -185,9 +199,7 @@ test('expert_claims_offer_inserts_template_edits_and_answers', { timeout: TEST_T
         // text); an expert is never offered someone off duty, whom the server would refuse.
         assert.equal(await page.evaluate(() => document.getElementById('transfer-to').tagName), 'SELECT');
         await page.waitForFunction(() => document.querySelectorAll('#transfer-to optgroup').length > 0);
-        const targets = await page.$$eval('#transfer-to optgroup', (gs) => gs.map((g) => ({
-            label: g.label, users: [...g.querySelectorAll('option')].map((o) => o.value),
-        })));
+        const targets = await transferGroups(page);
         assert.deepEqual(targets, [
             { label: EN.console.transfer.groupOn, users: ['dan'] },
         ], 'on-duty colleagues only; sam (off duty), erin herself and olga (on-call) are not offered');
@@ -270,16 +282,179 @@ test('expert_transfers_claim_to_colleague_from_list', { timeout: TEST_TIMEOUT },
         assert.equal(await page.getAttribute('#transfer-to', 'aria-invalid'), 'true');
         await s.shot('transfer_choose');
         await page.selectOption('#transfer-to', 'dan');
-        await page.click('#transfer-submit');
-        await page.waitForFunction((m) => document.getElementById('ticket-message').textContent.includes(m),
-            EN.console.done.transferred.replace('{name}', 'dan'));
-        const d = await ticketOf(made.ticket);
+        const d = await submitTransfer(page, made.ticket, EN.console.done.transferred.replace('{name}', 'dan'));
         assert.equal(d.status, 'claimed');
         assert.equal(d.owner, 'dan');
         assert.deepEqual(d.notes.map((n) => [n.by, n.text]), [['erin', 'Prefers short practical advice.']]);
         await s.shot('transferred');
     });
     await setDuty('dan', false);
+});
+
+/* ------------------------------------------------------- transfer override */
+
+const HTTP_STATUS_LOG = (status) => new RegExp(`Failed to load resource: the server responded with a status of ${status}`);
+
+/** A question in English (sleep unless said) that erin holds; nobody else is on duty, so nobody else is offered it. */
+async function heldByErin(text, category = 'sleep') {
+    await setDuty('sam', false);
+    await setDuty('dan', false);
+    await setDuty('erin', true);
+    const made = await ask(text, category);
+    const r = await call('erin', 'POST', `/api/v1/tickets/${made.ticket}/claim`, {});
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    return made;
+}
+
+/** Counts the page's POSTs to .../transfer (the body of each, parsed). */
+function watchTransfers(page) {
+    const sent = [];
+    page.on('request', (req) => {
+        if (req.method() === 'POST' && /\/transfer$/.test(new URL(req.url()).pathname)) sent.push(req.postDataJSON());
+    });
+    return sent;
+}
+
+/**
+ * Lets `page` read GET /api/v1/staff until freeze() is called, then keeps answering it
+ * with the last copy read: the live update of a duty change is late, as it may be.
+ */
+async function staleStaffList(page) {
+    let last = null;
+    let frozen = false;
+    await page.route((url) => url.pathname === '/api/v1/staff', async (route) => {
+        if (frozen && last) return route.fulfill({ status: 200, contentType: 'application/json', body: last });
+        const response = await route.fetch();
+        last = await response.text();
+        return route.fulfill({ response, body: last });
+    });
+    return { freeze: () => { frozen = true; } };
+}
+
+test('supervisor_transfers_to_off_duty_expert_with_override_reason', { timeout: TEST_TIMEOUT }, async (t) => {
+    const made = await heldByErin('Since the move I sleep three hours a night at most.');
+    const REASON = 'Dan knows this person from an earlier question; he starts his shift in an hour.';
+    await stack.run(t, { locale: 'en-US' }, async (s) => {
+        const { page } = s;
+        const sent = watchTransfers(page);
+        await s.goto(`/console#ticket=${made.ticket}`);
+        await signIn(page, 'sam');
+        await page.waitForSelector('#transfer-part:not([hidden])');
+        await page.waitForSelector('#transfer-to option[value="dan"]', { state: 'attached' });
+        const targets = await transferGroups(page);
+        assert.deepEqual(targets, [{ label: EN.console.transfer.groupOff, users: ['dan'] }],
+            'a supervisor is offered dan, who is off duty; erin holds it, sam is himself');
+        assert.equal(await page.isHidden('#transfer-reason-field'), true, 'no reason until someone needs one');
+
+        // Choosing dan asks for a reason, and says it is audited.
+        await page.selectOption('#transfer-to', 'dan');
+        await page.waitForSelector('#transfer-reason-field:not([hidden])');
+        const hint = await page.textContent('#transfer-reason-hint');
+        assert.equal(hint, EN.console.transfer.reasonHintOff.replace('{name}', 'dan').replace('{max}', '500'));
+        assert.equal(await page.getAttribute('#transfer-reason', 'aria-required'), 'true');
+
+        // An empty reason is refused on the page: a field error, focus on the field, no request.
+        await page.fill('#transfer-note', 'Please pick this up when your shift starts.');
+        await page.click('#transfer-submit');
+        await page.waitForSelector('#transfer-reason-error:not([hidden])');
+        assert.ok((await page.textContent('#transfer-reason-error')).includes(EN.console.transfer.reasonRequired));
+        assert.equal(await page.getAttribute('#transfer-reason', 'aria-invalid'), 'true');
+        assert.ok((await page.getAttribute('#transfer-reason', 'aria-describedby')).split(' ').includes('transfer-reason-error'));
+        assert.equal(await page.evaluate(() => document.activeElement.id), 'transfer-reason');
+        assert.equal(sent.length, 0, 'nothing is sent without a reason');
+        await s.axe('transfer_override_reason_required');
+        await s.shot('transfer_override_reason_required');
+
+        await page.fill('#transfer-reason', REASON);
+        const d = await submitTransfer(page, made.ticket, EN.console.done.transferredOverride.replace('{name}', 'dan'));
+        assert.deepEqual(sent, [{ to: 'dan', note: 'Please pick this up when your shift starts.', override_reason: REASON }]);
+        assert.equal(d.status, 'claimed');
+        assert.equal(d.owner, 'dan');
+        const line = d.audit.find((a) => a.event === 'transfer_override');
+        assert.ok(line, `audit: ${JSON.stringify(d.audit)}`);
+        assert.equal(line.actor, 'sam');
+        assert.equal(line.reason, REASON);
+        // The history on the page names the override and its reason.
+        await page.waitForFunction((x) => document.getElementById('ticket-audit').textContent.includes(x),
+            `${EN.console.audit.events.transfer_override} — ${REASON}`);
+        await s.shot('transferred_override');
+    });
+});
+
+test('supervisor_sees_colleagues_outside_topic_with_override_reason_hint', { timeout: TEST_TIMEOUT }, async (t) => {
+    // dan takes only sleep: for a stress question he is listed apart, and only to a supervisor.
+    const made = await heldByErin('Deadlines at work make my chest tight every evening.', 'stress');
+    await stack.run(t, { locale: 'en-US' }, async (s) => {
+        const { page } = s;
+        await s.goto(`/console#ticket=${made.ticket}`);
+        await signIn(page, 'sam');
+        await page.waitForSelector('#transfer-to option[value="dan"]', { state: 'attached' });
+        const where = (x) => x.replace('{topic}', EN.categories.stress).replace('{language}', 'English');
+        const targets = await transferGroups(page);
+        assert.deepEqual(targets, [{ label: where(EN.console.transfer.groupOther), users: ['dan'] }]);
+        assert.equal(await page.textContent('#transfer-to-hint'), where(EN.console.transfer.noneFitOverride));
+        await page.selectOption('#transfer-to', 'dan');
+        await page.waitForSelector('#transfer-reason-field:not([hidden])');
+        assert.equal(await page.textContent('#transfer-reason-hint'),
+            where(EN.console.transfer.reasonHintBoth).replace('{name}', 'dan').replace('{max}', '500'));
+        await page.selectOption('#transfer-to', '');
+        await page.waitForSelector('#transfer-reason-field', { state: 'hidden' });
+    });
+});
+
+test('supervisor_refused_off_duty_target_gives_reason_expert_never_sees_it', { timeout: TEST_TIMEOUT }, async (t) => {
+    const made = await heldByErin('I fall asleep at my desk every afternoon.');
+    await setDuty('dan', true);
+    // An expert picks dan on duty; he leaves before the form is sent: the refusal is
+    // the colleague field's error, and an expert is never asked for an override reason.
+    await stack.run(t, { locale: 'en-US' }, async (s) => {
+        const { page } = s;
+        s.allowConsole(HTTP_STATUS_LOG(409), 'dan goes off duty between choosing and sending: 409 target_off_duty');
+        await s.goto(`/console#ticket=${made.ticket}`);
+        await signIn(page, 'erin');
+        await page.waitForSelector('#transfer-to option[value="dan"]', { state: 'attached' });
+        await page.selectOption('#transfer-to', 'dan');
+        await page.fill('#transfer-note', 'Short practical advice, please.');
+        assert.equal(await page.isHidden('#transfer-reason-field'), true);
+        await setDuty('dan', false);
+        await page.click('#transfer-submit');
+        await page.waitForSelector('#transfer-to-error:not([hidden])');
+        assert.ok((await page.textContent('#transfer-to-error')).includes(EN.staff.errors.target_off_duty));
+        assert.equal(await page.isHidden('#transfer-reason-field'), true, 'experts never see the override reason');
+        assert.equal((await ticketOf(made.ticket)).owner, 'erin');
+    });
+    // A supervisor in the same spot is offered the override instead of a dead end (in Korean).
+    await setDuty('dan', true);
+    await stack.run(t, { locale: 'ko-KR' }, async (s) => {
+        const { page } = s;
+        s.allowConsole(HTTP_STATUS_LOG(409), 'dan goes off duty between choosing and sending: 409 target_off_duty');
+        const sent = watchTransfers(page);
+        const staff = await staleStaffList(page);
+        await s.goto(`/console#ticket=${made.ticket}`);
+        await signIn(page, 'sam');
+        await page.waitForFunction(() => document.documentElement.lang === 'ko');
+        await page.waitForSelector('#transfer-to option[value="dan"]', { state: 'attached' });
+        await page.selectOption('#transfer-to', 'dan');
+        assert.equal(await page.isHidden('#transfer-reason-field'), true, 'dan is on duty: no override needed');
+        await page.fill('#transfer-note', 'Short practical advice, please.');
+        staff.freeze();
+        await setDuty('dan', false);
+        await page.click('#transfer-submit');
+        await page.waitForSelector('#transfer-reason-field:not([hidden])');
+        await page.waitForSelector('#transfer-reason-error:not([hidden])');
+        assert.ok((await page.textContent('#transfer-reason-error')).includes(KO.console.transfer.refusedOff.replace('{name}', 'dan')));
+        assert.equal(await page.getAttribute('#transfer-reason', 'aria-invalid'), 'true');
+        assert.equal(await page.evaluate(() => document.activeElement.id), 'transfer-reason');
+        assert.equal(await page.isHidden('#transfer-to-error'), true);
+        assert.equal(sent.length, 1);
+        assert.equal(sent[0].override_reason, undefined, 'the first try carried no override');
+        await s.axe('transfer_override_refused_ko');
+        await s.shot('transfer_override_refused_ko');
+        await page.fill('#transfer-reason', '담당 분야가 같고 곧 근무를 다시 시작합니다.');
+        const d = await submitTransfer(page, made.ticket, KO.console.done.transferredOverride.replace('{name}', 'dan'));
+        assert.equal(d.owner, 'dan');
+        assert.ok(d.audit.some((a) => a.event === 'transfer_override' && a.actor === 'sam'), JSON.stringify(d.audit));
+    });
 });
 
 /* ------------------------------------------------------------------ (b) review */

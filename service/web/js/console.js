@@ -8,7 +8,9 @@
  * the ticket view (#ticket=<id>) with its question, self-check, conversation, notes
  * and every move: claim, decline an offer, release, transfer (to a colleague picked
  * from GET /api/v1/staff: those who take the ticket's topic and language, on duty
- * first), note, raise/lower risk, answer (with templates), review.
+ * first; a supervisor may also pick someone off duty or outside them, with a reason
+ * for the override that the server audits), note, raise/lower risk, answer (with
+ * templates), review.
  *
  * Live: the SSE stream's `ticket` events (one for every new question too) refresh the
  * lists they touch and the open ticket; a slow poll is the backstop for a dropped
@@ -39,6 +41,8 @@ const AWAITING = new Set(['queued', 'offered', 'claimed', 'in_review']);
 function may(d, action) {
   return !!d && Array.isArray(d.actions) && d.actions.includes(action);
 }
+/* The longest override reason the server takes (POST .../transfer, override_reason). */
+const OVERRIDE_MAX_CHARS = 500;
 const LIST_POLL_MS = 60_000;
 const HEALTH_POLL_MS = 60_000;
 const STAFF_MAX_AGE_MS = 30_000;
@@ -58,6 +62,7 @@ const state = {
   staff: null,     // GET /api/v1/staff rows (transfer targets)
   staffAt: 0,
   staffError: null,
+  transferRefusal: null, // {name, code}: the server refused this colleague without an override
   onDuty: null,
   health: null,
   healthError: null,
@@ -70,6 +75,8 @@ const state = {
 const LIST_IDS = ['review', 'offered', 'pool', 'mine'];
 const answerText = byId('answer-text');
 const updateAnswerCount = attachCounter(answerText, byId('answer-count'));
+const transferReason = byId('transfer-reason');
+const updateReasonCount = attachCounter(transferReason, byId('transfer-reason-count'), OVERRIDE_MAX_CHARS);
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -90,6 +97,13 @@ function renderFieldErrors() {
 
 function textErrorFn(code) {
   return () => t(code === 'text_empty' ? 'staff.errors.required' : `errors.${code}`);
+}
+
+/* The wording of a problem with the override reason (its own limit, not the 4000 of answers). */
+function reasonErrorFn(code) {
+  if (code === 'text_empty') return () => t('console.transfer.reasonRequired');
+  if (code === 'text_too_long') return () => t('console.transfer.reasonTooLong', { max: OVERRIDE_MAX_CHARS });
+  return textErrorFn(code);
 }
 
 function showAppError(err) {
@@ -437,7 +451,8 @@ function renderAudit(d) {
     if (a.from !== a.to && a.to !== '-') move = a.from === '-' ? ` (→ ${statusLabel(a.to)})` : ` (${statusLabel(a.from)} → ${statusLabel(a.to)})`;
     ol.append(el('li', {},
       el('time', { text: formatShort(a.at), attrs: { datetime: a.at } }), ' · ',
-      el('strong', { text: actor }), ' · ', ev, move));
+      el('strong', { text: actor }), ' · ', ev, move,
+      typeof a.reason === 'string' ? el('span', { class: 'audit-reason', text: ` — ${a.reason}` }) : null));
   }
 }
 
@@ -491,26 +506,36 @@ async function loadTemplates(d) {
   renderTemplates();
 }
 
+/** True if staff row `s` takes ticket `d`'s topic and language. */
+function covers(s, d) {
+  return Array.isArray(s.categories) && s.categories.includes(d.category)
+    && Array.isArray(s.languages) && s.languages.includes(d.language);
+}
+
+/** A colleague's name as the lists show it: "Display (username)", or the username. */
+function colleagueName(s) {
+  return s.display_name && s.display_name !== s.username ? `${s.display_name} (${s.username})` : s.username;
+}
+
 /**
  * The colleagues `d` may be transferred to, as the server checks them (transfer.lua):
- * active experts and supervisors on duty who take its topic and language, neither its
- * holder nor me (claiming is my own move), by name. Off-duty colleagues are listed
- * for supervisors only: the server refuses them (target_off_duty) unless a supervisor
- * gives an override reason through the API.
+ * active experts and supervisors, neither its holder nor me (claiming is my own move),
+ * on duty first, then by name. An expert sees only those on duty who take its topic and
+ * language. A supervisor also sees those off duty or outside them: the server takes
+ * them with an override reason (audited as transfer_override), which the form then
+ * asks for (overrideNeed).
  */
 function transferTargets(d) {
   if (!Array.isArray(state.staff)) return null;
   const name = (s) => s.display_name || s.username;
   return state.staff
     .filter((s) => !s.disabled && (s.role === 'expert' || s.role === 'supervisor') && s.username !== d.owner && s.username !== me()
-      && (s.on_duty === true || state.supervisor)
-      && Array.isArray(s.categories) && s.categories.includes(d.category)
-      && Array.isArray(s.languages) && s.languages.includes(d.language))
+      && (state.supervisor || (s.on_duty === true && covers(s, d))))
     .sort((a, b) => (b.on_duty === true) - (a.on_duty === true) || name(a).localeCompare(name(b)) || a.username.localeCompare(b.username));
 }
 
 function transferOption(s) {
-  const who = s.display_name && s.display_name !== s.username ? `${s.display_name} (${s.username})` : s.username;
+  const who = colleagueName(s);
   const text = s.on_duty === true
     ? t(s.on_duty_since ? 'console.transfer.optionOnSince' : 'console.transfer.optionOn', { name: who, role: roleLabel(s.role), time: s.on_duty_since ? formatShort(s.on_duty_since) : '' })
     : t('console.transfer.optionOff', { name: who, role: roleLabel(s.role) });
@@ -521,13 +546,16 @@ function renderTransferOptions(d) {
   const select = byId('transfer-to');
   const hint = byId('transfer-to-hint');
   const current = select.value;
-  const fits = transferTargets(d);
+  const targets = transferTargets(d);
   const where = { topic: categoryLabel(d.category), language: languageLabel(d.language) };
+  const fits = targets && targets.filter((s) => covers(s, d));
   const on = (fits || []).filter((s) => s.on_duty === true);
   const off = (fits || []).filter((s) => s.on_duty !== true);
+  const others = (targets || []).filter((s) => !covers(s, d)); // supervisors only
   const groups = [
     { label: t('console.transfer.groupOn'), options: on.map(transferOption) },
     { label: t('console.transfer.groupOff'), options: off.map(transferOption) },
+    { label: t('console.transfer.groupOther', where), options: others.map(transferOption) },
   ].filter((g) => g.options.length);
   // Rebuilt only when it changed: a live refresh must not close a list someone has open.
   const sig = JSON.stringify([t('console.transfer.choose'), groups.map((g) => [g.label, g.options.map((o) => [o.value, o.textContent])])]);
@@ -536,16 +564,50 @@ function renderTransferOptions(d) {
     clear(select);
     select.append(el('option', { text: t('console.transfer.choose'), attrs: { value: '' } }));
     for (const g of groups) select.append(el('optgroup', { attrs: { label: g.label } }, ...g.options));
-    if (fits && fits.some((s) => s.username === current)) select.value = current;
+    if (targets && targets.some((s) => s.username === current)) select.value = current;
   }
+  renderTransferReason(d);
   if (!fits) {
     hint.textContent = state.staffError
       ? t('console.transfer.listFailed', { error: errorText(state.staffError) })
       : t('staff.loading');
     return;
   }
-  hint.textContent = !fits.length ? t('console.transfer.noneFit', where)
+  hint.textContent = !fits.length ? t(others.length ? 'console.transfer.noneFitOverride' : 'console.transfer.noneFit', where)
     : t(on.length ? 'console.transfer.toHintSelect' : 'console.transfer.toHintSelectNoneOn', { count: fits.length, onDuty: on.length, ...where });
+  if (fits.length && (off.length || others.length)) hint.textContent += ` ${t('console.transfer.overrideNote')}`;
+}
+
+/**
+ * Why transferring `d` to `name` needs a supervisor's override reason: 'Off' (off
+ * duty), 'Cover' (does not take its topic and language), 'Both', or null (no override,
+ * or I am not a supervisor: experts never give one). The staff list tells before
+ * sending; the server's refusal (state.transferRefusal) tells when the list was stale.
+ */
+function overrideNeed(d, name) {
+  if (!state.supervisor || !d || !name) return null;
+  const s = (state.staff || []).find((x) => x.username === name);
+  const refused = state.transferRefusal && state.transferRefusal.name === name ? state.transferRefusal.code : null;
+  const off = (!!s && s.on_duty !== true) || refused === 'target_off_duty';
+  const out = (!!s && !covers(s, d)) || refused === 'target_not_covering';
+  if (off && out) return 'Both';
+  if (off || out) return off ? 'Off' : 'Cover';
+  return null;
+}
+
+/** Shows the override reason field, with why it is needed, when the chosen colleague needs one. */
+function renderTransferReason(d) {
+  const name = byId('transfer-to').value;
+  const need = overrideNeed(d, name);
+  byId('transfer-reason-field').hidden = !need;
+  if (!need) {
+    setFieldError('transferReason', transferReason, byId('transfer-reason-error'), null);
+    return;
+  }
+  const s = (state.staff || []).find((x) => x.username === name);
+  byId('transfer-reason-hint').textContent = t(`console.transfer.reasonHint${need}`,
+    { name: s ? colleagueName(s) : name, topic: categoryLabel(d.category), language: languageLabel(d.language), max: OVERRIDE_MAX_CHARS });
+  updateReasonCount();
 }
 
 function renderTicket() {
@@ -694,8 +756,9 @@ function openFromHash({ focus = true } = {}) {
   state.ticketError = null;
   state.message = null;
   state.templatesFor = null;
-  for (const k of ['answer', 'note', 'risk', 'transferTo', 'transferNote', 'review']) state.errors[k] = null;
-  for (const [f, n] of [['answer-text', 'answer-error'], ['note-text', 'note-error'], ['risk-reason', 'risk-error'], ['transfer-to', 'transfer-to-error'], ['transfer-note', 'transfer-note-error'], ['review-note', 'review-note-error']]) {
+  state.transferRefusal = null;
+  for (const k of ['answer', 'note', 'risk', 'transferTo', 'transferReason', 'transferNote', 'review']) state.errors[k] = null;
+  for (const [f, n] of [['answer-text', 'answer-error'], ['note-text', 'note-error'], ['risk-reason', 'risk-error'], ['transfer-to', 'transfer-to-error'], ['transfer-reason', 'transfer-reason-error'], ['transfer-note', 'transfer-note-error'], ['review-note', 'review-note-error']]) {
     fieldError(byId(f), byId(n), '', '');
   }
   answerText.value = id ? state.drafts.get(id) || '' : '';
@@ -703,6 +766,9 @@ function openFromHash({ focus = true } = {}) {
   byId('note-text').value = '';
   byId('risk-reason').value = '';
   byId('transfer-to').value = '';
+  transferReason.value = '';
+  byId('transfer-reason-field').hidden = true;
+  updateReasonCount();
   byId('transfer-note').value = '';
   byId('review-note').value = '';
   byId('answer-confirm').hidden = true;
@@ -764,14 +830,14 @@ async function releaseTicket(id, button) {
   });
 }
 
-function checkText(key, field, node, { required = true } = {}) {
+function checkText(key, field, node, { required = true, max = undefined, errorFn = textErrorFn } = {}) {
   const value = field.value;
   if (!required && !value.trim()) {
     setFieldError(key, field, node, null);
     return true;
   }
-  const problem = textProblem(value);
-  setFieldError(key, field, node, problem ? textErrorFn(problem) : null);
+  const problem = textProblem(value, max);
+  setFieldError(key, field, node, problem ? errorFn(problem) : null);
   if (problem) field.focus();
   return !problem;
 }
@@ -811,29 +877,65 @@ async function changeRisk(button) {
   });
 }
 
+/*
+ * The server refused transfer target `name` (err): a supervisor may still override an
+ * off-duty or not-covering refusal, so the reason field opens with what happened
+ * instead of a dead end; anything else about `to` stays the colleague field's error.
+ */
+function transferRefused(d, name, err) {
+  const to = byId('transfer-to');
+  const overridable = err.code === 'target_off_duty' || err.code === 'target_not_covering';
+  loadStaff({ force: true }); // who may take it has changed since the list was read
+  if (!state.supervisor || !overridable) {
+    setFieldError('transferTo', to, byId('transfer-to-error'), () => errorText(err));
+    to.focus();
+    return;
+  }
+  state.transferRefusal = { name, code: err.code };
+  setFieldError('transferTo', to, byId('transfer-to-error'), null);
+  renderTransferReason(d);
+  const s = (state.staff || []).find((x) => x.username === name);
+  const who = s ? colleagueName(s) : name;
+  setFieldError('transferReason', transferReason, byId('transfer-reason-error'),
+    () => t(err.code === 'target_off_duty' ? 'console.transfer.refusedOff' : 'console.transfer.refusedCover', { name: who }));
+  transferReason.focus();
+}
+
 async function transfer(button) {
   const id = state.openId;
+  const d = state.ticket;
   const to = byId('transfer-to');
   const note = byId('transfer-note');
-  if (!id) return;
+  if (!id || !d) return;
   const name = to.value;
   setFieldError('transferTo', to, byId('transfer-to-error'), name ? null : () => t('console.transfer.chooseRequired'));
   if (!name) {
     to.focus();
     return;
   }
+  const need = overrideNeed(d, name);
+  if (need && !checkText('transferReason', transferReason, byId('transfer-reason-error'),
+    { max: OVERRIDE_MAX_CHARS, errorFn: reasonErrorFn })) return;
   if (!checkText('transferNote', note, byId('transfer-note-error'))) return;
+  const body = { to: name, note: note.value };
+  if (need) body.override_reason = transferReason.value;
   await busy(button, async () => {
     try {
-      await api.post(ticketPath(id, 'transfer'), { to: name, note: note.value });
+      await api.post(ticketPath(id, 'transfer'), body);
       to.value = '';
       note.value = '';
-      setMessage('ok', () => t('console.done.transferred', { name }));
+      transferReason.value = '';
+      state.transferRefusal = null;
+      renderTransferReason(d);
+      setMessage('ok', () => t(need ? 'console.done.transferredOverride' : 'console.done.transferred', { name }));
       afterMove(id);
     } catch (err) {
       if (err && err.field === 'to') {
-        setFieldError('transferTo', to, byId('transfer-to-error'), () => errorText(err));
-        loadStaff({ force: true }); // who may take it has changed since the list was read
+        transferRefused(state.ticket || d, name, err);
+      } else if (err && err.field === 'override_reason') {
+        setFieldError('transferReason', transferReason, byId('transfer-reason-error'),
+          ['text_empty', 'text_too_long'].includes(err.code) ? reasonErrorFn(err.code) : () => errorText(err));
+        transferReason.focus();
       } else {
         setMessage('error', () => errorText(err));
         afterMove(id);
@@ -1028,6 +1130,7 @@ function forgetPage() {
   state.staff = null;
   state.staffAt = 0;
   state.staffError = null;
+  state.transferRefusal = null;
   byId('page-title').textContent = t('console.title');
 }
 
@@ -1063,6 +1166,9 @@ function wire() {
   byId('note-add').addEventListener('click', (e) => addNote(e.currentTarget));
   byId('risk-submit').addEventListener('click', (e) => changeRisk(e.currentTarget));
   byId('transfer-submit').addEventListener('click', (e) => transfer(e.currentTarget));
+  byId('transfer-to').addEventListener('change', () => {
+    if (state.ticket) renderTransferReason(state.ticket);
+  });
   byId('template-insert').addEventListener('click', insertTemplate);
   byId('answer-send').addEventListener('click', askSend);
   byId('answer-confirm-yes').addEventListener('click', (e) => sendAnswer(e.currentTarget));
