@@ -751,12 +751,7 @@ function openFromHash({ focus = true } = {}) {
   }
   // Keep the draft of the ticket being left.
   if (state.openId) state.drafts.set(state.openId, answerText.value);
-  state.openId = id;
-  state.ticket = null;
-  state.ticketError = null;
-  state.message = null;
-  state.templatesFor = null;
-  state.transferRefusal = null;
+  Object.assign(state, { openId: id, ticket: null, ticketError: null, message: null, templatesFor: null, transferRefusal: null });
   for (const k of ['answer', 'note', 'risk', 'transferTo', 'transferReason', 'transferNote', 'review']) state.errors[k] = null;
   for (const [f, n] of [['answer-text', 'answer-error'], ['note-text', 'note-error'], ['risk-reason', 'risk-error'], ['transfer-to', 'transfer-to-error'], ['transfer-reason', 'transfer-reason-error'], ['transfer-note', 'transfer-note-error'], ['review-note', 'review-note-error']]) {
     fieldError(byId(f), byId(n), '', '');
