@@ -125,6 +125,7 @@
 #define A24_KEY_TEMPLATES "a24:templates"
 #define A24_KEY_TEMPLATES_FOR "a24:templates:%s:%s"
 #define A24_KEY_COVERAGE_RAISED "a24:coverage:raised:%s:%s"
+#define A24_KEY_COVERAGE_OPEN "a24:coverage:open"
 #define A24_KEY_ERASE_PENDING "a24:erase:pending"
 #define A24_KEY_ERASE_LAST "a24:erase:last"
 #define A24_KEY_REDIS_MEMALERT "a24:redis:memalert"

@@ -3,10 +3,11 @@
  * shifts and the coverage ahead alike) and converting the clock happen here; the edge
  * and the duty change happen in rota_tick.lua, atomically. On the same tick, the gaps
  * the rota leaves ahead (proto/coverage.h) that start within alerts.coverage_warning
- * raise a coverage_gap alert, once per gap however many workers tick
- * (coverage_alert.lua). A gap already under way when first seen, or one nobody ever
- * covers, has no start to warn before and raises nothing here; `answer24ctl rota
- * gaps` and the dashboard list it.
+ * go to coverage_alert.lua in one call, which raises a coverage_gap alert once per gap
+ * however many workers tick, and resolves the open ones whose gap the rota no longer
+ * has (someone got a shift over it, an expert was enabled again). A gap already under
+ * way when first seen, or one nobody ever covers, has no start to warn before and
+ * raises nothing here; `answer24ctl rota gaps` and the dashboard list it.
  */
 #include "shifts.h"
 
@@ -67,49 +68,73 @@ static void tick_shifts(shifts_t *rw, a24_store_t *store, const redisReply *r)
     }
 }
 
-/* coverage_alert.lua replied for one gap. */
-static void on_cover_alert(a24_store_t *store, redisReply *r, void *privdata)
+/* Logs each alert id of `ids` (an array of coverage_alert.lua's reply) as `event`. */
+static void log_ids(const redisReply *ids, const char *event)
+{
+    for (size_t i = 0; ids != NULL && ids->type == REDIS_REPLY_ARRAY && i < ids->elements; i++) {
+        const redisReply *e = ids->element[i];
+        if (e->type == REDIS_REPLY_INTEGER)
+            a24_log_info(event, "{s:I}", "alert", (json_int_t)e->integer);
+        else if (e->type == REDIS_REPLY_STRING)
+            a24_log_info(event, "{s:s}", "alert", e->str);
+    }
+}
+
+/* coverage_alert.lua replied: the alerts raised and resolved on this tick. */
+static void on_cover_checked(a24_store_t *store, redisReply *r, void *privdata)
 {
     (void)store, (void)privdata;
-    size_t len;
-    const char *verdict = a24_reply_str(r, 0, &len);
-    if (verdict != NULL && strcmp(verdict, "raised") == 0)
-        a24_log_info("coverage_gap_raised", "{s:s}", "alert", a24_reply_str(r, 1, &len));
-    else if (r != NULL && r->type == REDIS_REPLY_ERROR)
+    if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
+        log_ids(r->element[0], "coverage_gap_raised");
+        log_ids(r->element[1], "coverage_gap_resolved");
+    } else if (r != NULL && r->type == REDIS_REPLY_ERROR)
         a24_log_error("coverage_alert_failed", "{s:s}", "error", r->str);
 }
 
-/* Raises the alert of gap `g` (seconds), if no worker has. */
-static void raise_gap(shifts_t *rw, const a24_gap_t *g, int64_t now)
+/* The Redis time (ms) rota_cover.lua read the rotas at: the reply's last element. */
+static long long read_at(const redisReply *r)
 {
-    char subject[48];
-    a24_coverage_subject(g->pair, subject);
-    a24_args_t a;
-    a24_args_init(&a);
-    a24_args_str(&a, subject);
-    a24_args_int(&a, (long long)g->start);
-    a24_args_int(&a, (long long)g->end);
-    a24_args_str(&a, "oncall+supervisor");
-    a24_args_int(&a, (long long)(g->end - now + 86400) * 1000);
-    a24_store_fcall(rw->t.w->store, "coverage_alert", &a, on_cover_alert, NULL);
+    const redisReply *last = r->elements % COVER_ROW == 1 ? r->element[r->elements - 1] : NULL;
+    return last != NULL && last->type == REDIS_REPLY_INTEGER ? last->integer : 0;
 }
 
 /*
- * Every gap of rota_cover.lua's reply `r` starting from a tick ago (so none falls
- * between two ticks) to alerts.coverage_warning ahead is raised; a gap running at the
- * start of that look-back began before it, and is left alone.
+ * The coverage ahead, in one coverage_alert.lua call a tick: every gap of rota_cover.lua's
+ * reply `r` that starts by alerts.coverage_warning ahead, under way or not. The script
+ * raises those starting after a tick ago (so none falls between two ticks; one running
+ * at the start of that look-back began before it, and is left alone) and resolves the
+ * open alerts whose gap is gone. The gaps are looked for a week past the warning, so a
+ * gap's end is its real one (the rota repeats every week).
  */
-static void raise_gaps(shifts_t *rw, const redisReply *r)
+static void check_gaps(shifts_t *rw, const redisReply *r)
 {
     const a24_config_t *cfg = rw->t.w->cfg;
     int64_t now = (int64_t)time(NULL);
     int64_t from = now - cfg->rota.tick / 1000 - 60, warn = cfg->alerts.coverage_warning / 1000;
     from -= from % 60;
-    a24_gap_t gaps[256];
-    size_t n = a24_coverage_compute(r, from, now + warn + 60, gaps, 256);
-    for (size_t i = 0; i < n && i < 256; i++)
-        if (gaps[i].start > from && gaps[i].start <= now + warn)
-            raise_gap(rw, &gaps[i], now);
+    int64_t to = now + warn + 7 * 86400 + 60;
+    to -= to % 60;
+    a24_gap_t *gaps = malloc(A24_COVERAGE_MAX_GAPS * sizeof *gaps);
+    if (gaps == NULL)
+        return;
+    size_t n = a24_coverage_compute(r, from, to, gaps, A24_COVERAGE_MAX_GAPS);
+    a24_args_t a;
+    a24_args_init(&a);
+    a24_args_str(&a, "oncall+supervisor");
+    a24_args_int(&a, read_at(r));
+    a24_args_int(&a, (long long)from);
+    a24_args_bool(&a, n <= A24_COVERAGE_MAX_GAPS); /* else some are missing: raise only */
+    for (size_t i = 0; i < n && i < A24_COVERAGE_MAX_GAPS; i++) {
+        if (gaps[i].start > now + warn)
+            break; /* (sorted by start) */
+        char subject[48];
+        a24_coverage_subject(gaps[i].pair, subject);
+        a24_args_str(&a, subject);
+        a24_args_int(&a, (long long)gaps[i].start);
+        a24_args_int(&a, (long long)gaps[i].end);
+    }
+    free(gaps);
+    a24_store_fcall(rw->t.w->store, "coverage_alert", &a, on_cover_checked, NULL);
 }
 
 /* rota_cover.lua replied: the shifts, then the coverage look-ahead. */
@@ -121,7 +146,7 @@ static void on_rotas(a24_store_t *store, redisReply *r, void *privdata)
         return;
     tick_shifts(rw, store, r);
     if (rw->t.w->cfg->alerts.coverage_warning > 0)
-        raise_gaps(rw, r);
+        check_gaps(rw, r);
 }
 
 /* Every rota.tick (unless the rotas of the last are still being read): one read. */
@@ -129,6 +154,7 @@ static int pass(a24_ticker_t *t)
 {
     a24_args_t a;
     a24_args_init(&a);
+    a24_args_str(&a, "stamp"); /* the read's Redis time, for check_gaps */
     return a24_store_fcall(t->w->store, "rota_cover", &a, on_rotas, t);
 }
 

@@ -218,13 +218,24 @@ class IncidentTest(unittest.TestCase):
 
 class CauseOverTest(unittest.TestCase):
     """Incidents about no ticket end with their cause: a coverage gap's incident when the
-    gap ends (acknowledged or not), a guessing storm's when the storm has been quiet for
+    gap ends (acknowledged or not) or a shift tick's newer view of the rota no longer has
+    it (several workers' views arriving out of order included), a guessing storm's when the storm has been quiet for
     its window; resolved incidents are forgotten after privacy.retention. The scripts
     are called as the worker's shift tick and the front end's sign-in call them, with
     short gaps and a short storm window."""
 
     def desk(self):
-        return Desk(self, config(privacy={"retention": "2s"}))
+        # No shift tick (coverage_warning 0): the test calls coverage_alert.lua itself.
+        return Desk(self, config(privacy={"retention": "2s"}, alerts={"coverage_warning": "0s"}))
+
+    def cover(self, desk, *gaps):
+        """Calls coverage_alert.lua as a shift tick would, with `gaps` as (subject, start,
+        end); returns its reply {raised ids, resolved ids}."""
+        seconds, micros = desk.resp.call("TIME")
+        stamp = int(seconds) * 1000 + int(micros) // 1000
+        args = [str(x) for g in gaps for x in g]
+        return desk.resp.call("FCALL", "a24_coverage_alert", "0", "oncall+supervisor", str(stamp),
+                              str(int(time.time()) - 60), "1", *args)
 
     def wait_resolved(self, desk, alert_id, within):
         def state():
@@ -242,12 +253,9 @@ class CauseOverTest(unittest.TestCase):
         oncall = desk.login("oc", "oncall")
         now = time.time()
         ends = [int(now) + 3, int(now) + 4]
-        ids = []
-        for pair, end in zip(("en:sleep", "ko:stress"), ends):
-            r = desk.resp.call("FCALL", "a24_coverage_alert", "0", pair, str(int(now)), str(end),
-                               "oncall+supervisor", "60000")
-            self.assertEqual(r[0], b"raised", r)
-            ids.append(int(r[1]))
+        r = self.cover(desk, ("en:sleep", int(now), ends[0]), ("ko:stress", int(now), ends[1]))
+        ids = [int(i) for i in r[0]]
+        self.assertEqual((len(ids), r[1]), (2, []), r)
         # One of them acknowledged: an acknowledgement does not keep it open either.
         r = desk.web.request("POST", f"/api/v1/alerts/{ids[0]}/ack", headers=oncall)
         self.assertEqual(r.status, 200, r.body)
@@ -265,6 +273,41 @@ class CauseOverTest(unittest.TestCase):
         # Alerts about no ticket are not escalations of a ticket's wait.
         self.assertIn(desk.resp.call("HGET", "a24:stats", "escalations"), (None, b"0"))
         self.assertEqual(desk.resp.call("HGET", "a24:stats", "alerts_coverage_gap"), b"2")
+
+    def test_coverage_gap_views_out_of_order(self):
+        """Two workers' ticks, their reads of the rota and their calls interleaved: a view
+        read before the newest that saw a gap never resolves its alert, one read before
+        the view that found the gap gone never raises it again; a newer one does each."""
+        desk = self.desk()
+        now = int(time.time())
+        gap, other = ("en:sleep", now + 60, now + 3600), ("ko:stress", now + 60, now + 3600)
+
+        def tick(stamp, *gaps):
+            seconds, micros = desk.resp.call("TIME")
+            base = int(seconds) * 1000 + int(micros) // 1000
+            return desk.resp.call("FCALL", "a24_coverage_alert", "0", "oncall+supervisor",
+                                  str(base + stamp), str(now - 60), "1",
+                                  *[str(x) for g in gaps for x in g])
+        r = tick(0, gap, other)
+        first, second = (int(i) for i in r[0])
+        self.assertEqual(tick(-50), [[], []], "an older view that lacks the gaps")
+        self.assertEqual(tick(50, gap)[1], [str(second).encode()], "a newer one: ko:stress gone")
+        self.assertEqual(tick(-100, gap, other), [[], []], "an older view does not raise it again")
+        marker = desk.resp.call("GET", f"a24:coverage:raised:ko:stress:{now + 60}")
+        self.assertTrue(marker.startswith(b"gone:"), marker)
+        r = tick(100, gap, other)
+        self.assertEqual(r[1], [])
+        self.assertEqual(len(r[0]), 1, "the gap came back: raised again, once")
+        self.assertEqual(tick(150, gap, other), [[], []])
+        # A gap that shrank keeps its alert, with the new times.
+        self.assertEqual(tick(200, ("en:sleep", now + 120, now + 600), other), [[], []])
+        inc = {a["id"]: a for a in a24workers.alerts(desk.resp)}[str(first)]
+        self.assertEqual((inc["state"], inc["gap_start"], inc["gap_end"]),
+                         ("open", str(now + 120), str(now + 600)))
+        self.assertEqual(int(desk.resp.call("ZSCORE", "a24:schedule", f"c:{first}")),
+                         (now + 600) * 1000)
+        states = [a["state"] for a in a24workers.alerts(desk.resp)]
+        self.assertEqual(states, ["open", "resolved", "open"])
 
     def test_security_alert_resolved_when_the_storm_is_quiet(self):
         desk = self.desk()
@@ -293,9 +336,7 @@ class CauseOverTest(unittest.TestCase):
     def test_resolved_incidents_forgotten_after_retention(self):
         desk = self.desk()
         now = int(time.time())
-        r = desk.resp.call("FCALL", "a24_coverage_alert", "0", "zh:family", str(now),
-                           str(now + 1), "oncall+supervisor", "60000")
-        alert_id = int(r[1])
+        alert_id = int(self.cover(desk, ("zh:family", now, now + 1))[0][0])
         self.wait_resolved(desk, alert_id, 15)
         self.assertTrue(desk.resp.call("EXISTS", f"a24:alert:{alert_id}:history"))
         time.sleep(2.2)  # privacy.retention is 2 s

@@ -1,7 +1,8 @@
 """What the worker's periodic reads cost in round trips to Redis, watched with MONITOR:
 a shift tick reads every rota in one call (rota_cover.lua, which the coverage look-ahead
-shares), and the router's trim of the intake stream is one call (stream_trim.lua looks
-its group up itself). Commands a script runs show in MONITOR as "lua", not as a client.
+shares) and sends the coverage ahead in one more (coverage_alert.lua raises the new gaps
+and resolves the gone ones, however many gaps there are), and the router's trim of the
+intake stream is one call (stream_trim.lua looks its group up itself). Commands a script runs show in MONITOR as "lua", not as a client.
 """
 
 import os
@@ -53,6 +54,12 @@ class RoundTripTest(RoutingHelpers, unittest.TestCase):
         reads = [c for c in seen if "a24:rota" in c or "a24_rota_cover" in c]
         self.assertGreaterEqual(len(reads), 4, seen)
         self.assertTrue(all(c[:2] == ["fcall", "a24_rota_cover"] for c in reads), reads)
+        # One coverage call after each read (the last may still be on its way), whatever
+        # the number of gaps: every pair but English sleep is a gap here.
+        covers = [c for c in seen if "a24_coverage_alert" in c]
+        self.assertIn(len(covers), (len(reads) - 1, len(reads)), seen)
+        self.assertTrue(all(c[:2] == ["fcall", "a24_coverage_alert"] for c in covers), covers)
+        self.assertGreater(len(covers[0]), 8, "the gaps travel in the one call")
         with self.stack.resp() as redis:
             a24test.wait_until(lambda: redis.call("SISMEMBER", "a24:onduty", "ann") == 1, 10,
                                what="the shift start")

@@ -8,7 +8,9 @@ redis-server (tests/integration/a24test.py).
 - GET /api/v1/coverage/gaps and `answer24ctl rota gaps`: the gaps of the coming week
   from the rota in rota.timezone (Asia/Seoul).
 - coverage_gap: two workers tick every second; the alert fires once,
-  alerts.coverage_warning before a gap starts, and not before.
+  alerts.coverage_warning before a gap starts, and not before; once the rota covers the
+  gap the system resolves it within a tick or two (a gap still there stays open), and a
+  gap that comes back is raised again, once.
 """
 
 import datetime
@@ -254,6 +256,22 @@ class CoverageGapsTest(a24test.StackTestCase):
         self.assertIn("usage", p.stderr)
 
 
+def on_shift_until(tc, stack, users, gap):
+    """Gives each of `users` a shift from 3 hours before `gap` (a minute boundary) to it,
+    and not again for a week, then starts two workers; returns a Redis connection."""
+    begin = datetime.datetime.fromtimestamp(gap - 3 * 3600, datetime.timezone.utc)
+    end = datetime.datetime.fromtimestamp(gap, datetime.timezone.utc)
+    for user in users:
+        p = ctl(stack.web.config_path, "rota", "set", user,
+                f"{begin.strftime('%a').lower()} {begin:%H:%M}-{end:%H:%M}")
+        tc.assertEqual(p.returncode, 0, p.stderr)
+    resp = stack.resp()
+    tc.addCleanup(resp.close)
+    start_worker(tc, stack)
+    start_worker(tc, stack)
+    return resp
+
+
 class CoverageAlertTest(unittest.TestCase):
     """lee covers English sleep until G, a minute boundary 30-90 s ahead, and not again for
     a week; coverage_warning puts the alert 12 s after the test starts."""
@@ -268,16 +286,7 @@ class CoverageAlertTest(unittest.TestCase):
             "alerts": {"coverage_warning": f"{warning}s"},
         })
         add_accounts(stack.web, [("lee", "expert", "sleep", "en")])
-        begin = datetime.datetime.fromtimestamp(gap - 3 * 3600, datetime.timezone.utc)
-        end = datetime.datetime.fromtimestamp(gap, datetime.timezone.utc)
-        day = begin.strftime("%a").lower()
-        p = ctl(stack.web.config_path, "rota", "set", "lee",
-                f"{day} {begin:%H:%M}-{end:%H:%M}")
-        self.assertEqual(p.returncode, 0, p.stderr)
-        resp = stack.resp()
-        self.addCleanup(resp.close)
-        start_worker(self, stack)
-        start_worker(self, stack)
+        resp = on_shift_until(self, stack, ("lee",), gap)
 
         def coverage_alerts():
             return [a for a in a24workers.alerts(resp) if a["kind"] == "coverage_gap"]
@@ -300,6 +309,75 @@ class CoverageAlertTest(unittest.TestCase):
         events = resp.call("XRANGE", "a24:alerts", "-", "+")
         kinds = [dict(zip(e[1][::2], e[1][1::2])).get(b"kind") for e in events]
         self.assertEqual(kinds.count(b"coverage_gap"), 1)
+
+
+class CoverageResolveTest(unittest.TestCase):
+    """lee (English sleep) and kim (English anxiety) are on shift until G, a minute
+    boundary 30-90 s ahead, and not again for a week; the alerts come 12 s after the
+    test starts. Then max gets a shift over the whole week in English sleep: that gap is
+    gone, and its alert is resolved by the system well before G; English anxiety's stays.
+    Clearing max's rota brings the gap back: it is raised again, once."""
+
+    def test_coverage_gap_resolved_when_the_rota_covers_it(self):
+        now = time.time()
+        gap = (int(now + 30) // 60 + 1) * 60
+        warn_at = now + 12
+        stack = a24test.start_stack(self.addCleanup, config={
+            "rota": {"timezone": "UTC", "tick": "1s"},
+            "alerts": {"coverage_warning": f"{int(gap - warn_at)}s"},
+        })
+        tokens = add_accounts(stack.web, [("lee", "expert", "sleep", "en"),
+                                          ("kim", "expert", "anxiety", "en"),
+                                          ("max", "expert", "sleep", "en"),
+                                          ("otto", "oncall", None, None)])
+        resp = on_shift_until(self, stack, ("lee", "kim"), gap)
+        oncall = {"Authorization": f"Bearer {tokens['otto']}"}
+
+        def incidents(subject):
+            return [a for a in a24workers.alerts(resp) if a.get("subject") == subject]
+
+        def listed_open():
+            r = stack.web.request("GET", "/api/v1/alerts?state=open", None, oncall)
+            self.assertEqual(r.status, 200, r.body)
+            return {a.get("subject") for a in r.json["alerts"]}
+
+        a24test.wait_until(lambda: incidents("coverage_gap:en:sleep") and
+                           incidents("coverage_gap:en:anxiety"), 30, interval=0.1,
+                           what="both coverage_gap alerts")
+        self.assertEqual(listed_open(), {"coverage_gap:en:sleep", "coverage_gap:en:anxiety"})
+        sleep_id = incidents("coverage_gap:en:sleep")[0]["id"]
+
+        p = ctl(stack.web.config_path, "rota", "set", "max", "mon-sun 00:00-24:00")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        covered = time.time()
+        a24test.wait_until(lambda: incidents("coverage_gap:en:sleep")[0]["state"] == "resolved",
+                           5, interval=0.1, what="the covered gap's alert resolved")
+        self.assertLess(time.time() - covered, 4, "within a few ticks")
+        self.assertLess(time.time(), gap, "resolved because it is covered, not because it ended")
+        inc = incidents("coverage_gap:en:sleep")[0]
+        self.assertEqual(inc["resolved_by"], "system")
+        history = [json.loads(h) for h in resp.call("LRANGE", f"a24:alert:{sleep_id}:history",
+                                                    "0", "-1")]
+        self.assertEqual([(h["event"], h["by"]) for h in history][-1], ("resolved", "system"))
+        time.sleep(2)  # more ticks of both workers
+        self.assertEqual(listed_open(), {"coverage_gap:en:anxiety"})
+        anxiety = incidents("coverage_gap:en:anxiety")
+        self.assertEqual([a["state"] for a in anxiety], ["open"], "a gap still there stays")
+        self.assertEqual(int(anxiety[0]["gap_start"]), gap)
+        self.assertGreaterEqual(int(anxiety[0]["gap_end"]), gap + 6 * 86400, "its real end")
+
+        p = ctl(stack.web.config_path, "rota", "clear", "max")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        a24test.wait_until(lambda: len(incidents("coverage_gap:en:sleep")) == 2, 5, interval=0.1,
+                           what="the gap back, raised again")
+        time.sleep(2)
+        sleep = incidents("coverage_gap:en:sleep")
+        self.assertEqual([a["state"] for a in sleep], ["resolved", "open"], sleep)
+        self.assertEqual(int(sleep[1]["gap_start"]), gap)
+        self.assertEqual(listed_open(), {"coverage_gap:en:sleep", "coverage_gap:en:anxiety"})
+        events = resp.call("XRANGE", "a24:alerts", "-", "+")
+        raised = [e for e in events if dict(zip(e[1][::2], e[1][1::2])).get(b"event") == b"raised"]
+        self.assertEqual(len(raised), 3)
 
 
 if __name__ == "__main__":
