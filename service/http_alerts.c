@@ -160,27 +160,33 @@ static json_t *alert_json(const redisReply *h, a24_ms_t now)
     return o;
 }
 
-/* alert_list.lua replied: a page of alerts. */
+/* alert_list.lua replied: a page of alerts, then how many lie past it. */
 static json_t *list_json(a24_op_t *op, const redisReply *r)
 {
     alert_op_t *a = (alert_op_t *)op;
+    size_t rows = r->elements - 1; /* (at least one element: a24_op_rows_json_or_respond) */
+    const redisReply *left = r->element[rows];
+    if (left->type != REDIS_REPLY_INTEGER)
+        return NULL;
     json_t *list = json_array();
     a24_ms_t now = a24_clock_now();
-    for (size_t i = 0; i < r->elements; i++)
+    for (size_t i = 0; i < rows; i++)
         json_array_append_new(list, alert_json(r->element[i], now));
     char next[24];
     snprintf(next, sizeof next, "%zu", a->offset + a->limit);
+    /* Not "a full page": purged incidents leave holes in a page of "all". */
     return json_pack("{s:o, s:o}", "alerts", list, "next_cursor",
-                     r->elements == a->limit ? json_string(next) : json_null());
+                     left->integer > 0 ? json_string(next) : json_null());
 }
 
 /*
  * Starts the read `name` (alert_list, stats_days) answered with what `build` makes of
  * its rows, keeping in the operation what `build` needs of the request (`keep`: the
- * page, or the days). The caller just returns.
+ * page, or the days); `min`: the fewest elements its reply may have. The caller just
+ * returns.
  */
 static void start_read(a24_app_t *app, h2o_req_t *req, const alert_op_t *keep, const char *name,
-                       a24_args_t *args, a24_op_json_fn build)
+                       a24_args_t *args, size_t min, a24_op_json_fn build)
 {
     alert_op_t *a = a24_op_start(app, req, sizeof *a);
     if (a == NULL) {
@@ -189,7 +195,7 @@ static void start_read(a24_app_t *app, h2o_req_t *req, const alert_op_t *keep, c
     }
     a->offset = keep->offset, a->limit = keep->limit;
     a->from = keep->from, a->to = keep->to;
-    a24_op_rows_json_or_respond(&a->op, name, args, 0, build);
+    a24_op_rows_json_or_respond(&a->op, name, args, min, build);
 }
 
 /* GET /api/v1/alerts, once signed in. */
@@ -211,7 +217,7 @@ static void on_list(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
     a24_args_str(&args, state);
     a24_args_int(&args, (long long)limit);
     a24_args_int(&args, (long long)offset);
-    start_read(app, req, &(alert_op_t){.offset = offset, .limit = limit}, "alert_list", &args,
+    start_read(app, req, &(alert_op_t){.offset = offset, .limit = limit}, "alert_list", &args, 1,
                list_json);
 }
 
@@ -297,7 +303,7 @@ static void on_stats(a24_app_t *app, h2o_req_t *req, const a24_route_match_t *m,
     a24_args_init(&args);
     a24_args_int(&args, (long long)from);
     a24_args_int(&args, (long long)to);
-    start_read(app, req, &(alert_op_t){.from = from, .to = to}, "stats_days", &args, stats_json);
+    start_read(app, req, &(alert_op_t){.from = from, .to = to}, "stats_days", &args, 0, stats_json);
 }
 
 /* queue_summary.lua replied: the queue's health. */

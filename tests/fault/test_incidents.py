@@ -348,6 +348,29 @@ class CauseOverTest(unittest.TestCase):
             self.assertFalse(desk.resp.call("EXISTS", k), k)
         self.assertIsNone(desk.resp.call("ZSCORE", "a24:alerts:done", str(alert_id)))
 
+    def test_list_of_all_pages_past_forgotten_incidents(self):
+        """A page of GET /api/v1/alerts?state=all whose incidents were all forgotten still
+        leads on to the older ones kept (an incident open longer than the retention)."""
+        desk = self.desk()
+        oncall = desk.login("oc", "oncall")
+        now = int(time.time())
+        kept, gone = (int(i) for i in self.cover(desk, ("en:sleep", now, now + 3600),
+                                                  ("ko:stress", now, now + 1))[0])
+        self.wait_resolved(desk, gone, 15)
+        time.sleep(2.2)  # privacy.retention is 2 s
+        p = subprocess.run([CTL, "--config", desk.web.config_path, "purge"], capture_output=True,
+                           text=True, timeout=60)
+        self.assertIn("purged 0 tickets and 1 resolved incidents", p.stdout, p.stderr)
+        seen, path = [], "/api/v1/alerts?state=all&limit=1"
+        for _ in range(5):
+            r = desk.web.request("GET", path, headers=oncall)
+            self.assertEqual(r.status, 200, r.body)
+            seen += [int(a["id"]) for a in r.json["alerts"]]
+            if r.json["next_cursor"] is None:
+                break
+            path = f"/api/v1/alerts?state=all&limit=1&cursor={r.json['next_cursor']}"
+        self.assertEqual(seen, [kept])
+
 
 if __name__ == "__main__":
     unittest.main()
