@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "http.h"
 #include "pages.h"
@@ -78,13 +79,35 @@ static const char *file_of(h2o_iovec_t p, char *rel, size_t relsize)
     return rel;
 }
 
+/*
+ * True if the request's validators say its copy of `page` is current, as h2o_file_send
+ * judges a file: If-None-Match equal to the ETag, or else If-Modified-Since not older
+ * than Last-Modified.
+ */
+static bool not_modified(h2o_req_t *req, const a24_page_t *page)
+{
+    ssize_t i = h2o_find_header(&req->headers, H2O_TOKEN_IF_NONE_MATCH, -1);
+    if (i != -1)
+        return h2o_memis(req->headers.entries[i].value.base, req->headers.entries[i].value.len,
+                         page->etag, strlen(page->etag));
+    i = h2o_find_header(&req->headers, H2O_TOKEN_IF_MODIFIED_SINCE, -1);
+    struct tm ims, lm;
+    return i != -1 &&
+           h2o_time_parse_rfc1123(req->headers.entries[i].value.base,
+                                  req->headers.entries[i].value.len, &ims) == 0 &&
+           h2o_time_parse_rfc1123(page->last_modified, strlen(page->last_modified), &lm) == 0 &&
+           timegm(&ims) >= timegm(&lm);
+}
+
 /* Sends an expanded page from memory with the headers h2o_file_send gives a file. */
 static void send_page(h2o_req_t *req, const a24_page_t *page)
 {
     const char *type = mime_of(page->name);
-    req->res.status = 200;
-    req->res.reason = "OK";
-    req->res.content_length = page->len;
+    bool fresh = not_modified(req, page);
+    req->res.status = fresh ? 304 : 200;
+    req->res.reason = fresh ? "Not Modified" : "OK";
+    if (!fresh)
+        req->res.content_length = page->len;
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, type, strlen(type));
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_LAST_MODIFIED, NULL,
                    page->last_modified, strlen(page->last_modified));
@@ -92,7 +115,7 @@ static void send_page(h2o_req_t *req, const a24_page_t *page)
                    strlen(page->etag));
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ACCEPT_RANGES, NULL,
                    H2O_STRLIT("bytes"));
-    h2o_send_inline(req, page->body, page->len); /* no body for HEAD */
+    h2o_send_inline(req, page->body, fresh ? 0 : page->len); /* no body for HEAD */
 }
 
 /* h2o: any request no API route took. */

@@ -149,6 +149,30 @@ class ServedPagesTest(a24test.StackTestCase):
                 self.assertEqual(head.headers["content-length"], r.headers["content-length"])
                 self.assertEqual(head.headers["etag"], r.headers["etag"])
 
+    def test_pages_answer_conditional_requests_as_files_do(self):
+        for path in PAGES:
+            with self.subTest(path):
+                r = self.web.request("GET", path)
+                etag, modified = r.headers["etag"], r.headers["last-modified"]
+                same = self.web.request("GET", path, headers={"If-None-Match": etag})
+                self.assertEqual((same.status, same.body), (304, b""))
+                self.assertEqual(same.headers["etag"], etag)
+                self.assertEqual(same.headers.get("x-frame-options"), "DENY")
+                since = self.web.request("GET", path, headers={"If-Modified-Since": modified})
+                self.assertEqual((since.status, since.body), (304, b""))
+                other = self.web.request("GET", path, headers={
+                    "If-None-Match": '"00000000-0"', "If-Modified-Since": modified})
+                self.assertEqual((other.status, other.body), (200, r.body))
+                old = self.web.request("GET", path, headers={
+                    "If-Modified-Since": "Thu, 01 Jan 1970 00:00:00 GMT"})
+                self.assertEqual((old.status, old.body), (200, r.body))
+        # A 304 has no body and keeps the connection: the requests after it are answered.
+        etag = self.web.request("GET", "/").headers["etag"]
+        fresh = f"GET / HTTP/1.1\r\nHost: a24\r\nIf-None-Match: {etag}\r\n\r\n".encode()
+        out = self.web.raw(fresh + fresh + b"GET /console HTTP/1.1\r\nHost: a24\r\n"
+                           b"Connection: close\r\n\r\n")
+        self.assertEqual((out.count(b"HTTP/1.1 304 "), out.count(b"HTTP/1.1 200 ")), (2, 1))
+
     def test_page_files_by_name_are_expanded_too(self):
         for name, path in (("index.html", "/"), ("return.html", "/t/x"),
                            ("console.html", "/console"), ("oncall.html", "/oncall/")):
