@@ -80,9 +80,9 @@ static const char *file_of(h2o_iovec_t p, char *rel, size_t relsize)
 }
 
 /*
- * True if the request's validators say its copy of `page` is current, as h2o_file_send
- * judges a file: If-None-Match equal to the ETag, or else If-Modified-Since not older
- * than Last-Modified.
+ * True if the request's validators say its copy of `page` is current: If-None-Match
+ * equal to the ETag, or else If-Modified-Since not older than Last-Modified (h2o's file
+ * handler's rule; h2o_file_send, which sends the other files, answers them in full).
  */
 static bool not_modified(h2o_req_t *req, const a24_page_t *page)
 {

@@ -149,7 +149,7 @@ class ServedPagesTest(a24test.StackTestCase):
                 self.assertEqual(head.headers["content-length"], r.headers["content-length"])
                 self.assertEqual(head.headers["etag"], r.headers["etag"])
 
-    def test_pages_answer_conditional_requests_as_files_do(self):
+    def test_pages_answer_conditional_requests(self):
         for path in PAGES:
             with self.subTest(path):
                 r = self.web.request("GET", path)
