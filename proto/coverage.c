@@ -78,7 +78,7 @@ size_t a24_coverage_compute(const redisReply *reply, int64_t from, int64_t to, a
     }
     size_t count = rotas != NULL && experts != NULL
                        ? a24_rota_gaps(experts, k, all_pairs(), from, to, out, max)
-                       : 0;
+                       : A24_COVERAGE_FAILED;
     free(rotas);
     free(experts);
     return count;
@@ -106,10 +106,11 @@ static json_t *utc_text(int64_t t)
 json_t *a24_coverage_report(const redisReply *reply, const char *zone, int64_t from, int64_t to)
 {
     a24_gap_t *gaps = malloc(A24_COVERAGE_MAX_GAPS * sizeof *gaps);
-    size_t n =
-        gaps != NULL ? a24_coverage_compute(reply, from, to, gaps, A24_COVERAGE_MAX_GAPS) : 0;
+    size_t n = gaps != NULL ? a24_coverage_compute(reply, from, to, gaps, A24_COVERAGE_MAX_GAPS)
+                            : A24_COVERAGE_FAILED;
+    bool failed = n == A24_COVERAGE_FAILED; /* the gaps are unknown: none listed, truncated */
     json_t *list = json_array();
-    for (size_t i = 0; i < n && i < A24_COVERAGE_MAX_GAPS; i++) {
+    for (size_t i = 0; !failed && i < n && i < A24_COVERAGE_MAX_GAPS; i++) {
         const a24_gap_t *g = &gaps[i];
         char subject[48];
         a24_coverage_subject(g->pair, subject);
@@ -123,5 +124,6 @@ json_t *a24_coverage_report(const redisReply *reply, const char *zone, int64_t f
     }
     free(gaps);
     return json_pack("{s:o, s:o, s:s, s:o, s:b}", "from", utc_text(from), "to", utc_text(to),
-                     "timezone", zone, "gaps", list, "truncated", n > A24_COVERAGE_MAX_GAPS);
+                     "timezone", zone, "gaps", list, "truncated",
+                     failed || n > A24_COVERAGE_MAX_GAPS);
 }

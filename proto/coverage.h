@@ -23,10 +23,14 @@
 #define A24_COVERAGE_CATS 8        /* room per language for ticket.h's categories */
 #define A24_COVERAGE_MAX_GAPS 4096 /* enough for a month of hourly gaps in every pair */
 
+/* a24_coverage_compute found no memory: the gaps are unknown. */
+#define A24_COVERAGE_FAILED ((size_t)-1)
+
 /**
  * The gaps of [from, to) (seconds since the epoch) out of rota_cover.lua's reply, in
  * the process' time zone (rota.timezone, set once by a24_cli_start). Writes at most `max` to `out`
- * and returns how many there are, as a24_rota_gaps does.
+ * and returns how many there are, as a24_rota_gaps does; A24_COVERAGE_FAILED (nothing
+ * written) when out of memory, never 0, which would say every pair is covered.
  */
 size_t a24_coverage_compute(const redisReply *reply, int64_t from, int64_t to, a24_gap_t *out,
                             size_t max);

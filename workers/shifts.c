@@ -118,6 +118,10 @@ static void check_gaps(shifts_t *rw, const redisReply *r)
     if (gaps == NULL)
         return;
     size_t n = a24_coverage_compute(r, from, to, gaps, A24_COVERAGE_MAX_GAPS);
+    if (n == A24_COVERAGE_FAILED) { /* no gaps known is not no gaps: resolve nothing */
+        free(gaps);
+        return;
+    }
     a24_args_t a;
     a24_args_init(&a);
     a24_args_str(&a, "oncall+supervisor");
