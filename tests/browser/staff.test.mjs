@@ -158,6 +158,59 @@ stack.test('console_and_oncall_signed_out_axe_reflow', { locale: 'en-US' }, asyn
     await s.shot('oncall_signin_error');
 });
 
+/* ------------------------------------------------- session life (staff-page.js) */
+
+stack.test('staff_session_kept_ended_and_signed_out', { locale: 'en-US' }, async (s) => {
+    // The life both staff pages share: a stored session survives a reload, a session
+    // ended elsewhere shows the form with "ended" (on the next call, or at the reload's
+    // /me check), and signing out shows it with "signed out" and forgets the session.
+    const { page } = s;
+    s.allowConsole(/status of 401/, 'the ended session is answered 401 on purpose');
+    const token = () => page.evaluate(() => JSON.parse(sessionStorage.getItem('answer24.staff.session')).token);
+    const endSession = async () => {
+        const r = await stack.api('DELETE', '/api/v1/session', { token: await token() });
+        assert.ok(r.status === 200 || r.status === 204, `sign-out elsewhere: ${r.status} ${JSON.stringify(r.body)}`);
+    };
+    const formShows = async (key) => {
+        await page.waitForSelector('#signin-view:not([hidden])');
+        assert.equal(await page.isHidden('#app-view'), true);
+        assert.equal(await page.isHidden('#staff-controls'), true);
+        const text = await page.textContent('#signin-error');
+        if (key) assert.ok(text.includes(key), `notice: ${text}`);
+        else assert.equal(text, '', 'no notice');
+    };
+
+    await s.goto('/oncall');
+    await signIn(page, 'olga');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'page-title');
+    await page.reload();
+    await page.waitForSelector('#app-view:not([hidden])');
+    assert.equal(await page.isHidden('#signin-view'), true, 'the stored session is still good');
+
+    // Ended elsewhere, then the page's next call is refused.
+    await endSession();
+    await page.click('#alerts-refresh');
+    await formShows(EN.staff.signin.ended);
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'signin-username');
+
+    // Ended elsewhere while the page was away: the reload's /me check says so.
+    await signIn(page, 'olga');
+    await endSession();
+    await page.reload();
+    await formShows(EN.staff.signin.ended);
+
+    // Signing out on purpose.
+    await signIn(page, 'olga');
+    const gone = await token();
+    await page.click('#sign-out');
+    await formShows(EN.staff.signin.signedOut);
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('answer24.staff.session')), null);
+    const r = await stack.api('GET', '/api/v1/me', { token: gone });
+    assert.equal(r.status, 401, 'the server ended the session too');
+    await page.reload();
+    await formShows(null);
+});
+
 /* ------------------------------------------------------------------ (a) expert */
 
 test('expert_claims_offer_inserts_template_edits_and_answers', { timeout: TEST_TIMEOUT }, async (t) => {
