@@ -697,6 +697,33 @@ test('xss_question_shown_as_text_in_console', { timeout: TEST_TIMEOUT }, async (
     });
 });
 
+stack.test('console_keeps_the_answer_draft_over_an_ended_session_not_a_sign_out', { locale: 'en-US' }, async (s) => {
+    // The "session ended" notice promises the unsent drafts stay; signing out on purpose drops them.
+    const { page } = s;
+    s.allowConsole(/status of 401/, 'the ended session is answered 401 on purpose');
+    const made = await heldByErin('I wake at four every morning and cannot sleep again.');
+    await s.goto(`/console#ticket=${made.ticket}`);
+    await signIn(page, 'erin');
+    await page.waitForSelector('#answer-part:not([hidden])');
+    const draft = 'Try keeping the same hours every day, weekends too.';
+    await page.fill('#answer-text', draft);
+    const r = await stack.api('DELETE', '/api/v1/session', {
+        token: await page.evaluate(() => JSON.parse(sessionStorage.getItem('answer24.staff.session')).token),
+    });
+    assert.ok(r.status === 200 || r.status === 204, `sign-out elsewhere: ${r.status}`);
+    await page.fill('#note-text', 'Asked twice before.');
+    await page.click('#note-add');
+    await page.waitForFunction((m) => document.getElementById('signin-error').textContent.includes(m), EN.staff.signin.ended);
+    await signIn(page, 'erin');
+    await page.waitForSelector('#answer-part:not([hidden])');
+    assert.equal(await page.inputValue('#answer-text'), draft, 'the draft survived the ended session');
+    await page.click('#sign-out');
+    await page.waitForSelector('#signin-view:not([hidden])');
+    await signIn(page, 'erin');
+    await page.waitForSelector('#answer-part:not([hidden])');
+    assert.equal(await page.inputValue('#answer-text'), '', 'signing out dropped the draft');
+});
+
 /* ------------------------------------------------------------------ (g) nothing leaves 127.0.0.1 */
 
 test('no_request_leaves_localhost', { timeout: TEST_TIMEOUT }, async () => {
