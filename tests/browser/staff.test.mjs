@@ -158,6 +158,13 @@ stack.test('console_and_oncall_signed_out_axe_reflow', { locale: 'en-US' }, asyn
     await s.shot('oncall_signin_error');
 });
 
+/** Ends the session of `page` on the server, as a sign-out in another tab would. */
+async function endPageSession(page) {
+    const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('answer24.staff.session')).token);
+    const r = await stack.api('DELETE', '/api/v1/session', { token });
+    assert.ok(r.status === 200 || r.status === 204, `sign-out elsewhere: ${r.status} ${JSON.stringify(r.body)}`);
+}
+
 /* ------------------------------------------------- session life (staff-page.js) */
 
 stack.test('staff_session_kept_ended_and_signed_out', { locale: 'en-US' }, async (s) => {
@@ -166,11 +173,6 @@ stack.test('staff_session_kept_ended_and_signed_out', { locale: 'en-US' }, async
     // /me check), and signing out shows it with "signed out" and forgets the session.
     const { page } = s;
     s.allowConsole(/status of 401/, 'the ended session is answered 401 on purpose');
-    const token = () => page.evaluate(() => JSON.parse(sessionStorage.getItem('answer24.staff.session')).token);
-    const endSession = async () => {
-        const r = await stack.api('DELETE', '/api/v1/session', { token: await token() });
-        assert.ok(r.status === 200 || r.status === 204, `sign-out elsewhere: ${r.status} ${JSON.stringify(r.body)}`);
-    };
     const formShows = async (key) => {
         await page.waitForSelector('#signin-view:not([hidden])');
         assert.equal(await page.isHidden('#app-view'), true);
@@ -188,20 +190,20 @@ stack.test('staff_session_kept_ended_and_signed_out', { locale: 'en-US' }, async
     assert.equal(await page.isHidden('#signin-view'), true, 'the stored session is still good');
 
     // Ended elsewhere, then the page's next call is refused.
-    await endSession();
+    await endPageSession(page);
     await page.click('#alerts-refresh');
     await formShows(EN.staff.signin.ended);
     assert.equal(await page.evaluate(() => document.activeElement.id), 'signin-username');
 
     // Ended elsewhere while the page was away: the reload's /me check says so.
     await signIn(page, 'olga');
-    await endSession();
+    await endPageSession(page);
     await page.reload();
     await formShows(EN.staff.signin.ended);
 
     // Signing out on purpose.
     await signIn(page, 'olga');
-    const gone = await token();
+    const gone = await page.evaluate(() => JSON.parse(sessionStorage.getItem('answer24.staff.session')).token);
     await page.click('#sign-out');
     await formShows(EN.staff.signin.signedOut);
     assert.equal(await page.evaluate(() => sessionStorage.getItem('answer24.staff.session')), null);
@@ -707,10 +709,7 @@ stack.test('console_keeps_the_answer_draft_over_an_ended_session_not_a_sign_out'
     await page.waitForSelector('#answer-part:not([hidden])');
     const draft = 'Try keeping the same hours every day, weekends too.';
     await page.fill('#answer-text', draft);
-    const r = await stack.api('DELETE', '/api/v1/session', {
-        token: await page.evaluate(() => JSON.parse(sessionStorage.getItem('answer24.staff.session')).token),
-    });
-    assert.ok(r.status === 200 || r.status === 204, `sign-out elsewhere: ${r.status}`);
+    await endPageSession(page);
     await page.fill('#note-text', 'Asked twice before.');
     await page.click('#note-add');
     await page.waitForFunction((m) => document.getElementById('signin-error').textContent.includes(m), EN.staff.signin.ended);
