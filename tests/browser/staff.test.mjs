@@ -158,6 +158,61 @@ stack.test('console_and_oncall_signed_out_axe_reflow', { locale: 'en-US' }, asyn
     await s.shot('oncall_signin_error');
 });
 
+/** Ends the session of `page` on the server, as a sign-out in another tab would. */
+async function endPageSession(page) {
+    const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('answer24.staff.session')).token);
+    const r = await stack.api('DELETE', '/api/v1/session', { token });
+    assert.ok(r.status === 200 || r.status === 204, `sign-out elsewhere: ${r.status} ${JSON.stringify(r.body)}`);
+}
+
+/* ------------------------------------------------- session life (staff-page.js) */
+
+stack.test('staff_session_kept_ended_and_signed_out', { locale: 'en-US' }, async (s) => {
+    // The life both staff pages share: a stored session survives a reload, a session
+    // ended elsewhere shows the form with "ended" (on the next call, or at the reload's
+    // /me check), and signing out shows it with "signed out" and forgets the session.
+    const { page } = s;
+    s.allowConsole(/status of 401/, 'the ended session is answered 401 on purpose');
+    const formShows = async (key) => {
+        await page.waitForSelector('#signin-view:not([hidden])');
+        assert.equal(await page.isHidden('#app-view'), true);
+        assert.equal(await page.isHidden('#staff-controls'), true);
+        const text = await page.textContent('#signin-error');
+        if (key) assert.ok(text.includes(key), `notice: ${text}`);
+        else assert.equal(text, '', 'no notice');
+    };
+
+    await s.goto('/oncall');
+    await signIn(page, 'olga');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'page-title');
+    await page.reload();
+    await page.waitForSelector('#app-view:not([hidden])');
+    assert.equal(await page.isHidden('#signin-view'), true, 'the stored session is still good');
+
+    // Ended elsewhere, then the page's next call is refused.
+    await endPageSession(page);
+    await page.click('#alerts-refresh');
+    await formShows(EN.staff.signin.ended);
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'signin-username');
+
+    // Ended elsewhere while the page was away: the reload's /me check says so.
+    await signIn(page, 'olga');
+    await endPageSession(page);
+    await page.reload();
+    await formShows(EN.staff.signin.ended);
+
+    // Signing out on purpose.
+    await signIn(page, 'olga');
+    const gone = await page.evaluate(() => JSON.parse(sessionStorage.getItem('answer24.staff.session')).token);
+    await page.click('#sign-out');
+    await formShows(EN.staff.signin.signedOut);
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('answer24.staff.session')), null);
+    const r = await stack.api('GET', '/api/v1/me', { token: gone });
+    assert.equal(r.status, 401, 'the server ended the session too');
+    await page.reload();
+    await formShows(null);
+});
+
 /* ------------------------------------------------------------------ (a) expert */
 
 test('expert_claims_offer_inserts_template_edits_and_answers', { timeout: TEST_TIMEOUT }, async (t) => {
@@ -642,6 +697,30 @@ test('xss_question_shown_as_text_in_console', { timeout: TEST_TIMEOUT }, async (
         await s.axe('ticket_ko');
         await s.shot('ticket_ko');
     });
+});
+
+stack.test('console_keeps_the_answer_draft_over_an_ended_session_not_a_sign_out', { locale: 'en-US' }, async (s) => {
+    // The "session ended" notice promises the unsent drafts stay; signing out on purpose drops them.
+    const { page } = s;
+    s.allowConsole(/status of 401/, 'the ended session is answered 401 on purpose');
+    const made = await heldByErin('I wake at four every morning and cannot sleep again.');
+    await s.goto(`/console#ticket=${made.ticket}`);
+    await signIn(page, 'erin');
+    await page.waitForSelector('#answer-part:not([hidden])');
+    const draft = 'Try keeping the same hours every day, weekends too.';
+    await page.fill('#answer-text', draft);
+    await endPageSession(page);
+    await page.fill('#note-text', 'Asked twice before.');
+    await page.click('#note-add');
+    await page.waitForFunction((m) => document.getElementById('signin-error').textContent.includes(m), EN.staff.signin.ended);
+    await signIn(page, 'erin');
+    await page.waitForSelector('#answer-part:not([hidden])');
+    assert.equal(await page.inputValue('#answer-text'), draft, 'the draft survived the ended session');
+    await page.click('#sign-out');
+    await page.waitForSelector('#signin-view:not([hidden])');
+    await signIn(page, 'erin');
+    await page.waitForSelector('#answer-part:not([hidden])');
+    assert.equal(await page.inputValue('#answer-text'), '', 'signing out dropped the draft');
 });
 
 /* ------------------------------------------------------------------ (g) nothing leaves 127.0.0.1 */
