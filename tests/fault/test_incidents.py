@@ -237,6 +237,15 @@ class CauseOverTest(unittest.TestCase):
         return desk.resp.call("FCALL", "a24_coverage_alert", "0", "oncall+supervisor", str(stamp),
                               str(int(time.time()) - 60), "1", *args)
 
+    def tick(self, desk, now, stamp, *gaps):
+        """A shift tick whose view of the rota was read `stamp` ms after Redis' time now,
+        looking back from `now` - 60 s: coverage_alert.lua's reply."""
+        seconds, micros = desk.resp.call("TIME")
+        base = int(seconds) * 1000 + int(micros) // 1000
+        return desk.resp.call("FCALL", "a24_coverage_alert", "0", "oncall+supervisor",
+                              str(base + stamp), str(now - 60), "1",
+                              *[str(x) for g in gaps for x in g])
+
     def wait_resolved(self, desk, alert_id, within):
         def state():
             return desk.resp.call("HGET", f"a24:alert:{alert_id}", "state")
@@ -283,11 +292,7 @@ class CauseOverTest(unittest.TestCase):
         gap, other = ("en:sleep", now + 60, now + 3600), ("ko:stress", now + 60, now + 3600)
 
         def tick(stamp, *gaps):
-            seconds, micros = desk.resp.call("TIME")
-            base = int(seconds) * 1000 + int(micros) // 1000
-            return desk.resp.call("FCALL", "a24_coverage_alert", "0", "oncall+supervisor",
-                                  str(base + stamp), str(now - 60), "1",
-                                  *[str(x) for g in gaps for x in g])
+            return self.tick(desk, now, stamp, *gaps)
         r = tick(0, gap, other)
         first, second = (int(i) for i in r[0])
         self.assertEqual(tick(-50), [[], []], "an older view that lacks the gaps")
@@ -318,11 +323,7 @@ class CauseOverTest(unittest.TestCase):
         early, late = ("en:sleep", now + 60, now + 600), ("en:sleep", now + 1200, now + 1800)
 
         def tick(stamp, *gaps):
-            seconds, micros = desk.resp.call("TIME")
-            base = int(seconds) * 1000 + int(micros) // 1000
-            return desk.resp.call("FCALL", "a24_coverage_alert", "0", "oncall+supervisor",
-                                  str(base + stamp), str(now - 60), "1",
-                                  *[str(x) for g in gaps for x in g])
+            return self.tick(desk, now, stamp, *gaps)
 
         def gap_of(alert_id):
             inc = {a["id"]: a for a in a24workers.alerts(desk.resp)}[str(alert_id)]
