@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole answer24 test suite: installs what is missing, builds the sanitizer
 # build (AddressSanitizer + UndefinedBehaviorSanitizer) in build-test/, and runs every
-# test ctest knows: unit, integration, fault and browser.
+# test ctest knows: unit, integration, fault, browser, fuzz (where clang is) and
+# package.
 #
 #   tests/run.sh                 everything
 #   tests/run.sh -L unit         only one label (any ctest arguments pass through)

@@ -16,7 +16,8 @@
 -- overlapping it starts within the warning any more (someone got a shift over it, an
 -- expert was enabled, or the gap ended): the system resolves it. What remains of a gap
 -- that was only partly covered, beyond the warning, is a gap of its own, raised when
--- its start comes within the warning. The system also resolves it at `ends_at`
+-- its start comes within the warning, as is a second gap of the pair once the first
+-- one's incident is over. The system also resolves it at `ends_at`
 -- (deadline_fire.lua), should no worker tick.
 --
 -- Several workers: every view carries the Redis time its rotas were read at. An
@@ -97,7 +98,10 @@ for _, g in ipairs(gaps) do
         m = redis.call('GET', marker(g.subject, g.start))
         gone = m and tonumber(string.match(m, '^gone:(%d+)$'))
     end
-    if not m or (gone and seen > gone) then
+    -- One incident per pair: while it is open (with the gap it was raised for), a
+    -- later gap of the pair waits, unmarked, to be raised once that one is over.
+    if (not m or (gone and seen > gone)) and
+        not alert_active('coverage_gap:' .. g.subject, 'coverage_gap') then
         redis.call('SET', marker(g.subject, g.start), '1', 'PX', keep(g['end']))
         local language, category = string.match(g.subject, '^([^:]*):(.*)$')
         local id = alert_raise_about(now, 'coverage_gap:' .. g.subject, 'coverage_gap', notify,

@@ -237,6 +237,15 @@ class CauseOverTest(unittest.TestCase):
         return desk.resp.call("FCALL", "a24_coverage_alert", "0", "oncall+supervisor", str(stamp),
                               str(int(time.time()) - 60), "1", *args)
 
+    def tick(self, desk, now, stamp, *gaps):
+        """A shift tick whose view of the rota was read `stamp` ms after Redis' time now,
+        looking back from `now` - 60 s: coverage_alert.lua's reply."""
+        seconds, micros = desk.resp.call("TIME")
+        base = int(seconds) * 1000 + int(micros) // 1000
+        return desk.resp.call("FCALL", "a24_coverage_alert", "0", "oncall+supervisor",
+                              str(base + stamp), str(now - 60), "1",
+                              *[str(x) for g in gaps for x in g])
+
     def wait_resolved(self, desk, alert_id, within):
         def state():
             return desk.resp.call("HGET", f"a24:alert:{alert_id}", "state")
@@ -283,11 +292,7 @@ class CauseOverTest(unittest.TestCase):
         gap, other = ("en:sleep", now + 60, now + 3600), ("ko:stress", now + 60, now + 3600)
 
         def tick(stamp, *gaps):
-            seconds, micros = desk.resp.call("TIME")
-            base = int(seconds) * 1000 + int(micros) // 1000
-            return desk.resp.call("FCALL", "a24_coverage_alert", "0", "oncall+supervisor",
-                                  str(base + stamp), str(now - 60), "1",
-                                  *[str(x) for g in gaps for x in g])
+            return self.tick(desk, now, stamp, *gaps)
         r = tick(0, gap, other)
         first, second = (int(i) for i in r[0])
         self.assertEqual(tick(-50), [[], []], "an older view that lacks the gaps")
@@ -308,6 +313,34 @@ class CauseOverTest(unittest.TestCase):
                          (now + 600) * 1000)
         states = [a["state"] for a in a24workers.alerts(desk.resp)]
         self.assertEqual(states, ["open", "resolved", "open"])
+
+    def test_coverage_gap_two_gaps_of_one_pair(self):
+        """Two gaps of one pair within the warning make one incident, with the first
+        gap's times; the later one covered keeps it, the first one covered resolves it and
+        raises the later one, as an incident of its own."""
+        desk = self.desk()
+        now = int(time.time())
+        early, late = ("en:sleep", now + 60, now + 600), ("en:sleep", now + 1200, now + 1800)
+
+        def tick(stamp, *gaps):
+            return self.tick(desk, now, stamp, *gaps)
+
+        def gap_of(alert_id):
+            inc = {a["id"]: a for a in a24workers.alerts(desk.resp)}[str(alert_id)]
+            return inc["state"], int(inc["gap_start"]), int(inc["gap_end"])
+        r = tick(0, early, late)
+        self.assertEqual((len(r[0]), r[1]), (1, []), r)
+        first = int(r[0][0])
+        self.assertEqual(gap_of(first), ("open", now + 60, now + 600))
+        self.assertEqual(tick(50, early), [[], []], "the later gap covered")
+        self.assertEqual(gap_of(first), ("open", now + 60, now + 600))
+        r = tick(100, late)
+        self.assertEqual(r[1], [str(first).encode()], "the first gap covered")
+        self.assertEqual(len(r[0]), 1, r)
+        second = int(r[0][0])
+        self.assertNotEqual(second, first)
+        self.assertEqual(gap_of(second), ("open", now + 1200, now + 1800))
+        self.assertEqual(tick(150, late), [[], []])
 
     def test_security_alert_resolved_when_the_storm_is_quiet(self):
         desk = self.desk()
